@@ -1,0 +1,36 @@
+"""gradlab: a deep-learning library written from scratch on NumPy, with PyTorch's interface.
+
+Every mechanism is implemented in readable Python, verified against PyTorch and by finite
+differences. ``import gradlab as torch`` runs plain PyTorch code over the covered subset.
+"""
+
+from . import autograd, backend
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .backend import (Generator, bool_, default_generator, dtype, float16, float32, float64,
+                      get_default_dtype, get_rng_state, initial_seed, int8, int16, int32, int64,
+                      manual_seed, set_default_dtype, set_rng_state, uint8)
+from .creation import (arange, as_tensor, bernoulli, empty, empty_like, eye, from_numpy, full,
+                       full_like, linspace, ones, ones_like, rand, rand_like, randint,
+                       randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like)
+from .functions import (abs, add, all, allclose, amax, amin, any, argmax, argmin, bmm, cat,
+                        chunk, clamp, clip, clone, concat, concatenate, cos, cumsum, div, dot,
+                        eq, equal, exp, flatten, gather, ge, gt, index_select, is_tensor,
+                        isfinite, isinf, isnan, le, log, log1p, log_softmax, logical_and,
+                        logical_not, logical_or, logical_xor, logsumexp, lt, masked_fill,
+                        matmul, max, maximum, mean, min, minimum, mm, mul, ne, neg, numel,
+                        permute, pow, prod, relu, reshape, rsqrt, scatter_add, sigmoid, sign,
+                        sin, softmax, split, sqrt, squeeze, stack, std, sub, sum, t, tanh,
+                        transpose, unbind, unflatten, unsqueeze, var, where)
+from .tensor import Size, Tensor
+from . import nn  # noqa: E402  (needs Tensor)
+
+__version__ = "0.1.0"
+
+# PyTorch's dtype aliases
+float = float32  # noqa: A001
+double = float64
+half = float16
+long = int64
+int = int32  # noqa: A001
+short = int16
+bool = bool_  # noqa: A001

@@ -1,0 +1,158 @@
+"""The array backend: array module, dtypes, default dtype and random-number streams.
+
+Everything that touches NumPy's type system or its random generators lives here, so that a
+different array module with the same API (CuPy) can later be slotted in at one place.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+xp = np  # the array module; every floor above calls ``backend.xp`` or NumPy-compatible methods
+
+
+class dtype:
+    """A tensor element type, printed like PyTorch's (``gradlab.float32``).
+
+    Wraps a NumPy dtype; ``gradlab.float32.np`` is the NumPy dtype it stands for.
+    """
+
+    __slots__ = ("name", "np", "is_floating_point", "is_signed", "itemsize")
+
+    def __init__(self, name: str, np_dtype) -> None:
+        self.name = name
+        self.np = np.dtype(np_dtype)
+        self.is_floating_point = self.np.kind == "f"
+        self.is_signed = self.np.kind in "fi"
+        self.itemsize = self.np.itemsize
+
+    def __repr__(self) -> str:
+        return f"gradlab.{self.name}"
+
+    def __reduce__(self):
+        return (_by_name, (self.name,))
+
+
+float32 = dtype("float32", np.float32)
+float64 = dtype("float64", np.float64)
+float16 = dtype("float16", np.float16)
+int64 = dtype("int64", np.int64)
+int32 = dtype("int32", np.int32)
+int16 = dtype("int16", np.int16)
+int8 = dtype("int8", np.int8)
+uint8 = dtype("uint8", np.uint8)
+bool_ = dtype("bool", np.bool_)
+
+_ALL = (float32, float64, float16, int64, int32, int16, int8, uint8, bool_)
+_FROM_NP = {d.np: d for d in _ALL}
+
+
+def _by_name(name: str) -> dtype:
+    return {d.name: d for d in _ALL}[name]
+
+
+_default_dtype = float32
+
+
+def get_default_dtype() -> dtype:
+    """The dtype of tensors made from Python floats (``float32`` unless changed)."""
+    return _default_dtype
+
+
+def set_default_dtype(d: dtype) -> None:
+    """Set the dtype used for Python floats and for ``zeros``/``randn`` etc. without ``dtype=``."""
+    global _default_dtype
+    d = to_dtype(d)
+    if not d.is_floating_point:
+        raise TypeError(f"set_default_dtype: only floating-point types are allowed, got {d}")
+    _default_dtype = d
+
+
+def to_dtype(d) -> dtype:
+    """Accept a gradlab dtype, a NumPy dtype/type, a Python type or a name; return a gradlab dtype."""
+    if isinstance(d, dtype):
+        return d
+    if d is float:
+        return _default_dtype
+    if d is int:
+        return int64
+    if d is bool:
+        return bool_
+    try:
+        nd = np.dtype(d)
+    except TypeError:
+        raise TypeError(f"unknown dtype {d!r}") from None
+    try:
+        return _FROM_NP[nd]
+    except KeyError:
+        raise TypeError(f"dtype {nd} is not supported by gradlab "
+                        f"(supported: {', '.join(x.name for x in _ALL)})") from None
+
+
+def from_numpy_dtype(nd) -> dtype:
+    """The gradlab dtype of a NumPy dtype (raises TypeError for unsupported ones)."""
+    r = _FROM_NP.get(nd)
+    return r if r is not None else to_dtype(nd)
+
+
+# --------------------------------------------------------------------------- randomness
+
+
+class Generator:
+    """An explicit random stream, like ``torch.Generator``.
+
+    Pass it as ``generator=`` to any random function; without one, the global stream set by
+    :func:`manual_seed` is used. Backed by NumPy's PCG64.
+    """
+
+    def __init__(self, device: str = "cpu") -> None:
+        self._seed = int(np.random.SeedSequence().entropy % (2**63))
+        self.rng = np.random.Generator(np.random.PCG64(self._seed))
+
+    def manual_seed(self, seed: int) -> "Generator":
+        """Reset the stream to a fixed state; returns self."""
+        self._seed = int(seed)
+        self.rng = np.random.Generator(np.random.PCG64(self._seed % (2**128)))
+        return self
+
+    def seed(self) -> int:
+        """Reseed from the operating system's entropy; returns the new seed."""
+        self.manual_seed(int(np.random.SeedSequence().entropy % (2**63)))
+        return self._seed
+
+    def initial_seed(self) -> int:
+        """The seed the stream was last started from."""
+        return self._seed
+
+    def get_state(self) -> dict:
+        """A snapshot of the stream (a dict) that :meth:`set_state` restores."""
+        return {"seed": self._seed, "bit_generator": self.rng.bit_generator.state}
+
+    def set_state(self, state: dict) -> None:
+        self._seed = state["seed"]
+        self.rng.bit_generator.state = state["bit_generator"]
+
+
+default_generator = Generator().manual_seed(0)
+
+
+def manual_seed(seed: int) -> Generator:
+    """Seed the global random stream; every later random call without ``generator=`` repeats."""
+    return default_generator.manual_seed(seed)
+
+
+def initial_seed() -> int:
+    return default_generator.initial_seed()
+
+
+def get_rng_state() -> dict:
+    return default_generator.get_state()
+
+
+def set_rng_state(state: dict) -> None:
+    default_generator.set_state(state)
+
+
+def rng(generator: Generator | None = None) -> np.random.Generator:
+    """The NumPy generator behind ``generator`` (or the global one)."""
+    return (generator or default_generator).rng

@@ -1,0 +1,51 @@
+"""Helpers shared by the op families: dimension checks and clear error messages."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def norm_dim(dim: int, ndim: int) -> int:
+    """Wrap a negative dim; IndexError in PyTorch's words when it is out of range."""
+    lo, hi = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+        raise TypeError(f"dim must be an int, got {type(dim).__name__}")
+    if dim < lo or dim > hi:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], "
+                         f"but got {dim})")
+    return int(dim) % max(ndim, 1)
+
+
+def norm_dims(dim, ndim: int) -> tuple | None:
+    """None (all dims), an int or a sequence of ints -> a sorted tuple of non-negative dims."""
+    if dim is None:
+        return None
+    if isinstance(dim, (int, np.integer)):
+        return (norm_dim(dim, ndim),)
+    dims = tuple(norm_dim(d, ndim) for d in dim)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError(f"dim {tuple(dim)} appears multiple times in the list of dims")
+    return tuple(sorted(dims))
+
+
+def broadcast_error(op: str):
+    """An ``error`` hook for binary ops: names the op and both shapes."""
+
+    def error(arrays, kwargs, exc):
+        shapes = [np.shape(a) for a in arrays]
+        try:
+            np.broadcast_shapes(*shapes)
+        except ValueError:
+            return RuntimeError(f"{op}: shapes {' and '.join(str(tuple(s)) for s in shapes)} "
+                                "cannot be broadcast together (sizes must match or be 1, "
+                                "aligned from the last dimension)")
+        return None
+
+    return staticmethod(error)
+
+
+def keepdim_shape(shape: tuple, dims: tuple | None) -> tuple:
+    """The shape a reduction over ``dims`` has with ``keepdim=True``."""
+    if dims is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in dims else s for i, s in enumerate(shape))

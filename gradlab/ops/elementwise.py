@@ -1,0 +1,322 @@
+"""Elementwise arithmetic and math functions, all broadcasting like NumPy and PyTorch.
+
+Gradients may come back in the broadcast (output) shape: the engine sums them to each input's
+shape, so no function here un-broadcasts by itself.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function
+from ._util import broadcast_error
+
+
+class Add(Function):
+    # d(a+b)/da = 1 ; d(a+b)/db = 1
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, g
+
+    error = broadcast_error("add")
+
+
+class Sub(Function):
+    # d(a-b)/da = 1 ; d(a-b)/db = -1
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, (-g if ctx.needs_input_grad[1] else None)
+
+    error = broadcast_error("sub")
+
+
+class Mul(Function):
+    # d(a*b)/da = b ; d(a*b)/db = a
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        na, nb = ctx.needs_input_grad
+        return (g * b if na else None), (g * a if nb else None)
+
+    error = broadcast_error("mul")
+
+
+class Div(Function):
+    # d(a/b)/da = 1/b ; d(a/b)/db = -a/b^2 = -out/b
+    @staticmethod
+    def forward(ctx, a, b):
+        out = a / b
+        ctx.save_for_backward(b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        b, out = ctx.saved_tensors
+        na, nb = ctx.needs_input_grad
+        ga = g / b if na else None
+        gb = -g * out / b if nb else None
+        return ga, gb
+
+    error = broadcast_error("div")
+
+
+class Pow(Function):
+    # d(a^b)/da = b a^(b-1) ; d(a^b)/db = a^b log(a)  (taken as 0 where a == 0 and b >= 0)
+    @staticmethod
+    def forward(ctx, a, b):
+        out = np.power(a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, out = ctx.saved_tensors
+        na, nb = ctx.needs_input_grad
+        ga = gb = None
+        if na:
+            if isinstance(b, (int, float)) and b == 2:
+                ga = g * (2 * a)
+            else:
+                ga = g * (b * np.power(a, b - 1))
+        if nb:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                d = out * np.log(a)
+            d = np.where((np.asarray(a) == 0) & (np.asarray(b) >= 0), 0, d)
+            gb = g * d
+        return ga, gb
+
+    error = broadcast_error("pow")
+
+
+class Maximum(Function):
+    # d max(a,b)/da = 1 where a > b, 1/2 where a == b, 0 elsewhere (PyTorch's tie rule)
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        w = (a > b) + 0.5 * (a == b)
+        return g * w.astype(g.dtype), g * (1 - w).astype(g.dtype)
+
+    error = broadcast_error("maximum")
+
+
+class Minimum(Function):
+    # d min(a,b)/da = 1 where a < b, 1/2 where a == b, 0 elsewhere
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        w = (a < b) + 0.5 * (a == b)
+        return g * w.astype(g.dtype), g * (1 - w).astype(g.dtype)
+
+    error = broadcast_error("minimum")
+
+
+class Where(Function):
+    # d where(c,a,b)/da = c ; d/db = not c
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.save_for_backward(cond)
+        return np.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        (cond,) = ctx.saved_tensors
+        _, na, nb = ctx.needs_input_grad
+        zero = np.zeros((), dtype=g.dtype)
+        return (None, np.where(cond, g, zero) if na else None,
+                np.where(cond, zero, g) if nb else None)
+
+    error = broadcast_error("where")
+
+
+class Neg(Function):
+    # d(-x)/dx = -1
+    @staticmethod
+    def forward(ctx, x):
+        return -x
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g
+
+
+class Abs(Function):
+    # d|x|/dx = sign(x)  (0 at 0, as PyTorch)
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.abs(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * np.sign(x)
+
+
+class Exp(Function):
+    # d e^x/dx = e^x = out
+    @staticmethod
+    def forward(ctx, x):
+        out = np.exp(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * out
+
+
+class Log(Function):
+    # d log(x)/dx = 1/x
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / x
+
+
+class Log1p(Function):
+    # d log(1+x)/dx = 1/(1+x)
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log1p(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / (1 + x)
+
+
+class Sqrt(Function):
+    # d sqrt(x)/dx = 1/(2 sqrt(x)) = 1/(2 out)
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(invalid="ignore"):
+            out = np.sqrt(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        with np.errstate(divide="ignore"):
+            return g / (2 * out)
+
+
+class Rsqrt(Function):
+    # d x^(-1/2)/dx = -1/2 x^(-3/2) = -out^3/2
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = 1 / np.sqrt(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * (-0.5 * out * out * out)
+
+
+class Sin(Function):
+    # d sin(x)/dx = cos(x)
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.sin(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * np.cos(x)
+
+
+class Cos(Function):
+    # d cos(x)/dx = -sin(x)
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.cos(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return -g * np.sin(x)
+
+
+class Clamp(Function):
+    # d clamp(x, lo, hi)/dx = 1 where lo <= x <= hi, else 0 (PyTorch's inclusive rule)
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        ctx.save_for_backward(x)
+        ctx.lo, ctx.hi = lo, hi
+        out = x
+        if lo is not None:
+            out = np.maximum(out, lo)
+        if hi is not None:
+            out = np.minimum(out, hi)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        mask = np.ones(x.shape, dtype=bool)
+        if ctx.lo is not None:
+            mask &= x >= ctx.lo
+        if ctx.hi is not None:
+            mask &= x <= ctx.hi
+        return g * mask, None, None
+
+    error = broadcast_error("clamp")
+
+
+class Cast(Function):
+    # d x/dx = 1 (the engine casts the gradient back to the input's dtype)
+    @staticmethod
+    def forward(ctx, x, dt):
+        return x.astype(dt)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, None
+
+
+class Clone(Function):
+    # d x/dx = 1
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g

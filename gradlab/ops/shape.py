@@ -1,0 +1,318 @@
+"""Shape and indexing ops: view/reshape, permute, expand, indexing, gather/scatter, cat/stack,
+split, pad.
+
+The views (reshape when possible, permute, expand, basic indexing) return NumPy views that share
+memory with their input, as PyTorch's do; they are marked ``is_view`` so in-place changes are
+tracked by a shared version counter.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function
+
+
+class Reshape(Function):
+    # reshape moves no values: the gradient is reshaped back
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.reshape(ctx.shape), None
+
+    @staticmethod
+    def error(arrays, kwargs, exc):
+        x, shape = arrays
+        return RuntimeError(f"reshape: shape {list(shape)} is invalid for input of shape "
+                            f"{list(x.shape)} ({x.size} elements)")
+
+
+class View(Reshape):
+    # like reshape, but never copies (PyTorch's view contract)
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        out = x.view()
+        try:
+            out.shape = shape
+        except AttributeError:
+            raise RuntimeError(
+                f"view: shape {list(shape)} is not compatible with the input's shape "
+                f"{list(x.shape)} and strides (the input is not contiguous); use .reshape(...) "
+                "instead") from None
+        return out
+
+
+class Permute(Function):
+    # the gradient is permuted back with the inverse permutation
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.inv = tuple(np.argsort(dims))
+        return x.transpose(dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.transpose(ctx.inv), None
+
+
+class Expand(Function):
+    # expanding is broadcasting: the engine sums the gradient back to the input's shape
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        return np.broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, None
+
+    @staticmethod
+    def error(arrays, kwargs, exc):
+        x, shape = arrays
+        return RuntimeError(f"expand: the expanded size {list(shape)} must match the existing "
+                            f"size {list(x.shape)} at each non-singleton dimension")
+
+
+class Contiguous(Function):
+    # a copy into C order; the gradient passes through
+    @staticmethod
+    def forward(ctx, x):
+        return np.ascontiguousarray(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+def is_basic_index(idx: tuple) -> bool:
+    """True when an index holds only ints, slices, None and Ellipsis (a NumPy view)."""
+    return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis
+               for i in idx)
+
+
+def has_int_array(idx: tuple) -> bool:
+    return any(isinstance(i, np.ndarray) and i.dtype != np.bool_ for i in idx)
+
+
+class Index(Function):
+    # x[idx] picks values: the gradient is scattered back, summing over repeated indices
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, idx):
+        ctx.shape, ctx.idx = x.shape, idx
+        return x[idx]
+
+    @staticmethod
+    def backward(ctx, g):
+        gx = np.zeros(ctx.shape, dtype=g.dtype)
+        if has_int_array(ctx.idx):
+            np.add.at(gx, ctx.idx, g)  # repeated indices accumulate
+        else:
+            gx[ctx.idx] = g
+        return gx, None
+
+    @staticmethod
+    def error(arrays, kwargs, exc):
+        x, idx = arrays
+        return IndexError(f"index {_show_index(idx)} is invalid for a tensor of shape "
+                          f"{list(x.shape)}: {exc}")
+
+
+def _show_index(idx: tuple) -> str:
+    parts = []
+    for i in idx:
+        if isinstance(i, np.ndarray):
+            parts.append(f"<{i.dtype} array of shape {list(i.shape)}>")
+        elif isinstance(i, slice):
+            parts.append(":".join("" if v is None else str(v) for v in (i.start, i.stop, i.step))
+                         .rstrip(":") or ":")
+        else:
+            parts.append(repr(i))
+    return "[" + ", ".join(parts) + "]"
+
+
+class IndexPut(Function):
+    # out = x with out[idx] = v: gradient of x is g with idx zeroed, gradient of v is g[idx]
+    @staticmethod
+    def forward(ctx, x, idx, v):
+        out = x.copy()
+        out[idx] = v
+        ctx.idx = idx
+        ctx.vshape = np.shape(v)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        nx, _, nv = ctx.needs_input_grad
+        gx = gv = None
+        if nx:
+            gx = g.copy()
+            gx[ctx.idx] = 0
+        if nv:
+            gv = g[ctx.idx]
+            # v was broadcast into the slot: reduce it to v's shape here, where the slot shape
+            # is known (leading axes beyond v's rank are summed by the engine)
+            gv = np.asarray(gv)
+        return gx, None, gv
+
+    @staticmethod
+    def error(arrays, kwargs, exc):
+        x, idx, v = arrays
+        return RuntimeError(f"index assignment: cannot set {_show_index(idx)} of a tensor of "
+                            f"shape {list(x.shape)} from a value of shape {list(np.shape(v))}: "
+                            f"{exc}")
+
+
+def _gather_index(index: np.ndarray, dim: int) -> tuple:
+    """Full index arrays that address ``x[..., index, ...]`` element by element along ``dim``."""
+    grids = list(np.ogrid[tuple(slice(0, s) for s in index.shape)])
+    grids[dim] = index
+    return tuple(grids)
+
+
+class Gather(Function):
+    # out[i][j] = x[i][index[i][j]] (dim=1): the gradient is scatter-added back
+    @staticmethod
+    def forward(ctx, x, dim, index):
+        ctx.shape, ctx.dim, ctx.index = x.shape, dim, index
+        return x[_gather_index(index, dim)]
+
+    @staticmethod
+    def backward(ctx, g):
+        gx = np.zeros(ctx.shape, dtype=g.dtype)
+        np.add.at(gx, _gather_index(ctx.index, ctx.dim), g)
+        return gx, None, None
+
+    @staticmethod
+    def error(arrays, kwargs, exc):
+        x, dim, index = arrays
+        return RuntimeError(f"gather: index of shape {list(index.shape)} does not fit input of "
+                            f"shape {list(x.shape)} along dim {dim} (index must have the same "
+                            "number of dims, sizes <= the input's, values in range): " + str(exc))
+
+
+class ScatterAdd(Function):
+    # out = x; out[i][index[i][j]] += src[i][j]: d/dx = 1, d/dsrc = gather(g, index)
+    @staticmethod
+    def forward(ctx, x, dim, index, src):
+        ctx.dim, ctx.index = dim, index
+        out = x.copy()
+        full = _gather_index(index, dim)
+        np.add.at(out, full, src[tuple(slice(0, s) for s in index.shape)])
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        gsrc = g[_gather_index(ctx.index, ctx.dim)] if ctx.needs_input_grad[3] else None
+        return g, None, None, gsrc
+
+    @staticmethod
+    def error(arrays, kwargs, exc):
+        x, dim, index, src = arrays
+        return RuntimeError(f"scatter_add: index of shape {list(index.shape)} and src of shape "
+                            f"{list(np.shape(src))} do not fit input of shape {list(x.shape)} "
+                            f"along dim {dim}: {exc}")
+
+
+class IndexSelect(Function):
+    # out = x.take(index, dim): the gradient is scatter-added back (repeats accumulate)
+    @staticmethod
+    def forward(ctx, x, dim, index):
+        ctx.shape, ctx.dim, ctx.index = x.shape, dim, index
+        return np.take(x, index, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        gx = np.zeros(ctx.shape, dtype=g.dtype)
+        np.add.at(gx, (slice(None),) * ctx.dim + (ctx.index,), g)
+        return gx, None, None
+
+    @staticmethod
+    def error(arrays, kwargs, exc):
+        x, dim, index = arrays
+        return IndexError(f"index_select: index out of range for dim {dim} of size "
+                          f"{x.shape[dim]} (index values {index.min()}..{index.max()})")
+
+
+class Cat(Function):
+    # each input receives its own slice of the gradient
+    @staticmethod
+    def forward(ctx, *xs, dim):
+        ref = xs[0]
+        for k, x in enumerate(xs):
+            if x.ndim != ref.ndim or any(a != b for i, (a, b) in
+                                         enumerate(zip(x.shape, ref.shape)) if i != dim):
+                raise RuntimeError(
+                    f"cat: sizes of tensors must match except in dimension {dim}; got shape "
+                    f"{list(ref.shape)} for tensor 0 and {list(x.shape)} for tensor {k}")
+        ctx.dim = dim
+        ctx.bounds = np.cumsum([x.shape[dim] for x in xs])[:-1]
+        return np.concatenate(xs, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        return tuple(np.split(g, ctx.bounds, axis=ctx.dim))
+
+
+class Stack(Function):
+    # input k receives the gradient's k-th slice along the new dim
+    @staticmethod
+    def forward(ctx, *xs, dim):
+        for k, x in enumerate(xs):
+            if x.shape != xs[0].shape:
+                raise RuntimeError(f"stack: expects each tensor to be equal size, but got "
+                                   f"{list(xs[0].shape)} at entry 0 and {list(x.shape)} at "
+                                   f"entry {k}")
+        ctx.dim = dim
+        return np.stack(xs, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        return tuple(np.moveaxis(g, ctx.dim, 0))
+
+
+def pad_slices(shape: tuple, pad: tuple) -> tuple:
+    """For PyTorch's pad tuple (last dim first, (left, right) pairs, negatives crop): the output
+    shape and the slices of the input and the output that hold the same values."""
+    n = len(pad) // 2
+    out_shape = list(shape)
+    src = [slice(None)] * len(shape)
+    dst = [slice(None)] * len(shape)
+    for k in range(n):
+        d = len(shape) - 1 - k
+        lo, hi = pad[2 * k], pad[2 * k + 1]
+        size = shape[d] + lo + hi
+        if size < 0:
+            raise RuntimeError(f"pad: padding ({lo}, {hi}) makes dimension {d} of size "
+                               f"{shape[d]} negative")
+        out_shape[d] = size
+        src[d] = slice(max(-lo, 0), shape[d] - max(-hi, 0))
+        dst[d] = slice(max(lo, 0), size - max(hi, 0))
+    return tuple(out_shape), tuple(src), tuple(dst)
+
+
+class Pad(Function):
+    # constant padding only copies values: the gradient is the matching crop of g
+    @staticmethod
+    def forward(ctx, x, pad, value):
+        shape, src, dst = pad_slices(x.shape, pad)
+        out = np.full(shape, value, dtype=x.dtype)
+        out[dst] = x[src]
+        ctx.shape, ctx.src, ctx.dst = x.shape, src, dst
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        gx = np.zeros(ctx.shape, dtype=g.dtype)
+        gx[ctx.src] = g[ctx.dst]
+        return gx, None, None

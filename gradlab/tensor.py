@@ -1,0 +1,1131 @@
+"""The Tensor: an n-dimensional array (``.data``, a NumPy array) that remembers how it was made.
+
+Every method is a thin call into ``ops/``; nothing here computes a derivative. Names, signatures
+and semantics follow ``torch.Tensor``. One deliberate difference: ``.data`` is the NumPy array
+itself (DESIGN.md), so ``w.data -= lr * w.grad.data`` works on raw arrays.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import namedtuple
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from . import autograd, backend
+from .autograd import Function, _Version
+from .backend import dtype as _dtype
+from .ops import activation as A
+from .ops import elementwise as E
+from .ops import linalg as L
+from .ops import reduce as R
+from .ops import shape as S
+from .ops._util import norm_dim, norm_dims
+
+_FLOAT, _INT, _BOOL = 2, 1, 0
+
+max_return = namedtuple("max", ["values", "indices"])
+min_return = namedtuple("min", ["values", "indices"])
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple that prints like PyTorch's ``torch.Size``."""
+
+    def __repr__(self) -> str:
+        return f"gradlab.Size({list(self)})"
+
+    def numel(self) -> int:
+        return int(np.prod(self, dtype=np.int64))
+
+
+def _category(d: np.dtype) -> int:
+    k = d.kind
+    return _FLOAT if k in "fc" else (_BOOL if k == "b" else _INT)
+
+
+def _to_array(data: Any, dtype=None) -> np.ndarray:
+    """Convert Python data or arrays to an owned ndarray with PyTorch's dtype inference."""
+    if isinstance(data, Tensor):
+        arr = data.data
+    elif isinstance(data, np.ndarray):
+        arr = data
+    else:
+        if isinstance(data, (list, tuple)):
+            data = [d.data if isinstance(d, Tensor) else d for d in data] if any(
+                isinstance(d, Tensor) for d in data) else data
+        arr = np.asarray(data)
+        if arr.dtype == np.float64 and not _has_numpy_f64(data):
+            arr = arr.astype(backend.get_default_dtype().np)
+        elif arr.dtype.kind in "iu" and arr.dtype != np.uint8:
+            arr = arr.astype(np.int64)
+        elif arr.dtype.kind in "OUS":
+            raise TypeError(f"tensor: could not infer a numeric dtype from {type(data).__name__} "
+                            f"data (NumPy made {arr.dtype})")
+    if dtype is not None:
+        arr = arr.astype(backend.to_dtype(dtype).np, copy=False)
+    else:
+        backend.from_numpy_dtype(arr.dtype)  # raises for unsupported dtypes
+    return arr
+
+
+def _has_numpy_f64(data) -> bool:
+    if isinstance(data, (np.floating, np.ndarray)):
+        return data.dtype == np.float64
+    if isinstance(data, (list, tuple)) and data:
+        return _has_numpy_f64(data[0])
+    return False
+
+
+def _scalar_or_tensor(x):
+    """Python numbers pass through (they are 'weak' in type promotion); arrays become tensors."""
+    if isinstance(x, (Tensor, int, float, bool)):
+        return x
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, (np.ndarray, list, tuple)):
+        return Tensor._wrap(_to_array(x))
+    raise TypeError(f"unsupported operand type: {type(x).__name__}")
+
+
+def _promote(a: "Tensor", b):
+    """PyTorch's type promotion for a binary op: cast operands so NumPy computes in its dtype.
+
+    Categories bool < int < float. Dimensioned tensors decide over 0-d tensors of the same
+    category, and tensors over Python scalars; a Python float with an integer tensor gives the
+    default float dtype.
+    """
+    if isinstance(b, Tensor):
+        da, db = a.data.dtype, b.data.dtype
+        if da == db:
+            return a, b
+        za, zb = a.data.ndim == 0, b.data.ndim == 0
+        if za == zb:
+            dt = np.promote_types(da, db)
+        else:
+            (dd, zd) = (db, da) if za else (da, db)
+            dt = zd if _category(zd) > _category(dd) else dd
+        return (a if da == dt else a.to(dt)), (b if db == dt else b.to(dt))
+    if isinstance(b, float) and _category(a.data.dtype) != _FLOAT:
+        return a.to(backend.get_default_dtype()), b
+    if isinstance(b, bool):
+        return a, b
+    if isinstance(b, int) and a.data.dtype == np.bool_:
+        return a.to(backend.int64), b
+    return a, b
+
+
+def _binary(fn: type[Function], a: "Tensor", b):
+    b = _scalar_or_tensor(b)
+    if type(b) is not float or a.data.dtype.kind != "f":
+        a, b = _promote(a, b)
+    return fn.apply(a, b)
+
+
+def _rbinary(fn: type[Function], a: "Tensor", b):
+    b = _scalar_or_tensor(b)
+    if isinstance(b, Tensor):
+        return _binary(fn, b, a)
+    a, b = _promote(a, b)
+    return fn.apply(b, a)
+
+
+def _compare(op: Callable, a: "Tensor", b) -> "Tensor":
+    b = b.data if isinstance(b, Tensor) else b
+    try:
+        return Tensor._wrap(op(a.data, b))
+    except ValueError:
+        raise RuntimeError(f"{op.__name__}: shapes {list(a.shape)} and {list(np.shape(b))} "
+                           "cannot be broadcast together") from None
+
+
+def _int_or_tensor_index(x) -> Any:
+    if isinstance(x, Tensor):
+        return x.data
+    if isinstance(x, (list, tuple)) and not any(
+            isinstance(v, (slice, type(None), type(Ellipsis))) for v in x):
+        return np.asarray([v.item() if isinstance(v, Tensor) else v for v in x])
+    return x
+
+
+def _norm_index(idx) -> tuple:
+    """A PyTorch index (ints, slices, None, ..., lists, int or bool tensors) as a NumPy index."""
+    if not isinstance(idx, tuple):
+        idx = (idx,)
+    out = []
+    for i in idx:
+        i = _int_or_tensor_index(i)
+        if isinstance(i, np.ndarray):
+            if i.dtype.kind == "f":
+                raise IndexError("tensors used as indices must be long, int, byte or bool "
+                                 f"tensors, got {i.dtype}")
+            if i.ndim == 0 and i.dtype != np.bool_:
+                i = int(i)
+        out.append(i)
+    return tuple(out)
+
+
+def _sizes(size) -> tuple:
+    """Accept ``f(2, 3)`` and ``f((2, 3))`` forms of a size argument."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list, Size)):
+        size = tuple(size[0])
+    for s in size:
+        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
+            raise TypeError(f"size must be a sequence of ints, got {size!r}")
+    return tuple(int(s) for s in size)
+
+
+class Tensor:
+    """An n-dimensional array with reverse-mode automatic differentiation.
+
+    Attributes:
+        data: the values, a NumPy array (float32 unless asked otherwise).
+        grad: after ``backward()``, a Tensor of the same shape holding d(output)/d(self)
+            (leaves only, unless ``retain_grad()`` was called).
+        requires_grad: whether ops on this tensor record a graph.
+        grad_fn: the node that made this tensor (None for leaves).
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_out_idx", "_version", "_hooks",
+                 "_is_view", "__weakref__", "__dict__")
+
+    __array_priority__ = 1000
+    __array_ufunc__ = None  # makes ``ndarray + Tensor`` call Tensor.__radd__
+
+    def __init__(self, data: Any = (), *, dtype=None, requires_grad: bool = False) -> None:
+        self.data = np.array(_to_array(data, dtype), copy=True)
+        self.grad = None
+        self.requires_grad = False
+        self._ctx = None
+        self._out_idx = 0
+        self._version = _Version()
+        self._hooks = None
+        self._is_view = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _wrap(cls, arr) -> "Tensor":
+        """Wrap an ndarray without copying (internal fast path)."""
+        t = object.__new__(Tensor)
+        t.data = arr if type(arr) is np.ndarray else np.asarray(arr)
+        t.grad = None
+        t.requires_grad = False
+        t._ctx = None
+        t._out_idx = 0
+        t._version = _Version()
+        t._hooks = None
+        t._is_view = False
+        return t
+
+    # ------------------------------------------------------------------ attributes
+    @property
+    def shape(self) -> Size:
+        return Size(self.data.shape)
+
+    def size(self, dim: int | None = None):
+        """The shape, or the size of one dimension."""
+        if dim is None:
+            return Size(self.data.shape)
+        return self.data.shape[norm_dim(dim, self.data.ndim)]
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def numel(self) -> int:
+        return int(self.data.size)
+
+    nelement = numel
+
+    @property
+    def dtype(self) -> _dtype:
+        return backend.from_numpy_dtype(self.data.dtype)
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._ctx is None
+
+    @property
+    def grad_fn(self):
+        return self._ctx
+
+    @property
+    def _base_version(self) -> int:
+        return self._version.v
+
+    def is_floating_point(self) -> bool:
+        return self.data.dtype.kind == "f"
+
+    def element_size(self) -> int:
+        return self.data.itemsize
+
+    def is_contiguous(self) -> bool:
+        return bool(self.data.flags.c_contiguous)
+
+    def stride(self, dim: int | None = None):
+        st = tuple(s // self.data.itemsize for s in self.data.strides)
+        return st if dim is None else st[norm_dim(dim, self.data.ndim)]
+
+    @property
+    def T(self) -> "Tensor":
+        return self.permute(*range(self.ndim - 1, -1, -1))
+
+    @property
+    def mT(self) -> "Tensor":
+        return self.transpose(-2, -1)
+
+    # ------------------------------------------------------------------ conversion
+    def item(self):
+        """The single value as a Python number."""
+        if self.data.size != 1:
+            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted to "
+                               "Scalar")
+        return self.data.reshape(-1)[0].item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The values as a NumPy array sharing memory (PyTorch refuses when grad is tracked)."""
+        if self.requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+        return self.data
+
+    def __array__(self, dtype=None, copy=None):
+        arr = self.data
+        if dtype is not None:
+            arr = arr.astype(dtype, copy=False)
+        return arr.copy() if copy else arr
+
+    def to(self, *args, **kwargs) -> "Tensor":
+        """``to(dtype)``, ``to('cpu')`` or ``to(other)``: a cast (differentiable) or self."""
+        dt = kwargs.get("dtype")
+        for a in args:
+            if isinstance(a, Tensor):
+                dt = a.data.dtype
+            elif isinstance(a, str):
+                if a != "cpu":
+                    raise RuntimeError(f"to: device '{a}' is not available; gradlab runs on "
+                                       "the CPU")
+            elif a is not None:
+                dt = a
+        if dt is None:
+            return self
+        npdt = backend.to_dtype(dt).np
+        if npdt == self.data.dtype:
+            return self
+        if self.requires_grad and npdt.kind != "f":
+            return Tensor._wrap(self.data.astype(npdt))
+        return E.Cast.apply(self, npdt)
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return f"gradlab.{self.dtype.name}"
+        return self.to(dtype)
+
+    def type_as(self, other: "Tensor") -> "Tensor":
+        return self.to(other.data.dtype)
+
+    def float(self) -> "Tensor":
+        return self.to(backend.float32)
+
+    def double(self) -> "Tensor":
+        return self.to(backend.float64)
+
+    def half(self) -> "Tensor":
+        return self.to(backend.float16)
+
+    def long(self) -> "Tensor":
+        return self.to(backend.int64)
+
+    def int(self) -> "Tensor":
+        return self.to(backend.int32)
+
+    def bool(self) -> "Tensor":
+        return self.to(backend.bool_)
+
+    def cpu(self) -> "Tensor":
+        return self
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {self.data.size} values is "
+                               "ambiguous")
+        return bool(self.data.reshape(-1)[0])
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
+        return int(self.item())
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        from ._format import format_tensor
+
+        return format_tensor(self)
+
+    def __reduce_ex__(self, protocol):
+        raise TypeError("gradlab tensors are not pickled (pickle can run code on load); save "
+                        "them with gradlab.save")
+
+    # ------------------------------------------------------------------ autograd
+    def backward(self, gradient: "Tensor | None" = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs=None) -> None:
+        """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
+
+        ``gradient`` is required unless self has one element; the graph's saved arrays are
+        freed afterwards unless ``retain_graph=True``.
+        """
+        autograd.backward(self, gradient, retain_graph, create_graph, inputs)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        """Set ``requires_grad`` in place (leaves only; floating-point dtypes only)."""
+        if requires_grad and self.data.dtype.kind != "f":
+            raise RuntimeError("only Tensors of floating point dtype can require gradients "
+                               f"(got {self.dtype})")
+        if not requires_grad and self._ctx is not None:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables. If "
+                               "you want to use a computed variable in a subgraph that doesn't "
+                               "require differentiation use var_no_grad = var.detach().")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def detach(self) -> "Tensor":
+        """A new leaf sharing this tensor's data (and version counter), with no graph."""
+        t = Tensor._wrap(self.data)
+        t._version = self._version
+        return t
+
+    def detach_(self) -> "Tensor":
+        self._ctx = None
+        self.requires_grad = False
+        return self
+
+    def retain_grad(self) -> None:
+        """Make a non-leaf tensor keep its ``.grad`` after ``backward``."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._ctx is None:
+            return
+        if self._ctx.retained is None:
+            self._ctx.retained = {}
+        self._ctx.retained[self._out_idx] = weakref.ref(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        c = self._ctx
+        return c is not None and bool(c.retained) and self._out_idx in c.retained
+
+    def register_hook(self, hook: Callable[["Tensor"], "Tensor | None"]):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor
+        replaces the gradient. Returns a handle whose ``remove()`` unregisters it."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require "
+                               "gradient")
+        if self._ctx is None:
+            if self._hooks is None:
+                self._hooks = []
+            lst = self._hooks
+        else:
+            if self._ctx.hooks is None:
+                self._ctx.hooks = {}
+            lst = self._ctx.hooks.setdefault(self._out_idx, [])
+        lst.append(hook)
+        return _HookHandle(lst, hook)
+
+    # ------------------------------------------------------------------ in-place
+    def _check_inplace(self) -> None:
+        if self._is_view and self.requires_grad and autograd._mode.enabled:
+            raise RuntimeError("an in-place operation on a view of a tensor that requires grad "
+                               "is not supported by gradlab; use the out-of-place op")
+        if self._ctx is None and self.requires_grad and autograd._mode.enabled:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                               "operation. (Wrap it in gradlab.no_grad() to update it.)")
+
+    def _assume(self, out: "Tensor") -> "Tensor":
+        """Become ``out``: an in-place op on a graph tensor is recorded as an out-of-place op
+        whose result takes over this tensor (the old values stay alive for the graph)."""
+        if out.data.shape != self.data.shape:
+            raise RuntimeError(f"output with shape {list(self.data.shape)} doesn't match the "
+                               f"broadcast shape {list(out.data.shape)}")
+        self.data = out.data.astype(self.data.dtype, copy=False)
+        self.requires_grad = out.requires_grad
+        self._ctx, self._out_idx = out._ctx, out._out_idx
+        self._version.v += 1
+        return self
+
+    def _snapshot(self) -> "Tensor":
+        t = Tensor._wrap(self.data)
+        t.requires_grad, t._ctx, t._out_idx, t._version = (self.requires_grad, self._ctx,
+                                                           self._out_idx, self._version)
+        return t
+
+    def _inplace(self, fn: type[Function], ufunc, other) -> "Tensor":
+        self._check_inplace()
+        other = _scalar_or_tensor(other)
+        graph = autograd._mode.enabled and (
+            self.requires_grad or (isinstance(other, Tensor) and other.requires_grad))
+        if graph:
+            return self._assume(_binary(fn, self._snapshot(), other))
+        o = other.data if isinstance(other, Tensor) else other
+        try:
+            ufunc(self.data, o, out=self.data)
+        except TypeError:  # NumPy's casting errors derive from TypeError
+            raise RuntimeError(f"result type of {ufunc.__name__} with {np.result_type(o)} can't "
+                               f"be cast to the desired output type {self.dtype}") from None
+        except ValueError:
+            raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the "
+                               f"broadcast shape of {list(self.shape)} and "
+                               f"{list(np.shape(o))}") from None
+        self._version.v += 1
+        return self
+
+    def add_(self, other, *, alpha=1) -> "Tensor":
+        return self._inplace(E.Add, np.add, other if alpha == 1 else other * alpha)
+
+    def sub_(self, other, *, alpha=1) -> "Tensor":
+        return self._inplace(E.Sub, np.subtract, other if alpha == 1 else other * alpha)
+
+    def mul_(self, other) -> "Tensor":
+        return self._inplace(E.Mul, np.multiply, other)
+
+    def div_(self, other) -> "Tensor":
+        return self._inplace(E.Div, np.true_divide, other)
+
+    __iadd__ = add_
+    __isub__ = sub_
+    __imul__ = mul_
+    __itruediv__ = div_
+
+    def _overwrite(self, values: np.ndarray) -> "Tensor":
+        self._check_inplace()
+        if self.requires_grad and autograd._mode.enabled:
+            return self._assume(Tensor._wrap(np.broadcast_to(values, self.data.shape).copy()))
+        self.data[...] = values
+        self._version.v += 1
+        return self
+
+    def zero_(self) -> "Tensor":
+        return self._overwrite(np.zeros((), self.data.dtype))
+
+    def fill_(self, value) -> "Tensor":
+        return self._overwrite(np.asarray(value.item() if isinstance(value, Tensor) else value))
+
+    def copy_(self, src) -> "Tensor":
+        """Copy ``src``'s values (broadcast, cast to self's dtype) into self."""
+        src = _scalar_or_tensor(src)
+        if isinstance(src, Tensor) and src.requires_grad and autograd._mode.enabled:
+            self._check_inplace()
+            return self._assume(src.expand(*self.shape).to(self.data.dtype).clone())
+        try:
+            return self._overwrite(src.data if isinstance(src, Tensor) else np.asarray(src))
+        except ValueError:
+            raise RuntimeError(f"copy_: src of shape {list(np.shape(src))} cannot be broadcast "
+                               f"to {list(self.shape)}") from None
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator=None) -> "Tensor":
+        """Fill with samples from U(a, b)."""
+        r = backend.rng(generator).random(self.data.shape, dtype=np.float64)
+        return self._overwrite((a + (b - a) * r).astype(self.data.dtype))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None) -> "Tensor":
+        """Fill with samples from N(mean, std^2)."""
+        r = backend.rng(generator).standard_normal(self.data.shape)
+        return self._overwrite((mean + std * r).astype(self.data.dtype))
+
+    def clamp_(self, min=None, max=None) -> "Tensor":
+        self._check_inplace()
+        if self.requires_grad and autograd._mode.enabled:
+            return self._assume(self._snapshot().clamp(min, max))
+        np.clip(self.data, min, max, out=self.data)
+        self._version.v += 1
+        return self
+
+    def __setitem__(self, idx, value) -> None:
+        index = _norm_index(idx)
+        value = _scalar_or_tensor(value)
+        if isinstance(value, Tensor):
+            value = value.to(self.data.dtype) if value.data.dtype != self.data.dtype else value
+        graph = autograd._mode.enabled and (
+            self.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
+        if graph:
+            self._check_inplace()
+            self._assume(S.IndexPut.apply(self._snapshot(), index, value))
+            return
+        v = value.data if isinstance(value, Tensor) else value
+        try:
+            self.data[index] = v
+        except (ValueError, IndexError) as exc:
+            raise S.IndexPut.error([self.data, index, v], {}, exc) from None
+        self._version.v += 1
+
+    # ------------------------------------------------------------------ arithmetic
+    def __add__(self, other):
+        return _binary(E.Add, self, other)
+
+    def __radd__(self, other):
+        return _rbinary(E.Add, self, other)
+
+    def __sub__(self, other):
+        return _binary(E.Sub, self, other)
+
+    def __rsub__(self, other):
+        return _rbinary(E.Sub, self, other)
+
+    def __mul__(self, other):
+        return _binary(E.Mul, self, other)
+
+    def __rmul__(self, other):
+        return _rbinary(E.Mul, self, other)
+
+    def __truediv__(self, other):
+        a = self if self.data.dtype.kind == "f" or (
+            isinstance(other, Tensor) and other.data.dtype.kind == "f") else self.float()
+        return _binary(E.Div, a, other)
+
+    def __rtruediv__(self, other):
+        a = self if self.data.dtype.kind == "f" or isinstance(other, float) else self.float()
+        return _rbinary(E.Div, a, other)
+
+    def __pow__(self, other):
+        return _binary(E.Pow, self, other)
+
+    def __rpow__(self, other):
+        return _rbinary(E.Pow, self, other)
+
+    def __matmul__(self, other):
+        return self.matmul(other)
+
+    def __rmatmul__(self, other):
+        return Tensor._wrap(_to_array(other)).matmul(self)
+
+    def __neg__(self):
+        return E.Neg.apply(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return E.Abs.apply(self)
+
+    def add(self, other, *, alpha=1):
+        return self + (other if alpha == 1 else other * alpha)
+
+    def sub(self, other, *, alpha=1):
+        return self - (other if alpha == 1 else other * alpha)
+
+    def mul(self, other):
+        return self * other
+
+    def div(self, other):
+        return self / other
+
+    def pow(self, exponent):
+        return self ** exponent
+
+    def neg(self):
+        return E.Neg.apply(self)
+
+    def abs(self):
+        return E.Abs.apply(self)
+
+    def exp(self):
+        return E.Exp.apply(self._floating())
+
+    def log(self):
+        return E.Log.apply(self._floating())
+
+    def log1p(self):
+        return E.Log1p.apply(self._floating())
+
+    def sqrt(self):
+        return E.Sqrt.apply(self._floating())
+
+    def rsqrt(self):
+        return E.Rsqrt.apply(self._floating())
+
+    def sin(self):
+        return E.Sin.apply(self._floating())
+
+    def cos(self):
+        return E.Cos.apply(self._floating())
+
+    def tanh(self):
+        return A.Tanh.apply(self._floating())
+
+    def sigmoid(self):
+        return A.Sigmoid.apply(self._floating())
+
+    def relu(self):
+        return A.ReLU.apply(self)
+
+    def _floating(self) -> "Tensor":
+        return self if self.data.dtype.kind == "f" else self.float()
+
+    def clamp(self, min=None, max=None):
+        """Limit values to [min, max]; the gradient is 1 inside (bounds included), 0 outside."""
+        if min is None and max is None:
+            raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+        if isinstance(min, Tensor) or isinstance(max, Tensor):
+            out = self
+            if min is not None:
+                out = out.maximum(min) if isinstance(min, Tensor) else out.clamp(min=min)
+            if max is not None:
+                out = out.minimum(max) if isinstance(max, Tensor) else out.clamp(max=max)
+            return out
+        a = self._floating() if isinstance(min, float) or isinstance(max, float) else self
+        return E.Clamp.apply(a, min, max)
+
+    clip = clamp
+
+    def maximum(self, other):
+        return _binary(E.Maximum, self, other)
+
+    def minimum(self, other):
+        return _binary(E.Minimum, self, other)
+
+    def sign(self):
+        return Tensor._wrap(np.sign(self.data))
+
+    def clone(self):
+        return E.Clone.apply(self)
+
+    # ------------------------------------------------------------------ comparisons
+    def __eq__(self, other):  # type: ignore[override]
+        return _compare(np.equal, self, other)
+
+    def __ne__(self, other):  # type: ignore[override]
+        return _compare(np.not_equal, self, other)
+
+    def __lt__(self, other):
+        return _compare(np.less, self, other)
+
+    def __le__(self, other):
+        return _compare(np.less_equal, self, other)
+
+    def __gt__(self, other):
+        return _compare(np.greater, self, other)
+
+    def __ge__(self, other):
+        return _compare(np.greater_equal, self, other)
+
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    def _logical(self, op, other=None):
+        if other is None:
+            return Tensor._wrap(op(self.data))
+        return _compare(op, self, other)
+
+    def __and__(self, other):
+        return self._logical(np.bitwise_and if self.data.dtype.kind != "b" else np.logical_and,
+                             other)
+
+    def __or__(self, other):
+        return self._logical(np.bitwise_or if self.data.dtype.kind != "b" else np.logical_or,
+                             other)
+
+    def __xor__(self, other):
+        return self._logical(np.bitwise_xor if self.data.dtype.kind != "b" else np.logical_xor,
+                             other)
+
+    def __invert__(self):
+        if self.data.dtype.kind == "f":
+            raise TypeError("~ (bitwise not) is only defined for integer and bool tensors")
+        return self._logical(np.invert)
+
+    def logical_and(self, other):
+        return self._logical(np.logical_and, other)
+
+    def logical_or(self, other):
+        return self._logical(np.logical_or, other)
+
+    def logical_xor(self, other):
+        return self._logical(np.logical_xor, other)
+
+    def logical_not(self):
+        return self._logical(np.logical_not)
+
+    def isnan(self):
+        return Tensor._wrap(np.isnan(self.data))
+
+    def isinf(self):
+        return Tensor._wrap(np.isinf(self.data))
+
+    def isfinite(self):
+        return Tensor._wrap(np.isfinite(self.data))
+
+    def all(self, dim=None, keepdim: bool = False):
+        return Tensor._wrap(np.all(self.data, axis=norm_dims(dim, self.ndim), keepdims=keepdim))
+
+    def any(self, dim=None, keepdim: bool = False):
+        return Tensor._wrap(np.any(self.data, axis=norm_dims(dim, self.ndim), keepdims=keepdim))
+
+    def allclose(self, other, rtol: float = 1e-05, atol: float = 1e-08,
+                 equal_nan: bool = False) -> bool:
+        return bool(np.allclose(self.data, np.asarray(other), rtol, atol, equal_nan))
+
+    def equal(self, other) -> bool:
+        o = np.asarray(other)
+        return self.data.shape == o.shape and bool(np.array_equal(self.data, o))
+
+    # ------------------------------------------------------------------ linear algebra
+    def matmul(self, other):
+        """Matrix product with PyTorch's rules for 1-D, 2-D and batched (broadcast) operands."""
+        other = _scalar_or_tensor(other)
+        if not isinstance(other, Tensor):
+            raise TypeError("matmul: the second operand must be a tensor or array, got "
+                            f"{type(other).__name__}")
+        a, b = _promote(self, other)
+        return L.Matmul.apply(a, b)
+
+    def mm(self, mat2):
+        if self.ndim != 2 or mat2.ndim != 2:
+            raise RuntimeError(f"mm: expected 2-D tensors, got shapes {list(self.shape)} and "
+                               f"{list(mat2.shape)}")
+        return self.matmul(mat2)
+
+    def bmm(self, mat2):
+        if self.ndim != 3 or mat2.ndim != 3 or self.shape[0] != mat2.shape[0]:
+            raise RuntimeError(f"bmm: expected 3-D tensors with the same batch size, got shapes "
+                               f"{list(self.shape)} and {list(mat2.shape)}")
+        return self.matmul(mat2)
+
+    def dot(self, other):
+        if self.ndim != 1 or other.ndim != 1:
+            raise RuntimeError(f"dot: 1D tensors expected, but got {self.ndim}D and "
+                               f"{other.ndim}D tensors")
+        return self.matmul(other)
+
+    # ------------------------------------------------------------------ reductions
+    def sum(self, dim=None, keepdim: bool = False, *, dtype=None):
+        """Sum over ``dim`` (int, tuple, or None for all)."""
+        x = self if dtype is None else self.to(dtype)
+        if x.data.dtype.kind in "biu" and dtype is None:
+            x = x.to(backend.int64)
+        return R.Sum.apply(x, norm_dims(dim, self.ndim), keepdim)
+
+    def mean(self, dim=None, keepdim: bool = False, *, dtype=None):
+        x = self if dtype is None else self.to(dtype)
+        if x.data.dtype.kind != "f":
+            raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be "
+                               f"either a floating point or complex dtype. Got: {self.dtype}")
+        return R.Mean.apply(x, norm_dims(dim, self.ndim), keepdim)
+
+    def _correction(self, unbiased, correction) -> float:
+        if unbiased is not None and correction is not None:
+            raise RuntimeError("var/std: pass either unbiased or correction, not both")
+        if correction is None:
+            correction = 1 if unbiased is None or unbiased else 0
+        return correction
+
+    def var(self, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+            correction=None):
+        """Variance: sum((x - mean)^2) / (N - correction), correction=1 by default (Bessel)."""
+        if isinstance(dim, bool):
+            dim, unbiased = None, dim
+        return R.Var.apply(self._floating(), norm_dims(dim, self.ndim),
+                           self._correction(unbiased, correction), keepdim)
+
+    def std(self, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+            correction=None):
+        """Standard deviation: sqrt of :meth:`var`."""
+        if isinstance(dim, bool):
+            dim, unbiased = None, dim
+        return R.Std.apply(self._floating(), norm_dims(dim, self.ndim),
+                           self._correction(unbiased, correction), keepdim)
+
+    def _maxmin(self, dim, keepdim, is_max: bool):
+        name = "max" if is_max else "min"
+        if isinstance(dim, Tensor):
+            return self.maximum(dim) if is_max else self.minimum(dim)
+        if self.data.size == 0 and (dim is None or self.shape[norm_dim(dim, self.ndim)] == 0):
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
+                               "input.numel() == 0. Specify the reduction dim with the 'dim' "
+                               "argument." if dim is None else
+                               f"{name}(): cannot reduce over a zero-size dimension")
+        if dim is None:
+            return R.MaxMin.apply(self, None, False, is_max)
+        vals, idx = R.MaxMinDim.apply(self, norm_dim(dim, self.ndim), keepdim, is_max)
+        return (max_return if is_max else min_return)(vals, idx)
+
+    def max(self, dim=None, keepdim: bool = False):
+        """``max()`` the largest value; ``max(dim)`` (values, indices); ``max(other)`` maximum."""
+        return self._maxmin(dim, keepdim, True)
+
+    def min(self, dim=None, keepdim: bool = False):
+        return self._maxmin(dim, keepdim, False)
+
+    def amax(self, dim=(), keepdim: bool = False):
+        """Largest values over ``dim``; the gradient is shared evenly among ties."""
+        dims = None if dim == () or dim is None else norm_dims(dim, self.ndim)
+        return R.MaxMin.apply(self, dims, keepdim, True)
+
+    def amin(self, dim=(), keepdim: bool = False):
+        dims = None if dim == () or dim is None else norm_dims(dim, self.ndim)
+        return R.MaxMin.apply(self, dims, keepdim, False)
+
+    def argmax(self, dim=None, keepdim: bool = False):
+        if dim is None:
+            return Tensor._wrap(np.asarray(np.argmax(self.data), dtype=np.int64))
+        return Tensor._wrap(np.argmax(self.data, axis=norm_dim(dim, self.ndim),
+                                      keepdims=keepdim).astype(np.int64))
+
+    def argmin(self, dim=None, keepdim: bool = False):
+        if dim is None:
+            return Tensor._wrap(np.asarray(np.argmin(self.data), dtype=np.int64))
+        return Tensor._wrap(np.argmin(self.data, axis=norm_dim(dim, self.ndim),
+                                      keepdims=keepdim).astype(np.int64))
+
+    def logsumexp(self, dim, keepdim: bool = False):
+        """log(sum(exp(x))) over ``dim``, shifted by the max so it never overflows."""
+        return R.LogSumExp.apply(self._floating(), norm_dims(dim, self.ndim), keepdim)
+
+    def prod(self, dim=None, keepdim: bool = False):
+        return R.Prod.apply(self, None if dim is None else norm_dim(dim, self.ndim), keepdim)
+
+    def cumsum(self, dim: int):
+        x = self.to(backend.int64) if self.data.dtype.kind in "bu" else self
+        return R.Cumsum.apply(x, norm_dim(dim, self.ndim))
+
+    def softmax(self, dim: int):
+        """exp(x) / sum(exp(x)) along ``dim`` (max-shifted, so it never overflows)."""
+        return A.Softmax.apply(self._floating(), norm_dim(dim, self.ndim))
+
+    def log_softmax(self, dim: int):
+        """x - logsumexp(x) along ``dim``."""
+        return A.LogSoftmax.apply(self._floating(), norm_dim(dim, self.ndim))
+
+    # ------------------------------------------------------------------ shape
+    def _resolve_shape(self, shape: tuple, op: str) -> tuple:
+        shape = _sizes(shape)
+        if shape.count(-1) > 1:
+            raise RuntimeError(f"{op}: only one dimension can be inferred, got {list(shape)}")
+        if -1 in shape:
+            known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
+            if known == 0 or self.data.size % known:
+                raise RuntimeError(f"{op}: shape {list(shape)} is invalid for input of shape "
+                                   f"{list(self.shape)} ({self.data.size} elements)")
+            shape = tuple(self.data.size // known if s == -1 else s for s in shape)
+        if int(np.prod(shape, dtype=np.int64)) != self.data.size:
+            raise RuntimeError(f"{op}: shape {list(shape)} is invalid for input of shape "
+                               f"{list(self.shape)} ({self.data.size} elements)")
+        return shape
+
+    def reshape(self, *shape):
+        return S.Reshape.apply(self, self._resolve_shape(shape, "reshape"))
+
+    def view(self, *shape):
+        """Same data, new shape; fails (like PyTorch) where that would need a copy."""
+        if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, Size)):
+            return self.to(shape[0])
+        return S.View.apply(self, self._resolve_shape(shape, "view"))
+
+    def view_as(self, other):
+        return self.view(other.shape)
+
+    def reshape_as(self, other):
+        return self.reshape(other.shape)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1):
+        if self.ndim == 0:
+            return self.reshape(1)
+        s, e = norm_dim(start_dim, self.ndim), norm_dim(end_dim, self.ndim)
+        if s > e:
+            raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+        sh = self.data.shape
+        return self.reshape(sh[:s] + (int(np.prod(sh[s:e + 1], dtype=np.int64)),) + sh[e + 1:])
+
+    def unflatten(self, dim: int, sizes):
+        d = norm_dim(dim, self.ndim)
+        sizes = tuple(sizes)
+        sh = self.data.shape
+        known = int(np.prod([s for s in sizes if s != -1], dtype=np.int64))
+        if -1 in sizes:
+            sizes = tuple(sh[d] // known if s == -1 else s for s in sizes)
+        if int(np.prod(sizes, dtype=np.int64)) != sh[d]:
+            raise RuntimeError(f"unflatten: provided sizes {list(sizes)} don't multiply up to "
+                               f"the size of dim {dim} ({sh[d]}) in the input tensor")
+        return self.reshape(sh[:d] + sizes + sh[d + 1:])
+
+    def squeeze(self, dim=None):
+        sh = self.data.shape
+        if dim is None:
+            new = tuple(s for s in sh if s != 1)
+        else:
+            dims = norm_dims(dim, self.ndim)
+            new = tuple(s for i, s in enumerate(sh) if not (i in dims and s == 1))
+        return self if new == sh else S.Reshape.apply(self, new)
+
+    def unsqueeze(self, dim: int):
+        d = norm_dim(dim, self.ndim + 1)
+        sh = self.data.shape
+        return S.Reshape.apply(self, sh[:d] + (1,) + sh[d:])
+
+    def expand(self, *sizes):
+        sizes = _sizes(sizes)
+        sh = self.data.shape
+        if len(sizes) < len(sh):
+            raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be "
+                               f"greater or equal to the number of dimensions in the tensor "
+                               f"({len(sh)})")
+        lead = len(sizes) - len(sh)
+        full = tuple(sh[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes))
+        if any(s < 0 for s in full):
+            raise RuntimeError(f"expand: -1 is not allowed in a new leading dimension, got "
+                               f"{list(sizes)}")
+        return S.Expand.apply(self, full)
+
+    def expand_as(self, other):
+        return self.expand(*other.shape)
+
+    def permute(self, *dims):
+        dims = _sizes(dims) if dims and not isinstance(dims[0], (tuple, list)) else tuple(dims[0])
+        if len(dims) != self.ndim:
+            raise RuntimeError(f"permute: number of dims don't match: the tensor has "
+                               f"{self.ndim} dims but {len(dims)} were given ({list(dims)})")
+        nd = tuple(norm_dim(d, self.ndim) for d in dims)
+        if len(set(nd)) != len(nd):
+            raise RuntimeError(f"permute: repeated dim in {list(dims)}")
+        return S.Permute.apply(self, nd)
+
+    def transpose(self, dim0: int, dim1: int):
+        perm = list(range(self.ndim))
+        a, b = norm_dim(dim0, self.ndim), norm_dim(dim1, self.ndim)
+        perm[a], perm[b] = perm[b], perm[a]
+        return S.Permute.apply(self, tuple(perm))
+
+    swapaxes = transpose
+
+    def t(self):
+        if self.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                               f"{self.ndim}D")
+        return self.transpose(0, 1) if self.ndim == 2 else self
+
+    def contiguous(self):
+        return self if self.data.flags.c_contiguous else S.Contiguous.apply(self)
+
+    def __getitem__(self, idx):
+        return S.Index.apply(self, _norm_index(idx))
+
+    def gather(self, dim: int, index: "Tensor"):
+        """out[i][j] = self[i][index[i][j]] for dim=1 (and likewise for other dims)."""
+        d = norm_dim(dim, self.ndim)
+        idx = _index_array(index, "gather")
+        if idx.ndim != self.ndim:
+            raise RuntimeError(f"gather: index tensor must have the same number of dimensions "
+                               f"as input tensor (input {list(self.shape)}, index "
+                               f"{list(idx.shape)})")
+        return S.Gather.apply(self, d, idx)
+
+    def scatter_add(self, dim: int, index: "Tensor", src: "Tensor"):
+        """A copy of self with ``out[i][index[i][j]] += src[i][j]`` (dim=1)."""
+        d = norm_dim(dim, self.ndim)
+        idx = _index_array(index, "scatter_add")
+        a, b = _promote(self, src)
+        return S.ScatterAdd.apply(a, d, idx, b)
+
+    def index_select(self, dim: int, index: "Tensor"):
+        idx = _index_array(index, "index_select")
+        if idx.ndim > 1:
+            raise IndexError(f"index_select: index must be 0-D or 1-D, got shape "
+                             f"{list(idx.shape)}")
+        return S.IndexSelect.apply(self, norm_dim(dim, self.ndim), idx.reshape(-1))
+
+    def masked_fill(self, mask: "Tensor", value):
+        m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+        if m.dtype != np.bool_:
+            raise RuntimeError(f"masked_fill only supports boolean masks, but got mask with "
+                               f"dtype {m.dtype}")
+        return E.Where.apply(m, value, self) if isinstance(value, Tensor) else \
+            E.Where.apply(m, np.asarray(value, dtype=self.data.dtype), self)
+
+    def split(self, split_size_or_sections, dim: int = 0):
+        d = norm_dim(dim, self.ndim)
+        n = self.data.shape[d]
+        if isinstance(split_size_or_sections, (int, np.integer)):
+            step = int(split_size_or_sections)
+            if step <= 0 and n > 0:
+                raise RuntimeError(f"split: split_size must be positive, got {step}")
+            bounds = [(i, min(i + step, n)) for i in range(0, n, step)] or [(0, 0)]
+        else:
+            sizes = list(split_size_or_sections)
+            if sum(sizes) != n:
+                raise RuntimeError(f"split: split_with_sizes expects split_sizes to sum exactly "
+                                   f"to {n} (input tensor's size at dimension {dim}), but got "
+                                   f"split_sizes={sizes}")
+            starts = np.cumsum([0] + sizes)
+            bounds = list(zip(starts[:-1].tolist(), starts[1:].tolist()))
+        pre = (slice(None),) * d
+        return tuple(self[pre + (slice(a, b),)] for a, b in bounds)
+
+    def chunk(self, chunks: int, dim: int = 0):
+        if chunks <= 0:
+            raise RuntimeError(f"chunk: chunks must be greater than 0, got {chunks}")
+        n = self.data.shape[norm_dim(dim, self.ndim)]
+        return self.split(max(-(-n // chunks), 1), dim)
+
+    def unbind(self, dim: int = 0):
+        d = norm_dim(dim, self.ndim)
+        pre = (slice(None),) * d
+        return tuple(self[pre + (i,)] for i in range(self.data.shape[d]))
+
+    def repeat(self, *sizes):
+        sizes = _sizes(sizes)
+        if len(sizes) < self.ndim:
+            raise RuntimeError("repeat: number of repeat dims can not be smaller than number "
+                               "of dimensions of tensor")
+        x = self.reshape((1,) * (len(sizes) - self.ndim) + self.data.shape)
+        # repeat = expand over a new axis before each dim, then merge the pairs
+        sh = x.data.shape
+        inter = []
+        for r, s in zip(sizes, sh):
+            inter += [r, s]
+        y = x.reshape(tuple(v for s in sh for v in (1, s))).expand(*inter)
+        return y.reshape(tuple(r * s for r, s in zip(sizes, sh)))
+
+
+def _index_array(index, op: str) -> np.ndarray:
+    idx = index.data if isinstance(index, Tensor) else np.asarray(index)
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"{op}(): Expected dtype int64 for index, got {idx.dtype}")
+    return idx.astype(np.int64, copy=False)
+
+
+class _HookHandle:
+    def __init__(self, lst: list, hook) -> None:
+        self._lst, self._hook = lst, hook
+
+    def remove(self) -> None:
+        if self._hook in self._lst:
+            self._lst.remove(self._hook)
+
+
+autograd._Tensor = Tensor
