@@ -156,3 +156,47 @@ def set_rng_state(state: dict) -> None:
 def rng(generator: Generator | None = None) -> np.random.Generator:
     """The NumPy generator behind ``generator`` (or the global one)."""
     return (generator or default_generator).rng
+
+
+# --------------------------------------------------------------------------- BLAS
+
+
+def blas_info() -> dict:
+    """The BLAS library NumPy was built with and how many threads it uses.
+
+    Returns ``{"name", "version", "threads"}``; ``threads`` is read from a loaded OpenBLAS
+    (``openblas_get_num_threads``) and is None where it cannot be read.
+    """
+    info = {"name": "unknown", "version": "unknown", "threads": None}
+    try:
+        cfg = np.show_config(mode="dicts")
+        blas = cfg.get("Build Dependencies", {}).get("blas", {})
+        info["name"] = blas.get("name", "unknown")
+        info["version"] = blas.get("version", "unknown")
+    except (TypeError, AttributeError):  # NumPy < 1.26 has no mode="dicts"
+        pass
+    info["threads"] = _openblas_threads()
+    return info
+
+
+def _openblas_threads() -> int | None:
+    import ctypes
+
+    try:
+        with open("/proc/self/maps") as f:
+            libs = {line.split()[-1] for line in f if "openblas" in line.lower()
+                    and line.split()[-1].startswith("/")}
+    except OSError:
+        return None
+    for path in sorted(libs):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for sym in ("scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads",
+                    "openblas_get_num_threads64_", "openblas_get_num_threads"):
+            fn = getattr(lib, sym, None)
+            if fn is not None:
+                fn.restype = ctypes.c_int
+                return int(fn())
+    return None

@@ -478,7 +478,10 @@ class Tensor:
         self.data = out.data.astype(self.data.dtype, copy=False)
         self.requires_grad = out.requires_grad
         self._ctx, self._out_idx = out._ctx, out._out_idx
-        self._version.v += 1
+        # the old array is untouched (graphs that saved it stay valid): a fresh counter
+        fresh = _Version()
+        fresh.v = self._version.v + 1
+        self._version = fresh
         return self
 
     def _snapshot(self) -> "Tensor":
