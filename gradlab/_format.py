@@ -32,12 +32,14 @@ def _aligned(f, arr: np.ndarray):
 def format_tensor(t) -> str:
     arr = t.data
     kind = arr.dtype.kind
-    if kind == "f" and arr.size:
-        fmt = {"float_kind": _aligned(_float_formatter(arr), arr)}
-    elif kind == "b":
-        fmt = {"bool": lambda v: "True" if v else "False"}
-    else:
-        fmt = None
+    fmt = None
+    if arr.size:
+        if kind == "f":
+            fmt = {"float_kind": _aligned(_float_formatter(arr), arr)}
+        elif kind == "b":
+            fmt = {"bool": _aligned(lambda v: "True" if v else "False", arr)}
+        else:
+            fmt = {"int": _aligned(str, arr)}
     prefix = "tensor("
     if arr.size == 0:
         body = "[]" if arr.ndim == 1 else f"[], size={tuple(arr.shape)}"

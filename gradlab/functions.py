@@ -5,6 +5,7 @@ Each is a thin call to the Tensor method or op of the same name, as in PyTorch's
 
 from __future__ import annotations
 
+import builtins
 from typing import Sequence
 
 import numpy as np
@@ -267,7 +268,7 @@ def _tensor_list(tensors, op: str) -> list:
         raise RuntimeError(f"{op}(): expected a non-empty list of Tensors")
     ts = [_t(x) for x in tensors]
     dt = ts[0].data.dtype
-    if any(x.data.dtype != dt for x in ts):
+    if builtins.any(x.data.dtype != dt for x in ts):  # this module shadows any()
         res = np.result_type(*[x.data.dtype for x in ts])
         ts = [x if x.data.dtype == res else x.to(res) for x in ts]
     return ts

@@ -101,7 +101,9 @@ def _promote(a: "Tensor", b):
             return a, b
         za, zb = a.data.ndim == 0, b.data.ndim == 0
         if za == zb:
-            dt = np.promote_types(da, db)
+            ca, cb = _category(da), _category(db)
+            # across categories the higher one's dtype wins (int64 + float32 -> float32)
+            dt = np.promote_types(da, db) if ca == cb else (da if ca > cb else db)
         else:
             (dd, zd) = (db, da) if za else (da, db)
             dt = zd if _category(zd) > _category(dd) else dd
