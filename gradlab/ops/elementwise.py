@@ -74,7 +74,7 @@ class Div(Function):
 
 
 class Pow(Function):
-    # d(a^b)/da = b a^(b-1) ; d(a^b)/db = a^b log(a)  (taken as 0 where a == 0 and b >= 0)
+    # d(a^b)/da = b a^(b-1) (0 where b == 0) ; d(a^b)/db = a^b log(a) (0 where a == 0, b >= 0)
     @staticmethod
     def forward(ctx, a, b):
         out = np.power(a, b)
@@ -89,8 +89,12 @@ class Pow(Function):
         if na:
             if isinstance(b, (int, float)) and b == 2:
                 ga = g * (2 * a)
+            elif isinstance(b, (int, float)):
+                ga = g * (b * np.power(a, b - 1)) if b != 0 else np.zeros_like(g)
             else:
-                ga = g * (b * np.power(a, b - 1))
+                # b == 0 would give 0 * a^-1 = nan at a == 0; torch's gradient is 0 there
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    ga = np.where(b == 0, 0, g * (b * np.power(a, b - 1)))
         if nb:
             with np.errstate(divide="ignore", invalid="ignore"):
                 d = out * np.log(a)
