@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import weakref
 from collections import namedtuple
-from typing import Any, Callable, Sequence
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -88,7 +89,7 @@ def _scalar_or_tensor(x):
     raise TypeError(f"unsupported operand type: {type(x).__name__}")
 
 
-def _promote(a: "Tensor", b):
+def _promote(a: Tensor, b):
     """PyTorch's type promotion for a binary op: cast operands so NumPy computes in its dtype.
 
     Categories bool < int < float. Dimensioned tensors decide over 0-d tensors of the same
@@ -117,14 +118,14 @@ def _promote(a: "Tensor", b):
     return a, b
 
 
-def _binary(fn: type[Function], a: "Tensor", b):
+def _binary(fn: type[Function], a: Tensor, b):
     b = _scalar_or_tensor(b)
     if type(b) is not float or a.data.dtype.kind != "f":
         a, b = _promote(a, b)
     return fn.apply(a, b)
 
 
-def _rbinary(fn: type[Function], a: "Tensor", b):
+def _rbinary(fn: type[Function], a: Tensor, b):
     b = _scalar_or_tensor(b)
     if isinstance(b, Tensor):
         return _binary(fn, b, a)
@@ -132,7 +133,7 @@ def _rbinary(fn: type[Function], a: "Tensor", b):
     return fn.apply(b, a)
 
 
-def _compare(op: Callable, a: "Tensor", b) -> "Tensor":
+def _compare(op: Callable, a: Tensor, b) -> Tensor:
     b = b.data if isinstance(b, Tensor) else b
     try:
         return Tensor._wrap(op(a.data, b))
@@ -207,7 +208,7 @@ class Tensor:
             self.requires_grad_(True)
 
     @classmethod
-    def _wrap(cls, arr) -> "Tensor":
+    def _wrap(cls, arr) -> Tensor:
         """Wrap an ndarray without copying (internal fast path)."""
         t = object.__new__(Tensor)
         t.data = arr if type(arr) is np.ndarray else np.asarray(arr)
@@ -277,11 +278,11 @@ class Tensor:
         return st if dim is None else st[norm_dim(dim, self.data.ndim)]
 
     @property
-    def T(self) -> "Tensor":
+    def T(self) -> Tensor:
         return self.permute(*range(self.ndim - 1, -1, -1))
 
     @property
-    def mT(self) -> "Tensor":
+    def mT(self) -> Tensor:
         return self.transpose(-2, -1)
 
     # ------------------------------------------------------------------ conversion
@@ -308,7 +309,7 @@ class Tensor:
             arr = arr.astype(dtype, copy=False)
         return arr.copy() if copy else arr
 
-    def to(self, *args, **kwargs) -> "Tensor":
+    def to(self, *args, **kwargs) -> Tensor:
         """``to(dtype)``, ``to('cpu')`` or ``to(other)``: a cast (differentiable) or self."""
         dt = kwargs.get("dtype")
         for a in args:
@@ -334,28 +335,28 @@ class Tensor:
             return f"gradlab.{self.dtype.name}"
         return self.to(dtype)
 
-    def type_as(self, other: "Tensor") -> "Tensor":
+    def type_as(self, other: Tensor) -> Tensor:
         return self.to(other.data.dtype)
 
-    def float(self) -> "Tensor":
+    def float(self) -> Tensor:
         return self.to(backend.float32)
 
-    def double(self) -> "Tensor":
+    def double(self) -> Tensor:
         return self.to(backend.float64)
 
-    def half(self) -> "Tensor":
+    def half(self) -> Tensor:
         return self.to(backend.float16)
 
-    def long(self) -> "Tensor":
+    def long(self) -> Tensor:
         return self.to(backend.int64)
 
-    def int(self) -> "Tensor":
+    def int(self) -> Tensor:
         return self.to(backend.int32)
 
-    def bool(self) -> "Tensor":
+    def bool(self) -> Tensor:
         return self.to(backend.bool_)
 
-    def cpu(self) -> "Tensor":
+    def cpu(self) -> Tensor:
         return self
 
     def __len__(self) -> int:
@@ -398,7 +399,7 @@ class Tensor:
                         "them with gradlab.save")
 
     # ------------------------------------------------------------------ autograd
-    def backward(self, gradient: "Tensor | None" = None, retain_graph: bool | None = None,
+    def backward(self, gradient: Tensor | None = None, retain_graph: bool | None = None,
                  create_graph: bool = False, inputs=None) -> None:
         """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
 
@@ -407,7 +408,7 @@ class Tensor:
         """
         autograd.backward(self, gradient, retain_graph, create_graph, inputs)
 
-    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place (leaves only; floating-point dtypes only)."""
         if requires_grad and self.data.dtype.kind != "f":
             raise RuntimeError("only Tensors of floating point dtype can require gradients "
@@ -419,13 +420,13 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         return self
 
-    def detach(self) -> "Tensor":
+    def detach(self) -> Tensor:
         """A new leaf sharing this tensor's data (and version counter), with no graph."""
         t = Tensor._wrap(self.data)
         t._version = self._version
         return t
 
-    def detach_(self) -> "Tensor":
+    def detach_(self) -> Tensor:
         self._ctx = None
         self.requires_grad = False
         return self
@@ -445,7 +446,7 @@ class Tensor:
         c = self._ctx
         return c is not None and bool(c.retained) and self._out_idx in c.retained
 
-    def register_hook(self, hook: Callable[["Tensor"], "Tensor | None"]):
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]):
         """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor
         replaces the gradient. Returns a handle whose ``remove()`` unregisters it."""
         if not self.requires_grad:
@@ -471,7 +472,7 @@ class Tensor:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                                "operation. (Wrap it in gradlab.no_grad() to update it.)")
 
-    def _assume(self, out: "Tensor") -> "Tensor":
+    def _assume(self, out: Tensor) -> Tensor:
         """Become ``out``: an in-place op on a graph tensor is recorded as an out-of-place op
         whose result takes over this tensor (the old values stay alive for the graph)."""
         if out.data.shape != self.data.shape:
@@ -486,13 +487,13 @@ class Tensor:
         self._version = fresh
         return self
 
-    def _snapshot(self) -> "Tensor":
+    def _snapshot(self) -> Tensor:
         t = Tensor._wrap(self.data)
         t.requires_grad, t._ctx, t._out_idx, t._version = (self.requires_grad, self._ctx,
                                                            self._out_idx, self._version)
         return t
 
-    def _inplace(self, fn: type[Function], ufunc, other) -> "Tensor":
+    def _inplace(self, fn: type[Function], ufunc, other) -> Tensor:
         self._check_inplace()
         other = _scalar_or_tensor(other)
         graph = autograd._mode.enabled and (
@@ -512,16 +513,16 @@ class Tensor:
         self._version.v += 1
         return self
 
-    def add_(self, other, *, alpha=1) -> "Tensor":
+    def add_(self, other, *, alpha=1) -> Tensor:
         return self._inplace(E.Add, np.add, other if alpha == 1 else other * alpha)
 
-    def sub_(self, other, *, alpha=1) -> "Tensor":
+    def sub_(self, other, *, alpha=1) -> Tensor:
         return self._inplace(E.Sub, np.subtract, other if alpha == 1 else other * alpha)
 
-    def mul_(self, other) -> "Tensor":
+    def mul_(self, other) -> Tensor:
         return self._inplace(E.Mul, np.multiply, other)
 
-    def div_(self, other) -> "Tensor":
+    def div_(self, other) -> Tensor:
         return self._inplace(E.Div, np.true_divide, other)
 
     __iadd__ = add_
@@ -529,7 +530,7 @@ class Tensor:
     __imul__ = mul_
     __itruediv__ = div_
 
-    def _overwrite(self, values: np.ndarray) -> "Tensor":
+    def _overwrite(self, values: np.ndarray) -> Tensor:
         self._check_inplace()
         if self.requires_grad and autograd._mode.enabled:
             return self._assume(Tensor._wrap(np.broadcast_to(values, self.data.shape).copy()))
@@ -537,13 +538,13 @@ class Tensor:
         self._version.v += 1
         return self
 
-    def zero_(self) -> "Tensor":
+    def zero_(self) -> Tensor:
         return self._overwrite(np.zeros((), self.data.dtype))
 
-    def fill_(self, value) -> "Tensor":
+    def fill_(self, value) -> Tensor:
         return self._overwrite(np.asarray(value.item() if isinstance(value, Tensor) else value))
 
-    def copy_(self, src) -> "Tensor":
+    def copy_(self, src) -> Tensor:
         """Copy ``src``'s values (broadcast, cast to self's dtype) into self."""
         src = _scalar_or_tensor(src)
         if isinstance(src, Tensor) and src.requires_grad and autograd._mode.enabled:
@@ -555,17 +556,17 @@ class Tensor:
             raise RuntimeError(f"copy_: src of shape {list(np.shape(src))} cannot be broadcast "
                                f"to {list(self.shape)}") from None
 
-    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator=None) -> "Tensor":
+    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator=None) -> Tensor:
         """Fill with samples from U(a, b)."""
         r = backend.rng(generator).random(self.data.shape, dtype=np.float64)
         return self._overwrite((a + (b - a) * r).astype(self.data.dtype))
 
-    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None) -> "Tensor":
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
         """Fill with samples from N(mean, std^2)."""
         r = backend.rng(generator).standard_normal(self.data.shape)
         return self._overwrite((mean + std * r).astype(self.data.dtype))
 
-    def clamp_(self, min=None, max=None) -> "Tensor":
+    def clamp_(self, min=None, max=None) -> Tensor:
         self._check_inplace()
         if self.requires_grad and autograd._mode.enabled:
             return self._assume(self._snapshot().clamp(min, max))
@@ -691,7 +692,7 @@ class Tensor:
     def relu(self):
         return A.ReLU.apply(self)
 
-    def _floating(self) -> "Tensor":
+    def _floating(self) -> Tensor:
         return self if self.data.dtype.kind == "f" else self.float()
 
     def clamp(self, min=None, max=None):
@@ -699,12 +700,13 @@ class Tensor:
         if min is None and max is None:
             raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
         if isinstance(min, Tensor) or isinstance(max, Tensor):
-            out = self
-            if min is not None:
-                out = out.maximum(min) if isinstance(min, Tensor) else out.clamp(min=min)
-            if max is not None:
-                out = out.minimum(max) if isinstance(max, Tensor) else out.clamp(max=max)
-            return out
+            # one op, not maximum/minimum: at ties the whole gradient goes to self (PyTorch)
+            a = self
+            for bound in (min, max):
+                if bound is not None:
+                    a, _ = _promote(a, _scalar_or_tensor(bound))
+            lo, hi = (b.to(a.data.dtype) if isinstance(b, Tensor) else b for b in (min, max))
+            return E.Clamp.apply(a, lo, hi)
         a = self._floating() if isinstance(min, float) or isinstance(max, float) else self
         return E.Clamp.apply(a, min, max)
 
@@ -1040,7 +1042,7 @@ class Tensor:
     def __getitem__(self, idx):
         return S.Index.apply(self, _norm_index(idx))
 
-    def gather(self, dim: int, index: "Tensor"):
+    def gather(self, dim: int, index: Tensor):
         """out[i][j] = self[i][index[i][j]] for dim=1 (and likewise for other dims)."""
         d = norm_dim(dim, self.ndim)
         idx = _index_array(index, "gather")
@@ -1050,21 +1052,21 @@ class Tensor:
                                f"{list(idx.shape)})")
         return S.Gather.apply(self, d, idx)
 
-    def scatter_add(self, dim: int, index: "Tensor", src: "Tensor"):
+    def scatter_add(self, dim: int, index: Tensor, src: Tensor):
         """A copy of self with ``out[i][index[i][j]] += src[i][j]`` (dim=1)."""
         d = norm_dim(dim, self.ndim)
         idx = _index_array(index, "scatter_add")
         a, b = _promote(self, src)
         return S.ScatterAdd.apply(a, d, idx, b)
 
-    def index_select(self, dim: int, index: "Tensor"):
+    def index_select(self, dim: int, index: Tensor):
         idx = _index_array(index, "index_select")
         if idx.ndim > 1:
             raise IndexError(f"index_select: index must be 0-D or 1-D, got shape "
                              f"{list(idx.shape)}")
         return S.IndexSelect.apply(self, norm_dim(dim, self.ndim), idx.reshape(-1))
 
-    def masked_fill(self, mask: "Tensor", value):
+    def masked_fill(self, mask: Tensor, value):
         m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
         if m.dtype != np.bool_:
             raise RuntimeError(f"masked_fill only supports boolean masks, but got mask with "

@@ -279,11 +279,11 @@ class Cos(Function):
 
 
 class Clamp(Function):
-    # d clamp(x, lo, hi)/dx = 1 where lo <= x <= hi, else 0 (PyTorch's inclusive rule)
+    # d clamp(x, lo, hi)/dx = [lo <= x <= hi] (bounds included) ; d/dlo = [x < lo < hi] ;
+    # d/dhi = [x > hi or hi < lo]  (PyTorch's rules; lo, hi: numbers, arrays or None)
     @staticmethod
     def forward(ctx, x, lo, hi):
-        ctx.save_for_backward(x)
-        ctx.lo, ctx.hi = lo, hi
+        ctx.save_for_backward(x, lo, hi)
         out = x
         if lo is not None:
             out = np.maximum(out, lo)
@@ -293,13 +293,19 @@ class Clamp(Function):
 
     @staticmethod
     def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        mask = np.ones(x.shape, dtype=bool)
-        if ctx.lo is not None:
-            mask &= x >= ctx.lo
-        if ctx.hi is not None:
-            mask &= x <= ctx.hi
-        return g * mask, None, None
+        x, lo, hi = ctx.saved_tensors
+        _, nlo, nhi = ctx.needs_input_grad
+        mask = np.ones(g.shape, dtype=bool)
+        if lo is not None:
+            mask &= x >= lo
+        if hi is not None:
+            mask &= x <= hi
+        glo = ghi = None
+        if nlo:
+            glo = g * ((x < lo) & (lo < hi) if hi is not None else x < lo)
+        if nhi:
+            ghi = g * ((x > hi) | (hi < lo) if lo is not None else x > hi)
+        return g * mask, glo, ghi
 
     error = broadcast_error("clamp")
 
