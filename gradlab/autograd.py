@@ -18,8 +18,8 @@ Seeds: 000 Q62-63 (forward/backward on a computation graph, the chain rule), 002
 from __future__ import annotations
 
 import functools
-import weakref
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 

@@ -69,7 +69,7 @@ def set_default_dtype(d: dtype) -> None:
 
 
 def to_dtype(d) -> dtype:
-    """Accept a gradlab dtype, a NumPy dtype/type, a Python type or a name; return a gradlab dtype."""
+    """A gradlab dtype from a gradlab dtype, a NumPy dtype/type, a Python type or a name."""
     if isinstance(d, dtype):
         return d
     if d is float:
@@ -109,7 +109,7 @@ class Generator:
         self._seed = int(np.random.SeedSequence().entropy % (2**63))
         self.rng = np.random.Generator(np.random.PCG64(self._seed))
 
-    def manual_seed(self, seed: int) -> "Generator":
+    def manual_seed(self, seed: int) -> Generator:
         """Reset the stream to a fixed state; returns self."""
         self._seed = int(seed)
         self.rng = np.random.Generator(np.random.PCG64(self._seed % (2**128)))

@@ -6,7 +6,7 @@ Each is a thin call to the Tensor method or op of the same name, as in PyTorch's
 from __future__ import annotations
 
 import builtins
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
