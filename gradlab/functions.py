@@ -13,7 +13,7 @@ import numpy as np
 from .ops import elementwise as E
 from .ops import shape as S
 from .ops._util import norm_dim
-from .tensor import Tensor, _promote, _scalar_or_tensor, _to_array
+from .tensor import Tensor, _category, _promote, _scalar_or_tensor, _to_array
 
 
 def _t(x) -> Tensor:
@@ -269,7 +269,10 @@ def _tensor_list(tensors, op: str) -> list:
     ts = [_t(x) for x in tensors]
     dt = ts[0].data.dtype
     if builtins.any(x.data.dtype != dt for x in ts):  # this module shadows any()
-        res = np.result_type(*[x.data.dtype for x in ts])
+        # torch's result type: the highest category (bool < int < float) decides, NumPy's
+        # promotion only within it (int64 with float32 gives float32, not float64)
+        top = builtins.max(_category(x.data.dtype) for x in ts)
+        res = np.result_type(*[x.data.dtype for x in ts if _category(x.data.dtype) == top])
         ts = [x if x.data.dtype == res else x.to(res) for x in ts]
     return ts
 
