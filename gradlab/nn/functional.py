@@ -142,3 +142,13 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
 
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "one_hot", "pad",
            "cross_entropy"]
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y = x W^T + b. Shape: input (*, in), weight (out, in), bias (out,) -> (*, out)."""
+    if input.shape[-1:] != weight.shape[-1:]:
+        raise RuntimeError(f"linear: input of shape {list(input.shape)} does not match weight "
+                           f"of shape {list(weight.shape)} (expected input (*, "
+                           f"{weight.shape[-1]}))")
+    out = input.matmul(weight.t())
+    return out if bias is None else out + bias
