@@ -56,11 +56,12 @@ class ReLU(Function):
         return g * (out > 0)
 
 
-def _logsumexp(x: np.ndarray, axis: int) -> np.ndarray:
-    """log sum exp along ``axis`` (keepdims), shifted by the max so exp never overflows."""
+def _log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
+    """x - logsumexp(x) along ``axis``, as (x - max) - log(sum(exp(x - max))): exp never
+    overflows, and the max is not added back (1000.31 - 1000 would lose float32 digits)."""
     m = x.max(axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0)
-    return m + np.log(np.exp(x - m).sum(axis=axis, keepdims=True))
+    s = x - np.where(np.isfinite(m), m, 0)
+    return s - np.log(np.exp(s).sum(axis=axis, keepdims=True))
 
 
 class Softmax(Function):
@@ -84,7 +85,7 @@ class LogSoftmax(Function):
     # log_softmax = x - logsumexp(x);  grad = g - softmax * sum(g) = g - exp(out) * sum(g)
     @staticmethod
     def forward(ctx, x, dim):
-        out = x - _logsumexp(x, dim)
+        out = _log_softmax(x, dim)
         ctx.save_for_backward(out)
         ctx.dim = dim
         return out

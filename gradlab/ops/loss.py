@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
-from .activation import _logsumexp
+from .activation import _log_softmax
 
 
 class CrossEntropy(Function):
@@ -23,7 +23,7 @@ class CrossEntropy(Function):
     def forward(ctx, x, target, weight, ignore_index, reduction, label_smoothing):
         # x: (N, C) logits; target: (N,) int64 class indices or (N, C) probabilities
         n, c = x.shape
-        logp = x - _logsumexp(x, 1)
+        logp = _log_softmax(x, 1)
         ls = label_smoothing
         if target.dtype.kind in "iu":
             valid = target != ignore_index
