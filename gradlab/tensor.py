@@ -22,7 +22,7 @@ from .ops import elementwise as E
 from .ops import linalg as L
 from .ops import reduce as R
 from .ops import shape as S
-from .ops._util import norm_dim, norm_dims
+from .ops._util import norm_dim, norm_dims, reduce_dims
 
 _FLOAT, _INT, _BOOL = 2, 1, 0
 
@@ -836,14 +836,14 @@ class Tensor:
         x = self if dtype is None else self.to(dtype)
         if x.data.dtype.kind in "biu" and dtype is None:
             x = x.to(backend.int64)
-        return R.Sum.apply(x, norm_dims(dim, self.ndim), keepdim)
+        return R.Sum.apply(x, reduce_dims(dim, self.ndim), keepdim)
 
     def mean(self, dim=None, keepdim: bool = False, *, dtype=None):
         x = self if dtype is None else self.to(dtype)
         if x.data.dtype.kind != "f":
             raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be "
                                f"either a floating point or complex dtype. Got: {self.dtype}")
-        return R.Mean.apply(x, norm_dims(dim, self.ndim), keepdim)
+        return R.Mean.apply(x, reduce_dims(dim, self.ndim), keepdim)
 
     def _correction(self, unbiased, correction) -> float:
         if unbiased is not None and correction is not None:
@@ -857,7 +857,7 @@ class Tensor:
         """Variance: sum((x - mean)^2) / (N - correction), correction=1 by default (Bessel)."""
         if isinstance(dim, bool):
             dim, unbiased = None, dim
-        return R.Var.apply(self._floating(), norm_dims(dim, self.ndim),
+        return R.Var.apply(self._floating(), reduce_dims(dim, self.ndim),
                            self._correction(unbiased, correction), keepdim)
 
     def std(self, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
@@ -865,7 +865,7 @@ class Tensor:
         """Standard deviation: sqrt of :meth:`var`."""
         if isinstance(dim, bool):
             dim, unbiased = None, dim
-        return R.Std.apply(self._floating(), norm_dims(dim, self.ndim),
+        return R.Std.apply(self._floating(), reduce_dims(dim, self.ndim),
                            self._correction(unbiased, correction), keepdim)
 
     def _maxmin(self, dim, keepdim, is_max: bool):
@@ -912,7 +912,7 @@ class Tensor:
 
     def logsumexp(self, dim, keepdim: bool = False):
         """log(sum(exp(x))) over ``dim``, shifted by the max so it never overflows."""
-        return R.LogSumExp.apply(self._floating(), norm_dims(dim, self.ndim), keepdim)
+        return R.LogSumExp.apply(self._floating(), reduce_dims(dim, self.ndim), keepdim)
 
     def prod(self, dim=None, keepdim: bool = False):
         return R.Prod.apply(self, None if dim is None else norm_dim(dim, self.ndim), keepdim)

@@ -21,11 +21,21 @@ def norm_dims(dim, ndim: int) -> tuple | None:
     if dim is None:
         return None
     if isinstance(dim, (int, np.integer)):
-        return (norm_dim(dim, ndim),)
+        dim = (dim,)
     dims = tuple(norm_dim(d, ndim) for d in dim)
+    if ndim == 0:
+        return ()  # dim 0 / -1 of a 0-d tensor names no axis of the array: nothing to reduce
     if len(set(dims)) != len(dims):
         raise RuntimeError(f"dim {tuple(dim)} appears multiple times in the list of dims")
     return tuple(sorted(dims))
+
+
+def reduce_dims(dim, ndim: int) -> tuple | None:
+    """Dims of sum/mean/var/std/logsumexp: like :func:`norm_dims`, but an empty sequence means
+    all dims (None), as in PyTorch."""
+    if isinstance(dim, (tuple, list)) and len(dim) == 0:
+        return None
+    return norm_dims(dim, ndim)
 
 
 def broadcast_error(op: str):

@@ -122,13 +122,17 @@ class MaxMinDim(Function):
     # d max_j(x_ij)/dx_ik = [k == argmax_j x_ij]
     @staticmethod
     def forward(ctx, x, dim, keepdim, is_max):
+        shape0 = x.shape
+        if x.ndim == 0:  # a 0-d tensor is its own max along dim 0, at index 0
+            x = x.reshape(1)
+            keepdim = False
         idx = (np.argmax if is_max else np.argmin)(x, axis=dim, keepdims=True)
         vals = np.take_along_axis(x, idx, axis=dim)
         if not keepdim:
             vals, idx = vals.squeeze(dim), idx.squeeze(dim)
         idx = idx.astype(np.int64, copy=False)
         ctx.save_for_backward(idx)
-        ctx.dim, ctx.keepdim, ctx.shape = dim, keepdim, x.shape
+        ctx.dim, ctx.keepdim, ctx.shape, ctx.shape0 = dim, keepdim, x.shape, shape0
         ctx.mark_non_differentiable(idx)
         return vals, idx
 
@@ -139,7 +143,7 @@ class MaxMinDim(Function):
             g, idx = np.expand_dims(g, ctx.dim), np.expand_dims(idx, ctx.dim)
         gx = np.zeros(ctx.shape, dtype=g.dtype)
         np.put_along_axis(gx, idx, g, axis=ctx.dim)
-        return gx, None, None, None
+        return gx.reshape(ctx.shape0), None, None, None
 
 
 class LogSumExp(Function):
@@ -168,6 +172,8 @@ class Prod(Function):
     @staticmethod
     def forward(ctx, x, dim, keepdim):
         ctx.save_for_backward(x)
+        if x.ndim == 0:
+            dim = None  # dim 0 of a 0-d tensor: the product of its one value
         ctx.dim, ctx.keepdim = dim, keepdim
         if dim is None:
             out = np.prod(x)
@@ -199,9 +205,12 @@ class Cumsum(Function):
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
-        return np.cumsum(x, axis=dim, dtype=x.dtype if x.dtype.kind == "f" else None)
+        out = np.cumsum(x, axis=dim, dtype=x.dtype if x.dtype.kind == "f" else None)
+        return out.reshape(x.shape)  # NumPy flattens a 0-d input to shape (1,)
 
     @staticmethod
     def backward(ctx, g):
         d = ctx.dim
+        if g.ndim == 0:
+            return g, None
         return np.flip(np.cumsum(np.flip(g, axis=d), axis=d), axis=d), None
