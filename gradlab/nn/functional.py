@@ -78,8 +78,9 @@ def pad(input: Tensor, pad: tuple, mode: str = "constant", value: float | None =
             i = np.where(i >= n, 2 * (n - 1) - i, i)
         elif mode == "replicate":
             i = np.clip(i, 0, n - 1)
-        else:
-            i = i % n
+        else:  # negative pads crop first; the wrap-around then reads the cropped tensor
+            start, kept = max(-lo, 0), n - max(-lo, 0) - max(-hi, 0)
+            i = start + (i - start) % kept
         out = S.IndexSelect.apply(out, d, i)
     return out
 
