@@ -159,10 +159,12 @@ class IndexPut(Function):
             gx = g.copy()
             gx[ctx.idx] = 0
         if nv:
-            gv = g[ctx.idx]
-            # v was broadcast into the slot: reduce it to v's shape here, where the slot shape
-            # is known (leading axes beyond v's rank are summed by the engine)
-            gv = np.asarray(gv)
+            # v was broadcast into the slot: the engine sums the slot's extra axes; a v with
+            # more (size-1) leading axes than the slot gets them back here
+            gv = np.asarray(g[ctx.idx])
+            lead = len(ctx.vshape) - gv.ndim
+            if lead > 0:
+                gv = gv.reshape((1,) * lead + gv.shape)
         return gx, None, gv
 
     @staticmethod
