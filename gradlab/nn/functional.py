@@ -134,8 +134,12 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         x2 = x
     else:  # (N, C, d1, ...) -> (N * d1 * ..., C)
         x2 = x.permute(0, *range(2, x.ndim), 1).reshape(-1, c)
-    tarr = t.data.reshape(-1, c) if probs else t.data.reshape(-1).astype(np.int64, copy=False)
-    out = _loss.CrossEntropy.apply(x2, tarr, w, ignore_index, reduction, label_smoothing)
+    if probs:  # the same (N * d1 * ..., C) layout as the input; a tensor, so it gets a gradient
+        t2 = t.permute(0, *range(2, t.ndim), 1) if t.ndim > 2 else t
+        t2 = t2.to(x.data.dtype).reshape(-1, c)
+    else:
+        t2 = t.data.reshape(-1).astype(np.int64, copy=False)
+    out = _loss.CrossEntropy.apply(x2, t2, w, ignore_index, reduction, label_smoothing)
     if reduction == "none":
         out = out.reshape(out_shape)
     return out

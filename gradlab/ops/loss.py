@@ -7,6 +7,7 @@ class weights, ``ignore_index``, label smoothing, probability targets) is the sa
     loss_i = - sum_c A_ic log p_ic,   p = softmax(x_i)
 
 for a coefficient matrix A, so one backward serves all:  d loss_i / dx_ic = p_ic sum_c A_ic - A_ic.
+With probability targets t, A = ((1 - ε) t + ε/C) w, so  d loss_i / dt_ic = -(1 - ε) w_c log p_ic.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from .activation import _log_softmax
 
 
 class CrossEntropy(Function):
-    # loss_i = -sum_c A_ic log softmax(x_i)_c ;  d loss_i/dx_ic = p_ic sum_c A_ic - A_ic
+    # loss_i = -sum_c A_ic log p_ic; dx_ic = p_ic sum_c A_ic - A_ic; dt_ic = -(1-ε) w_c log p_ic
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction, label_smoothing):
         # x: (N, C) logits; target: (N,) int64 class indices or (N, C) probabilities
@@ -62,6 +63,7 @@ class CrossEntropy(Function):
         ctx.save_for_backward(logp)
         ctx.A, ctx.t, ctx.rows, ctx.valid = A, t, rows, valid
         ctx.coef_sum, ctx.reduction, ctx.denom = coef_sum, reduction, denom
+        ctx.weight, ctx.ls = weight, ls
         if reduction == "none":
             return per.astype(x.dtype, copy=False)
         total = per.sum(dtype=x.dtype)
@@ -80,8 +82,17 @@ class CrossEntropy(Function):
         else:
             grad -= ctx.A
         if ctx.reduction == "none":
-            grad *= g[:, None]
+            scale = g[:, None]
         else:
-            scale = g if ctx.reduction == "sum" else g / ctx.denom
-            grad *= np.asarray(scale, dtype=grad.dtype)
-        return grad, None, None, None, None, None
+            with np.errstate(divide="ignore", invalid="ignore"):
+                scale = np.asarray(g if ctx.reduction == "sum" else g / ctx.denom, grad.dtype)
+        with np.errstate(invalid="ignore"):
+            grad *= scale
+        if ctx.valid is not None and not ctx.denom:
+            grad[~ctx.valid] = 0  # ignored rows get 0 even when the mean is 0/0 (as torch)
+        gt = None
+        if ctx.needs_input_grad[1]:
+            gt = logp * (-(1 - ctx.ls) * scale)
+            if ctx.weight is not None:
+                gt *= ctx.weight
+        return grad, gt, None, None, None, None
