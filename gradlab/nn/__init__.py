@@ -3,12 +3,25 @@
 Modules are thin: they hold Parameters and call ``gradlab.nn.functional``, where the math lives.
 """
 
-from . import functional, init
+from . import functional, init, utils
 from .container import ModuleDict, ModuleList, Sequential
+from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .flatten import Flatten, Unflatten
 from .linear import Identity, Linear
 from .module import Module, RemovableHandle
+from .normalization import (
+    BatchNorm1d,
+    BatchNorm2d,
+    CosineLinear,
+    GroupNorm,
+    InstanceNorm2d,
+    LayerNorm,
+)
 from .parameter import Parameter
+from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d, StochasticPool2d
 
 __all__ = ["functional", "init", "Module", "Parameter", "RemovableHandle", "Sequential",
-           "ModuleList", "ModuleDict", "Identity", "Linear", "Flatten", "Unflatten"]
+           "ModuleList", "ModuleDict", "Identity", "Linear", "Flatten", "Unflatten",
+           "utils", "Conv1d", "Conv2d", "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d",
+           "LayerNorm", "GroupNorm", "InstanceNorm2d", "CosineLinear", "MaxPool2d", "AvgPool2d",
+           "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "StochasticPool2d"]

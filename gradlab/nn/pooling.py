@@ -1,0 +1,95 @@
+"""Pooling layers (math in ``ops/pool.py``; forward and backward as seed 002 Q8 describes)."""
+
+from __future__ import annotations
+
+from . import functional as F
+from .module import Module
+
+
+class MaxPool2d(Module):
+    """Max over k x k windows. Shape: (N, C, H, W) -> (N, C, Ho, Wo); ``ceil_mode=True`` rounds
+    the output size up (seed 003 uses ceil, PyTorch defaults to floor)."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1,
+                 return_indices: bool = False, ceil_mode: bool = False) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding, self.dilation = padding, dilation
+        self.return_indices, self.ceil_mode = return_indices, ceil_mode
+
+    def forward(self, input):
+        return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                            self.ceil_mode, self.return_indices)
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class AvgPool2d(Module):
+    """Mean over k x k windows. Shape: (N, C, H, W) -> (N, C, Ho, Wo)."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+                 count_include_pad: bool = True, divisor_override=None) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding, self.ceil_mode = padding, ceil_mode
+        self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
+
+    def forward(self, input):
+        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad, self.divisor_override)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool2d(Module):
+    """Average to a fixed output size; ``AdaptiveAvgPool2d(1)`` is global average pooling.
+    Shape: (N, C, H, W) -> (N, C, *output_size)."""
+
+    def __init__(self, output_size) -> None:
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, input):
+        return F.adaptive_avg_pool2d(input, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool2d(Module):
+    """Max to a fixed output size. Shape: (N, C, H, W) -> (N, C, *output_size)."""
+
+    def __init__(self, output_size, return_indices: bool = False) -> None:
+        super().__init__()
+        self.output_size, self.return_indices = output_size, return_indices
+
+    def forward(self, input):
+        return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class StochasticPool2d(Module):
+    """Stochastic pooling (Zeiler & Fergus 2013; seed 002 Q7); not in PyTorch.
+
+    Training: each window outputs one activation, drawn with probability proportional to it.
+    Eval: the probability-weighted average sum(a^2) / sum(a). Inputs must be non-negative.
+    Shape: (N, C, H, W) -> (N, C, Ho, Wo).
+    """
+
+    def __init__(self, kernel_size, stride=None) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+
+    def forward(self, input):
+        return F.stochastic_pool2d(input, self.kernel_size, self.stride, self.training)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}"
