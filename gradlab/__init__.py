@@ -137,6 +137,7 @@ from .functions import (
     var,
     where,
 )
+from .io import load, save
 from .tensor import Size, Tensor
 
 __version__ = "0.1.0"

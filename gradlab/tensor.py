@@ -533,7 +533,8 @@ class Tensor:
     def _overwrite(self, values: np.ndarray) -> Tensor:
         self._check_inplace()
         if self.requires_grad and autograd._mode.enabled:
-            return self._assume(Tensor._wrap(np.broadcast_to(values, self.data.shape).copy()))
+            # stays in the graph with a zero gradient to the old values (torch's ZeroBackward)
+            return self._assume(S.IndexPut.apply(self._snapshot(), (Ellipsis,), values))
         self.data[...] = values
         self._version.v += 1
         return self
@@ -549,7 +550,9 @@ class Tensor:
         src = _scalar_or_tensor(src)
         if isinstance(src, Tensor) and src.requires_grad and autograd._mode.enabled:
             self._check_inplace()
-            return self._assume(src.expand(*self.shape).to(self.data.dtype).clone())
+            src = src.expand(*self.shape).to(self.data.dtype)
+            # self stays in the graph: its old values get a zero gradient, src gets g
+            return self._assume(S.IndexPut.apply(self._snapshot(), (Ellipsis,), src))
         try:
             return self._overwrite(src.data if isinstance(src, Tensor) else np.asarray(src))
         except ValueError:
