@@ -12,6 +12,13 @@ A_TIE = [[0.5, -1.0, 2.0], [1.25, 0.0, -0.75]]
 B_TIE = [[0.5, 1.0, 2.0], [-1.25, 0.0, 0.25]]
 MASK = [[True, False, True], [False, False, True]]
 
+def inplace(a, op):
+    """Apply an in-place op to a non-leaf copy of ``a`` and return it."""
+    y = a * 1.0
+    op(y)
+    return y
+
+
 ROWS = [
     # ---- binary, tensor-tensor with broadcasting
     Row("add", lambda m, a, b: a + b, (Float((2, 3)), Float((2, 3)))),
@@ -135,6 +142,30 @@ ROWS = [
         fd=False, why=TIES),
     Row("clamp_tensor_min_gt_max", lambda m, a, lo, hi: a.clamp(lo, hi),
         (Float((4,)), Float((4,), lo=0.5, hi=1.0), Float((4,), lo=-1.0, hi=0.0))),
+    # ---- values where the function or its slope is infinite
+    Row("log_zero", lambda m, a: a.log(), (Float(values=[0.0, 1.0]),),
+        fd=False, why="log(0) = -inf: no finite differences"),
+    Row("sqrt_zero", lambda m, a: a.sqrt(), (Float(values=[0.0, 4.0]),),
+        fd=False, why="sqrt has an infinite slope at 0"),
+    Row("rsqrt_zero", lambda m, a: a.rsqrt(), (Float(values=[0.0, 4.0]),),
+        fd=False, why="rsqrt(0) = inf"),
+    Row("div_by_zero", lambda m, a, b: a / b, (Float(values=[1.0, -1.0, 0.0]), Float(values=0.0)),
+        fd=False, why="x / 0 is inf or nan"),
+    # ---- in-place ops on non-leaf tensors (recorded as out-of-place ops)
+    Row("iadd", lambda m, a, b: inplace(a, lambda y: y.add_(b)), (Float((2, 3)), Float((3,)))),
+    Row("isub_alpha", lambda m, a, b: inplace(a, lambda y: y.sub_(b, alpha=2)),
+        (Float((2, 3)), Float((2, 3)))),
+    Row("imul_op", lambda m, a, b: inplace(a, lambda y: y.__imul__(b)), (Float((2, 3)), Float(()))),
+    Row("idiv_scalar", lambda m, a: inplace(a, lambda y: y.div_(4.0)), (Float((2, 3)),)),
+    Row("iclamp", lambda m, a: inplace(a, lambda y: y.clamp_(-0.5, 0.5)), (Float((2, 3)),)),
+    Row("izero_plus", lambda m, a: inplace(a, lambda y: y.zero_()) + a, (Float((2, 3)),)),
+    Row("izero", lambda m, a: inplace(a, lambda y: y.zero_()), (Float((2, 3)),)),
+    Row("ifill", lambda m, a: inplace(a, lambda y: y.fill_(1.5)) * a, (Float((2, 3)),)),
+    Row("icopy_from_nograd", lambda m, a, b: inplace(a, lambda y: y.copy_(b)),
+        (Float((2, 3)), Float((2, 3), grad=False))),
+    Row("icopy", lambda m, a, b: inplace(a, lambda y: y.copy_(b)), (Float((2, 3)), Float((3,)))),
+    Row("chain_inplace", lambda m, a, b: inplace(a, lambda y: y.mul_(b).add_(a).div_(2)),
+        (Float((2, 3)), Float((2, 3)))),
     # ---- composite expressions (the engine sums gradients of reused tensors)
     Row("expr_mixed", lambda m, a, b: (a * b).exp() / (1 + a ** 2) - b.sin() * a,
         (Float((2, 3), lo=-1.0, hi=1.0), Float((3,), lo=-1.0, hi=1.0))),
@@ -270,6 +301,10 @@ PROMO = [
         dtypes=FX),
     Row("stack_int_bool", lambda m, a, b: m.stack([a, b]),
         (Const([1, 2]), Const([True, False], "bool")), dtypes=FX),
+    Row("sum_dtype_f64", lambda m, a: a.sum(dtype=m.float64), (F(V, "float32"),), dtypes=FX),
+    Row("sum_dim_dtype_f32", lambda m, a: a.sum(0, dtype=m.float32), (F([V, V], "float64"),),
+        dtypes=FX),
+    Row("mean_dtype_f64", lambda m, a: a.mean(dtype=m.float64), (F(V, "float32"),), dtypes=FX),
     Row("eq_int_float_dtype", lambda m, a: a == 1.0, (Const([1, 2]),), dtypes=FX),
     Row("to_int_nograd", lambda m, a: a.long(), (F(V, "float32"),), dtypes=FX),
     Row("double_cast_grad", lambda m, a: a.double() * 2, (F(V, "float32"),), dtypes=FX),
