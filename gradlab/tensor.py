@@ -894,11 +894,12 @@ class Tensor:
 
     def amax(self, dim=(), keepdim: bool = False):
         """Largest values over ``dim``; the gradient is shared evenly among ties."""
-        dims = None if dim == () or dim is None else norm_dims(dim, self.ndim)
+        # all dims named, not None: None is max()'s reduction, whose NaN gradient differs
+        dims = tuple(range(self.ndim)) if dim == () or dim is None else norm_dims(dim, self.ndim)
         return R.MaxMin.apply(self, dims, keepdim, True)
 
     def amin(self, dim=(), keepdim: bool = False):
-        dims = None if dim == () or dim is None else norm_dims(dim, self.ndim)
+        dims = tuple(range(self.ndim)) if dim == () or dim is None else norm_dims(dim, self.ndim)
         return R.MaxMin.apply(self, dims, keepdim, False)
 
     def argmax(self, dim=None, keepdim: bool = False):

@@ -105,8 +105,14 @@ class Pow(Function):
     error = broadcast_error("pow")
 
 
+def _tie_split(g, eq, lose_a, lose_b) -> tuple:
+    """g to the winner, g/2 to each side of a tie; a NaN loses nothing, so both sides get g."""
+    return (g * np.where(eq, 0.5, ~lose_a).astype(g.dtype),
+            g * np.where(eq, 0.5, ~lose_b).astype(g.dtype))
+
+
 class Maximum(Function):
-    # d max(a,b)/da = 1 where a > b, 1/2 where a == b, 0 elsewhere (PyTorch's tie rule)
+    # d max(a,b)/da = 1 where a > b, 1/2 where a == b, 0 where a < b (1 at a NaN, as PyTorch)
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -115,14 +121,13 @@ class Maximum(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        w = (a > b) + 0.5 * (a == b)
-        return g * w.astype(g.dtype), g * (1 - w).astype(g.dtype)
+        return _tie_split(g, a == b, a < b, a > b)
 
     error = broadcast_error("maximum")
 
 
 class Minimum(Function):
-    # d min(a,b)/da = 1 where a < b, 1/2 where a == b, 0 elsewhere
+    # d min(a,b)/da = 1 where a < b, 1/2 where a == b, 0 where a > b (1 at a NaN, as PyTorch)
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -131,8 +136,7 @@ class Minimum(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        w = (a < b) + 0.5 * (a == b)
-        return g * w.astype(g.dtype), g * (1 - w).astype(g.dtype)
+        return _tie_split(g, a == b, a > b, a < b)
 
     error = broadcast_error("minimum")
 
