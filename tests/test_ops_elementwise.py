@@ -10,6 +10,7 @@ TIES = "a tie or a value exactly on a kink: finite differences see a one-sided s
 # values on a grid of quarters, so ties are exact in float32 and float64
 A_TIE = [[0.5, -1.0, 2.0], [1.25, 0.0, -0.75]]
 B_TIE = [[0.5, 1.0, 2.0], [-1.25, 0.0, 0.25]]
+NAN = float("nan")
 MASK = [[True, False, True], [False, False, True]]
 
 def inplace(a, op):
@@ -73,6 +74,12 @@ ROWS = [
         (Float(values=A_TIE), Float(values=B_TIE)), fd=False, why=TIES),
     Row("minimum_ties_bcast", lambda m, a, b: m.minimum(a, b),
         (Float(values=[[0.0], [-0.75]]), Float(values=A_TIE)), fd=False, why=TIES),
+    Row("maximum_nan", lambda m, a, b: m.maximum(a, b),
+        (Float(values=[NAN, 1.0, 2.0, NAN]), Float(values=[1.0, NAN, 0.0, NAN])),
+        fd=False, why="NaN inputs"),
+    Row("minimum_nan", lambda m, a, b: m.minimum(a, b),
+        (Float(values=[NAN, 1.0, 2.0, NAN]), Float(values=[1.0, NAN, 0.0, NAN])),
+        fd=False, why="NaN inputs"),
     Row("max_binary", lambda m, a, b: m.max(a, b), (Float((2, 3)), Float((2, 3)))),
     Row("min_binary", lambda m, a, b: a.min(b), (Float((2, 3)), Float((2, 3)))),
     # ---- where / masked_fill

@@ -7,6 +7,7 @@ from oracle import Const, Float, Row, cases, check_row, fd_cases, gradcheck_row
 
 TIES = "ties: the max is not differentiable there (the gradient is split by convention)"
 ZEROS = "finite differences are fine at zeros of prod; kept"
+NAN = float("nan")
 T = [[1.0, 3.0, 3.0, -1.0], [2.0, 2.0, 2.0, 0.5], [-1.0, -4.0, 0.0, -4.0]]  # ties per row
 
 ROWS = [
@@ -82,6 +83,16 @@ ROWS = [
     Row("amax_ties_all", lambda m, a: a.amax(), (Float(values=T),), fd=False, why=TIES),
     Row("amax_ties_tuple", lambda m, a: a.amax((0, 1)), (Float(values=[T, T]),),
         fd=False, why=TIES),
+    Row("max_all_nan", lambda m, a: a.max(), (Float(values=[[1.0, NAN], [NAN, 3.0]]),),
+        fd=False, why="NaN inputs"),
+    Row("min_all_nan", lambda m, a: m.min(a), (Float(values=[1.0, NAN, 0.0]),),
+        fd=False, why="NaN inputs"),
+    Row("amax_all_nan", lambda m, a: a.amax(), (Float(values=[[1.0, NAN], [NAN, 3.0]]),),
+        fd=False, why="NaN inputs"),
+    Row("amax_dim_nan", lambda m, a: a.amax(1), (Float(values=[[1.0, NAN], [2.0, 3.0]]),),
+        fd=False, why="NaN inputs"),
+    Row("max_dim_nan", lambda m, a: a.max(1), (Float(values=[[1.0, NAN, 2.0], [2.0, 3.0, 0.0]]),),
+        fd=False, why="NaN inputs"),
     Row("amin", lambda m, a: m.amin(a, 0), (Float((3, 4)),)),
     Row("amin_ties", lambda m, a: a.amin(-1, keepdim=True), (Float(values=T),),
         fd=False, why=TIES),

@@ -99,7 +99,7 @@ class Std(Function):
 class MaxMin(Function):
     """Full max/min, or amax/amin over dims: the gradient is shared evenly among ties."""
 
-    # d max(x)/dx_i = [x_i == max] / (number of maxima)
+    # d max(x)/dx_i = [x_i == max] / (number of maxima)  (full max of NaNs: the NaNs share it)
     @staticmethod
     def forward(ctx, x, dims, keepdim, is_max):
         out = (x.max if is_max else x.min)(axis=dims, keepdims=True)
@@ -111,7 +111,10 @@ class MaxMin(Function):
     @staticmethod
     def backward(ctx, g):
         x, out = ctx.saved_tensors
-        mask = x == out
+        if ctx.dims is None and np.isnan(out).any():
+            mask = np.isnan(x)  # torch's max()/min(); amax/amin (dims given) give NaN instead
+        else:
+            mask = x == out
         ties = mask.sum(axis=ctx.dims, keepdims=True)
         return mask * (g.reshape(out.shape) / ties).astype(x.dtype), None, None, None
 
