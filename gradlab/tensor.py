@@ -904,13 +904,13 @@ class Tensor:
 
     def argmax(self, dim=None, keepdim: bool = False):
         if dim is None:
-            return Tensor._wrap(np.asarray(np.argmax(self.data), dtype=np.int64))
+            return Tensor._wrap(np.asarray(np.argmax(self.data, keepdims=keepdim), np.int64))
         return Tensor._wrap(np.argmax(self.data, axis=norm_dim(dim, self.ndim),
                                       keepdims=keepdim).astype(np.int64))
 
     def argmin(self, dim=None, keepdim: bool = False):
         if dim is None:
-            return Tensor._wrap(np.asarray(np.argmin(self.data), dtype=np.int64))
+            return Tensor._wrap(np.asarray(np.argmin(self.data, keepdims=keepdim), np.int64))
         return Tensor._wrap(np.argmin(self.data, axis=norm_dim(dim, self.ndim),
                                       keepdims=keepdim).astype(np.int64))
 
