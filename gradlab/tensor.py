@@ -134,6 +134,10 @@ def _rbinary(fn: type[Function], a: Tensor, b):
 
 
 def _compare(op: Callable, a: Tensor, b) -> Tensor:
+    if isinstance(b, (Tensor, int, float, np.ndarray, np.generic)):
+        # compare in torch's promoted dtype (float32 [0.1] == float64 0-d 0.1 is True)
+        with autograd.no_grad():
+            a, b = _promote(a, _scalar_or_tensor(b))
     b = b.data if isinstance(b, Tensor) else b
     try:
         return Tensor._wrap(op(a.data, b))
@@ -753,17 +757,15 @@ class Tensor:
             return Tensor._wrap(op(self.data))
         return _compare(op, self, other)
 
+    # bitwise on the promoted dtype: bool & bool is bool, bool & int64 is int64 (as torch)
     def __and__(self, other):
-        return self._logical(np.bitwise_and if self.data.dtype.kind != "b" else np.logical_and,
-                             other)
+        return self._logical(np.bitwise_and, other)
 
     def __or__(self, other):
-        return self._logical(np.bitwise_or if self.data.dtype.kind != "b" else np.logical_or,
-                             other)
+        return self._logical(np.bitwise_or, other)
 
     def __xor__(self, other):
-        return self._logical(np.bitwise_xor if self.data.dtype.kind != "b" else np.logical_xor,
-                             other)
+        return self._logical(np.bitwise_xor, other)
 
     def __invert__(self):
         if self.data.dtype.kind == "f":
