@@ -131,8 +131,8 @@ def where(condition, input, other):
         a, b = _promote(a, b)
     elif isinstance(b, Tensor):
         b, a = _promote(b, a)
-    else:
-        a = _t(a)
+    else:  # two numbers: torch's scalar promotion (where(c, 1, 2.5) is float32, not float64)
+        a, b = _promote(_t(a), _t(b))
     return E.Where.apply(cond, a, b)
 
 

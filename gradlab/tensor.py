@@ -1077,8 +1077,9 @@ class Tensor:
         if m.dtype != np.bool_:
             raise RuntimeError(f"masked_fill only supports boolean masks, but got mask with "
                                f"dtype {m.dtype}")
-        return E.Where.apply(m, value, self) if isinstance(value, Tensor) else \
-            E.Where.apply(m, np.asarray(value, dtype=self.data.dtype), self)
+        # the result keeps self's dtype, whatever the value's (as torch)
+        return E.Where.apply(m, value.to(self.data.dtype), self) if isinstance(value, Tensor) \
+            else E.Where.apply(m, np.asarray(value, dtype=self.data.dtype), self)
 
     def split(self, split_size_or_sections, dim: int = 0):
         d = norm_dim(dim, self.ndim)
