@@ -157,6 +157,10 @@ def _int_or_tensor_index(x) -> Any:
 
 def _norm_index(idx) -> tuple:
     """A PyTorch index (ints, slices, None, ..., lists, int or bool tensors) as a NumPy index."""
+    if isinstance(idx, list) and len(idx) < 32 and any(
+            isinstance(i, (list, tuple, slice, Tensor, np.ndarray)) or i is None or i is Ellipsis
+            for i in idx):
+        idx = tuple(idx)  # torch (as old NumPy) reads x[[[0, 1], [2, 2]]] as x[[0, 1], [2, 2]]
     if not isinstance(idx, tuple):
         idx = (idx,)
     out = []
