@@ -108,6 +108,11 @@ ROWS = [
     Row("index_mask_empty", lambda m, a, k: a[k], (X, Const([False, False, False], "bool"))),
     Row("index_bool_list", lambda m, a: a[[True, False, True]], (X,)),
     Row("index_tuple_0d_tensor_slice", lambda m, a: a[m.tensor(1), 1:], (X,)),
+    Row("index_list_of_lists", lambda m, a: a[[[0, 1], [2, 2]]], (X,)),
+    Row("index_list_with_slice", lambda m, a: a[[slice(None), [1, 1]]], (X,)),
+    Row("index_list_of_tensor", lambda m, a: a[[m.tensor([2, 2, 0])]], (X,)),
+    Row("index_mask_and_list", lambda m, a, k: a[k, [0, 3]],
+        (X, Const([True, False, True], "bool"))),
     Row("index_mixed", lambda m, a: a[1:, None, [0, 0, 1], ..., ::2], (Float((3, 4, 2, 3)),)),
     Row("index_chain", lambda m, a: a[1:][:, [2, 2]][0], (X3,)),
     # ---- __setitem__ (gradient to the non-leaf base and to the value)
