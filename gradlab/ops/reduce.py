@@ -75,7 +75,7 @@ class Var(Function):
 
 
 class Std(Function):
-    # std = sqrt(var);  d std/dx_i = (x_i - mean) / ((N - c) std)
+    # std = sqrt(var);  d std/dx_i = (x_i - mean) / ((N - c) std)  (0 where std == 0, as torch)
     @staticmethod
     def forward(ctx, x, dims, correction, keepdim):
         n = _count(x.shape, dims)
@@ -93,7 +93,8 @@ class Std(Function):
         d, std = ctx.saved_tensors
         g = g.reshape(std.shape)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return g * d / (std * ctx.denom), None, None, None
+            k = np.where(std == 0, 0, g / (std * ctx.denom))
+        return k * d, None, None, None
 
 
 class MaxMin(Function):
