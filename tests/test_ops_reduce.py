@@ -60,6 +60,11 @@ ROWS = [
     Row("std_c2", lambda m, a: a.std(1, correction=2), (Float((2, 5)),)),
     Row("std_unbiased_false", lambda m, a: m.std(a, 1, unbiased=False, keepdim=True),
         (Float((3, 4)),)),
+    Row("std_constant_rows", lambda m, a: a.std(1),
+        (Float(values=[[1.0, 1.0, 1.0], [0.5, -1.0, 2.0]]),),
+        fd=False, why="std is not differentiable where it is 0"),
+    Row("std_constant_all", lambda m, a: a.std(correction=0), (Float(values=[2.0, 2.0]),),
+        fd=False, why="std is not differentiable where it is 0"),
     # ---- max / min
     Row("max_all", lambda m, a: a.max(), (Float((3, 4)),)),
     Row("max_all_ties", lambda m, a: m.max(a), (Float(values=T),), fd=False, why=TIES),
