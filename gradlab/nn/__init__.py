@@ -4,10 +4,36 @@ Modules are thin: they hold Parameters and call ``gradlab.nn.functional``, where
 """
 
 from . import functional, init, utils
+from .activation import (
+    ELU,
+    GELU,
+    RBF,
+    LeakyReLU,
+    LogSoftmax,
+    PReLU,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Softplus,
+    Tanh,
+)
 from .container import ModuleDict, ModuleList, Sequential
 from .conv import Conv1d, Conv2d, ConvTranspose2d
+from .dropout import Dropout, Dropout2d
+from .embedding import Embedding
 from .flatten import Flatten, Unflatten
 from .linear import Identity, Linear
+from .loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
 from .module import Module, RemovableHandle
 from .normalization import (
     BatchNorm1d,
@@ -25,3 +51,7 @@ __all__ = ["functional", "init", "Module", "Parameter", "RemovableHandle", "Sequ
            "utils", "Conv1d", "Conv2d", "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d",
            "LayerNorm", "GroupNorm", "InstanceNorm2d", "CosineLinear", "MaxPool2d", "AvgPool2d",
            "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "StochasticPool2d"]
+__all__ += ["ReLU", "LeakyReLU", "PReLU", "ELU", "Softplus", "GELU", "Sigmoid", "Tanh",
+            "Softmax", "LogSoftmax", "RBF", "L1Loss", "MSELoss", "SmoothL1Loss", "HuberLoss",
+            "NLLLoss", "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss", "KLDivLoss",
+            "Dropout", "Dropout2d", "Embedding"]

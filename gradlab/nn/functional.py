@@ -99,8 +99,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         indices, or the input's shape for probabilities; output: scalar, or (N, d1, ...) with
         ``reduction='none'``.
     """
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"cross_entropy: {reduction} is not a valid value for reduction")
+    # size_average/reduce (deprecated) were silently ignored; torch still honours them
+    reduction = _reduction("cross_entropy", reduction, size_average, reduce)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got "
                          f"{label_smoothing}")
@@ -528,3 +528,463 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
         rv *= 1 - momentum
         rv += momentum * (var.data.reshape(-1, c).mean(0) * k / max(k - 1, 1)).astype(rv.dtype)
     return out
+
+
+# ---------------------------------------------------------------- activations (ops/activation.py)
+# ``inplace=True`` is accepted wherever torch has it, and computed out of place: the result is
+# a new tensor and the input is left as it was (the values are the same either way).
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """max(x, 0) + negative_slope * min(x, 0) (Maas et al. 2013): a small slope for x < 0 keeps
+    units from dying (seed 004 §1.1, ReLU variants). Shape: any."""
+    from ..ops.activation import LeakyReLU
+
+    return LeakyReLU.apply(input, float(negative_slope))
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """max(x, 0) + a * min(x, 0) with a learnable slope a (He et al. 2015), one for all channels
+    or one per channel (dim 1).
+
+    Shape: input (N, C, *) or any shape with a single slope; weight (1,) or (C,). Inputs with
+    fewer than 2 dims have no channel dim (C = 1), as in torch.
+    """
+    from ..ops.activation import PReLU
+
+    n = weight.numel()
+    if n != 1:
+        channels = input.shape[1] if input.ndim >= 2 else 1
+        if channels != n:
+            raise RuntimeError(f"prelu: Mismatch of parameter numbers and input channel size. "
+                               f"Found parameter numbers = {n} and channel size = {channels} "
+                               f"(input of shape {list(input.shape)}).")
+        w = weight.reshape((1, n) + (1,) * (input.ndim - 2))
+    else:
+        w = weight.reshape((1,) * input.ndim)
+    return PReLU.apply(input, w)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x for x > 0, alpha (e^x - 1) otherwise (Clevert et al. 2016; seed 004 §1.1): smooth,
+    and its negative saturation pushes mean activations toward 0. Shape: any."""
+    from ..ops.activation import ELU
+
+    return ELU.apply(input, float(alpha))
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + e^{beta x}) / beta, a smooth ReLU (seeds 003 activations, 004 §1.1); x itself
+    where beta x > threshold, as torch. Computed as max(z, 0) + log1p(e^-|z|), which never
+    overflows. Shape: any."""
+    from ..ops.activation import Softplus
+
+    return Softplus.apply(input, float(beta), float(threshold))
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x Phi(x), Phi the standard normal CDF (Hendrycks & Gimpel 2016).
+
+    ``approximate='none'``: exact, Phi(x) = erfc(-x / sqrt 2) / 2 with a float64-accurate erfc
+    (Chebyshev series, see ``ops/activation.py``). ``'tanh'``:
+    0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))). Shape: any.
+    """
+    from ..ops.activation import GELU
+
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(f"gelu: approximate argument must be either none or tanh, got "
+                           f"{approximate!r}")
+    return GELU.apply(input, approximate)
+
+
+def rbf(input: Tensor, centers: Tensor, log_sigma: Tensor) -> Tensor:
+    """Gaussian radial basis functions (gradlab's; torch has none):
+    y_j = exp(-||x - c_j||^2 / (2 sigma_j^2)), sigma_j = exp(log_sigma_j).
+
+    Output 1 at a centre, decaying with the distance from it (seed 003, RBF activation and
+    "kernel regression and RBF networks"). ||x - c||^2 = ||x||^2 + ||c||^2 - 2 x.c, one GEMM.
+
+    Shape: input (*, in), centers (out, in), log_sigma (out,) -> (*, out).
+    """
+    from ..ops.activation import RBF
+
+    if centers.ndim != 2 or tuple(log_sigma.shape) != (centers.shape[0],):
+        raise RuntimeError(f"rbf: expected centers (out, in) and log_sigma (out,), got "
+                           f"{list(centers.shape)} and {list(log_sigma.shape)}")
+    if input.ndim == 0 or input.shape[-1] != centers.shape[1]:
+        raise RuntimeError(f"rbf: input of shape {list(input.shape)} does not match centers of "
+                           f"shape {list(centers.shape)} (expected input (*, "
+                           f"{centers.shape[1]}))")
+    lead = tuple(input.shape[:-1])
+    out = RBF.apply(input.reshape(-1, centers.shape[1]), centers, log_sigma)
+    return out.reshape(lead + (centers.shape[0],))
+
+
+# ---------------------------------------------------------------- losses (ops/loss.py)
+# Elementwise losses insist on equal input and target shapes: torch only warns and broadcasts,
+# and (N, 1) against (N,) silently becomes an (N, N) loss.
+
+
+def _reduction(name: str, reduction: str, size_average=None, reduce=None,
+               allowed: tuple = _REDUCTIONS) -> str:
+    """The reduction to apply, from ``reduction`` or torch's deprecated size_average/reduce."""
+    if size_average is not None or reduce is not None:
+        import warnings
+
+        warnings.warn("size_average and reduce args will be deprecated, please use "
+                      "reduction='mean'/'sum'/'none' instead.", stacklevel=3)
+        size_average = True if size_average is None else size_average
+        reduce = True if reduce is None else reduce
+        return ("mean" if size_average else "sum") if reduce else "none"
+    if reduction not in allowed:
+        raise ValueError(f"{name}: {reduction} is not a valid value for reduction (expected "
+                         f"one of {', '.join(repr(a) for a in allowed)})")
+    return reduction
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "none":
+        return loss
+    return loss.sum() if reduction == "sum" else loss.mean()
+
+
+def _check_same_shape(name: str, input: Tensor, target: Tensor) -> None:
+    if tuple(input.shape) != tuple(target.shape):
+        raise ValueError(f"{name}: target of shape {list(target.shape)} does not match input of "
+                         f"shape {list(input.shape)} (they must be equal; reshape one of them)")
+
+
+def _weighted(name: str, loss: Tensor, weight: Tensor | None, reduction: str,
+              mean_over_weights: bool) -> Tensor:
+    """torch's per-element ``weight`` of mse/l1/huber: mse and l1 divide the weighted sum by
+    sum(weight) for 'mean', huber takes the plain mean of the weighted loss."""
+    if weight is None:
+        return _reduce(loss, reduction)
+    if tuple(weight.shape) != tuple(loss.shape):
+        raise ValueError(f"{name}: weight of shape {list(weight.shape)} must have the input's "
+                         f"shape {list(loss.shape)}")
+    loss = loss * weight
+    if reduction == "mean" and mean_over_weights:
+        return loss.sum() / weight.sum()
+    return _reduce(loss, reduction)
+
+
+def _no_grad_weight(name: str, arg: str, t: Tensor | None) -> np.ndarray | None:
+    """A fused loss's weight as an array; torch refuses weights that require grad, so do we."""
+    if t is None:
+        return None
+    if t.requires_grad and _grad_enabled():
+        raise RuntimeError(f"The function '{name}' is not differentiable with respect to "
+                           f"argument '{arg}'. This input cannot have requires_grad True.")
+    return t.data
+
+
+def _grad_enabled() -> bool:
+    from ..autograd import is_grad_enabled
+
+    return is_grad_enabled()
+
+
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
+             ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of log-probabilities: loss_i = -w_{y_i} x_{i, y_i}; ``mean``
+    divides by the summed weights of the non-ignored targets (nan if there are none, as torch).
+    cross_entropy(x, y) = nll_loss(log_softmax(x, 1), y).
+
+    Shape: input (N, C), (C,) or (N, C, d1, ...); target (N,), () or (N, d1, ...) int64 class
+    indices; weight (C,); output scalar, or the target's shape with ``reduction='none'``.
+    """
+    r = _reduction("nll_loss", reduction, size_average, reduce)
+    if target.data.dtype.kind not in "iu":
+        raise RuntimeError(f"nll_loss: expected target dtype to be int64 (class indices), got "
+                           f"{target.dtype}")
+    if input.ndim == 0:
+        raise ValueError("nll_loss: input must have a class dimension, got a scalar")
+    c = input.shape[0] if input.ndim == 1 else input.shape[1]
+    expected = () if input.ndim == 1 else (input.shape[0],) + tuple(input.shape[2:])
+    if tuple(target.shape) != expected:
+        raise ValueError(f"nll_loss: input of shape {list(input.shape)} expects a target of "
+                         f"shape {list(expected)}, got {list(target.shape)}")
+    w = _no_grad_weight("nll_loss", "weight", weight)
+    if w is not None:
+        if w.shape != (c,):
+            raise RuntimeError(f"nll_loss: weight must have shape [{c}] (one per class), got "
+                               f"{list(w.shape)}")
+        w = w.astype(input.data.dtype, copy=False)
+    x = input.reshape(1, c) if input.ndim == 1 else input
+    t = target.data.reshape((x.shape[0],) + tuple(x.shape[2:])).astype(np.int64, copy=False)
+    out = _loss.NLLLoss.apply(x, t, w, int(ignore_index), r)
+    return out.reshape(()) if input.ndim == 1 and r == "none" else out
+
+
+def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+             reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
+    """Squared error (x - y)^2, reduced; with ``weight`` the 'mean' is sum(w (x-y)^2) / sum(w).
+
+    Shape: input, target (and weight) of the same shape; output scalar, or that shape with
+    ``reduction='none'``.
+    """
+    r = _reduction("mse_loss", reduction, size_average, reduce)
+    _check_same_shape("mse_loss", input, target)
+    d = input - target
+    return _weighted("mse_loss", d * d, weight, r, True)
+
+
+def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+            reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
+    """Absolute error |x - y|, reduced (gradient sign(x - y), 0 at 0); with ``weight`` the
+    'mean' is sum(w |x - y|) / sum(w). Shape: as :func:`mse_loss`."""
+    r = _reduction("l1_loss", reduction, size_average, reduce)
+    _check_same_shape("l1_loss", input, target)
+    return _weighted("l1_loss", (input - target).abs(), weight, r, True)
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+                   reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = x - y; Girshick 2015, Fast
+    R-CNN); beta = 0 is the L1 loss. Shape: as :func:`mse_loss`."""
+    from ..functions import where
+
+    r = _reduction("smooth_l1_loss", reduction, size_average, reduce)
+    _check_same_shape("smooth_l1_loss", input, target)
+    if beta < 0:
+        raise RuntimeError(f"smooth_l1_loss does not support negative values for beta, got "
+                           f"{beta}")
+    d = input - target
+    ad = d.abs()
+    if beta == 0:
+        return _reduce(ad, r)
+    beta = float(beta)
+    return _reduce(where(ad < beta, d * d * (0.5 / beta), ad - 0.5 * beta), r)
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
+               weight: Tensor | None = None) -> Tensor:
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta) (Huber 1964): smooth_l1_loss
+    times delta (equal at delta = 1). With ``weight`` 'mean' is mean(w loss), as torch.
+    Shape: as :func:`mse_loss`."""
+    from ..functions import where
+
+    r = _reduction("huber_loss", reduction)
+    _check_same_shape("huber_loss", input, target)
+    if delta <= 0:
+        raise RuntimeError(f"huber_loss does not support non-positive values for delta, got "
+                           f"{delta}")
+    delta = float(delta)
+    d = input - target
+    ad = d.abs()
+    loss = where(ad < delta, d * d * 0.5, (ad - 0.5 * delta) * delta)
+    return _weighted("huber_loss", loss, weight, r, False)
+
+
+def _broadcast_weight(name: str, arg: str, w: np.ndarray | None, shape: tuple):
+    if w is not None:
+        try:
+            ok = np.broadcast_shapes(w.shape, shape) == shape
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError(f"{name}: {arg} of shape {list(w.shape)} cannot be broadcast to the "
+                             f"input's shape {list(shape)}")
+    return w
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                         size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """-w (y log p + (1 - y) log(1 - p)) for probabilities p in [0, 1], each log clamped at
+    -100 as torch does, so p = 0 or 1 gives a finite loss (100). Prefer
+    :func:`binary_cross_entropy_with_logits` on logits: it is stable without the clamp.
+
+    Shape: input, target of the same shape; weight broadcastable to it; output scalar, or that
+    shape with ``reduction='none'``.
+    """
+    r = _reduction("binary_cross_entropy", reduction, size_average, reduce)
+    _check_same_shape("binary_cross_entropy", input, target)
+    p, t = input.data, target.data
+    if not ((p >= 0) & (p <= 1)).all():
+        raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 "
+                           "and 1")
+    if not ((t >= 0) & (t <= 1)).all():
+        raise RuntimeError("binary_cross_entropy: all elements of target should be between 0 "
+                           "and 1")
+    w = _broadcast_weight("binary_cross_entropy", "weight",
+                          _no_grad_weight("binary_cross_entropy", "weight", weight), p.shape)
+    return _reduce(_loss.BinaryCrossEntropy.apply(input, target, w), r)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                                     size_average=None, reduce=None, reduction: str = "mean",
+                                     pos_weight: Tensor | None = None) -> Tensor:
+    """Sigmoid + binary cross-entropy fused: w ((1 - y) x + l softplus(-x)) with
+    l = 1 + (pos_weight - 1) y and softplus(-x) = max(-x, 0) + log1p(e^-|x|), finite for every
+    logit (no exp overflows, no log(0)). ``pos_weight`` (one per class, the last dim) scales the
+    positive term: > 1 raises recall.
+
+    Shape: input, target of the same shape; weight and pos_weight broadcastable to it.
+    """
+    r = _reduction("binary_cross_entropy_with_logits", reduction, size_average, reduce)
+    name = "binary_cross_entropy_with_logits"
+    _check_same_shape(name, input, target)
+    shape = tuple(input.shape)
+    w = _broadcast_weight(name, "weight", _no_grad_weight(name, "weight", weight), shape)
+    pw = _broadcast_weight(name, "pos_weight", _no_grad_weight(name, "pos_weight", pos_weight),
+                           shape)
+    return _reduce(_loss.BCEWithLogits.apply(input, target, w, pw), r)
+
+
+def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
+           reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """Kullback-Leibler divergence KL(target || model) with the model as log-probabilities:
+    y (log y - x) pointwise (0 where y = 0), or e^y (y - x) with ``log_target``.
+
+    ``'batchmean'`` (sum / N) is the true KL divergence per sample; ``'mean'`` divides by every
+    element and warns, as torch.
+
+    Shape: input, target of the same shape; output scalar, or that shape with ``'none'``.
+    """
+    from ..functions import where
+
+    allowed = _REDUCTIONS + ("batchmean",)
+    if size_average is None and reduce is None and reduction == "mean":
+        import warnings
+
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
+                      "support size.'batchmean' divides only by the batch size, and aligns with "
+                      "the KL div math definition.'mean' will be changed to behave the same as "
+                      "'batchmean' in the next major release.", stacklevel=2)
+    r = _reduction("kl_div", reduction, size_average, reduce, allowed)
+    _check_same_shape("kl_div", input, target)
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:  # xlogy(y, y) - y x; the inner where keeps log(0) out of the gradient
+        zero = target == 0
+        loss = where(zero, 0.0, target * where(zero, 1.0, target).log()) - target * input
+    if r == "batchmean":
+        return loss.sum() / input.shape[0] if input.ndim else loss.sum()
+    return _reduce(loss, r)
+
+
+# ---------------------------------------------------------------- dropout
+
+
+def _check_dropout_p(p: float) -> None:
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _dropout_mask(input: Tensor, shape: tuple, p: float) -> Tensor:
+    """Bernoulli(1 - p) / (1 - p) in the input's dtype, from the global generator."""
+    from .. import backend
+
+    dt = input.data.dtype
+    if p == 1:
+        return Tensor._wrap(np.zeros(shape, dtype=dt))
+    keep = backend.rng().random(shape, dtype=np.float32) >= p
+    return Tensor._wrap(keep.astype(dt) * (1 / (1 - p)))
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True,
+            inplace: bool = False) -> Tensor:
+    """Inverted dropout (Srivastava et al. 2014; seeds 003 "dropout", 004 §3.5): in training
+    each element is zeroed with probability p and the survivors are scaled by 1 / (1 - p), so
+    the expected output is the input and evaluation is the identity. (The seed's "multiply by
+    the keep probability at test time" is the same model, with the scaling moved to training.)
+    The gradient is the same mask: g * mask / (1 - p). ``inplace`` is computed out of place.
+
+    Shape: any; output the input's shape.
+    """
+    _check_dropout_p(p)
+    if not training or p == 0:
+        return input
+    return input * _dropout_mask(input, tuple(input.shape), p)
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Channel dropout (Tompson et al. 2015): each whole channel of each sample is zeroed with
+    probability p (neighbouring pixels are correlated, so dropping single ones barely
+    regularizes); survivors are scaled by 1 / (1 - p).
+
+    Shape: (N, C, H, W). As torch, a 3-D input is taken as (N, C, L) (with a warning) and other
+    ranks warn and drop features along the first two dims.
+    """
+    import warnings
+
+    _check_dropout_p(p)
+    nd = input.ndim
+    if nd not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {nd}-D input to dropout2d, which is deprecated "
+                      "and will result in an error in a future release. To retain the behavior "
+                      "and silence this warning, please use dropout instead. Note that "
+                      "dropout2d exists to provide channel-wise dropout on inputs with 2 "
+                      "spatial dimensions, a channel dimension, and an optional batch dimension "
+                      "(i.e. 3D or 4D inputs).", stacklevel=2)
+    if nd == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that "
+                      "channel-wise 1D dropout behavior is desired - input is interpreted as "
+                      "shape (N, C, L), where C is the channel dim. This behavior will change in "
+                      "a future release to interpret the input as one without a batch "
+                      "dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout "
+                      "behavior, please switch to using dropout1d instead.", stacklevel=2)
+    if nd < 2:
+        raise RuntimeError(f"dropout2d: Feature dropout requires at least 2 dimensions in the "
+                           f"input, got shape {list(input.shape)}")
+    if not training or p == 0:
+        return input
+    return input * _dropout_mask(input, tuple(input.shape[:2]) + (1,) * (nd - 2), p)
+
+
+# ---------------------------------------------------------------- embedding (ops/embedding.py)
+
+
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
+              max_norm: float | None = None, norm_type: float = 2.0,
+              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """Rows of ``weight`` picked by the integer indices in ``input``; the gradient adds up over
+    repeated indices.
+
+    ``padding_idx``: that row gets no gradient. ``max_norm``: rows looked up whose
+    ``norm_type``-norm exceeds it are rescaled in place to norm max_norm (as torch, before the
+    lookup). ``scale_grad_by_freq``: each row's gradient is divided by its count in ``input``.
+    ``sparse=True`` is not supported (gradlab has no sparse tensors).
+
+    Shape: input (*) int64; weight (num_embeddings, embedding_dim) -> (*, embedding_dim).
+    """
+    from ..ops.embedding import Embedding
+
+    idx = input.data if isinstance(input, Tensor) else np.asarray(input)
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"embedding: expected indices of an integer type (int64 or int32), "
+                           f"got {idx.dtype}")
+    if weight.ndim != 2:
+        raise RuntimeError(f"embedding: 'weight' must be 2-D (num_embeddings, embedding_dim), "
+                           f"got shape {list(weight.shape)}")
+    if sparse:
+        raise NotImplementedError("embedding: sparse=True (sparse gradients) is not supported "
+                                  "by gradlab; use sparse=False for a dense gradient")
+    n = weight.shape[0]
+    if padding_idx is not None:
+        if not -n <= padding_idx < n:
+            raise ValueError(f"embedding: padding_idx must be within num_embeddings ({n}), got "
+                             f"{padding_idx}")
+        padding_idx = padding_idx % n
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        bad = idx[(idx < 0) | (idx >= n)].flat[0]
+        raise IndexError(f"embedding: index {int(bad)} is out of range for {n} embeddings "
+                         f"(index out of range in self)")
+    if max_norm is not None:
+        rows = np.unique(idx)
+        w = weight.data[rows]
+        norms = (np.abs(w) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
+        big = norms > max_norm
+        if big.any():
+            scale = (max_norm / (norms[big] + 1e-7)).astype(w.dtype)
+            weight.data[rows[big]] = w[big] * scale[:, None]
+            weight._version.v += 1
+    return Embedding.apply(weight, idx.astype(np.intp, copy=False), padding_idx,
+                           bool(scale_grad_by_freq))
+
+
+__all__ += ["leaky_relu", "prelu", "elu", "softplus", "gelu", "rbf", "nll_loss", "mse_loss",
+            "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
+            "binary_cross_entropy_with_logits", "kl_div", "dropout", "dropout2d", "embedding"]

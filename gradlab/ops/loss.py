@@ -96,3 +96,115 @@ class CrossEntropy(Function):
             if ctx.weight is not None:
                 gt *= ctx.weight
         return grad, gt, None, None, None, None
+
+
+class NLLLoss(Function):
+    # loss_i = -w_{y_i} x_{i, y_i} (0 where y_i is ignored);  d loss_i / d x_ic = -w_c [c = y_i]
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, reduction):
+        # x: (N, C, d1...) log-probabilities; target: (N, d1...) int64 class indices
+        c = x.shape[1]
+        valid = target != ignore_index
+        t = np.where(valid, target, 0)
+        if t.size and (t.min() < 0 or t.max() >= c):
+            bad = t[(t < 0) | (t >= c)][0]
+            raise IndexError(f"nll_loss: target {int(bad)} is out of bounds for {c} classes")
+        t = np.expand_dims(t, 1)
+        picked = np.take_along_axis(x, t, axis=1)[:, 0]
+        wt = (weight[t[:, 0]] if weight is not None else np.ones(valid.shape, x.dtype)) * valid
+        wt = wt.astype(x.dtype, copy=False)
+        per = -(wt * picked)
+        ctx.t, ctx.wt, ctx.shape, ctx.reduction = t, wt, x.shape, reduction
+        if reduction == "none":
+            return per
+        total = per.sum(dtype=x.dtype)
+        if reduction == "sum":
+            return np.asarray(total)
+        ctx.denom = wt.sum(dtype=x.dtype)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.asarray(total / ctx.denom)  # nan when every weight is 0, as torch
+
+    @staticmethod
+    def backward(ctx, g):
+        wt = ctx.wt
+        if ctx.reduction == "mean":
+            # all-ignored (or zero-weight) batch: loss nan, gradient 0 (as torch)
+            coef = -wt * (g / ctx.denom) if ctx.denom else np.zeros_like(wt)
+        else:
+            coef = -wt * g
+        grad = np.zeros(ctx.shape, dtype=wt.dtype)
+        np.put_along_axis(grad, ctx.t, np.expand_dims(coef, 1), axis=1)
+        return grad, None, None, None, None
+
+
+#: torch's clamp of p (1 - p) in the BCE gradient: 1e-12 rounded to float32 (a float constant
+#: in its kernel; float64 gradients near p = 0 or 1 match torch only with this value)
+_BCE_EPS = float(np.float32(1e-12))
+
+
+class BinaryCrossEntropy(Function):
+    # loss = -w (t max(log p, -100) + (1 - t) max(log(1 - p), -100));
+    # dp = w (p - t) / max(p (1 - p), 1e-12) ;  dt = w (log(1 - p) - log p)   (torch's formulas)
+    @staticmethod
+    def forward(ctx, p, t, w):
+        with np.errstate(divide="ignore"):
+            logp, log1mp = np.log(p), np.log1p(-p)
+        # torch clamps each log at -100, so p = 0 or 1 gives a finite loss of 100 (not inf)
+        loss = (t - 1) * np.maximum(log1mp, -100) - t * np.maximum(logp, -100)
+        if w is not None:
+            loss = loss * w
+        ctx.save_for_backward(p, t)
+        ctx.w = w
+        return loss.astype(p.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        p, t = ctx.saved_tensors
+        gw = g if ctx.w is None else g * ctx.w
+        dp = dt = None
+        if ctx.needs_input_grad[0]:
+            dp = gw * (p - t) / np.maximum(p * (1 - p), _BCE_EPS)
+        if ctx.needs_input_grad[1]:
+            with np.errstate(divide="ignore"):
+                dt = gw * (np.log1p(-p) - np.log(p))
+        return dp, dt, None
+
+
+def _softplus_neg(x: np.ndarray) -> np.ndarray:
+    """log(1 + e^-x) = max(-x, 0) + log1p(e^-|x|), finite for every x."""
+    return np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
+class BCEWithLogits(Function):
+    # loss = w ((1 - t) x + l softplus(-x)), l = 1 + (pw - 1) t;
+    # dx = w (l sigmoid(x) - pw t) ;  dt = w (-x + (pw - 1) softplus(-x))
+    @staticmethod
+    def forward(ctx, x, t, w, pos_weight):
+        sp = _softplus_neg(x)
+        if pos_weight is None:
+            loss = (1 - t) * x + sp
+        else:
+            loss = (1 - t) * x + (1 + (pos_weight - 1) * t) * sp
+        if w is not None:
+            loss = loss * w
+        ctx.save_for_backward(x, t)
+        ctx.w, ctx.pw = w, pos_weight
+        return loss.astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, t = ctx.saved_tensors
+        pw = ctx.pw
+        gw = g if ctx.w is None else g * ctx.w
+        dx = dt = None
+        if ctx.needs_input_grad[0]:
+            e = np.exp(-np.abs(x))
+            r = 1 / (1 + e)
+            sig = np.where(x >= 0, r, e * r)
+            if pw is None:
+                dx = gw * (sig - t)
+            else:
+                dx = gw * ((1 + (pw - 1) * t) * sig - pw * t)
+        if ctx.needs_input_grad[1]:
+            dt = gw * (-x if pw is None else (pw - 1) * _softplus_neg(x) - x)
+        return dx, dt, None, None
