@@ -95,6 +95,21 @@ def from_numpy_dtype(nd) -> dtype:
     return r if r is not None else to_dtype(nd)
 
 
+def dtype_of_to_args(args: tuple, kwargs: dict):
+    """The dtype asked for by ``.to(...)`` arguments (a dtype, a device string, or a tensor
+    whose dtype to take), or None; any device but 'cpu' raises."""
+    dt = kwargs.get("dtype")
+    for a in args:
+        if isinstance(a, str):
+            if a != "cpu":
+                raise RuntimeError(f"to: device '{a}' is not available; gradlab runs on the CPU")
+        elif hasattr(a, "data") and isinstance(a.data, np.ndarray):
+            dt = a.data.dtype
+        elif a is not None:
+            dt = a
+    return None if dt is None else to_dtype(dt)
+
+
 # --------------------------------------------------------------------------- randomness
 
 

@@ -319,19 +319,10 @@ class Tensor:
 
     def to(self, *args, **kwargs) -> Tensor:
         """``to(dtype)``, ``to('cpu')`` or ``to(other)``: a cast (differentiable) or self."""
-        dt = kwargs.get("dtype")
-        for a in args:
-            if isinstance(a, Tensor):
-                dt = a.data.dtype
-            elif isinstance(a, str):
-                if a != "cpu":
-                    raise RuntimeError(f"to: device '{a}' is not available; gradlab runs on "
-                                       "the CPU")
-            elif a is not None:
-                dt = a
+        dt = backend.dtype_of_to_args(args, kwargs)
         if dt is None:
             return self
-        npdt = backend.to_dtype(dt).np
+        npdt = dt.np
         if npdt == self.data.dtype:
             return self
         if self.requires_grad and npdt.kind != "f":

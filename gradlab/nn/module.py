@@ -269,19 +269,10 @@ class Module:
 
     def to(self, *args, **kwargs) -> Module:
         """``to(dtype)`` casts floating-point parameters and buffers; ``to('cpu')`` is a no-op."""
-        dt = kwargs.get("dtype")
-        for a in args:
-            if isinstance(a, str):
-                if a != "cpu":
-                    raise RuntimeError(f"to: device '{a}' is not available; gradlab runs on "
-                                       "the CPU")
-            elif a is not None:
-                dt = a
-        if dt is None:
-            return self
-        from ..backend import to_dtype
+        from ..backend import dtype_of_to_args
 
-        return self._cast(to_dtype(dt).np)
+        dt = dtype_of_to_args(args, kwargs)
+        return self if dt is None else self._cast(dt.np)
 
     def cpu(self) -> Module:
         return self
