@@ -215,6 +215,7 @@ class Result:
 
 
 NOISY = 1.25  # ratio spread p75/p25 above which a case is re-measured and flagged
+SLOW = 1.5  # median / fastest sample of one library above which the same happens
 
 
 def _time(fn: Callable[[], Any], inner: int) -> float:
@@ -283,6 +284,20 @@ def spread(r: Result) -> float:
     return r.ratio_p75 / r.ratio_p25 if r.ratio_p25 > 0 else math.inf
 
 
+def instability(r: Result) -> float:
+    """How far a run is from steady: the larger of the ratio spread (relative to NOISY) and
+    median / fastest sample of either library (relative to SLOW). Above 1: noisy.
+
+    The second catches phases where a library is slow in every sample (2-thread BLAS or
+    OpenMP pools stall when another process takes a core: 10-100x slower steps)."""
+    worst = 1.0
+    for key in ("gradlab_samples_ms", "torch_samples_ms"):
+        xs = r.extra.get(key)
+        if xs and min(xs) > 0:
+            worst = max(worst, statistics.median(xs) / min(xs))
+    return max(spread(r) / NOISY, worst / SLOW)
+
+
 # ----------------------------------------------------------------------------- output
 
 
@@ -302,7 +317,7 @@ def format_table(results: list[Result]) -> str:
                      f"{r.ratio:>6.2f}  {r.ratio_p25:>6.2f}-{r.ratio_p75:<6.2f}  "
                      f"{r.best_ratio:>5.2f}  "
                      f"{_mib(r.gradlab_peak_bytes):>11}  {_mib(r.torch_peak_bytes):>14}  "
-                     f"{steps:>15}" + ("  noisy" if spread(r) > NOISY else ""))
+                     f"{steps:>15}" + ("  noisy" if instability(r) > 1 else ""))
     return "\n".join(lines)
 
 
@@ -340,8 +355,9 @@ def parser(description: str) -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=None,
                    help="override the thread count given to torch (default: NumPy's BLAS)")
     p.add_argument("--retries", type=int, default=2,
-                   help=f"re-measure a case whose ratio spread p75/p25 exceeds {NOISY} up to "
-                        "this many times, keeping the steadiest run (default 2)")
+                   help=f"re-measure a noisy case (ratio spread p75/p25 > {NOISY}, or a "
+                        f"median > {SLOW}x the fastest sample) up to this many times, keeping "
+                        "the steadiest run (default 2)")
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory steps")
     p.add_argument("--min-sample-ms", type=float, default=20.0,
                    help="repeat a step inside one timed sample until the sample lasts about "
@@ -394,8 +410,8 @@ def main(make_cases: Callable[[], list[Case]], description: str,
                            settle_s=args.settle_ms / 1e3, memory=not args.no_memory,
                            check=attempt == 0)
             new.extra["attempt"] = attempt + 1
-            r = new if r is None or spread(new) < spread(r) else r
-            if spread(r) <= NOISY:
+            r = new if r is None or instability(new) < instability(r) else r
+            if instability(r) <= 1:
                 break
         results.append(r)
         print(f"  done: {case.name}", file=sys.stderr, flush=True)
@@ -404,7 +420,8 @@ def main(make_cases: Callable[[], list[Case]], description: str,
     print("ms = median time of one step; ratio = median over interleaved sample pairs of "
           "gradlab time / torch time (> 1: gradlab slower), p25-p75 its spread; best = "
           "fastest gradlab sample / fastest torch sample; peak memory of one step above the "
-          f"level before it; noisy = spread p75/p25 > {NOISY} even after --retries.")
+          f"level before it; noisy = spread p75/p25 > {NOISY} or a library's median > {SLOW}x "
+          "its fastest sample, even after --retries.")
     steal = _steal_seconds()
     if steal is not None and steal0 is not None:
         env["cpu_steal_s"] = round(steal - steal0, 3)
