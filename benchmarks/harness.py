@@ -36,6 +36,7 @@ import math
 import os
 import platform
 import re
+import resource
 import statistics
 import sys
 import time
@@ -211,6 +212,8 @@ class Result:
     best_ratio: float  # fastest gradlab sample / fastest torch sample
     gradlab_peak_bytes: int | None
     torch_peak_bytes: int | None
+    gradlab_faults: float  # median minor page faults per step
+    torch_faults: float
     extra: dict = field(default_factory=dict)
 
 
@@ -232,12 +235,21 @@ def _quantile(xs: list[float], q: float) -> float:
     return s[lo] + (s[hi] - s[lo]) * (k - lo)
 
 
-def _sample(fn: Callable[[], Any], inner: int, settle_s: float) -> float:
-    """Run ``fn`` untimed for ``settle_s`` seconds, then time ``inner`` calls (per-call s)."""
+def _minor_faults() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
+def _sample(fn: Callable[[], Any], inner: int, settle_s: float) -> tuple[float, float]:
+    """Run ``fn`` untimed for ``settle_s`` seconds, then time ``inner`` calls.
+
+    Returns (seconds per call, minor page faults per call). Fresh memory costs page faults
+    (DESIGN "Speed"), and on these VMs a first touch can cost ~4 us a page."""
     end = time.perf_counter() + settle_s
     while time.perf_counter() < end:
         fn()
-    return _time(fn, inner)
+    f0 = _minor_faults()
+    t = _time(fn, inner)
+    return t, (_minor_faults() - f0) / inner
 
 
 def run_case(case: Case, samples: int, warmup: int, min_sample_s: float,
@@ -262,10 +274,14 @@ def run_case(case: Case, samples: int, warmup: int, min_sample_s: float,
     est = min(wg + wt)  # the fastest step: the least disturbed by the other thread pool
     inner = max(1, math.ceil(min_sample_s / max(est, 1e-9)))
     gc.collect()
-    tg, tt = [], []
+    tg, tt, fg, ft = [], [], [], []
     for _ in range(samples):
-        tg.append(_sample(case.gradlab, inner, settle_s))
-        tt.append(_sample(case.torch, inner, settle_s))
+        t, f = _sample(case.gradlab, inner, settle_s)
+        tg.append(t)
+        fg.append(f)
+        t, f = _sample(case.torch, inner, settle_s)
+        tt.append(t)
+        ft.append(f)
     ratios = [a / b for a, b in zip(tg, tt)]
     gpeak = tpeak = None
     if memory:
@@ -275,6 +291,7 @@ def run_case(case: Case, samples: int, warmup: int, min_sample_s: float,
                   statistics.median(tt) * 1e3, statistics.median(ratios),
                   _quantile(ratios, 0.25), _quantile(ratios, 0.75), min(tg) / min(tt),
                   gpeak, tpeak,
+                  statistics.median(fg), statistics.median(ft),
                   extra={"gradlab_samples_ms": [round(v * 1e3, 5) for v in tg],
                          "torch_samples_ms": [round(v * 1e3, 5) for v in tt]})
 
@@ -309,6 +326,7 @@ def format_table(results: list[Result]) -> str:
     w = max([len(r.name) for r in results] + [4])
     head = (f"{'case':<{w}}  {'gradlab ms':>10}  {'torch ms':>9}  {'ratio':>6}  "
             f"{'ratio p25-p75':>13}  {'best':>5}  {'gl peak MiB':>11}  {'torch peak MiB':>14}  "
+            f"{'gl flt':>6}  {'t flt':>6}  "
             f"{'samples x steps':>15}")
     lines = [head, "-" * len(head)]
     for r in results:
@@ -317,7 +335,8 @@ def format_table(results: list[Result]) -> str:
                      f"{r.ratio:>6.2f}  {r.ratio_p25:>6.2f}-{r.ratio_p75:<6.2f}  "
                      f"{r.best_ratio:>5.2f}  "
                      f"{_mib(r.gradlab_peak_bytes):>11}  {_mib(r.torch_peak_bytes):>14}  "
-                     f"{steps:>15}" + ("  noisy" if instability(r) > 1 else ""))
+                     f"{r.gradlab_faults:>6.0f}  {r.torch_faults:>6.0f}  {steps:>15}"
+                     + ("  noisy" if instability(r) > 1 else ""))
     return "\n".join(lines)
 
 
@@ -420,7 +439,8 @@ def main(make_cases: Callable[[], list[Case]], description: str,
     print("ms = median time of one step; ratio = median over interleaved sample pairs of "
           "gradlab time / torch time (> 1: gradlab slower), p25-p75 its spread; best = "
           "fastest gradlab sample / fastest torch sample; peak memory of one step above the "
-          f"level before it; noisy = spread p75/p25 > {NOISY} or a library's median > {SLOW}x "
+          "level before it; flt = median minor page faults per step; "
+          f"noisy = spread p75/p25 > {NOISY} or a library's median > {SLOW}x "
           "its fastest sample, even after --retries.")
     steal = _steal_seconds()
     if steal is not None and steal0 is not None:
