@@ -8,6 +8,7 @@ from . import (
     autograd,
     backend,
     nn,  # noqa: E402  (needs Tensor)
+    utils,  # torch.utils.data names (needs Tensor)
 )
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import (

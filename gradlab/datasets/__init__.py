@@ -1,5 +1,6 @@
 """Datasets: built-in offline sets and synthetic tasks."""
 
+from .digits import Digits
 from .synthetic import two_spirals
 
-__all__ = ["two_spirals"]
+__all__ = ["Digits", "two_spirals"]

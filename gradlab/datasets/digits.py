@@ -1,0 +1,123 @@
+"""The UCI handwritten digits (8x8), the offline image set bundled with scikit-learn."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+from ..utils.data import Dataset
+
+_SIZES = (8, 28, 32)
+
+
+@functools.lru_cache(maxsize=1)
+def _load() -> tuple[np.ndarray, np.ndarray]:
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError as e:
+        raise ImportError('Digits: the digits images come with scikit-learn, which is not '
+                          'installed; install it with  pip install "gradlab[train]"') from e
+    d = load_digits()
+    return d.images.astype(np.uint8), d.target.astype(np.int64)
+
+
+def _split(targets: np.ndarray, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Stratified split: per class, a seeded permutation; the first round(frac * n_c) go to
+    the test set. Both index sets come back sorted (the original order)."""
+    rng = np.random.Generator(np.random.PCG64(seed))
+    test = []
+    for c in range(int(targets.max()) + 1):
+        idx = np.flatnonzero(targets == c)
+        test.append(idx[rng.permutation(len(idx))[:round(test_fraction * len(idx))]])
+    test = np.sort(np.concatenate(test))
+    train = np.setdiff1d(np.arange(len(targets)), test)
+    return train, test
+
+
+def _resize(images: np.ndarray, size: int) -> np.ndarray:
+    """(N, 8, 8) -> (N, size, size): each pixel becomes a 3x3 block (24x24), then a zero border
+    of 2 (28x28, the MNIST frame) or 4 (32x32, the classic LeNet-5 input) pixels."""
+    if size == 8:
+        return images
+    up = images.repeat(3, axis=1).repeat(3, axis=2)
+    b = (size - 24) // 2
+    return np.pad(up, ((0, 0), (b, b), (b, b)))
+
+
+class Digits(Dataset):
+    """The UCI ML handwritten digits: 1,797 grey 8x8 images of the digits 0-9 (about 180 each),
+    as bundled with scikit-learn (``sklearn.datasets.load_digits``; no download).
+
+    The split is fixed and stratified: per class, a permutation seeded with 0 puts
+    round(20% of the class) into the test set, giving **1,438 training and 359 test images**
+    (each class 80/20 to within one image). It does not depend on ``gradlab.manual_seed``.
+
+    Pixels, 0..16 in the source, are scaled to [0, 1] by dividing by 16. ``size=28`` or
+    ``size=32`` enlarges each image for LeNet-5-style nets: nearest-neighbour upsampling by 3
+    (each pixel a 3x3 block, 24x24) and a zero border of 2 or 4 pixels (the digit sits
+    centred, as in MNIST's 28x28 frame or LeNet-5's 32x32 input).
+
+    Args:
+        root: unused (the data ships with scikit-learn); kept for torchvision's signature.
+        train: the training split (True) or the test split (False).
+        transform: applied to each image tensor (1, size, size).
+        target_transform: applied to each int label.
+        size: 8 (original), 28 or 32.
+
+    Attributes:
+        data: float32 Tensor (N, 1, size, size) in [0, 1]; targets: int64 Tensor (N,).
+
+    Shape:
+        a sample is ``(image, label)``: image float32 (1, size, size), label a Python int
+        0..9; a DataLoader batch is ``[images (B, 1, size, size), labels int64 (B,)]``.
+
+    Needs scikit-learn (``pip install "gradlab[train]"``).
+    Reference: Alpaydin & Kaynak, UCI "Optical Recognition of Handwritten Digits" (1998).
+    """
+
+    classes = [str(i) for i in range(10)]
+    test_fraction = 0.2
+    split_seed = 0
+
+    def __init__(self, root: str | None = None, train: bool = True,
+                 transform: Callable | None = None, target_transform: Callable | None = None,
+                 size: int = 8) -> None:
+        if size not in _SIZES:
+            raise ValueError(f"Digits: size must be one of {_SIZES}, got {size!r}")
+        self.root = root
+        self.train = train
+        self.transform = transform
+        self.target_transform = target_transform
+        self.size = size
+        images, targets = _load()
+        tr, te = _split(targets, self.test_fraction, self.split_seed)
+        idx = tr if train else te
+        pixels = _resize(images[idx], size).astype(np.float32) / np.float32(16.0)
+        self.data = Tensor._wrap(np.ascontiguousarray(pixels[:, None]))
+        self.targets = Tensor._wrap(targets[idx].copy())
+
+    def __len__(self) -> int:
+        return self.data.shape[0]
+
+    def __getitem__(self, index: int) -> tuple[Any, Any]:
+        img, target = Tensor._wrap(self.data.data[index]), int(self.targets.data[index])
+        if self.transform is not None:
+            img = self.transform(img)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return img, target
+
+    def _batch(self, indices: np.ndarray):
+        if (self.transform is not None or self.target_transform is not None
+                or type(self).__getitem__ is not Digits.__getitem__):
+            return NotImplemented
+        return [Tensor._wrap(self.data.data[indices]), Tensor._wrap(self.targets.data[indices])]
+
+    def __repr__(self) -> str:
+        return (f"Dataset Digits\n    Number of datapoints: {len(self)}\n"
+                f"    Split: {'Train' if self.train else 'Test'}\n"
+                f"    Size: {self.size}x{self.size}")
