@@ -363,8 +363,8 @@ class Normalize:
     """
 
     def __init__(self, mean: Sequence[float], std: Sequence[float], inplace: bool = False):
-        self.mean = list(mean) if isinstance(mean, Sequence) else [mean]
-        self.std = list(std) if isinstance(std, Sequence) else [std]
+        self.mean = mean
+        self.std = std
         self.inplace = inplace
 
     def __call__(self, tensor: Tensor) -> Tensor:
@@ -376,16 +376,12 @@ class Normalize:
             raise ValueError("Expected tensor to be a tensor image of size (..., C, H, W). Got "
                              f"tensor.size() = {tensor.shape}")
         dt = tensor.data.dtype
-        mean = np.asarray(self.mean, dtype=dt)
-        std = np.asarray(self.std, dtype=dt)
+        mean = np.asarray(getattr(self.mean, "data", self.mean), dtype=dt).reshape(-1)
+        std = np.asarray(getattr(self.std, "data", self.std), dtype=dt).reshape(-1)
         if (std == 0).any():
             raise ValueError(f"std evaluated to zero after conversion to {tensor.dtype}, "
                              "leading to division by zero.")
-        if mean.ndim == 1:
-            mean = mean.reshape(-1, 1, 1)
-        if std.ndim == 1:
-            std = std.reshape(-1, 1, 1)
-        m, s = Tensor._wrap(mean), Tensor._wrap(std)
+        m, s = Tensor._wrap(mean.reshape(-1, 1, 1)), Tensor._wrap(std.reshape(-1, 1, 1))
         if self.inplace:
             return tensor.sub_(m).div_(s)
         return (tensor - m) / s

@@ -477,12 +477,26 @@ def test_generator_is_independent_of_global_stream():
     assert gradlab.get_rng_state()["bit_generator"] == state["bit_generator"]
 
 
+def test_unbatched_shuffle_is_seeded():
+    ds = ListDataset(list(range(9)))
+    dl = gud.DataLoader(ds, batch_size=None, shuffle=True)
+    gradlab.manual_seed(4)
+    it = iter(dl)
+    gradlab.randn(5)  # draws after iter() do not change this epoch's order
+    a = list(it)
+    assert sorted(a) == list(range(9))
+    gradlab.manual_seed(4)
+    assert list(dl) == a
+
+
 def test_order_is_drawn_when_the_epoch_starts():
     dl = _loader(shuffle=True)
     gradlab.manual_seed(2)
     it = iter(dl)
+    gradlab.randn(5)  # draws after iter() do not change this epoch's order
+    a = [b[1].tolist() for b in it]
     gradlab.manual_seed(2)
-    assert [b[1].tolist() for b in it] == _order(dl)
+    assert a == _order(dl)
 
 
 # ----------------------------------------------------------------------------- datasets

@@ -303,6 +303,10 @@ def test_digits_transforms_and_errors(monkeypatch):
     assert y == -int(ds.targets.numpy()[5])
     xb, yb = next(iter(DataLoader(ds, batch_size=3)))
     assert xb.shape == (3, 1, 8, 8) and yb.tolist() == [-int(v) for v in ds.targets.numpy()[:3]]
+    inplace = D.Digits(transform=T.Normalize([0.5], [0.5], inplace=True))
+    before = inplace.data.numpy().copy()
+    inplace[0], inplace[0]
+    np.testing.assert_array_equal(inplace.data.numpy(), before)  # samples are copies
     with pytest.raises(ValueError, match=r"Digits: size must be one of \(8, 28, 32\), got 16"):
         D.Digits(size=16)
     digits_module._load.cache_clear()

@@ -182,6 +182,12 @@ def test_normalize_matches_torch_ops():
         want = (tx - torch.tensor(mean).view(-1, 1, 1)) / torch.tensor(std).view(-1, 1, 1)
         np.testing.assert_array_equal(got.numpy(), want.numpy())
         assert got.dtype == gradlab.float32
+    x = rng.random((3, 4, 5), dtype=np.float32)
+    for m, sd in [(np.array(mean), np.array(std)), (0.5, 0.25), ([0.5], [0.25])]:
+        got = T.Normalize(m, sd)(gradlab.from_numpy(x))
+        want = (torch.from_numpy(x) - torch.tensor(m, dtype=torch.float32).view(-1, 1, 1)) / \
+            torch.tensor(sd, dtype=torch.float32).view(-1, 1, 1)
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
     t = gradlab.from_numpy(rng.random((3, 2, 2), dtype=np.float32))
     before = t.numpy().copy()
     out = T.Normalize(mean, std, inplace=True)(t)

@@ -104,7 +104,9 @@ class Digits(Dataset):
         return self.data.shape[0]
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
-        img, target = Tensor._wrap(self.data.data[index]), int(self.targets.data[index])
+        # a copy, so that an in-place transform cannot change the dataset
+        img = Tensor._wrap(self.data.data[index].copy())
+        target = int(self.targets.data[index])
         if self.transform is not None:
             img = self.transform(img)
         if self.target_transform is not None:

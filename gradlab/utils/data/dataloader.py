@@ -191,7 +191,9 @@ class _LoaderIter:
         if loader._iterable:
             return _iterable_batches(loader)
         if not loader._auto_collation:
-            return (collate(ds[i]) for i in iter(loader.sampler))
+            make = getattr(loader.sampler, "_index_array", None)
+            order = make().tolist() if make is not None else loader.sampler
+            return (collate(ds[i]) for i in order)
         fast = getattr(ds, "_batch", None) if collate is default_collate else None
         bs = loader.batch_sampler
         arrays = bs._index_batches() if type(bs) is BatchSampler else None
