@@ -1,0 +1,15 @@
+"""Optimizers and learning-rate schedules (``torch.optim``): ``Optimizer`` (parameter groups,
+per-parameter state, ``state_dict`` in PyTorch's format), one file per algorithm, and
+``lr_scheduler``. Every update runs in place on ``p.data`` with reused buffers."""
+
+from . import lr_scheduler
+from .adadelta import Adadelta
+from .adagrad import Adagrad
+from .adam import Adam
+from .adamw import AdamW
+from .optimizer import Optimizer
+from .rmsprop import RMSprop
+from .sgd import SGD
+
+__all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW",
+           "lr_scheduler"]

@@ -1,0 +1,94 @@
+"""Adadelta (Zeiler 2012): RMSprop whose step size is the running RMS of past updates, so no
+learning rate needs tuning (seed 004 §3.3)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+from .optimizer import Optimizer, ParamsT
+
+
+class Adadelta(Optimizer):
+    """Adadelta, as ``torch.optim.Adadelta``.
+
+    For each parameter θ, at step t (γ = lr, ρ = rho, ε = eps, λ = weight_decay)::
+
+        g_t = ∇f(θ_{t-1})                       (-∇f with maximize)
+        g_t = g_t + λ θ_{t-1}                   if λ ≠ 0
+        v_t = ρ v_{t-1} + (1 - ρ) g_t²
+        Δθ_t = √(u_{t-1} + ε) / √(v_t + ε) · g_t
+        u_t = ρ u_{t-1} + (1 - ρ) Δθ_t²
+        θ_t = θ_{t-1} - γ Δθ_t
+
+    v₀ = u₀ = 0; γ = 1 is Zeiler's method (γ only rescales it). State per parameter:
+    ``step`` (a float), ``square_avg`` (v), ``acc_delta`` (u).
+
+    Args:
+        params: parameters or parameter groups.
+        lr: γ (default 1.0).
+        rho: ρ in [0, 1] (default 0.9).
+        eps: ε (default 1e-6).
+        weight_decay: λ (default 0).
+        foreach: accepted for PyTorch compatibility; gradlab has a single NumPy implementation.
+        maximize: ascend the objective instead of descending.
+    """
+
+    _state_arrays = ("square_avg", "acc_delta")
+
+    def __init__(self, params: ParamsT, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
+                 weight_decay: float = 0, foreach: bool | None = None, *,
+                 maximize: bool = False) -> None:
+        defaults = {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay,
+                    "maximize": maximize, "foreach": foreach}
+        super().__init__(params, defaults)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        super()._check_group(group)
+        if not 0.0 <= group["rho"] <= 1.0:
+            raise ValueError(f"Invalid rho value: {group['rho']}")
+        if not 0.0 <= group["eps"]:
+            raise ValueError(f"Invalid epsilon value: {group['eps']}")
+        if not 0.0 <= group["weight_decay"]:
+            raise ValueError(f"Invalid weight_decay value: {group['weight_decay']}")
+
+    def step(self, closure: Callable[[], Any] | None = None):
+        """Update every parameter that has a gradient (see the class docstring)."""
+        loss = self._closure(closure)
+        for group in self.param_groups:
+            lr, rho, eps = group["lr"], group["rho"], group["eps"]
+            wd, maximize = group["weight_decay"], group["maximize"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                x = p.data
+                state = self.state[p]
+                if len(state) == 0:
+                    state["step"] = 0.0
+                    state["square_avg"] = Tensor._wrap(np.zeros_like(x))
+                    state["acc_delta"] = Tensor._wrap(np.zeros_like(x))
+                state["step"] += 1.0
+                d = self._effective_grad(x, p.grad.data, wd, maximize)
+                v, u = state["square_avg"].data, state["acc_delta"].data
+                t, delta = self._scratch(x, 1), self._scratch(x, 2)
+                v *= rho
+                np.multiply(d, 1 - rho, out=t)
+                t *= d
+                v += t
+                np.add(v, eps, out=t)
+                np.sqrt(t, out=t)
+                np.add(u, eps, out=delta)
+                np.sqrt(delta, out=delta)
+                delta /= t
+                delta *= d
+                u *= rho
+                np.multiply(delta, 1 - rho, out=t)
+                t *= delta
+                u += t
+                delta *= lr
+                x -= delta
+                p._version.v += 1
+        return loss

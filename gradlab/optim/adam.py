@@ -1,0 +1,114 @@
+"""Adam (Kingma & Ba 2015): momentum on the gradient plus RMSProp-style scaling, with bias
+correction of both moving averages (seed 004 §3.3: "Adam ≈ momentum + RMSprop")."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+from .optimizer import Optimizer, ParamsT, _lerp_
+
+
+class Adam(Optimizer):
+    """Adam, as ``torch.optim.Adam``.
+
+    For each parameter θ, at step t (γ = lr, β₁, β₂ = betas, ε = eps, λ = weight_decay)::
+
+        g_t = ∇f(θ_{t-1})                       (-∇f with maximize)
+        θ_{t-1} = (1 - γλ) θ_{t-1}              if decoupled_weight_decay (AdamW)
+        g_t = g_t + λ θ_{t-1}                   otherwise, if λ ≠ 0 (L2)
+        m_t = β₁ m_{t-1} + (1 - β₁) g_t
+        v_t = β₂ v_{t-1} + (1 - β₂) g_t²
+        v̂_t = max(v̂_{t-1}, v_t)                with amsgrad, else v̂_t = v_t
+        θ_t = θ_{t-1} - γ / (1 - β₁ᵗ) · m_t / (√v̂_t / √(1 - β₂ᵗ) + ε)
+
+    m₀ = v₀ = 0. Seed 004 §3.3 writes the denominator as √(Ĝ_t + ε); PyTorch (and gradlab)
+    add ε after the square root. State per parameter: ``step`` (a float), ``exp_avg`` (m),
+    ``exp_avg_sq`` (v) and, with amsgrad, ``max_exp_avg_sq`` (v̂).
+
+    Args:
+        params: parameters or parameter groups.
+        lr: γ (default 1e-3).
+        betas: (β₁, β₂), each in [0, 1) (default (0.9, 0.999)).
+        eps: ε (default 1e-8).
+        weight_decay: λ (default 0).
+        amsgrad: use the running maximum of v (Reddi et al. 2018).
+        maximize: ascend the objective instead of descending.
+        foreach: accepted for PyTorch compatibility; gradlab has a single NumPy implementation.
+        decoupled_weight_decay: decay θ directly instead of adding λθ to the gradient (AdamW).
+    """
+
+    _state_arrays = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+
+    def __init__(self, params: ParamsT, lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, amsgrad: bool = False, *,
+                 foreach: bool | None = None, maximize: bool = False,
+                 decoupled_weight_decay: bool = False) -> None:
+        defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
+                    "amsgrad": amsgrad, "maximize": maximize, "foreach": foreach,
+                    "decoupled_weight_decay": decoupled_weight_decay}
+        super().__init__(params, defaults)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        super()._check_group(group)
+        betas, eps, wd = group["betas"], group["eps"], group["weight_decay"]
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if len(betas) != 2 or any(isinstance(b, Tensor) for b in betas):
+            raise ValueError(f"betas must be a pair of floats, got {betas!r}")
+        if not 0.0 <= betas[0] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+        if not 0.0 <= betas[1] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        if not 0.0 <= wd:
+            raise ValueError(f"Invalid weight_decay value: {wd}")
+
+    def step(self, closure: Callable[[], Any] | None = None):
+        """Update every parameter that has a gradient (see the class docstring)."""
+        loss = self._closure(closure)
+        for group in self.param_groups:
+            lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+            wd, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
+            decoupled = group.get("decoupled_weight_decay", False)
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                x = p.data
+                state = self.state[p]
+                if len(state) == 0:
+                    state["step"] = 0.0
+                    state["exp_avg"] = Tensor._wrap(np.zeros_like(x))
+                    state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(x))
+                    if amsgrad:
+                        state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(x))
+                step = state["step"] = state["step"] + 1.0
+                if wd != 0 and decoupled:
+                    x *= 1 - lr * wd
+                    d = self._effective_grad(x, p.grad.data, 0, maximize)
+                else:
+                    d = self._effective_grad(x, p.grad.data, wd, maximize)
+                m, v = state["exp_avg"].data, state["exp_avg_sq"].data
+                t = self._scratch(x, 1)
+                _lerp_(m, d, 1 - beta1, t)
+                v *= beta2
+                np.multiply(d, 1 - beta2, out=t)
+                t *= d
+                v += t
+                step_size = lr / (1 - beta1 ** step)
+                bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
+                if amsgrad:
+                    vmax = state["max_exp_avg_sq"].data
+                    np.maximum(vmax, v, out=vmax)
+                    v = vmax
+                np.sqrt(v, out=t)
+                t /= bias_correction2_sqrt
+                t += eps
+                np.divide(m, t, out=t)
+                t *= -step_size
+                x += t
+                p._version.v += 1
+        return loss

@@ -1,0 +1,115 @@
+"""RMSprop (Hinton's lecture 6e): divide the gradient by a running root mean square of recent
+gradients (seed 004 §3.3)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+from .optimizer import Optimizer, ParamsT, _lerp_
+
+
+class RMSprop(Optimizer):
+    """RMSprop, as ``torch.optim.RMSprop``.
+
+    For each parameter θ, at step t (γ = lr, α = alpha, ε = eps, λ = weight_decay,
+    μ = momentum)::
+
+        g_t = ∇f(θ_{t-1})                     (-∇f with maximize)
+        g_t = g_t + λ θ_{t-1}                 if λ ≠ 0
+        v_t = α v_{t-1} + (1 - α) g_t²
+        ṽ_t = v_t - ḡ_t²,  ḡ_t = α ḡ_{t-1} + (1 - α) g_t     if centered, else ṽ_t = v_t
+        if μ > 0:
+            b_t = μ b_{t-1} + g_t / (√ṽ_t + ε)
+            θ_t = θ_{t-1} - γ b_t
+        else:
+            θ_t = θ_{t-1} - γ g_t / (√ṽ_t + ε)
+
+    v₀ = ḡ₀ = b₀ = 0. "centered" (Graves 2013) normalizes by an estimate of the gradient's
+    variance instead of its second moment. State per parameter: ``step`` (a float),
+    ``square_avg`` (v), ``momentum_buffer`` (b, when μ > 0), ``grad_avg`` (ḡ, when centered).
+
+    Args:
+        params: parameters or parameter groups.
+        lr: γ (default 1e-2).
+        alpha: smoothing constant α (default 0.99).
+        eps: ε (default 1e-8).
+        weight_decay: λ (default 0).
+        momentum: μ (default 0).
+        centered: normalize by the estimated variance.
+        foreach: accepted for PyTorch compatibility; gradlab has a single NumPy implementation.
+        maximize: ascend the objective instead of descending.
+    """
+
+    _state_arrays = ("square_avg", "momentum_buffer", "grad_avg")
+
+    def __init__(self, params: ParamsT, lr: float = 1e-2, alpha: float = 0.99,
+                 eps: float = 1e-8, weight_decay: float = 0, momentum: float = 0,
+                 centered: bool = False, foreach: bool | None = None,
+                 maximize: bool = False) -> None:
+        defaults = {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps,
+                    "centered": centered, "weight_decay": weight_decay, "foreach": foreach,
+                    "maximize": maximize}
+        super().__init__(params, defaults)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        super()._check_group(group)
+        if not 0.0 <= group["eps"]:
+            raise ValueError(f"Invalid epsilon value: {group['eps']}")
+        if not 0.0 <= group["momentum"]:
+            raise ValueError(f"Invalid momentum value: {group['momentum']}")
+        if not 0.0 <= group["weight_decay"]:
+            raise ValueError(f"Invalid weight_decay value: {group['weight_decay']}")
+        if not 0.0 <= group["alpha"]:
+            raise ValueError(f"Invalid alpha value: {group['alpha']}")
+
+    def step(self, closure: Callable[[], Any] | None = None):
+        """Update every parameter that has a gradient (see the class docstring)."""
+        loss = self._closure(closure)
+        for group in self.param_groups:
+            lr, alpha, eps, mu = group["lr"], group["alpha"], group["eps"], group["momentum"]
+            wd, centered, maximize = group["weight_decay"], group["centered"], group["maximize"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                x = p.data
+                state = self.state[p]
+                if len(state) == 0:
+                    state["step"] = 0.0
+                    state["square_avg"] = Tensor._wrap(np.zeros_like(x))
+                    if mu > 0:
+                        state["momentum_buffer"] = Tensor._wrap(np.zeros_like(x))
+                    if centered:
+                        state["grad_avg"] = Tensor._wrap(np.zeros_like(x))
+                state["step"] += 1.0
+                d = self._effective_grad(x, p.grad.data, wd, maximize)
+                v = state["square_avg"].data
+                t = self._scratch(x, 1)
+                v *= alpha
+                np.multiply(d, 1 - alpha, out=t)
+                t *= d
+                v += t
+                if centered:
+                    ga = state["grad_avg"].data
+                    _lerp_(ga, d, 1 - alpha, t)
+                    np.multiply(ga, ga, out=t)
+                    np.subtract(v, t, out=t)
+                    np.sqrt(t, out=t)
+                else:
+                    np.sqrt(v, out=t)
+                t += eps
+                np.divide(d, t, out=t)
+                if mu > 0:
+                    b = state["momentum_buffer"].data
+                    b *= mu
+                    b += t
+                    np.multiply(b, lr, out=t)
+                    x -= t
+                else:
+                    t *= -lr
+                    x += t
+                p._version.v += 1
+        return loss
