@@ -79,6 +79,7 @@ TCONV_GRID = [
     (3, 4, 3, 1, 0, 0, 1, 1, 5, 4), (3, 4, 3, 2, 1, 1, 1, 1, 4, 5), (4, 6, 3, 2, 0, 1, 2, 1, 3, 3),
     (4, 4, 2, 2, 0, 0, 4, 1, 4, 4), (2, 3, (3, 2), (3, 2), (1, 0), (2, 1), 1, 1, 3, 4),
     (2, 2, 3, 2, 2, 1, 1, 2, 4, 4),
+    (2, 3, 3, 1, 0, 1, 1, 2, 4, 4),  # output_padding >= stride (allowed below the dilation)
 ]
 
 
@@ -107,6 +108,31 @@ def test_unbatched_conv_and_gradcheck():
     assert gradcheck(lambda x, w, b: F.conv2d(x[None], w, b, 2, 1, 1, 1), (x, w, b))
     wt = gradlab.randn(3, 2, 3, 3, dtype=gradlab.float64, requires_grad=True)
     assert gradcheck(lambda x, w: F.conv_transpose2d(x[None], w, None, 2, 1, 1), (x, wt))
+
+
+def test_stacked_convs_read_channel_major_outputs():
+    # conv outputs are (N, O, H, W) views of (O, N, H, W) memory; the next conv, BatchNorm
+    # and the gradients must not depend on that layout
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(3, 2, 6, 5))
+    w1, w2 = rng.normal(size=(4, 2, 3, 3)), rng.normal(size=(6, 2, 1, 3))
+    gm, gv = np.zeros(4), np.ones(4)
+    g = [gradlab.tensor(a, requires_grad=True) for a in (x, w1, w2)]
+    t = [torch.tensor(a, requires_grad=True) for a in (x, w1, w2)]
+    out_g = F.conv2d(F.relu(F.batch_norm(F.conv2d(g[0], g[1], padding=1), gradlab.tensor(gm),
+                                         gradlab.tensor(gv), training=True)), g[2],
+                     stride=(1, 2), groups=2)
+    out_t = torch.nn.functional.conv2d(torch.relu(torch.nn.functional.batch_norm(
+        torch.nn.functional.conv2d(t[0], t[1], padding=1), torch.tensor(gm), torch.tensor(gv),
+        training=True)), t[2], stride=(1, 2), groups=2)
+    up = rng.normal(size=tuple(out_t.shape))
+    out_g.backward(gradlab.tensor(up))
+    out_t.backward(torch.tensor(up))
+    np.testing.assert_allclose(out_g.detach().numpy(), out_t.detach().numpy(), rtol=1e-10)
+    for a, b in zip(g, t):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-9, atol=1e-12)
+    assert gradcheck(lambda x, w1, w2: F.conv2d(F.conv2d(x, w1, padding=1).tanh(), w2,
+                                                groups=2), tuple(g))
 
 
 POOL_GRID = [  # (kernel, stride, padding, dilation, ceil_mode)

@@ -1,104 +1,287 @@
-"""Convolution by im2col: a strided window view of the padded input, one copy into a column
-matrix, and one GEMM per layer (per group for grouped convs).
+"""Convolution as GEMMs over a channel-major, zero-padded grid (im2col without the gather).
 
-Three kernels serve Conv2d, Conv1d and ConvTranspose2d (forward and backward):
+The input is copied once into a buffer of shape (C, N * Hp * Wp): each channel's padded
+images laid end to end. A kernel offset (i, j) is then a fixed shift ``i d_h Wp + j d_w`` along
+that flat axis, so the column matrix of im2col is K = kh * kw contiguous slices of the buffer
+(rows ordered (c, i, j) like ``w.reshape(O, -1)``), and one GEMM computes the output at every
+grid position. Positions whose window runs past the right or bottom edge hold garbage and are
+cropped; the zero tail after the buffer keeps the last slices in bounds.
 
-- :func:`conv_valid`       out = xp ⋆ w             (cross-correlation of an already padded input)
-- :func:`conv_weight_grad` dw = xp ⋆ g              (a GEMM of the output gradient and the columns)
-- :func:`conv_input_grad`  dxp = pad(dilate(g)) ⋆ flip(w)^T
-  (the input gradient as a stride-1 correlation of the zero-dilated, padded output gradient
-  with the flipped, channel-transposed kernel; DESIGN.md "Speed" measured this faster than a
-  col2im scatter-add). Transposed convolution is exactly this input gradient, so it needs no
-  code of its own.
+- forward:      out = w ⋆ x: cols (C K, G) from the grid, ``w.reshape(O, C K) @ cols``
+- weight grad:  dw = g ⋆ x: g laid on the same grid, one GEMM per kernel tap against the
+  shifted slice of the input grid
+- input grad:   dx = g ⋆ flip(w)^T: the output gradient, dilated by the stride, laid on the
+  grid with a zero margin in front; its shifted slices times the channel-transposed kernel give
+  the gradient at every grid position in one GEMM (a full correlation; the padding is cropped).
+  Transposed convolution is exactly this map, so it needs no code of its own.
+
+Strided forward and weight-grad columns come from a strided window view of the grid instead
+(one copy of C K (N Ho Wo) values), so a stride-2 layer computes no discarded positions.
+
+Results come back as (N, O, Ho, Wo) *views* of channel-major (O, N, Ho, Wo) memory: the next
+conv then reads its input without a transpose copy, and elementwise ops (BatchNorm, ReLU)
+keep that layout. The column matrices live in a reused workspace (fresh 10-20 MiB arrays cost
+page faults on every step, DESIGN.md "Speed").
 
 Shapes: x (N, C, H, W); w (O, C / groups, kh, kw); out (N, O, Ho, Wo) with
-Ho = floor((H + pad_top + pad_bottom - dilation (kh - 1) - 1) / stride) + 1.
+Ho = floor((H + pad_top + pad_bottom - d_h (kh - 1) - 1) / s_h) + 1.
 Seed 003 (CNN: local connection, weight sharing, output size formula), 004 §1.2-1.8.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..autograd import Function
 
+#: workspace buffers above this size are allocated per call instead of kept
+_WORKSPACE_LIMIT = 64 << 20
+_workspace: dict = {}
 
-def _columns(xp: np.ndarray, kh: int, kw: int, stride: tuple, dilation: tuple) -> tuple:
-    """im2col: (N, C, Hp, Wp) -> (C * kh * kw, N * Ho * Wo).
 
-    Channels and kernel offsets outermost, pixels innermost: the copy then reads runs along W
-    (contiguous for stride 1), which measured 6x faster than a (pixels, C * kh * kw) layout
-    whose innermost run is a kernel row.
+def _scratch(key: str, shape: tuple, dtype) -> np.ndarray:
+    """An uninitialised array of ``shape`` backed by a buffer reused across calls.
+
+    Only for temporaries that never escape the call that asks for them.
     """
-    n, c, hp, wp = xp.shape
-    sh, sw = stride
-    dh, dw = dilation
-    ho = (hp - dh * (kh - 1) - 1) // sh + 1
-    wo = (wp - dw * (kw - 1) - 1) // sw + 1
-    s_n, s_c, s_h, s_w = xp.strides
-    win = as_strided(xp, (c, kh, kw, n, ho, wo),
+    dtype = np.dtype(dtype)
+    size = int(np.prod(shape))
+    if size * dtype.itemsize > _WORKSPACE_LIMIT:
+        return np.empty(shape, dtype)
+    buf = _workspace.get((key, dtype))
+    if buf is None or buf.size < size:
+        buf = _workspace[(key, dtype)] = np.empty(size, dtype)
+    return buf[:size].reshape(shape)
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Sizes of one convolution: input (N, C, H, W) padded by (top, bottom, left, right) to
+    (Hp, Wp), kernel (O, C / groups, kh, kw), output (N, O, Ho, Wo)."""
+
+    n: int
+    c: int
+    h: int
+    w: int
+    o: int
+    kh: int
+    kw: int
+    stride: tuple
+    pad: tuple
+    dilation: tuple
+    groups: int
+
+    @property
+    def hp(self) -> int:
+        return self.h + self.pad[0] + self.pad[1]
+
+    @property
+    def wp(self) -> int:
+        return self.w + self.pad[2] + self.pad[3]
+
+    @property
+    def ho(self) -> int:
+        return (self.hp - self.dilation[0] * (self.kh - 1) - 1) // self.stride[0] + 1
+
+    @property
+    def wo(self) -> int:
+        return (self.wp - self.dilation[1] * (self.kw - 1) - 1) // self.stride[1] + 1
+
+    @property
+    def grid(self) -> int:
+        """G = N Hp Wp: positions of the padded grid."""
+        return self.n * self.hp * self.wp
+
+    @property
+    def shifts(self) -> list:
+        """Flat offset of each kernel tap (i, j) on the grid, in (i, j) order."""
+        dh, dw = self.dilation
+        return [i * dh * self.wp + j * dw for i in range(self.kh) for j in range(self.kw)]
+
+    @property
+    def reach(self) -> int:
+        """The largest shift: how far a window reaches past its top-left corner."""
+        return self.dilation[0] * (self.kh - 1) * self.wp + self.dilation[1] * (self.kw - 1)
+
+    @property
+    def strided(self) -> bool:
+        return self.stride != (1, 1)
+
+
+def geometry(x_shape: tuple, w_shape: tuple, stride: tuple, pad: tuple, dilation: tuple,
+             groups: int) -> Geometry:
+    n, c, h, w = x_shape
+    o, _, kh, kw = w_shape
+    return Geometry(n, c, h, w, o, kh, kw, tuple(stride), tuple(pad), tuple(dilation), groups)
+
+
+def channel_major(x: np.ndarray) -> np.ndarray:
+    """(N, C, H, W) -> the same values as a (C, N, H, W) array, contiguous (a free view when
+    ``x`` is itself a view of channel-major memory, as conv outputs are)."""
+    return np.ascontiguousarray(x.transpose(1, 0, 2, 3))
+
+
+def input_grid(x: np.ndarray, geo: Geometry) -> np.ndarray:
+    """x (N, C, H, W) -> zero-padded channel-major grid (C, G + tail), the tail (zeros) long
+    enough for every shifted slice of a stride-1 conv."""
+    t, _, l, _ = geo.pad
+    tail = 0 if geo.strided else geo.reach
+    if not (any(geo.pad) or tail):
+        return channel_major(x).reshape(geo.c, geo.grid)
+    buf = np.zeros((geo.c, geo.grid + tail), dtype=x.dtype)
+    grid = buf[:, :geo.grid].reshape(geo.c, geo.n, geo.hp, geo.wp)
+    grid[:, :, t:t + geo.h, l:l + geo.w] = x.transpose(1, 0, 2, 3)
+    return buf
+
+
+def _shifted(buf: np.ndarray, starts: list, length: int) -> np.ndarray:
+    """Rows (c, k) = buf[c, starts[k] : starts[k] + length]: the columns of im2col."""
+    c = buf.shape[0]
+    if len(starts) == 1 and starts[0] == 0 and buf.shape[1] == length:
+        return buf
+    cols = _scratch("cols", (c, len(starts), length), buf.dtype)
+    for k, s in enumerate(starts):
+        cols[:, k] = buf[:, s:s + length]
+    return cols.reshape(c * len(starts), length)
+
+
+def _windows(xbuf: np.ndarray, geo: Geometry) -> np.ndarray:
+    """Columns (C K, N Ho Wo) of a strided conv, gathered from the grid by a window view."""
+    c, n, kh, kw, ho, wo = geo.c, geo.n, geo.kh, geo.kw, geo.ho, geo.wo
+    grid = xbuf[:, :geo.grid].reshape(c, n, geo.hp, geo.wp)
+    s_c, s_n, s_h, s_w = grid.strides
+    (sh, sw), (dh, dw) = geo.stride, geo.dilation
+    win = as_strided(grid, (c, kh, kw, n, ho, wo),
                      (s_c, s_h * dh, s_w * dw, s_n, s_h * sh, s_w * sw), writeable=False)
-    return win.reshape(c * kh * kw, n * ho * wo), ho, wo
+    cols = _scratch("cols", (c, kh, kw, n, ho, wo), xbuf.dtype)
+    np.copyto(cols, win)
+    return cols.reshape(c * kh * kw, n * ho * wo)
 
 
-def conv_valid(xp: np.ndarray, w: np.ndarray, stride: tuple, dilation: tuple,
-               groups: int) -> np.ndarray:
-    """Cross-correlate a padded input with ``w``: (N, C, Hp, Wp) -> (N, O, Ho, Wo)."""
-    o, cg, kh, kw = w.shape
-    n = xp.shape[0]
-    cols, ho, wo = _columns(xp, kh, kw, stride, dilation)
+def columns(xbuf: np.ndarray, geo: Geometry) -> np.ndarray:
+    """im2col of the grid: (C K, G) for stride 1 (every grid position), else (C K, N Ho Wo)."""
+    if geo.strided:
+        return _windows(xbuf, geo)
+    return _shifted(xbuf, geo.shifts, geo.grid)
+
+
+def _gemm(w2: np.ndarray, cols: np.ndarray, groups: int) -> np.ndarray:
+    """(O, C K / groups) @ (C K, L) per group -> (O, L)."""
     if groups == 1:
-        out = w.reshape(o, -1) @ cols  # (O, N Ho Wo): one GEMM for the whole batch
+        return w2 @ cols
+    o, ckg = w2.shape
+    return np.matmul(w2.reshape(groups, o // groups, ckg),
+                     cols.reshape(groups, ckg, -1)).reshape(o, -1)
+
+
+def _crop_output(y: np.ndarray, geo: Geometry, bias) -> np.ndarray:
+    """GEMM result (O, L) -> (N, O, Ho, Wo) view of compact (O, N, Ho, Wo) memory, + bias."""
+    o, n, ho, wo = geo.o, geo.n, geo.ho, geo.wo
+    if geo.strided:
+        out = y.reshape(o, n, ho, wo)
+        if bias is not None:
+            out += bias.reshape(-1, 1, 1, 1)
     else:
-        c3 = cols.reshape(groups, cg * kh * kw, -1)
-        out = np.matmul(w.reshape(groups, o // groups, cg * kh * kw), c3).reshape(o, -1)
-    return np.ascontiguousarray(out.reshape(o, n, ho, wo).transpose(1, 0, 2, 3))
+        full = y.reshape(o, n, geo.hp, geo.wp)
+        valid = full[:, :, :ho, :wo]
+        if bias is not None:
+            out = np.add(valid, bias.reshape(-1, 1, 1, 1).astype(y.dtype, copy=False))
+        elif (ho, wo) == (geo.hp, geo.wp):
+            out = full
+        else:
+            out = np.ascontiguousarray(valid)
+    return out.transpose(1, 0, 2, 3)
 
 
-def conv_weight_grad(xp: np.ndarray, g: np.ndarray, w_shape: tuple, stride: tuple,
-                     dilation: tuple, groups: int) -> np.ndarray:
-    """d out / d w contracted with g: (O, C / groups, kh, kw)."""
-    o, cg, kh, kw = w_shape
-    cols, ho, wo = _columns(xp, kh, kw, stride, dilation)
-    g2 = g.transpose(1, 0, 2, 3).reshape(o, -1)  # (O, N Ho Wo), columns ordered as cols
-    # computed as (cols g2^T)^T: OpenBLAS took 8-300x longer for g2 cols^T on these shapes
-    # (a small O against a long shared dimension), measured on ResNet-20's layers
-    if groups == 1:
-        return np.ascontiguousarray((cols @ g2.T).T).reshape(w_shape)
-    g3 = g2.reshape(groups, o // groups, -1)
-    c3 = cols.reshape(groups, cg * kh * kw, -1)
-    return np.ascontiguousarray(np.matmul(c3, g3.transpose(0, 2, 1)).transpose(0, 2, 1)
-                                ).reshape(w_shape)
+def conv_forward(xbuf: np.ndarray, w: np.ndarray, bias, geo: Geometry) -> np.ndarray:
+    """out = x ⋆ w (+ b), from the padded grid of x: (N, O, Ho, Wo)."""
+    y = _gemm(w.reshape(geo.o, -1), columns(xbuf, geo), geo.groups)
+    return _crop_output(y, geo, bias)
 
 
-def conv_input_grad(g: np.ndarray, w: np.ndarray, xp_shape: tuple, stride: tuple,
-                    dilation: tuple, groups: int) -> np.ndarray:
-    """d out / d xp contracted with g: the gradient of the padded input, shape ``xp_shape``."""
-    n, o, ho, wo = g.shape
-    _, c, hp, wp = xp_shape
-    _, cg, kh, kw = w.shape
-    sh, sw = stride
-    dh, dw = dilation
-    ph, pw = dh * (kh - 1), dw * (kw - 1)
-    # g dilated by the stride and padded so that a stride-1 valid correlation yields hp x wp
-    gp = np.zeros((n, o, hp + ph, wp + pw), dtype=g.dtype)
-    gp[:, :, ph:ph + (ho - 1) * sh + 1:sh, pw:pw + (wo - 1) * sw + 1:sw] = g
-    og = o // groups
-    wt = w.reshape(groups, og, cg, kh, kw).transpose(0, 2, 1, 3, 4).reshape(c, og, kh, kw)
-    return conv_valid(gp, np.ascontiguousarray(wt[:, :, ::-1, ::-1]), (1, 1), dilation,
-                      groups)
+def _grad_on_grid(g: np.ndarray, geo: Geometry, front: int) -> np.ndarray:
+    """The output gradient (N, O, Ho, Wo) placed, dilated by the stride, at the top-left
+    corners of its windows on the grid: (O, front + G), zeros elsewhere."""
+    (sh, sw), (ho, wo) = geo.stride, g.shape[2:]
+    buf = np.zeros((geo.o, front + geo.grid), dtype=g.dtype)
+    grid = buf[:, front:].reshape(geo.o, geo.n, geo.hp, geo.wp)
+    grid[:, :, :(ho - 1) * sh + 1:sh, :(wo - 1) * sw + 1:sw] = g.transpose(1, 0, 2, 3)
+    return buf
 
 
-def pad2d(x: np.ndarray, pad: tuple) -> np.ndarray:
-    """Zero-pad H and W by (top, bottom, left, right)."""
-    t, b, l, r = pad
-    if not (t or b or l or r):
-        return x
-    n, c, h, w = x.shape
-    out = np.zeros((n, c, h + t + b, w + l + r), dtype=x.dtype)
-    out[:, :, t:t + h, l:l + w] = x
-    return out
+def conv_weight_grad(xbuf: np.ndarray, g: np.ndarray, w_shape: tuple, geo: Geometry,
+                     g_grid: np.ndarray | None = None) -> np.ndarray:
+    """dw = x ⋆ g: (O, C / groups, kh, kw). ``g_grid``: g already on the grid, (O, G).
+
+    Stride 1: one GEMM per kernel tap straight from the shifted slices of the grid (no column
+    matrix; measured 1.1-1.4x faster than im2col + one GEMM on ResNet-20's layers). Strided:
+    the window columns, one GEMM.
+    """
+    groups, o, c = geo.groups, geo.o, geo.c
+    og, cg = o // groups, c // groups
+    if geo.strided:
+        cols = _windows(xbuf, geo)
+        g2 = channel_major(g).reshape(o, -1)
+        # computed as (cols g2^T)^T: OpenBLAS took 8-300x longer for g2 cols^T on these
+        # shapes (a small O against a long shared dimension), measured on ResNet-20's layers
+        dw = np.matmul(cols.reshape(groups, cg * geo.kh * geo.kw, -1),
+                       g2.reshape(groups, og, -1).transpose(0, 2, 1))  # (groups, Cg K, Og)
+        return np.ascontiguousarray(dw.transpose(0, 2, 1)).reshape(w_shape)
+    g2 = g_grid if g_grid is not None else _grad_on_grid(g, geo, 0)
+    gt = g2.reshape(groups, og, -1).transpose(0, 2, 1)  # (groups, G, Og)
+    shifts = geo.shifts
+    dw = np.empty((len(shifts), groups, cg, og), dtype=g2.dtype)
+    for k, s in enumerate(shifts):
+        np.matmul(xbuf[:, s:s + geo.grid].reshape(groups, cg, -1), gt, out=dw[k])
+    # (K, groups, Cg, Og) -> (groups, Og, Cg, K)
+    return np.ascontiguousarray(dw.transpose(1, 3, 2, 0)).reshape(w_shape)
+
+
+def conv_input_grad(g: np.ndarray, w: np.ndarray, geo: Geometry,
+                    g_ext: np.ndarray | None = None) -> np.ndarray:
+    """dx = g ⋆ flip(w)^T at every position of the padded grid: (C, N, Hp, Wp).
+
+    ``g_ext``: g on the grid behind a zero margin of ``geo.reach`` (``_grad_on_grid``).
+    """
+    reach = geo.reach
+    if g_ext is None:
+        g_ext = _grad_on_grid(g, geo, reach)
+    groups, o, c = geo.groups, geo.o, geo.c
+    og, cg, k = o // groups, c // groups, geo.kh * geo.kw
+    # row (c, (o, k)) of the channel-transposed kernel, per group
+    wt = w.reshape(groups, og, cg, k).transpose(0, 2, 1, 3).reshape(c, og * k)
+    cols = _shifted(g_ext, [reach - s for s in geo.shifts], geo.grid)
+    dx = _gemm(wt, cols, groups)
+    return dx.reshape(c, geo.n, geo.hp, geo.wp)
+
+
+def crop_padding(grid: np.ndarray, geo: Geometry) -> np.ndarray:
+    """(C, N, Hp, Wp) grid -> the (N, C, H, W) view of its unpadded part."""
+    t, _, l, _ = geo.pad
+    return grid[:, :, t:t + geo.h, l:l + geo.w].transpose(1, 0, 2, 3)
+
+
+def _bias_grad(g: np.ndarray) -> np.ndarray:
+    return channel_major(g).reshape(g.shape[1], -1).sum(axis=1)
+
+
+def conv2d_backward(xbuf, w, g, geo: Geometry, needs: tuple) -> tuple:
+    """(dx, dw, db) of out = x ⋆ w + b, each None unless ``needs`` asks for it."""
+    nx, nw, nb = needs
+    gx = gw = gb = None
+    g_ext = None
+    if nx:
+        g_ext = _grad_on_grid(g, geo, geo.reach)
+        gx = crop_padding(conv_input_grad(g, w, geo, g_ext), geo)
+    if nw:
+        g_grid = None if (g_ext is None or geo.strided) else g_ext[:, geo.reach:]
+        gw = conv_weight_grad(xbuf, g, w.shape, geo, g_grid)
+    if nb:
+        gb = _bias_grad(g)
+    return gx, gw, gb
 
 
 class Conv2d(Function):
@@ -106,62 +289,56 @@ class Conv2d(Function):
     # db = sum of g over N, H, W
     @staticmethod
     def forward(ctx, x, w, b, stride, pad, dilation, groups):
-        xp = pad2d(x, pad)
-        out = conv_valid(xp, w, stride, dilation, groups)
-        if b is not None:
-            out += b.reshape(1, -1, 1, 1)
-        ctx.save_for_backward(xp, w)
-        ctx.conf = (x.shape, stride, pad, dilation, groups)
-        return out
+        geo = geometry(x.shape, w.shape, stride, pad, dilation, groups)
+        xbuf = input_grid(x, geo)
+        ctx.save_for_backward(xbuf, w)
+        ctx.geo = geo
+        return conv_forward(xbuf, w, b, geo)
 
     @staticmethod
     def backward(ctx, g):
-        xp, w = ctx.saved_tensors
-        x_shape, stride, pad, dilation, groups = ctx.conf
-        nx, nw, nb = ctx.needs_input_grad[:3]
-        gx = gw = gb = None
-        if nx:
-            gxp = conv_input_grad(g, w, xp.shape, stride, dilation, groups)
-            t, _, l, _ = pad
-            gx = gxp[:, :, t:t + x_shape[2], l:l + x_shape[3]]
-        if nw:
-            gw = conv_weight_grad(xp, g, w.shape, stride, dilation, groups)
-        if nb:
-            gb = g.sum(axis=(0, 2, 3))
+        xbuf, w = ctx.saved_tensors
+        gx, gw, gb = conv2d_backward(xbuf, w, g, ctx.geo, ctx.needs_input_grad[:3])
         return gx, gw, gb, None, None, None, None
 
 
+def _transposed_geometry(x_shape, w_shape, stride, padding, output_padding, dilation,
+                         groups) -> Geometry:
+    """The conv whose input map ConvTranspose2d is: its input is the transposed conv's padded
+    output (N, Cout, Hf, Wf), its output the transposed conv's input (N, Cin, H, W)."""
+    n, cin, h, wd = x_shape
+    _, cog, kh, kw = w_shape
+    hf = (h - 1) * stride[0] + dilation[0] * (kh - 1) + 1 + output_padding[0]
+    wf = (wd - 1) * stride[1] + dilation[1] * (kw - 1) + 1 + output_padding[1]
+    ph, pw = padding
+    return Geometry(n, cog * groups, hf - 2 * ph, wf - 2 * pw, cin, kh, kw, tuple(stride),
+                    (ph, ph, pw, pw), tuple(dilation), groups)
+
+
 class ConvTranspose2d(Function):
-    # the transpose of Conv2d's input map: out = crop(dxp of a conv with weight w at g = x);
+    # out = crop(dxp of the conv with weight w at g = x): the transpose of Conv2d's input map;
     # dx = pad(g) ⋆ w (a forward conv) ; dw = pad(g) ⋆ x ; db = sum of g over N, H, W
     @staticmethod
     def forward(ctx, x, w, b, stride, padding, output_padding, dilation, groups):
-        n, cin, h, wd = x.shape
-        _, cog, kh, kw = w.shape
-        full = (n, cog * groups,
-                (h - 1) * stride[0] + dilation[0] * (kh - 1) + 1 + output_padding[0],
-                (wd - 1) * stride[1] + dilation[1] * (kw - 1) + 1 + output_padding[1])
-        out_full = conv_input_grad(x, w, full, stride, dilation, groups)
-        ph, pw = padding
-        ho, wo = full[2] - 2 * ph, full[3] - 2 * pw
-        out = np.ascontiguousarray(out_full[:, :, ph:ph + ho, pw:pw + wo])
+        geo = _transposed_geometry(x.shape, w.shape, stride, padding, output_padding,
+                                   dilation, groups)
+        out = crop_padding(conv_input_grad(x, w, geo), geo)
         if b is not None:
-            out += b.reshape(1, -1, 1, 1)
+            out = out + b.reshape(1, -1, 1, 1).astype(out.dtype, copy=False)
         ctx.save_for_backward(x, w)
-        ctx.conf = (full, stride, padding, dilation, groups)
+        ctx.geo = geo
         return out
 
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.saved_tensors
-        full, stride, padding, dilation, groups = ctx.conf
+        geo = ctx.geo
         nx, nw, nb = ctx.needs_input_grad[:3]
-        ph, pw = padding
-        gfull = np.zeros(full, dtype=g.dtype)
-        gfull[:, :, ph:ph + g.shape[2], pw:pw + g.shape[3]] = g
-        gx = conv_valid(gfull, w, stride, dilation, groups) if nx else None
-        gw = conv_weight_grad(gfull, x, w.shape, stride, dilation, groups) if nw else None
-        gb = g.sum(axis=(0, 2, 3)) if nb else None
+        gbuf = input_grid(g, geo) if (nx or nw) else None
+        gx = conv_forward(gbuf, w, None, geo) if nx else None
         if gx is not None and gx.shape != x.shape:  # rows the forward never read
             gx = gx[:, :, :x.shape[2], :x.shape[3]]
+        gw = conv_weight_grad(gbuf, x, w.shape, geo) if nw else None
+        gb = _bias_grad(g) if nb else None
         return gx, gw, gb, None, None, None, None, None
+
