@@ -8,6 +8,7 @@ from . import (
     autograd,
     backend,
     nn,  # noqa: E402  (needs Tensor)
+    optim,
     utils,  # torch.utils.data names (needs Tensor)
 )
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -151,3 +152,6 @@ long = int64
 int = int32  # noqa: A001
 short = int16
 bool = bool_  # noqa: A001
+
+if __import__("os").environ.get("GRADLAB_TUNE_MALLOC", "1") != "0":
+    backend.tune_allocator()  # reuse freed array memory: no page faults per step
