@@ -138,8 +138,25 @@ def test_stacked_convs_read_channel_major_outputs():
 POOL_GRID = [  # (kernel, stride, padding, dilation, ceil_mode)
     (2, None, 0, 1, False), (3, 2, 1, 1, False), (3, 2, 1, 1, True), (3, 2, 0, 1, True),
     (2, 1, 0, 1, False), ((3, 2), (2, 1), (1, 0), 1, True), (3, 1, 1, 2, False),
-    (2, 2, 1, 1, True),
+    (2, 2, 1, 1, True), ((2, 3), None, 0, 1, False), (3, None, 0, 1, True),
 ]
+
+
+@pytest.mark.parametrize("k", [2, (2, 3)])
+def test_max_pool_ties_and_nans_match_torch(k):
+    # after a ReLU whole windows are 0: the gradient goes to one tap, the first, as in torch;
+    # a NaN wins its window
+    x = np.maximum(np.random.default_rng(5).normal(size=(2, 3, 8, 9)), 0)
+    x[0, 0, 0, 0] = x[1, 2, 3, 4] = x[1, 2, 3, 5] = np.nan
+    xg, xt = gradlab.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    og, ig = F.max_pool2d(xg, k, return_indices=True)
+    ot, it = torch.nn.functional.max_pool2d(xt, k, return_indices=True)
+    np.testing.assert_array_equal(ig.numpy(), it.numpy())
+    np.testing.assert_array_equal(og.detach().numpy(), ot.detach().numpy())
+    up = np.random.default_rng(6).normal(size=tuple(ot.shape))
+    og.backward(gradlab.tensor(up))
+    ot.backward(torch.tensor(up))
+    np.testing.assert_array_equal(xg.grad.numpy(), xt.grad.numpy())
 
 
 @pytest.mark.parametrize("cfg", POOL_GRID, ids=[str(c) for c in POOL_GRID])

@@ -216,28 +216,32 @@ def conv_weight_grad(xbuf: np.ndarray, g: np.ndarray, w_shape: tuple, geo: Geome
                      g_grid: np.ndarray | None = None) -> np.ndarray:
     """dw = x ⋆ g: (O, C / groups, kh, kw). ``g_grid``: g already on the grid, (O, G).
 
-    Stride 1: one GEMM per kernel tap straight from the shifted slices of the grid (no column
-    matrix; measured 1.1-1.4x faster than im2col + one GEMM on ResNet-20's layers). Strided:
-    the window columns, one GEMM.
+    Stride 1 with O not far above C: one GEMM per kernel tap straight from the shifted slices
+    of the grid, no column matrix (measured 1.1-1.4x faster than im2col + one GEMM on
+    ResNet-20's layers). That reads g once per tap, K (O + C) G values against im2col's
+    G (2 C K + O), so few input channels (LeNet's first layers) use the columns.
     """
     groups, o, c = geo.groups, geo.o, geo.c
-    og, cg = o // groups, c // groups
+    og, cg, k = o // groups, c // groups, geo.kh * geo.kw
     if geo.strided:
         cols = _windows(xbuf, geo)
         g2 = channel_major(g).reshape(o, -1)
-        # computed as (cols g2^T)^T: OpenBLAS took 8-300x longer for g2 cols^T on these
-        # shapes (a small O against a long shared dimension), measured on ResNet-20's layers
-        dw = np.matmul(cols.reshape(groups, cg * geo.kh * geo.kw, -1),
-                       g2.reshape(groups, og, -1).transpose(0, 2, 1))  # (groups, Cg K, Og)
-        return np.ascontiguousarray(dw.transpose(0, 2, 1)).reshape(w_shape)
-    g2 = g_grid if g_grid is not None else _grad_on_grid(g, geo, 0)
-    gt = g2.reshape(groups, og, -1).transpose(0, 2, 1)  # (groups, G, Og)
-    shifts = geo.shifts
-    dw = np.empty((len(shifts), groups, cg, og), dtype=g2.dtype)
-    for k, s in enumerate(shifts):
-        np.matmul(xbuf[:, s:s + geo.grid].reshape(groups, cg, -1), gt, out=dw[k])
-    # (K, groups, Cg, Og) -> (groups, Og, Cg, K)
-    return np.ascontiguousarray(dw.transpose(1, 3, 2, 0)).reshape(w_shape)
+    else:
+        g2 = g_grid if g_grid is not None else _grad_on_grid(g, geo, 0)
+        if k * (o + c) > 1.1 * (2 * c * k + o):
+            cols = _shifted(xbuf, geo.shifts, geo.grid)
+        else:
+            gt = g2.reshape(groups, og, -1).transpose(0, 2, 1)  # (groups, G, Og)
+            dw = np.empty((k, groups, cg, og), dtype=g2.dtype)
+            for tap, s in enumerate(geo.shifts):
+                np.matmul(xbuf[:, s:s + geo.grid].reshape(groups, cg, -1), gt, out=dw[tap])
+            # (K, groups, Cg, Og) -> (groups, Og, Cg, K)
+            return np.ascontiguousarray(dw.transpose(1, 3, 2, 0)).reshape(w_shape)
+    # computed as (cols g2^T)^T: OpenBLAS took 8-300x longer for g2 cols^T on these shapes
+    # (a small O against a long shared dimension), measured on ResNet-20's layers
+    dw = np.matmul(cols.reshape(groups, cg * k, -1),
+                   g2.reshape(groups, og, -1).transpose(0, 2, 1))  # (groups, Cg K, Og)
+    return np.ascontiguousarray(dw.transpose(0, 2, 1)).reshape(w_shape)
 
 
 def conv_input_grad(g: np.ndarray, w: np.ndarray, geo: Geometry,

@@ -66,10 +66,52 @@ def _scatter_windows(g: np.ndarray, pos: np.ndarray, shape: tuple, overlap: bool
     return out.reshape(shape)
 
 
+def _tiles(x: np.ndarray, k, ho: int, wo: int) -> np.ndarray:
+    """(N, C, H, W) -> a view (N, C, Ho, kh, Wo, kw) of non-overlapping k-windows (s = k)."""
+    n, c = x.shape[:2]
+    return x[:, :, :ho * k[0], :wo * k[1]].reshape(n, c, ho, k[0], wo, k[1])
+
+
+def _tiled(k, s, p, d, shape, ho, wo) -> bool:
+    """Windows tile the input: stride = kernel, no padding or dilation, none past the edge."""
+    return (tuple(s) == tuple(k) and not any(p) and tuple(d) == (1, 1)
+            and ho * k[0] <= shape[2] and wo * k[1] <= shape[3])
+
+
+def _tile_max(x: np.ndarray, k, ho: int, wo: int) -> tuple:
+    """Max and arg-max (tap index i kw + j) of each tile, one output-sized pass per tap.
+
+    Ties go to the first tap and a NaN wins (later NaNs replace earlier ones), as PyTorch's
+    CPU kernel (``val > max || isnan(val)``) does."""
+    t = _tiles(x, k, ho, wo)
+    best = np.array(t[:, :, :, 0, :, 0])
+    arg = np.zeros(best.shape, dtype=np.int8 if k[0] * k[1] < 128 else np.int64)
+    upd = np.empty(best.shape, dtype=bool)
+    for tap in range(1, k[0] * k[1]):
+        v = t[:, :, :, tap // k[1], :, tap % k[1]]
+        np.greater(v, best, out=upd)
+        upd |= np.isnan(v)
+        np.copyto(best, v, where=upd)
+        np.copyto(arg, tap, where=upd)
+    return best, arg
+
+
 class MaxPool2d(Function):
     # d max(window)/dx = 1 at the window's arg-max, 0 elsewhere (seed 002 Q8)
     @staticmethod
     def forward(ctx, x, k, s, p, d, ceil_mode):
+        n, c, h, w = x.shape
+        ho = pool_out_size(h, k[0], s[0], p[0], d[0], ceil_mode)
+        wo = pool_out_size(w, k[1], s[1], p[1], d[1], ceil_mode)
+        if _tiled(k, s, p, d, x.shape, ho, wo):  # e.g. 2x2 stride 2: no window copy
+            out, arg = _tile_max(x, k, ho, wo)
+            r = np.arange(ho).reshape(-1, 1) * k[0] + arg // k[1]
+            q = np.arange(wo) * k[1] + arg % k[1]
+            idx = (r * w + q).astype(np.int64)
+            ctx.save_for_backward(arg)
+            ctx.conf = (x.shape, None, k, None)
+            ctx.mark_non_differentiable(idx)
+            return out, idx
         xp, ho, wo = _padded(x, k, s, p, d, ceil_mode, -np.inf)
         win = _windows(xp, k, s, d, ho, wo).reshape(*xp.shape[:2], ho, wo, k[0] * k[1])
         arg = win.argmax(axis=-1)
@@ -87,8 +129,17 @@ class MaxPool2d(Function):
 
     @staticmethod
     def backward(ctx, g, _gidx):
-        (pos,) = ctx.saved_tensors
         x_shape, xp_shape, p, overlap = ctx.conf
+        if xp_shape is None:  # tiled: route g to each tile's arg-max tap
+            (arg,) = ctx.saved_tensors
+            k = p
+            n, c, ho, wo = g.shape
+            gx = np.zeros(x_shape, dtype=g.dtype)
+            t = _tiles(gx, k, ho, wo)
+            for tap in range(k[0] * k[1]):
+                np.copyto(t[:, :, :, tap // k[1], :, tap % k[1]], g, where=arg == tap)
+            return gx, None, None, None, None, None
+        (pos,) = ctx.saved_tensors
         gxp = _scatter_windows(g, pos, xp_shape, overlap)
         return (gxp[:, :, p[0]:p[0] + x_shape[2], p[1]:p[1] + x_shape[3]],
                 None, None, None, None, None)
