@@ -327,10 +327,13 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
     x, unbatched = _pool_input(input, "max_pool2d")
     k, s, p, d = _pool_args(kernel_size, stride, padding, dilation, "max_pool2d")
     _check_pool_output(x, k, s, p, d, ceil_mode, "max_pool2d")
-    out, idx = MaxPool2d.apply(x, k, s, p, d, ceil_mode)
+    if not return_indices:
+        out = MaxPool2d.apply(x, k, s, p, d, ceil_mode, False)
+        return out.squeeze(0) if unbatched else out
+    out, idx = MaxPool2d.apply(x, k, s, p, d, ceil_mode, True)
     if unbatched:
         out, idx = out.squeeze(0), idx.squeeze(0)
-    return (out, idx) if return_indices else out
+    return out, idx
 
 
 def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,

@@ -79,37 +79,45 @@ def _tiled(k, s, p, d, shape, ho, wo) -> bool:
 
 
 def _tile_max(x: np.ndarray, k, ho: int, wo: int) -> tuple:
-    """Max and arg-max (tap index i kw + j) of each tile, one output-sized pass per tap.
+    """Max and arg-max (tap index i kw + j) of each tile, a few output-sized passes per tap.
 
     Ties go to the first tap and a NaN wins (later NaNs replace earlier ones), as PyTorch's
-    CPU kernel (``val > max || isnan(val)``) does."""
+    CPU kernel (``val > max || isnan(val)``) does. Taps only move forward, so the arg-max is
+    the largest tap that updated: ``arg = max(arg, tap * updated)``, no masked copies (NumPy's
+    ``copyto(where=)`` measured 7x slower than a comparison here)."""
     t = _tiles(x, k, ho, wo)
     best = np.array(t[:, :, :, 0, :, 0])
-    arg = np.zeros(best.shape, dtype=np.int8 if k[0] * k[1] < 128 else np.int64)
+    itype = np.int8 if k[0] * k[1] < 128 else np.int64
+    arg = np.zeros(best.shape, dtype=itype)
     upd = np.empty(best.shape, dtype=bool)
+    nan = np.empty(best.shape, dtype=bool)
+    step = np.empty(best.shape, dtype=itype)
     for tap in range(1, k[0] * k[1]):
         v = t[:, :, :, tap // k[1], :, tap % k[1]]
         np.greater(v, best, out=upd)
-        upd |= np.isnan(v)
-        np.copyto(best, v, where=upd)
-        np.copyto(arg, tap, where=upd)
+        upd |= np.not_equal(v, v, out=nan)
+        np.multiply(upd, itype(tap), out=step)
+        np.maximum(arg, step, out=arg)
+        np.maximum(best, v, out=best)  # NaN propagates, as the kernel's output does
     return best, arg
 
 
 class MaxPool2d(Function):
     # d max(window)/dx = 1 at the window's arg-max, 0 elsewhere (seed 002 Q8)
     @staticmethod
-    def forward(ctx, x, k, s, p, d, ceil_mode):
+    def forward(ctx, x, k, s, p, d, ceil_mode, with_indices=True):
         n, c, h, w = x.shape
         ho = pool_out_size(h, k[0], s[0], p[0], d[0], ceil_mode)
         wo = pool_out_size(w, k[1], s[1], p[1], d[1], ceil_mode)
         if _tiled(k, s, p, d, x.shape, ho, wo):  # e.g. 2x2 stride 2: no window copy
             out, arg = _tile_max(x, k, ho, wo)
-            r = np.arange(ho).reshape(-1, 1) * k[0] + arg // k[1]
-            q = np.arange(wo) * k[1] + arg % k[1]
-            idx = (r * w + q).astype(np.int64)
             ctx.save_for_backward(arg)
             ctx.conf = (x.shape, None, k, None)
+            if not with_indices:
+                return out
+            r = np.arange(ho).reshape(-1, 1) * k[0] + arg // k[1]
+            q = np.arange(wo) * k[1] + arg % k[1]
+            idx = r * w + q.astype(np.int64)
             ctx.mark_non_differentiable(idx)
             return out, idx
         xp, ho, wo = _padded(x, k, s, p, d, ceil_mode, -np.inf)
@@ -123,26 +131,31 @@ class MaxPool2d(Function):
         ctx.save_for_backward(pos)
         ctx.conf = (x.shape, xp.shape, p, _overlapping(k, s, d))
         # indices into the unpadded input plane, as PyTorch's return_indices
+        if not with_indices:
+            return np.ascontiguousarray(out)
         idx = ((r - p[0]) * x.shape[3] + (q - p[1])).astype(np.int64)
         ctx.mark_non_differentiable(idx)
         return np.ascontiguousarray(out), idx
 
     @staticmethod
-    def backward(ctx, g, _gidx):
+    def backward(ctx, g, _gidx=None):
         x_shape, xp_shape, p, overlap = ctx.conf
         if xp_shape is None:  # tiled: route g to each tile's arg-max tap
             (arg,) = ctx.saved_tensors
             k = p
             n, c, ho, wo = g.shape
-            gx = np.zeros(x_shape, dtype=g.dtype)
+            tiled = (ho * k[0], wo * k[1]) == tuple(x_shape[2:])
+            gx = (np.empty if tiled else np.zeros)(x_shape, dtype=g.dtype)
             t = _tiles(gx, k, ho, wo)
-            for tap in range(k[0] * k[1]):
-                np.copyto(t[:, :, :, tap // k[1], :, tap % k[1]], g, where=arg == tap)
-            return gx, None, None, None, None, None
+            hit = np.empty(arg.shape, dtype=bool)
+            for tap in range(k[0] * k[1]):  # every tap of every tile is written once
+                np.multiply(g, np.equal(arg, tap, out=hit), out=t[:, :, :, tap // k[1], :,
+                                                                   tap % k[1]])
+            return gx, None, None, None, None, None, None
         (pos,) = ctx.saved_tensors
         gxp = _scatter_windows(g, pos, xp_shape, overlap)
         return (gxp[:, :, p[0]:p[0] + x_shape[2], p[1]:p[1] + x_shape[3]],
-                None, None, None, None, None)
+                None, None, None, None, None, None)
 
 
 def _avg_divisor(shape, k, s, p, ceil_mode, count_include_pad, ho, wo, xp_shape, dtype):
