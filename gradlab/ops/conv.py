@@ -1,27 +1,25 @@
-"""Convolution as GEMMs over a channel-major, zero-padded grid (im2col without the gather).
+"""Convolution as GEMMs over a channel-major, zero-padded copy of the input.
 
 The input is copied once into a buffer of shape (C, N * Hp * Wp): each channel's padded
-images laid end to end. A kernel offset (i, j) is then a fixed shift ``i d_h Wp + j d_w`` along
-that flat axis, so the column matrix of im2col is K = kh * kw contiguous slices of the buffer
-(rows ordered (c, i, j) like ``w.reshape(O, -1)``), and one GEMM computes the output at every
-grid position. Positions whose window runs past the right or bottom edge hold garbage and are
-cropped; the zero tail after the buffer keeps the last slices in bounds.
+images laid end to end (the "grid"). Then:
 
-- forward:      out = w ⋆ x: cols (C K, G) from the grid, ``w.reshape(O, C K) @ cols``
-- weight grad:  dw = g ⋆ x: g laid on the same grid, one GEMM per kernel tap against the
-  shifted slice of the input grid
-- input grad:   dx = g ⋆ flip(w)^T: the output gradient, dilated by the stride, laid on the
-  grid with a zero margin in front; its shifted slices times the channel-transposed kernel give
-  the gradient at every grid position in one GEMM (a full correlation; the padding is cropped).
-  Transposed convolution is exactly this map, so it needs no code of its own.
-
-Strided forward and weight-grad columns come from a strided window view of the grid instead
-(one copy of C K (N Ho Wo) values), so a stride-2 layer computes no discarded positions.
+- forward:      out = x ⋆ w. im2col gathers the windows from the grid by a strided view,
+  (C kh kw, N Ho Wo) with rows ordered (c, i, j) like ``w.reshape(O, -1)``; one GEMM. The
+  view's innermost run is a row of the image, contiguous for stride 1.
+- input grad:   dx = g ⋆ flip(w)^T, a full correlation. The output gradient, dilated by the
+  stride, is laid on the same grid behind a zero margin; a kernel tap (i, j) is then a fixed
+  shift ``i d_h Wp + j d_w`` along the flat grid, so the columns are K = kh kw contiguous
+  slices (no gather), and one GEMM with the channel-transposed kernel gives the gradient at
+  every grid position; the padding is cropped. Transposed convolution is exactly this map,
+  so it needs no code of its own.
+- weight grad:  dw = x ⋆ g. Either the window columns times g (one GEMM), or one GEMM per tap
+  straight from the shifted grid slices (no column matrix), whichever reads less memory
+  (``Geometry.per_tap_weight_grad``).
 
 Results come back as (N, O, Ho, Wo) *views* of channel-major (O, N, Ho, Wo) memory: the next
-conv then reads its input without a transpose copy, and elementwise ops (BatchNorm, ReLU)
-keep that layout. The column matrices live in a reused workspace (fresh 10-20 MiB arrays cost
-page faults on every step, DESIGN.md "Speed").
+conv reads its input without a transpose copy, and elementwise ops (BatchNorm, ReLU) keep that
+layout. Column matrices live in a reused workspace (fresh 10-20 MiB arrays cost page faults on
+every step, DESIGN.md "Speed").
 
 Shapes: x (N, C, H, W); w (O, C / groups, kh, kw); out (N, O, Ho, Wo) with
 Ho = floor((H + pad_top + pad_bottom - d_h (kh - 1) - 1) / s_h) + 1.
@@ -107,8 +105,18 @@ class Geometry:
         return self.dilation[0] * (self.kh - 1) * self.wp + self.dilation[1] * (self.kw - 1)
 
     @property
-    def strided(self) -> bool:
-        return self.stride != (1, 1)
+    def per_tap_weight_grad(self) -> bool:
+        """Whether the weight gradient is cheaper as one GEMM per tap on grid slices.
+
+        That reads g and x once per tap, K (O + C) G values, against the window columns'
+        2 C K (N Ho Wo) + O (N Ho Wo); it also computes at the G - N Ho Wo grid positions that
+        are no output. Measured: 1.3-1.5x faster on ResNet-20's first stage (16 -> 16, 32x32),
+        even on its third (64 -> 64, 8x8), slower on LeNet-5's (1 -> 6 and 6 -> 16, 5x5).
+        """
+        if self.stride != (1, 1):
+            return False
+        k, dense = self.kh * self.kw, self.n * self.ho * self.wo
+        return k * (self.o + self.c) * self.grid <= 1.1 * (2 * self.c * k + self.o) * dense
 
 
 def geometry(x_shape: tuple, w_shape: tuple, stride: tuple, pad: tuple, dilation: tuple,
@@ -128,7 +136,7 @@ def input_grid(x: np.ndarray, geo: Geometry) -> np.ndarray:
     """x (N, C, H, W) -> zero-padded channel-major grid (C, G + tail), the tail (zeros) long
     enough for every shifted slice of a stride-1 conv."""
     t, _, l, _ = geo.pad
-    tail = 0 if geo.strided else geo.reach
+    tail = geo.reach if geo.per_tap_weight_grad else 0
     if not (any(geo.pad) or tail):
         return channel_major(x).reshape(geo.c, geo.grid)
     buf = np.zeros((geo.c, geo.grid + tail), dtype=x.dtype)
@@ -138,7 +146,7 @@ def input_grid(x: np.ndarray, geo: Geometry) -> np.ndarray:
 
 
 def _shifted(buf: np.ndarray, starts: list, length: int) -> np.ndarray:
-    """Rows (c, k) = buf[c, starts[k] : starts[k] + length]: the columns of im2col."""
+    """Rows (c, k) = buf[c, starts[k] : starts[k] + length]: im2col on a flat grid."""
     c = buf.shape[0]
     if len(starts) == 1 and starts[0] == 0 and buf.shape[1] == length:
         return buf
@@ -149,7 +157,7 @@ def _shifted(buf: np.ndarray, starts: list, length: int) -> np.ndarray:
 
 
 def _windows(xbuf: np.ndarray, geo: Geometry) -> np.ndarray:
-    """Columns (C K, N Ho Wo) of a strided conv, gathered from the grid by a window view."""
+    """im2col: the columns (C K, N Ho Wo), gathered from the grid by a window view."""
     c, n, kh, kw, ho, wo = geo.c, geo.n, geo.kh, geo.kw, geo.ho, geo.wo
     grid = xbuf[:, :geo.grid].reshape(c, n, geo.hp, geo.wp)
     s_c, s_n, s_h, s_w = grid.strides
@@ -161,13 +169,6 @@ def _windows(xbuf: np.ndarray, geo: Geometry) -> np.ndarray:
     return cols.reshape(c * kh * kw, n * ho * wo)
 
 
-def columns(xbuf: np.ndarray, geo: Geometry) -> np.ndarray:
-    """im2col of the grid: (C K, G) for stride 1 (every grid position), else (C K, N Ho Wo)."""
-    if geo.strided:
-        return _windows(xbuf, geo)
-    return _shifted(xbuf, geo.shifts, geo.grid)
-
-
 def _gemm(w2: np.ndarray, cols: np.ndarray, groups: int) -> np.ndarray:
     """(O, C K / groups) @ (C K, L) per group -> (O, L)."""
     if groups == 1:
@@ -177,29 +178,14 @@ def _gemm(w2: np.ndarray, cols: np.ndarray, groups: int) -> np.ndarray:
                      cols.reshape(groups, ckg, -1)).reshape(o, -1)
 
 
-def _crop_output(y: np.ndarray, geo: Geometry, bias) -> np.ndarray:
-    """GEMM result (O, L) -> (N, O, Ho, Wo) view of compact (O, N, Ho, Wo) memory, + bias."""
-    o, n, ho, wo = geo.o, geo.n, geo.ho, geo.wo
-    if geo.strided:
-        out = y.reshape(o, n, ho, wo)
-        if bias is not None:
-            out += bias.reshape(-1, 1, 1, 1)
-    else:
-        full = y.reshape(o, n, geo.hp, geo.wp)
-        valid = full[:, :, :ho, :wo]
-        if bias is not None:
-            out = np.add(valid, bias.reshape(-1, 1, 1, 1).astype(y.dtype, copy=False))
-        elif (ho, wo) == (geo.hp, geo.wp):
-            out = full
-        else:
-            out = np.ascontiguousarray(valid)
-    return out.transpose(1, 0, 2, 3)
-
-
 def conv_forward(xbuf: np.ndarray, w: np.ndarray, bias, geo: Geometry) -> np.ndarray:
-    """out = x ⋆ w (+ b), from the padded grid of x: (N, O, Ho, Wo)."""
-    y = _gemm(w.reshape(geo.o, -1), columns(xbuf, geo), geo.groups)
-    return _crop_output(y, geo, bias)
+    """out = x ⋆ w (+ b), from the padded grid of x: (N, O, Ho, Wo), a view of channel-major
+    (O, N, Ho, Wo) memory."""
+    y = _gemm(w.reshape(geo.o, -1), _windows(xbuf, geo), geo.groups)
+    out = y.reshape(geo.o, geo.n, geo.ho, geo.wo)
+    if bias is not None:
+        out += bias.reshape(-1, 1, 1, 1)
+    return out.transpose(1, 0, 2, 3)
 
 
 def _grad_on_grid(g: np.ndarray, geo: Geometry, front: int) -> np.ndarray:
@@ -223,20 +209,16 @@ def conv_weight_grad(xbuf: np.ndarray, g: np.ndarray, w_shape: tuple, geo: Geome
     """
     groups, o, c = geo.groups, geo.o, geo.c
     og, cg, k = o // groups, c // groups, geo.kh * geo.kw
-    if geo.strided:
-        cols = _windows(xbuf, geo)
-        g2 = channel_major(g).reshape(o, -1)
-    else:
+    if geo.per_tap_weight_grad:
         g2 = g_grid if g_grid is not None else _grad_on_grid(g, geo, 0)
-        if k * (o + c) > 1.1 * (2 * c * k + o):
-            cols = _shifted(xbuf, geo.shifts, geo.grid)
-        else:
-            gt = g2.reshape(groups, og, -1).transpose(0, 2, 1)  # (groups, G, Og)
-            dw = np.empty((k, groups, cg, og), dtype=g2.dtype)
-            for tap, s in enumerate(geo.shifts):
-                np.matmul(xbuf[:, s:s + geo.grid].reshape(groups, cg, -1), gt, out=dw[tap])
-            # (K, groups, Cg, Og) -> (groups, Og, Cg, K)
-            return np.ascontiguousarray(dw.transpose(1, 3, 2, 0)).reshape(w_shape)
+        gt = g2.reshape(groups, og, -1).transpose(0, 2, 1)  # (groups, G, Og)
+        dw = np.empty((k, groups, cg, og), dtype=g2.dtype)
+        for tap, s in enumerate(geo.shifts):
+            np.matmul(xbuf[:, s:s + geo.grid].reshape(groups, cg, -1), gt, out=dw[tap])
+        # (K, groups, Cg, Og) -> (groups, Og, Cg, K)
+        return np.ascontiguousarray(dw.transpose(1, 3, 2, 0)).reshape(w_shape)
+    cols = _windows(xbuf, geo)
+    g2 = channel_major(g).reshape(o, -1)
     # computed as (cols g2^T)^T: OpenBLAS took 8-300x longer for g2 cols^T on these shapes
     # (a small O against a long shared dimension), measured on ResNet-20's layers
     dw = np.matmul(cols.reshape(groups, cg * k, -1),
@@ -281,7 +263,7 @@ def conv2d_backward(xbuf, w, g, geo: Geometry, needs: tuple) -> tuple:
         g_ext = _grad_on_grid(g, geo, geo.reach)
         gx = crop_padding(conv_input_grad(g, w, geo, g_ext), geo)
     if nw:
-        g_grid = None if (g_ext is None or geo.strided) else g_ext[:, geo.reach:]
+        g_grid = None if g_ext is None else g_ext[:, geo.reach:]
         gw = conv_weight_grad(xbuf, g, w.shape, geo, g_grid)
     if nb:
         gb = _bias_grad(g)
@@ -342,7 +324,14 @@ class ConvTranspose2d(Function):
         gx = conv_forward(gbuf, w, None, geo) if nx else None
         if gx is not None and gx.shape != x.shape:  # rows the forward never read
             gx = gx[:, :, :x.shape[2], :x.shape[3]]
-        gw = conv_weight_grad(gbuf, x, w.shape, geo) if nw else None
+        if nw:
+            if x.shape[2:] != (geo.ho, geo.wo):  # output_padding >= stride: rows x never had
+                xz = np.zeros((geo.n, geo.o, geo.ho, geo.wo), dtype=x.dtype)
+                xz[:, :, :x.shape[2], :x.shape[3]] = x
+                x = xz
+            gw = conv_weight_grad(gbuf, x, w.shape, geo)
+        else:
+            gw = None
         gb = _bias_grad(g) if nb else None
         return gx, gw, gb, None, None, None, None, None
 
