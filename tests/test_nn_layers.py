@@ -110,9 +110,20 @@ def test_unbatched_conv_and_gradcheck():
     assert gradcheck(lambda x, w: F.conv_transpose2d(x[None], w, None, 2, 1, 1), (x, wt))
 
 
-def test_stacked_convs_read_channel_major_outputs():
-    # conv outputs are (N, O, H, W) views of (O, N, H, W) memory; the next conv, BatchNorm
-    # and the gradients must not depend on that layout
+def test_conv_outputs_are_contiguous_like_torchs():
+    x, w = gradlab.randn(2, 3, 5, 5, requires_grad=True), gradlab.randn(4, 3, 3, 3)
+    y = F.conv2d(x, w, gradlab.zeros(4), padding=1)
+    assert y.is_contiguous() and y.stride() == (100, 25, 5, 1)
+    assert y.view(2, -1).shape == (2, 100)  # the classic flatten before a Linear layer
+    y.sum().backward()
+    assert x.grad.is_contiguous()
+    t = F.conv_transpose2d(x, gradlab.randn(3, 2, 3, 3), stride=2, padding=1)
+    assert t.is_contiguous()
+
+
+def test_stacked_convs_match_torch():
+    # the conv kernels work on channel-major copies inside; chained with BatchNorm and ReLU,
+    # outputs and gradients must still match
     rng = np.random.default_rng(4)
     x = rng.normal(size=(3, 2, 6, 5))
     w1, w2 = rng.normal(size=(4, 2, 3, 3)), rng.normal(size=(6, 2, 1, 3))
