@@ -61,15 +61,17 @@ def _log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
     overflows, and the max is not added back (1000.31 - 1000 would lose float32 digits)."""
     m = x.max(axis=axis, keepdims=True)
     s = x - np.where(np.isfinite(m), m, 0)
-    return s - np.log(np.exp(s).sum(axis=axis, keepdims=True))
+    s -= np.log(np.exp(s).sum(axis=axis, keepdims=True))
+    return s
 
 
 class Softmax(Function):
     # d softmax_i/dx_j = y_i (delta_ij - y_j)  =>  grad = y * (g - sum(g * y))
     @staticmethod
     def forward(ctx, x, dim):
-        e = np.exp(x - x.max(axis=dim, keepdims=True))
-        out = e / e.sum(axis=dim, keepdims=True)
+        out = x - x.max(axis=dim, keepdims=True)
+        np.exp(out, out=out)  # in place: one full-size array instead of three
+        out /= out.sum(axis=dim, keepdims=True)
         ctx.save_for_backward(out)
         ctx.dim = dim
         return out
@@ -78,7 +80,8 @@ class Softmax(Function):
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
         gy = g * y
-        return gy - y * gy.sum(axis=ctx.dim, keepdims=True), None
+        gy -= y * gy.sum(axis=ctx.dim, keepdims=True)
+        return gy, None
 
 
 class LogSoftmax(Function):
@@ -93,7 +96,9 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return g - np.exp(out) * g.sum(axis=ctx.dim, keepdims=True), None
+        p = np.exp(out)
+        p *= g.sum(axis=ctx.dim, keepdims=True)
+        return g - p, None
 
 
 # --------------------------------------------------------------------------- ReLU variants

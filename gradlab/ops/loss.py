@@ -75,8 +75,8 @@ class CrossEntropy(Function):
     @staticmethod
     def backward(ctx, g):
         (logp,) = ctx.saved_tensors
-        p = np.exp(logp)
-        grad = p * ctx.coef_sum[:, None]
+        grad = np.exp(logp)
+        grad *= ctx.coef_sum[:, None]
         if ctx.A is None:
             grad[ctx.rows, ctx.t] -= ctx.valid
         else:
