@@ -69,7 +69,7 @@ class Softmax(Function):
     # d softmax_i/dx_j = y_i (delta_ij - y_j)  =>  grad = y * (g - sum(g * y))
     @staticmethod
     def forward(ctx, x, dim):
-        out = x - x.max(axis=dim, keepdims=True)
+        out = np.asarray(x - x.max(axis=dim, keepdims=True))  # 0-d: NumPy returns a scalar
         np.exp(out, out=out)  # in place: one full-size array instead of three
         out /= out.sum(axis=dim, keepdims=True)
         ctx.save_for_backward(out)
