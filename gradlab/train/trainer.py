@@ -1,0 +1,429 @@
+"""The training loop: :class:`Trainer` (``fit`` / ``evaluate`` / ``predict`` / checkpoints) and the
+:func:`fit`, :func:`evaluate`, :func:`predict` functions that wrap it.
+
+One epoch is the loop every PyTorch user writes by hand::
+
+    model.train()
+    for x, y in train_loader:
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        # scheduler.step() here with scheduler_interval="step"
+    val = evaluate(model, loss_fn, val_loader)     # eval mode, no_grad
+    scheduler.step()                               # or scheduler.step(val_loss) for
+                                                   # ReduceLROnPlateau
+
+plus the bookkeeping: the epoch's mean loss (weighted by batch size), metrics, learning rate and
+time go into the :class:`History`, and the callbacks run. Everything the next epoch depends on
+(weights, optimizer and scheduler state, callbacks' state, every random stream) is saved by
+:meth:`Trainer.save_checkpoint`, so ``fit(..., resume_from=path)`` continues a run and gives
+bit-identical weights to a run that was never stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..autograd import no_grad
+from ..backend import Generator
+from ..tensor import Tensor
+from .callbacks import Callback, ModelCheckpoint
+from .checkpoint import (
+    atomic_write,
+    capture_rng_state,
+    load_checkpoint,
+    loader_generators,
+    restore_rng_state,
+    save_checkpoint,
+)
+from .metrics import Metric, get_metric
+
+
+class History:
+    """Per-epoch logs of a run: a list of dicts (``epoch``, ``train_loss``, ``train_<metric>``,
+    ``val_loss``, ``val_<metric>``, ``lr``, ``time``).
+
+    ``history[i]`` is the row of the i-th epoch, ``history["val_loss"]`` the column (None
+    where an epoch lacks the key), ``history.history`` the dict of columns (as Keras'
+    ``History.history``).
+    """
+
+    def __init__(self, rows: Iterable[dict] = ()) -> None:
+        self.rows: list[dict] = [dict(r) for r in rows]
+
+    def append(self, logs: dict) -> None:
+        self.rows.append(dict(logs))
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __getitem__(self, key: int | str):
+        if isinstance(key, str):
+            if key not in self.keys():
+                raise KeyError(f"History has no '{key}' (keys: {', '.join(self.keys())})")
+            return [r.get(key) for r in self.rows]
+        return self.rows[key]
+
+    def keys(self) -> list[str]:
+        out: list[str] = []
+        for r in self.rows:
+            out.extend(k for k in r if k not in out)
+        return out
+
+    @property
+    def history(self) -> dict[str, list]:
+        return {k: self[k] for k in self.keys()}
+
+    def best(self, monitor: str = "val_loss", mode: str = "auto") -> dict:
+        """The row with the lowest (``mode='min'``) or highest (``'max'``; ``'auto'``: max for
+        names containing ``acc``) value of ``monitor``."""
+        if mode == "auto":
+            mode = "max" if "acc" in monitor else "min"
+        rows = [r for r in self.rows if r.get(monitor) is not None
+                and not math.isnan(r[monitor])]
+        if not rows:
+            raise ValueError(f"History.best: no epoch has a value for '{monitor}'")
+        pick = min if mode == "min" else max
+        return pick(rows, key=lambda r: r[monitor])
+
+    def to_json(self, path: str | os.PathLike | None = None) -> str:
+        """The rows as JSON; also written (atomically) to ``path`` if given."""
+        text = json.dumps(self.rows, indent=1)
+        if path is not None:
+            atomic_write(path, text.encode())
+        return text
+
+    def __repr__(self) -> str:
+        return f"History({len(self)} epochs, keys={self.keys()})"
+
+
+def _split_batch(batch: Any) -> tuple[Any, Any]:
+    if isinstance(batch, (tuple, list)) and len(batch) == 2:
+        return batch[0], batch[1]
+    raise TypeError(f"training and evaluation expect batches of (inputs, targets), got "
+                    f"{type(batch).__name__}"
+                    + (f" of length {len(batch)}" if isinstance(batch, (tuple, list)) else ""))
+
+
+def _batch_size(y: Any) -> int:
+    return int(y.shape[0]) if hasattr(y, "shape") and len(y.shape) else 1
+
+
+def _metric_value(v: Any) -> Any:
+    """Metric results as JSON-able logs values: floats, or nested lists for arrays."""
+    if isinstance(v, Tensor):
+        v = v.data
+    if isinstance(v, np.ndarray):
+        return v.item() if v.ndim == 0 else v.tolist()
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def _fresh_metrics(metrics: Sequence[str | Metric]) -> list[Metric]:
+    import copy
+
+    out = []
+    for m in metrics:
+        m = copy.deepcopy(get_metric(m))
+        m.reset()
+        out.append(m)
+    names = [m.name for m in out]
+    if len(set(names)) != len(names):
+        raise ValueError(f"metrics with the same name: {names}")
+    return out
+
+
+def evaluate(model: Any, loss_fn: Callable | None, loader: Iterable,
+             metrics: Sequence[str | Metric] = ()) -> dict[str, Any]:
+    """Mean loss and metrics of ``model`` over ``loader``, in eval mode under ``no_grad``.
+
+    Returns ``{"loss": float, "<metric name>": value, ...}`` (no loss without ``loss_fn``); the
+    loss is the batch-size-weighted mean of ``loss_fn``'s (mean-reduced) batch values. The
+    model's training mode is restored afterwards.
+    """
+    ms = _fresh_metrics(metrics)
+    was_training = model.training
+    model.eval()
+    total, count = 0.0, 0
+    try:
+        with no_grad():
+            for batch in loader:
+                x, y = _split_batch(batch)
+                out = model(x)
+                n = _batch_size(y)
+                if loss_fn is not None:
+                    total += float(loss_fn(out, y).item()) * n
+                count += n
+                for m in ms:
+                    m.update(out, y)
+    finally:
+        model.train(was_training)
+    if count == 0:
+        raise ValueError("evaluate: the loader yielded no batches")
+    result: dict[str, Any] = {}
+    if loss_fn is not None:
+        result["loss"] = total / count
+    for m in ms:
+        result[m.name] = _metric_value(m.compute())
+    return result
+
+
+def predict(model: Any, loader: Iterable) -> Tensor:
+    """The model's outputs for every batch of ``loader``, concatenated along dim 0 (eval mode,
+    ``no_grad``; training mode restored). Batches may be inputs or (inputs, targets, ...)."""
+    was_training = model.training
+    model.eval()
+    outs = []
+    try:
+        with no_grad():
+            for batch in loader:
+                x = batch[0] if isinstance(batch, (tuple, list)) else batch
+                out = model(x)
+                outs.append(out.data if isinstance(out, Tensor) else np.asarray(out))
+    finally:
+        model.train(was_training)
+    if not outs:
+        raise ValueError("predict: the loader yielded no batches")
+    return Tensor._wrap(np.concatenate(outs, axis=0))
+
+
+def _plateau_class():
+    try:
+        from ..optim.lr_scheduler import ReduceLROnPlateau
+    except ImportError:
+        return None
+    return ReduceLROnPlateau
+
+
+class Trainer:
+    """Trains ``model`` with ``optimizer`` on ``loss_fn(model(x), y)``, epoch by epoch.
+
+    Args:
+        model: a Module; ``loss_fn``: ``loss_fn(output, target)`` -> scalar Tensor.
+        optimizer: a gradlab.optim optimizer (anything with ``zero_grad``, ``step``,
+            ``param_groups`` and ``state_dict``/``load_state_dict``).
+        scheduler: an LR scheduler, stepped once per epoch after validation
+            (``scheduler_interval="step"``: after every optimizer step). A
+            ``ReduceLROnPlateau`` is stepped with the epoch's ``scheduler_monitor`` value.
+        callbacks: :class:`~gradlab.train.callbacks.Callback` objects.
+        metrics: names (``"accuracy"``, ``"top5_accuracy"``, ``"confusion_matrix"``) or
+            :class:`~gradlab.train.metrics.Metric` objects, computed on the training batches
+            (``train_<name>``, in train mode, as Keras does) and on validation (``val_<name>``).
+        generators: further named :class:`~gradlab.Generator` objects to save in checkpoints
+            (the DataLoaders' own generators are found and saved automatically).
+
+    State: ``epoch`` (epochs completed), ``global_step`` (optimizer steps), ``history``,
+    ``epochs`` (the target of the current fit), ``stop_training``.
+    """
+
+    def __init__(self, model: Any, loss_fn: Callable, optimizer: Any, scheduler: Any = None,
+                 callbacks: Sequence[Callback] = (), metrics: Sequence[str | Metric] = (),
+                 scheduler_interval: str = "epoch", scheduler_monitor: str = "val_loss",
+                 generators: dict[str, Generator] | None = None) -> None:
+        if scheduler_interval not in ("epoch", "step"):
+            raise ValueError(f"Trainer: scheduler_interval must be 'epoch' or 'step', got "
+                             f"{scheduler_interval!r}")
+        for cb in callbacks:
+            if not isinstance(cb, Callback):
+                raise TypeError(f"Trainer: callbacks must be gradlab.train.Callback objects, "
+                                f"got {type(cb).__name__}")
+        self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
+        self.scheduler = scheduler
+        plateau = _plateau_class()
+        self._plateau = plateau is not None and isinstance(scheduler, plateau)
+        if self._plateau and scheduler_interval == "step":
+            raise ValueError("Trainer: ReduceLROnPlateau needs an epoch's metric; use "
+                             "scheduler_interval='epoch'")
+        self.scheduler_interval, self.scheduler_monitor = scheduler_interval, scheduler_monitor
+        self.callbacks = list(callbacks)
+        self.metrics = list(metrics)
+        _fresh_metrics(self.metrics)  # validates names now rather than after an epoch
+        self.generators = dict(generators or {})
+        self.history = History()
+        self.epoch = 0
+        self.global_step = 0
+        self.epochs = 0
+        self.stop_training = False
+        self.train_loader: Iterable | None = None
+        self.val_loader: Iterable | None = None
+
+    # ------------------------------------------------------------------ callbacks
+    def _ordered_callbacks(self) -> list[Callback]:
+        # checkpoints last: the files they write hold the other callbacks' updated state
+        return ([c for c in self.callbacks if not isinstance(c, ModelCheckpoint)]
+                + [c for c in self.callbacks if isinstance(c, ModelCheckpoint)])
+
+    def _call(self, hook: str, *args) -> None:
+        for cb in self._ordered_callbacks():
+            getattr(cb, hook)(self, *args)
+
+    def _callback_keys(self) -> list[tuple[str, Callback]]:
+        return [(f"{i}:{type(cb).__name__}", cb) for i, cb in enumerate(self.callbacks)]
+
+    # ------------------------------------------------------------------ checkpoints
+    def _all_generators(self) -> dict[str, Generator]:
+        gens = {}
+        if self.train_loader is not None:
+            gens.update(loader_generators(self.train_loader, "train_loader"))
+        if self.val_loader is not None:
+            gens.update(loader_generators(self.val_loader, "val_loader"))
+        gens.update(self.generators)
+        return gens
+
+    def save_checkpoint(self, path: str | os.PathLike) -> None:
+        """Write the whole training state to ``path`` (atomically; see
+        :mod:`gradlab.train.checkpoint`)."""
+        save_checkpoint(path, model=self.model, optimizer=self.optimizer,
+                        scheduler=self.scheduler, epoch=self.epoch,
+                        global_step=self.global_step, history=self.history.rows,
+                        rng=capture_rng_state(self._all_generators()),
+                        callbacks={k: cb.state_dict() for k, cb in self._callback_keys()})
+
+    def load_checkpoint(self, path: str | os.PathLike) -> dict:
+        """Restore the state saved by :meth:`save_checkpoint` into this trainer's model,
+        optimizer, scheduler, callbacks and random streams (the DataLoaders' generators are
+        those of the loaders given to the current ``fit``). Returns the loaded checkpoint."""
+        ckpt = load_checkpoint(path)
+        self.model.load_state_dict(ckpt["model"])
+        for name, obj in (("optimizer", self.optimizer), ("scheduler", self.scheduler)):
+            if ckpt[name] is not None and obj is not None:
+                obj.load_state_dict(ckpt[name])
+            elif ckpt[name] is not None or obj is not None:
+                where = "the checkpoint" if ckpt[name] is not None else "this trainer"
+                warnings.warn(f"resume: only {where} has a {name}; its state is not restored "
+                              "and the run will not repeat the original one", stacklevel=3)
+        saved = ckpt["callbacks"]
+        for key, cb in self._callback_keys():
+            if key in saved:
+                cb.load_state_dict(saved[key])
+        self.epoch, self.global_step = ckpt["epoch"], ckpt["global_step"]
+        self.history = History(ckpt["history"])
+        restore_rng_state(ckpt["rng"], self._all_generators())
+        return ckpt
+
+    # ------------------------------------------------------------------ the loop
+    def _lr(self) -> float | None:
+        groups = getattr(self.optimizer, "param_groups", None)
+        return float(groups[0]["lr"]) if groups else None
+
+    def _train_epoch(self, epoch: int, metrics: list[Metric]) -> float:
+        model, opt = self.model, self.optimizer
+        model.train()
+        total, count = 0.0, 0
+        for batch_idx, batch in enumerate(self.train_loader):
+            self._call("on_batch_start", batch_idx)
+            x, y = _split_batch(batch)
+            opt.zero_grad()
+            out = model(x)
+            loss = self.loss_fn(out, y)
+            loss.backward()
+            opt.step()
+            if self.scheduler is not None and self.scheduler_interval == "step":
+                self.scheduler.step()
+            self.global_step += 1
+            value = float(loss.item())
+            if not math.isfinite(value):
+                raise FloatingPointError(f"the training loss is {value} at epoch {epoch}, "
+                                         f"batch {batch_idx}")
+            n = _batch_size(y)
+            total += value * n
+            count += n
+            for m in metrics:
+                m.update(out, y)
+            self._call("on_batch_end", batch_idx, {"loss": value, "batch_size": n})
+        if count == 0:
+            raise ValueError("fit: the training loader yielded no batches")
+        return total / count
+
+    def fit(self, train_loader: Iterable, val_loader: Iterable | None = None, epochs: int = 1,
+            resume_from: str | os.PathLike | None = None) -> History:
+        """Train until ``epochs`` epochs are complete in total, then return the history.
+
+        With ``resume_from`` (a checkpoint from :meth:`save_checkpoint` or
+        :class:`ModelCheckpoint`) the whole state is restored first and training continues
+        after the saved epoch; give the same kind of model, optimizer, scheduler, loaders and
+        callbacks as the original run to repeat it bit for bit. Training also ends when a
+        callback sets ``stop_training``.
+        """
+        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+            raise ValueError(f"fit: epochs must be an integer >= 0, got {epochs!r}")
+        self.train_loader, self.val_loader, self.epochs = train_loader, val_loader, epochs
+        if resume_from is not None:
+            self.load_checkpoint(resume_from)
+        self.stop_training = False
+        try:
+            self._call("on_fit_start")
+            while self.epoch < epochs and not self.stop_training:
+                epoch = self.epoch + 1
+                self._call("on_epoch_start", epoch)
+                start = time.perf_counter()
+                lr = self._lr()
+                train_metrics = _fresh_metrics(self.metrics)
+                logs: dict[str, Any] = {"epoch": epoch,
+                                        "train_loss": self._train_epoch(epoch, train_metrics)}
+                for m in train_metrics:
+                    logs[f"train_{m.name}"] = _metric_value(m.compute())
+                if val_loader is not None:
+                    for k, v in evaluate(self.model, self.loss_fn, val_loader,
+                                         self.metrics).items():
+                        logs[f"val_{k}"] = v
+                if self.scheduler is not None and self.scheduler_interval == "epoch":
+                    if self._plateau:
+                        if self.scheduler_monitor not in logs:
+                            raise ValueError(
+                                f"fit: ReduceLROnPlateau monitors '{self.scheduler_monitor}', "
+                                "which is not in the epoch logs (pass val_loader, or "
+                                "scheduler_monitor='train_loss')")
+                        self.scheduler.step(logs[self.scheduler_monitor])
+                    else:
+                        self.scheduler.step()
+                if lr is not None:
+                    logs["lr"] = lr
+                logs["time"] = time.perf_counter() - start
+                self.epoch = epoch
+                self.history.append(logs)
+                self._call("on_epoch_end", epoch, logs)
+            self._call("on_fit_end")
+        except BaseException as exc:
+            for cb in self._ordered_callbacks():
+                cb.on_exception(self, exc)
+            raise
+        return self.history
+
+    def evaluate(self, loader: Iterable, metrics: Sequence[str | Metric] | None = None
+                 ) -> dict[str, Any]:
+        """:func:`evaluate` with this trainer's model, loss and (by default) metrics."""
+        return evaluate(self.model, self.loss_fn, loader,
+                        self.metrics if metrics is None else metrics)
+
+    def predict(self, loader: Iterable) -> Tensor:
+        """:func:`predict` with this trainer's model."""
+        return predict(self.model, loader)
+
+
+def fit(model: Any, loss_fn: Callable, optimizer: Any, train_loader: Iterable,
+        val_loader: Iterable | None = None, epochs: int = 1, scheduler: Any = None,
+        callbacks: Sequence[Callback] = (), metrics: Sequence[str | Metric] = (),
+        resume_from: str | os.PathLike | None = None, scheduler_interval: str = "epoch",
+        scheduler_monitor: str = "val_loss",
+        generators: dict[str, Generator] | None = None) -> History:
+    """Train ``model`` for ``epochs`` epochs and return the :class:`History`: a
+    :class:`Trainer` built from the arguments, then ``Trainer.fit``. See :class:`Trainer` for
+    the arguments and :meth:`Trainer.fit` for ``resume_from``."""
+    trainer = Trainer(model, loss_fn, optimizer, scheduler=scheduler, callbacks=callbacks,
+                      metrics=metrics, scheduler_interval=scheduler_interval,
+                      scheduler_monitor=scheduler_monitor, generators=generators)
+    return trainer.fit(train_loader, val_loader, epochs=epochs, resume_from=resume_from)
