@@ -618,3 +618,10 @@ def test_no_warnings_in_a_plain_loop():
             p.grad = gradlab.ones(2)
             opt.step()
             opt.zero_grad()
+
+
+def test_reachable_as_torch_optim_is():
+    assert gradlab.optim is optim
+    assert gradlab.optim.lr_scheduler.StepLR is optim.lr_scheduler.StepLR
+    assert set(optim.__all__) >= {"Optimizer", "SGD", "Adagrad", "RMSprop", "Adadelta", "Adam",
+                                  "AdamW", "lr_scheduler"}
