@@ -1,7 +1,7 @@
 """gradlab vs PyTorch: one optimizer step over ~1M float32 parameters.
 
 The parameters are an MLP's tensors (1024x768, 768x320, 320x10 weights and their biases,
-1,035,690 values in 6 tensors) with fixed random gradients; a step is ``optimizer.step()``
+1,036,490 values in 6 tensors) with fixed random gradients; a step is ``optimizer.step()``
 alone (no forward or backward). Cases: Adam (defaults) and SGD with momentum 0.9, each
 against torch's default CPU implementation (one tensor at a time), and again against torch
 with ``foreach=True`` (its multi-tensor kernels) for reference.
