@@ -70,7 +70,8 @@ def _resolve_mode(mode: str, monitor: str, who: str) -> str:
 def _monitored(logs: dict, monitor: str, who: str) -> float:
     if monitor not in logs:
         hint = " (pass val_loader to fit)" if monitor.startswith("val_") else ""
-        scalars = [k for k, v in logs.items() if isinstance(v, (int, float))]
+        scalars = [k for k, v in logs.items() if isinstance(v, (int, float))
+                   and k not in ("epoch", "time")]
         raise ValueError(f"{who}: monitor '{monitor}' is not in the epoch logs{hint}; "
                          f"available: {', '.join(scalars)}")
     return float(logs[monitor])

@@ -329,15 +329,15 @@ class Trainer:
             opt.zero_grad()
             out = model(x)
             loss = self.loss_fn(out, y)
+            value = float(loss.item())
+            if not math.isfinite(value):  # before the step: the weights stay finite
+                raise FloatingPointError(f"the training loss is {value} at epoch {epoch}, "
+                                         f"batch {batch_idx}")
             loss.backward()
             opt.step()
             if self.scheduler is not None and self.scheduler_interval == "step":
                 self.scheduler.step()
             self.global_step += 1
-            value = float(loss.item())
-            if not math.isfinite(value):
-                raise FloatingPointError(f"the training loss is {value} at epoch {epoch}, "
-                                         f"batch {batch_idx}")
             n = _batch_size(y)
             total += value * n
             count += n
