@@ -1,8 +1,14 @@
-"""The ``gradlab`` command: ``gradlab demo``, ``gradlab info``, ``gradlab --version``."""
+"""The ``gradlab`` command: ``gradlab train``, ``gradlab demo``, ``gradlab info``,
+``gradlab --version``.
+
+Bad arguments print one line (``gradlab train: error: ...``) and exit with status 2.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import platform
 import sys
 import time
@@ -10,7 +16,7 @@ import time
 import numpy as np
 
 import gradlab
-from gradlab import backend
+from gradlab import backend, nn
 from gradlab.datasets import two_spirals
 from gradlab.nn import functional as F
 
@@ -78,11 +84,249 @@ def _demo(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+class UsageError(Exception):
+    """A bad command-line argument: reported in one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse without the usage block on errors: one line, exit status 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+_RESUME_KEYS = ("model", "data", "epochs", "batch_size", "optimizer", "lr", "momentum",
+                "weight_decay", "scheduler", "augment", "val_fraction", "seed")
+
+
+def _train_config(args: argparse.Namespace) -> dict:
+    """The run's settings: explicit arguments, else the measured recipe for (model, data);
+    on --resume, the checkpoint's settings (an explicit argument that differs is an error)."""
+    from gradlab.train import load_checkpoint, recipes
+
+    saved = None
+    if args.resume is not None:
+        path = args.resume
+        if os.path.isdir(path):
+            path = os.path.join(path, "last.safetensors")
+        if not os.path.isfile(path):
+            raise UsageError(f"--resume: no checkpoint at {path}")
+        try:
+            ckpt = load_checkpoint(path)
+        except (ValueError, OSError) as exc:
+            raise UsageError(f"--resume: {' '.join(str(exc).split())}") from None
+        saved = ckpt["extra"].get("gradlab_train")
+        if saved is None:
+            raise UsageError(f"--resume: {path} was not written by gradlab train (use "
+                             "gradlab.train.fit(..., resume_from=path) in Python)")
+        for key in _RESUME_KEYS:
+            given = getattr(args, key)
+            if given is not None and given != saved[key]:
+                flag = "--" + key.replace("_", "-")
+                raise UsageError(f"{flag} {given} differs from the checkpoint's {saved[key]}; "
+                                 "a resumed run keeps its settings")
+        cfg = dict(saved)
+        cfg["resume"] = path
+        cfg["out"] = args.out or os.path.dirname(os.path.abspath(path))
+    else:
+        model = args.model or "lenet5"
+        data = args.data or "digits"
+        r = recipes.recipe(model, data)
+        optimizer = args.optimizer or r.optimizer
+        lr = args.lr if args.lr is not None else (
+            r.lr if optimizer == r.optimizer else recipes.DEFAULT_LR[optimizer])
+        cfg = {"model": model, "data": data,
+               "epochs": args.epochs if args.epochs is not None else r.epochs,
+               "batch_size": args.batch_size if args.batch_size is not None else r.batch_size,
+               "optimizer": optimizer, "lr": lr,
+               "momentum": args.momentum if args.momentum is not None else 0.9,
+               "weight_decay": args.weight_decay if args.weight_decay is not None else 0.0,
+               "scheduler": args.scheduler or r.scheduler,
+               "augment": args.augment if args.augment is not None else r.augment,
+               "val_fraction": args.val_fraction if args.val_fraction is not None else 0.1,
+               "seed": args.seed if args.seed is not None else 0,
+               "resume": None, "out": args.out or os.path.join("runs", f"{model}-{data}")}
+        default_run = all(cfg[k] == getattr(r, k) for k in ("epochs", "batch_size",
+                                                            "optimizer", "lr", "scheduler",
+                                                            "augment"))
+        cfg["recipe_target"] = r.target if default_run else None
+    cfg["target"] = args.target if args.target is not None else cfg["recipe_target"]
+    cfg["data_dir"], cfg["download"] = args.data_dir, args.download
+    cfg["plot"] = not args.no_plot
+    _check_train_config(cfg)
+    return cfg
+
+
+def _check_train_config(cfg: dict) -> None:
+    if cfg["epochs"] < 1:
+        raise UsageError(f"--epochs must be >= 1, got {cfg['epochs']}")
+    if cfg["batch_size"] < 1:
+        raise UsageError(f"--batch-size must be >= 1, got {cfg['batch_size']}")
+    if not cfg["lr"] > 0:
+        raise UsageError(f"--lr must be > 0, got {cfg['lr']}")
+    if cfg["momentum"] < 0:
+        raise UsageError(f"--momentum must be >= 0, got {cfg['momentum']}")
+    if cfg["weight_decay"] < 0:
+        raise UsageError(f"--weight-decay must be >= 0, got {cfg['weight_decay']}")
+    if not 0 <= cfg["val_fraction"] < 1:
+        raise UsageError(f"--val-fraction must be in [0, 1), got {cfg['val_fraction']}")
+    if cfg["target"] is not None and not 0 <= cfg["target"] <= 1:
+        raise UsageError(f"--target is a fraction in [0, 1], got {cfg['target']}")
+    if cfg["scheduler"] == "plateau" and cfg["val_fraction"] == 0:
+        raise UsageError("--scheduler plateau needs a validation split (--val-fraction > 0)")
+    if cfg["data"] == "digits":
+        if cfg["data_dir"] is not None or cfg["download"]:
+            raise UsageError("--data digits ships with scikit-learn: --data-dir and --download "
+                             "do not apply")
+    else:
+        if cfg["data_dir"] is None:
+            raise UsageError(f"--data {cfg['data']} needs --data-dir DIR (the folder that holds "
+                             f"or will hold the IDX files; add --download to fetch them)")
+        if not os.path.isdir(cfg["data_dir"]) and not cfg["download"]:
+            raise UsageError(f"--data-dir {cfg['data_dir']} does not exist (add --download to "
+                             "fetch the data set into it)")
+
+
+def _train(args: argparse.Namespace) -> int:
+    """Train a zoo model on a data set, report held-out test accuracy, write the run's files."""
+    from gradlab.train import (
+        CSVLogger,
+        ModelCheckpoint,
+        ProgressBar,
+        Trainer,
+        evaluate,
+        plot_history,
+        recipes,
+    )
+    from gradlab.utils.data import DataLoader
+
+    cfg = _train_config(args)
+    gradlab.manual_seed(cfg["seed"])
+    try:
+        splits = recipes.load_data(cfg["data"], cfg["model"], cfg["data_dir"], cfg["download"],
+                                   cfg["val_fraction"], cfg["augment"], cfg["seed"])
+    except (RuntimeError, OSError, ValueError, ImportError) as exc:
+        raise UsageError(" ".join(str(exc).split())) from None
+    model = recipes.build_model(cfg["model"], cfg["data"], len(splits.classes))
+    optimizer = recipes.build_optimizer(cfg["optimizer"], model.parameters(), cfg["lr"],
+                                        cfg["momentum"], cfg["weight_decay"])
+    scheduler = recipes.build_scheduler(cfg["scheduler"], optimizer, cfg["epochs"])
+    train_loader = DataLoader(splits.train, batch_size=cfg["batch_size"], shuffle=True)
+    val_loader = DataLoader(splits.val, batch_size=512) if splits.val is not None else None
+    test_loader = DataLoader(splits.test, batch_size=512)
+    out = cfg["out"]
+    os.makedirs(out, exist_ok=True)
+    has_val = val_loader is not None
+    callbacks = [ProgressBar(), CSVLogger(os.path.join(out, "history.csv")),
+                 ModelCheckpoint(out, monitor="val_accuracy", save_best=has_val)]
+    trainer = Trainer(model, nn.CrossEntropyLoss(), optimizer, scheduler, callbacks,
+                      metrics=["accuracy"],
+                      scheduler_monitor="val_loss" if has_val else "train_loss")
+    trainer.extra_state["gradlab_train"] = {k: cfg[k] for k in _RESUME_KEYS + ("recipe_target",)}
+
+    n_params = sum(p.numel() for p in model.parameters())
+    shape = "x".join(str(s) for s in splits.shape)
+    n_val = len(splits.val) if has_val else 0
+    print(f"gradlab train: {cfg['model']} on {cfg['data']} ({len(splits.train):,} train / "
+          f"{n_val:,} validation / {len(splits.test):,} test images, {shape}), seed {cfg['seed']}")
+    sched = "constant lr" if cfg["scheduler"] == "none" else f"{cfg['scheduler']} schedule"
+    extras = ", random 2-pixel shifts" if cfg["augment"] else ""
+    print(f"{type(model).__name__}: {n_params:,} parameters; {cfg['optimizer']} "
+          f"lr={cfg['lr']:g}, {sched}, batch {cfg['batch_size']}, {cfg['epochs']} epochs"
+          f"{extras}")
+    if cfg["resume"]:
+        print(f"resuming from {cfg['resume']}")
+    print(f"writing to {out}", flush=True)
+    start = time.perf_counter()
+    try:
+        history = trainer.fit(train_loader, val_loader, epochs=cfg["epochs"],
+                              resume_from=cfg["resume"])
+    except KeyboardInterrupt:
+        last = os.path.join(out, "last.safetensors")
+        hint = (f"; resume with: gradlab train --resume {last}" if os.path.isfile(last)
+                else "")
+        print(f"\ninterrupted{hint}", file=sys.stderr)
+        return 130
+    took = time.perf_counter() - start
+    test = evaluate(model, nn.CrossEntropyLoss(), test_loader, ["accuracy", "confusion_matrix"])
+    correct = int(np.trace(np.array(test["confusion_matrix"])))
+    print(f"test accuracy {test['accuracy']:.2%} ({correct}/{len(splits.test)}), test loss "
+          f"{test['loss']:.4f} (final weights; training {took:.1f} s)")
+    target = cfg["target"]
+    reached = None if target is None else test["accuracy"] >= target
+    if target is None:
+        print("target: none set for this run (pass --target to check one)")
+    else:
+        print(f"target: test accuracy >= {target:.0%}: {'reached' if reached else 'MISSED'}")
+    files = ["last.safetensors"] + (["best.safetensors"] if has_val else []) + [
+        "history.csv", "metrics.json"]
+    metrics = {"model": cfg["model"], "data": cfg["data"], "parameters": n_params,
+               "config": {k: cfg[k] for k in _RESUME_KEYS}, "epochs_run": trainer.epoch,
+               "train_seconds": took, "test": test, "target": target, "reached": reached,
+               "history": history.rows}
+    from gradlab.train.checkpoint import atomic_write
+
+    atomic_write(os.path.join(out, "metrics.json"), json.dumps(metrics, indent=1).encode())
+    if cfg["plot"]:
+        try:
+            plot_history(history, os.path.join(out, "curves.png"),
+                         title=f"{cfg['model']} on {cfg['data']}")
+            files.append("curves.png")
+        except ImportError as exc:
+            print(f"learning curves not drawn: {exc}")
+    print(f"wrote {', '.join(os.path.join(out, f) for f in files)}")
+    return 0 if reached is not False else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="gradlab", description="gradlab: deep learning from "
-                                "scratch on NumPy, verified against PyTorch.")
+    from gradlab.train import recipes
+
+    p = _Parser(prog="gradlab", description="gradlab: deep learning from scratch on NumPy, "
+                "verified against PyTorch.")
     p.add_argument("--version", action="version", version=f"gradlab {gradlab.__version__}")
     sub = p.add_subparsers(dest="command")
+    t = sub.add_parser(
+        "train", help="train a zoo model (default: LeNet-5 on the bundled digits, offline)",
+        description="Train a zoo model on a data set with gradlab.train: per-epoch metrics on "
+        "a validation split, held-out test accuracy at the end, and the run's files (training "
+        "checkpoints last/best.safetensors, history.csv, metrics.json, curves.png) in --out. "
+        "Unset options take the measured recipe for the (model, data) pair; the default run "
+        "(LeNet-5 on digits) must reach 97%% test accuracy, else the exit status is 1.")
+    t.add_argument("--model", choices=recipes.MODELS, default=None,
+                   help="zoo model (default lenet5)")
+    t.add_argument("--data", choices=recipes.DATASETS, default=None,
+                   help="data set (default digits: scikit-learn's 1,797 8x8 digits, offline)")
+    t.add_argument("--data-dir", default=None,
+                   help="folder for the MNIST-family IDX files (<dir>/MNIST/raw/...)")
+    t.add_argument("--download", action="store_true",
+                   help="fetch a missing MNIST-family data set into --data-dir")
+    t.add_argument("--epochs", type=int, default=None, help="epochs (recipe: 30 on digits)")
+    t.add_argument("--batch-size", type=int, default=None, help="batch size (recipe: 32)")
+    t.add_argument("--optimizer", choices=recipes.OPTIMIZERS, default=None,
+                   help="optimizer (default adam)")
+    t.add_argument("--lr", type=float, default=None,
+                   help="learning rate (recipe, or the optimizer's usual default)")
+    t.add_argument("--momentum", type=float, default=None, help="SGD momentum (default 0.9)")
+    t.add_argument("--weight-decay", type=float, default=None,
+                   help="weight decay (default 0; AdamW 0.01)")
+    t.add_argument("--scheduler", choices=recipes.SCHEDULERS, default=None,
+                   help="learning-rate schedule (default cosine)")
+    aug = t.add_mutually_exclusive_group()
+    aug.add_argument("--augment", dest="augment", action="store_true", default=None,
+                     help="random 2-pixel shifts of the training images (recipe: on for "
+                     "lenet5 on digits)")
+    aug.add_argument("--no-augment", dest="augment", action="store_false")
+    t.add_argument("--val-fraction", type=float, default=None,
+                   help="share of the training split held out for validation (default 0.1)")
+    t.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
+    t.add_argument("--out", default=None, help="output folder (default runs/<model>-<data>)")
+    t.add_argument("--resume", default=None, metavar="CHECKPOINT",
+                   help="continue a run from its last.safetensors (or its folder)")
+    t.add_argument("--target", type=float, default=None,
+                   help="test accuracy to reach, else exit status 1 (default: the recipe's, "
+                   "for the default settings only)")
+    t.add_argument("--no-plot", action="store_true", help="do not draw curves.png")
+    t.set_defaults(func=_train)
     d = sub.add_parser("demo", help="train a raw-tensor MLP on two spirals (offline, seconds)")
     d.add_argument("--steps", type=int, default=1000, help="SGD steps (default 1000)")
     d.add_argument("--lr", type=float, default=0.5, help="learning rate (default 0.5)")
@@ -104,7 +348,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    return args.func(args)
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"gradlab {args.command}: error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

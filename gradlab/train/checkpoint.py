@@ -21,7 +21,7 @@ import json
 import math
 import os
 import random
-import tempfile
+import secrets
 import warnings
 from collections import OrderedDict
 from typing import Any
@@ -228,10 +228,11 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
 
 def atomic_write(path: str | os.PathLike, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same directory and a rename,
-    so that a reader (or a killed run) never sees a half-written file."""
+    so that a reader (or a killed run) never sees a half-written file. The file gets the
+    usual permissions (0o666 less the umask)."""
     path = os.fspath(path)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)),
-                               prefix=os.path.basename(path) + ".", suffix=".tmp")
+    tmp = f"{path}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)

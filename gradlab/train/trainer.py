@@ -226,7 +226,9 @@ class Trainer:
             (the DataLoaders' own generators are found and saved automatically).
 
     State: ``epoch`` (epochs completed), ``global_step`` (optimizer steps), ``history``,
-    ``epochs`` (the target of the current fit), ``stop_training``.
+    ``epochs`` (the target of the current fit), ``stop_training``, and ``extra_state``: a dict
+    of the caller's own (JSON-able, tensors allowed) that is saved in every checkpoint and
+    restored on resume (``gradlab train`` keeps its command-line settings there).
     """
 
     def __init__(self, model: Any, loss_fn: Callable, optimizer: Any, scheduler: Any = None,
@@ -257,6 +259,7 @@ class Trainer:
         self.global_step = 0
         self.epochs = 0
         self.stop_training = False
+        self.extra_state: dict[str, Any] = {}
         self.train_loader: Iterable | None = None
         self.val_loader: Iterable | None = None
 
@@ -290,7 +293,8 @@ class Trainer:
                         scheduler=self.scheduler, epoch=self.epoch,
                         global_step=self.global_step, history=self.history.rows,
                         rng=capture_rng_state(self._all_generators()),
-                        callbacks={k: cb.state_dict() for k, cb in self._callback_keys()})
+                        callbacks={k: cb.state_dict() for k, cb in self._callback_keys()},
+                        extra=self.extra_state)
 
     def load_checkpoint(self, path: str | os.PathLike) -> dict:
         """Restore the state saved by :meth:`save_checkpoint` into this trainer's model,
@@ -311,6 +315,7 @@ class Trainer:
                 cb.load_state_dict(saved[key])
         self.epoch, self.global_step = ckpt["epoch"], ckpt["global_step"]
         self.history = History(ckpt["history"])
+        self.extra_state = ckpt["extra"]
         restore_rng_state(ckpt["rng"], self._all_generators())
         return ckpt
 
