@@ -21,6 +21,7 @@ from .backend import (
     float32,
     float64,
     get_default_dtype,
+    get_num_threads,
     get_rng_state,
     initial_seed,
     int8,
@@ -29,6 +30,7 @@ from .backend import (
     int64,
     manual_seed,
     set_default_dtype,
+    set_num_threads,
     set_rng_state,
     uint8,
 )

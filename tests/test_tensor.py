@@ -193,3 +193,18 @@ def test_comparisons_and_logical_ops_return_bool_without_grad():
     assert (x > 1.5).tolist() == [False, True, True]
     assert gradlab.logical_not(x > 1.5).tolist() == [True, False, False]
     assert (x > 0).all().item() and not (x > 2).all().item() and (x > 2).any().item()
+
+
+def test_num_threads_round_trip_and_errors():
+    n = gradlab.get_num_threads()
+    assert n >= 1
+    try:
+        gradlab.set_num_threads(1)
+        assert gradlab.get_num_threads() == 1
+        assert gradlab.backend.blas_info()["threads"] == 1
+    finally:
+        gradlab.set_num_threads(n)
+    assert gradlab.get_num_threads() == n
+    for bad in (0, -2, 1.5, True):
+        with pytest.raises(ValueError, match="set_num_threads: expected a positive integer"):
+            gradlab.set_num_threads(bad)
