@@ -46,14 +46,12 @@ class Adadelta(Optimizer):
                     "maximize": maximize, "foreach": foreach}
         super().__init__(params, defaults)
 
+    _nonnegative = ("eps", "weight_decay")
+
     def _check_group(self, group: dict[str, Any]) -> None:
-        super()._check_group(group)
         if not 0.0 <= group["rho"] <= 1.0:
             raise ValueError(f"Invalid rho value: {group['rho']}")
-        if not 0.0 <= group["eps"]:
-            raise ValueError(f"Invalid epsilon value: {group['eps']}")
-        if not 0.0 <= group["weight_decay"]:
-            raise ValueError(f"Invalid weight_decay value: {group['weight_decay']}")
+        super()._check_group(group)
 
     def step(self, closure: Callable[[], Any] | None = None):
         """Update every parameter that has a gradient (see the class docstring)."""

@@ -59,17 +59,7 @@ class Adagrad(Optimizer):
         state["sum"] = Tensor._wrap(np.full_like(p.data, group["initial_accumulator_value"]))
         return state
 
-    def _check_group(self, group: dict[str, Any]) -> None:
-        super()._check_group(group)
-        if not 0.0 <= group["lr_decay"]:
-            raise ValueError(f"Invalid lr_decay value: {group['lr_decay']}")
-        if not 0.0 <= group["weight_decay"]:
-            raise ValueError(f"Invalid weight_decay value: {group['weight_decay']}")
-        if not 0.0 <= group["initial_accumulator_value"]:
-            raise ValueError("Invalid initial_accumulator_value value: "
-                             f"{group['initial_accumulator_value']}")
-        if not 0.0 <= group["eps"]:
-            raise ValueError(f"Invalid epsilon value: {group['eps']}")
+    _nonnegative = ("lr_decay", "weight_decay", "initial_accumulator_value", "eps")
 
     def step(self, closure: Callable[[], Any] | None = None):
         """Update every parameter that has a gradient (see the class docstring)."""

@@ -53,19 +53,17 @@ class Adam(Optimizer):
                     "decoupled_weight_decay": decoupled_weight_decay}
         super().__init__(params, defaults)
 
+    _nonnegative = ("eps", "weight_decay")
+
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)
-        betas, eps, wd = group["betas"], group["eps"], group["weight_decay"]
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        betas = group["betas"]
         if len(betas) != 2 or any(isinstance(b, Tensor) for b in betas):
             raise ValueError(f"betas must be a pair of floats, got {betas!r}")
         if not 0.0 <= betas[0] < 1.0:
             raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
         if not 0.0 <= betas[1] < 1.0:
             raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= wd:
-            raise ValueError(f"Invalid weight_decay value: {wd}")
 
     def step(self, closure: Callable[[], Any] | None = None):
         """Update every parameter that has a gradient (see the class docstring)."""

@@ -102,6 +102,9 @@ class Optimizer:
         for group in param_groups:
             self.add_param_group(group)
 
+    #: hyperparameters that must be >= 0 ("Invalid <name> value: ..." otherwise, as PyTorch)
+    _nonnegative: tuple = ()
+
     # ------------------------------------------------------------------ groups
     def _check_group(self, group: dict[str, Any]) -> None:
         """Raise ValueError for invalid hyperparameters (PyTorch's messages)."""
@@ -111,6 +114,10 @@ class Optimizer:
                             "(gradlab keeps learning rates as floats)")
         if lr is not None and not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
+        for key in self._nonnegative:
+            if key in group and not 0.0 <= group[key]:
+                label = "epsilon" if key == "eps" else key
+                raise ValueError(f"Invalid {label} value: {group[key]}")
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         """Add a group (``{'params': [...], <hyperparameters>}``); missing hyperparameters

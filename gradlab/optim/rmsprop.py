@@ -55,16 +55,7 @@ class RMSprop(Optimizer):
                     "maximize": maximize}
         super().__init__(params, defaults)
 
-    def _check_group(self, group: dict[str, Any]) -> None:
-        super()._check_group(group)
-        if not 0.0 <= group["eps"]:
-            raise ValueError(f"Invalid epsilon value: {group['eps']}")
-        if not 0.0 <= group["momentum"]:
-            raise ValueError(f"Invalid momentum value: {group['momentum']}")
-        if not 0.0 <= group["weight_decay"]:
-            raise ValueError(f"Invalid weight_decay value: {group['weight_decay']}")
-        if not 0.0 <= group["alpha"]:
-            raise ValueError(f"Invalid alpha value: {group['alpha']}")
+    _nonnegative = ("eps", "momentum", "weight_decay", "alpha")
 
     def step(self, closure: Callable[[], Any] | None = None):
         """Update every parameter that has a gradient (see the class docstring)."""

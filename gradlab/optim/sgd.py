@@ -51,12 +51,10 @@ class SGD(Optimizer):
                     "foreach": foreach}
         super().__init__(params, defaults)
 
+    _nonnegative = ("momentum", "weight_decay")
+
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)
-        if group["momentum"] < 0.0:
-            raise ValueError(f"Invalid momentum value: {group['momentum']}")
-        if group["weight_decay"] < 0.0:
-            raise ValueError(f"Invalid weight_decay value: {group['weight_decay']}")
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
