@@ -45,6 +45,7 @@ from .normalization import (
 )
 from .parameter import Parameter
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d, StochasticPool2d
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, irnn_init_
 
 __all__ = ["functional", "init", "Module", "Parameter", "RemovableHandle", "Sequential",
            "ModuleList", "ModuleDict", "Identity", "Linear", "Flatten", "Unflatten",
@@ -55,3 +56,4 @@ __all__ += ["ReLU", "LeakyReLU", "PReLU", "ELU", "Softplus", "GELU", "Sigmoid", 
             "Softmax", "LogSoftmax", "RBF", "L1Loss", "MSELoss", "SmoothL1Loss", "HuberLoss",
             "NLLLoss", "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss", "KLDivLoss",
             "Dropout", "Dropout2d", "Embedding"]
+__all__ += ["RNNBase", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "irnn_init_"]
