@@ -168,9 +168,22 @@ def set_rng_state(state: dict) -> None:
     default_generator.set_state(state)
 
 
-def rng(generator: Generator | None = None) -> np.random.Generator:
-    """The NumPy generator behind ``generator`` (or the global one)."""
-    return (generator or default_generator).rng
+def rng(generator: Generator | None = None, caller: str | None = None) -> np.random.Generator:
+    """The NumPy generator behind ``generator`` (or the global one).
+
+    Only a :class:`Generator` (or None) is accepted, as torch accepts only a
+    ``torch.Generator``: a ``numpy.random.Generator`` or an int seed raises a TypeError that
+    names ``caller`` (the public function that was called) and says how to make one.
+    """
+    if generator is None:
+        return default_generator.rng
+    if not isinstance(generator, Generator):
+        where = f"{caller}: " if caller else ""
+        got = ("numpy.random.Generator" if isinstance(generator, np.random.Generator)
+               else type(generator).__name__)
+        raise TypeError(f"{where}generator must be a gradlab.Generator (or None), got {got}; "
+                        f"make one with gradlab.Generator().manual_seed(seed)")
+    return generator.rng
 
 
 # --------------------------------------------------------------------------- BLAS

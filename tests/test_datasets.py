@@ -393,3 +393,23 @@ def test_xor_moons_blobs_sine_definitions():
         D.adding_problem(5, seq_len=1)
     with pytest.raises(ValueError, match="moons: n must be an int >= 2, got 1"):
         D.moons(1)
+
+
+@pytest.mark.parametrize("task", ["adding_problem", "copy_task", "two_spirals", "moons", "xor",
+                                  "blobs", "noisy_sine"])
+def test_synthetic_tasks_reject_a_numpy_generator_by_name(task):
+    with pytest.raises(TypeError, match=rf"^{task}: generator must be a gradlab\.Generator "
+                                        r"\(or None\), got numpy\.random\.Generator; make one "
+                                        r"with gradlab\.Generator\(\)\.manual_seed\(seed\)$"):
+        getattr(D, task)(8, generator=np.random.default_rng(0))
+    with pytest.raises(TypeError, match=rf"^{task}: generator must be .* got int;"):
+        getattr(D, task)(8, generator=0)
+    a = getattr(D, task)(8, generator=gradlab.Generator().manual_seed(3))
+    b = getattr(D, task)(8, generator=gradlab.Generator().manual_seed(3))
+    np.testing.assert_array_equal(a[0].numpy(), b[0].numpy())
+
+
+def test_rng_rejects_a_numpy_generator_everywhere():
+    with pytest.raises(TypeError, match=r"^generator must be a gradlab\.Generator .* got "
+                                        r"numpy\.random\.Generator"):
+        gradlab.rand(3, generator=np.random.default_rng(0))

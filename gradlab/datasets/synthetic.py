@@ -24,7 +24,7 @@ def two_spirals(n: int = 1000, noise: float = 0.2, turns: float = 1.5, *,
     """
     if n < 2:
         raise ValueError(f"two_spirals: n must be at least 2, got {n}")
-    rng = backend.rng(generator)
+    rng = backend.rng(generator, "two_spirals")
     y = np.arange(n) % 2
     r = rng.uniform(0.05, 1.0, size=n)
     theta = 2 * np.pi * turns * r + np.pi * y
@@ -59,7 +59,7 @@ def moons(n: int = 1000, noise: float = 0.1, *,
         x: float32 (n, 2); y: int64 (n,), n // 2 of class 0 and the rest class 1, shuffled.
     """
     _check_n("moons", n, 2)
-    rng = backend.rng(generator)
+    rng = backend.rng(generator, "moons")
     y = np.arange(n) % 2
     t = rng.uniform(0.0, np.pi, size=n)
     x = np.where(y[:, None] == 0, np.stack([np.cos(t), np.sin(t)], 1),
@@ -81,7 +81,7 @@ def xor(n: int = 200, noise: float = 0.1, *,
         x: float32 (n, 2); y: int64 (n,) in {0, 1}, shuffled.
     """
     _check_n("xor", n)
-    rng = backend.rng(generator)
+    rng = backend.rng(generator, "xor")
     k = np.arange(n)
     corners = np.stack([(k // 2) % 2, k % 2], axis=1)
     x = corners + rng.normal(0.0, noise, size=corners.shape)
@@ -102,7 +102,7 @@ def blobs(n: int = 300, centers: int | Sequence[Sequence[float]] = 3, n_features
         x: float32 (n, n_features); y: int64 (n,) in 0..k-1, shuffled.
     """
     _check_n("blobs", n)
-    rng = backend.rng(generator)
+    rng = backend.rng(generator, "blobs")
     if isinstance(centers, (int, np.integer)):
         if centers < 1:
             raise ValueError(f"blobs: centers must be >= 1, got {centers}")
@@ -126,7 +126,7 @@ def noisy_sine(n: int = 200, noise: float = 0.1, x_range: tuple[float, float] = 
         x: float32 (n, 1); y: float32 (n, 1).
     """
     _check_n("noisy_sine", n)
-    rng = backend.rng(generator)
+    rng = backend.rng(generator, "noisy_sine")
     x = rng.uniform(x_range[0], x_range[1], size=(n, 1))
     return _float(x), _float(np.sin(x) + rng.normal(0.0, noise, size=x.shape))
 
@@ -148,7 +148,7 @@ def adding_problem(n: int = 1000, seq_len: int = 50, *,
     _check_n("adding_problem", n)
     if seq_len < 2:
         raise ValueError(f"adding_problem: seq_len must be at least 2, got {seq_len}")
-    rng = backend.rng(generator)
+    rng = backend.rng(generator, "adding_problem")
     values = rng.uniform(0.0, 1.0, size=(n, seq_len))
     half = seq_len // 2
     first = rng.integers(0, half, size=n)
@@ -180,7 +180,7 @@ def copy_task(n: int = 1000, seq_len: int = 10, delay: int = 20, n_symbols: int 
     if seq_len < 1 or delay < 0 or n_symbols < 1:
         raise ValueError(f"copy_task: need seq_len >= 1, delay >= 0, n_symbols >= 1, got "
                          f"seq_len={seq_len}, delay={delay}, n_symbols={n_symbols}")
-    rng = backend.rng(generator)
+    rng = backend.rng(generator, "copy_task")
     symbols = rng.integers(1, n_symbols + 1, size=(n, seq_len))
     length = 2 * seq_len + delay + 1
     x = np.zeros((n, length), dtype=np.int64)
