@@ -9,6 +9,7 @@ from . import (
     backend,
     nn,  # noqa: E402  (needs Tensor)
     optim,
+    train,  # fit / evaluate / callbacks / training checkpoints (gradlab's own, not torch's)
     utils,  # torch.utils.data names (needs Tensor)
 )
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
