@@ -110,3 +110,16 @@ def test_save_rejects_bad_keys_and_metadata(tmp_path):
         gradlab.save({1: np.ones(1)}, tmp_path / "x")
     with pytest.raises(TypeError, match="metadata must map strings to strings"):
         gradlab.save({"a": np.ones(1)}, tmp_path / "x", metadata={"a": 1})
+
+
+def test_save_gives_the_usual_file_permissions(tmp_path):
+    # the temporary file of the atomic write must not leave the checkpoint private (0o600)
+    import os
+
+    old = os.umask(0o022)
+    try:
+        gradlab.save({"w": gradlab.ones(2)}, tmp_path / "w.safetensors")
+    finally:
+        os.umask(old)
+    assert (os.stat(tmp_path / "w.safetensors").st_mode & 0o777) == 0o644
+    assert os.listdir(tmp_path) == ["w.safetensors"]  # no temporary file left behind

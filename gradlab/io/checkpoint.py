@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
 from collections import OrderedDict
 
 import numpy as np
@@ -51,15 +51,21 @@ def save(state_dict: dict, path: str | os.PathLike, metadata: dict | None = None
         offset += arr.nbytes
     raw = json.dumps(header, separators=(",", ":")).encode()
     raw += b" " * (-len(raw) % 8)  # align the data to 8 bytes, as the reference writer does
+    atomic_write(path, [len(raw).to_bytes(8, "little"), raw, *(a.data for a in arrays)])
+
+
+def atomic_write(path: str | os.PathLike, data) -> None:
+    """Write ``data`` (bytes, or an iterable of bytes-like chunks) to ``path`` through a
+    temporary file in the same directory, flushed to disk, then renamed over ``path``: a reader,
+    or a run killed while writing, never sees a half-written file. The file gets the usual
+    permissions (0o666 less the umask)."""
     path = os.fspath(path)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)),
-                               prefix=os.path.basename(path) + ".", suffix=".tmp")
+    tmp = f"{path}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(len(raw).to_bytes(8, "little"))
-            f.write(raw)
-            for arr in arrays:
-                f.write(arr.tobytes())
+            for chunk in ([data] if isinstance(data, (bytes, bytearray)) else data):
+                f.write(chunk)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
