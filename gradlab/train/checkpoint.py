@@ -21,7 +21,6 @@ import json
 import math
 import os
 import random
-import secrets
 import warnings
 from collections import OrderedDict
 from typing import Any
@@ -31,6 +30,7 @@ import numpy as np
 from .. import backend
 from ..backend import Generator
 from ..io import load, save
+from ..io.checkpoint import atomic_write  # noqa: F401  (callbacks, plots and the CLI use it)
 from ..tensor import Tensor
 
 FORMAT = "gradlab.train.checkpoint/1"
@@ -225,19 +225,3 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
     state["model"] = OrderedDict((k, tensors[f"model/{k}"]) for k in keys)
     return state
 
-
-def atomic_write(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same directory and a rename,
-    so that a reader (or a killed run) never sees a half-written file. The file gets the
-    usual permissions (0o666 less the umask)."""
-    path = os.fspath(path)
-    tmp = f"{path}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
