@@ -102,8 +102,9 @@ def format_logs(logs: dict) -> str:
 
 
 class ProgressBar(Callback):
-    """A tqdm bar per epoch (running loss as postfix, epoch metrics at the end) when ``file``
-    is a terminal; otherwise one plain line per epoch, so logs and pipes stay readable.
+    """One line per epoch with its metrics (``epoch  3/30  train_loss 0.1234  ...``); when
+    ``file`` is a terminal, a tqdm bar with the running loss shows the batches while the epoch
+    runs and gives way to that line. Pipes and log files get only the lines.
 
     ``file`` defaults to ``sys.stdout`` at fit time; ``force_tty`` overrides the detection.
     """
@@ -136,7 +137,7 @@ class ProgressBar(Callback):
         except TypeError:
             total = None
         self._bar = tqdm(total=total, desc=self._prefix(trainer, epoch), file=self._out(),
-                         leave=True, unit="batch", dynamic_ncols=True)
+                         leave=False, unit="batch", dynamic_ncols=True)
 
     def on_batch_end(self, trainer, batch_idx: int, logs: dict) -> None:
         if self._bar is not None:
@@ -144,13 +145,11 @@ class ProgressBar(Callback):
             self._bar.set_postfix_str(f"loss {logs['loss']:.4f}", refresh=False)
 
     def on_epoch_end(self, trainer, epoch: int, logs: dict) -> None:
-        if self._bar is not None:
-            self._bar.set_postfix_str(format_logs(logs))
+        if self._bar is not None:  # the bar is cleared: the line below replaces it
             self._bar.close()
             self._bar = None
-        else:
-            print(f"{self._prefix(trainer, epoch)}  {format_logs(logs)}", file=self._out(),
-                  flush=True)
+        print(f"{self._prefix(trainer, epoch)}  {format_logs(logs)}", file=self._out(),
+              flush=True)
 
     def on_exception(self, trainer, exception: BaseException) -> None:
         if self._bar is not None:
