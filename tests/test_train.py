@@ -335,7 +335,10 @@ def test_progress_bar_plain_lines_and_tty(capsys):
     fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), train_loader,
         val_loader, epochs=1, callbacks=[ProgressBar(file=buf, force_tty=True)])
     text = buf.getvalue()
-    assert "epoch 1/1" in text and "3/3" in text and "val_loss" in text
+    assert "epoch 1/1:   0%|" in text and "0/3 [" in text  # the bar, over 3 batches
+    last = text.rsplit("\r", 1)[1]  # then it is cleared and the epoch's line printed
+    assert last.startswith("epoch 1/1  train_loss ") and "val_loss" in last
+    assert last.endswith("s\n") and last.count("\n") == 1
 
 
 def test_progress_bar_closes_on_interrupt():
