@@ -59,12 +59,8 @@ def main(argv=None) -> dict:
     """Return {'<cell>_mse': test MSE per cell, 'baseline_mse': MSE of predicting the mean
     target, 'seconds': wall time}."""
     args = parse_args(argv)
-    threads = gradlab.get_num_threads()
-    gradlab.set_num_threads(args.threads)
-    try:
+    with gradlab.backend.num_threads(args.threads):
         return _run(args)
-    finally:
-        gradlab.set_num_threads(threads)
 
 
 def _run(args: argparse.Namespace) -> dict:

@@ -60,12 +60,8 @@ def main(argv=None) -> dict:
     character), 'unigram_loss': the entropy of the character frequencies, 'uniform_loss':
     log(vocabulary size), 'samples': {0.5: text, 1.0: text}, 'seconds'}."""
     args = parse_args(argv)
-    threads = gradlab.get_num_threads()
-    gradlab.set_num_threads(args.threads)
-    try:
+    with gradlab.backend.num_threads(args.threads):
         return _run(args)
-    finally:
-        gradlab.set_num_threads(threads)
 
 
 def _run(args: argparse.Namespace) -> dict:

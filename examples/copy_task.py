@@ -43,12 +43,8 @@ def main(argv=None) -> dict:
     """Train, then return {'accuracy': per-symbol test accuracy over the recall steps,
     'chance': 1 / n_symbols, 'loss': last training loss, 'seconds': wall time}."""
     args = parse_args(argv)
-    threads = gradlab.get_num_threads()
-    gradlab.set_num_threads(args.threads)
-    try:
+    with gradlab.backend.num_threads(args.threads):
         return _run(args)
-    finally:
-        gradlab.set_num_threads(threads)
 
 
 def _run(args: argparse.Namespace) -> dict:

@@ -53,12 +53,8 @@ def main(argv=None) -> dict:
     """Return {'token_accuracy', 'sequence_accuracy' (greedy decoding on 1000 fresh
     sequences), 'chance': 1 / 10, 'seconds'}."""
     args = parse_args(argv)
-    threads = gradlab.get_num_threads()
-    gradlab.set_num_threads(args.threads)
-    try:
+    with gradlab.backend.num_threads(args.threads):
         return _run(args)
-    finally:
-        gradlab.set_num_threads(threads)
 
 
 def _run(args: argparse.Namespace) -> dict:

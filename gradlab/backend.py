@@ -6,6 +6,8 @@ different array module with the same API (CuPy) can later be slotted in at one p
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 xp = np  # the array module; every floor above calls ``backend.xp`` or NumPy-compatible methods
@@ -263,6 +265,18 @@ def set_num_threads(n: int) -> None:
     if fn is not None:
         fn.argtypes = (ctypes.c_int,)
         fn(n)
+
+
+@contextlib.contextmanager
+def num_threads(n: int):
+    """``with gradlab.backend.num_threads(1): ...``: ``set_num_threads(n)`` for the block,
+    the previous count restored afterwards (even on an error)."""
+    before = get_num_threads()
+    set_num_threads(n)
+    try:
+        yield
+    finally:
+        set_num_threads(before)
 
 
 # --------------------------------------------------------------------------- allocator

@@ -208,3 +208,12 @@ def test_num_threads_round_trip_and_errors():
     for bad in (0, -2, 1.5, True):
         with pytest.raises(ValueError, match="set_num_threads: expected a positive integer"):
             gradlab.set_num_threads(bad)
+
+
+def test_num_threads_context_restores_the_count():
+    n = gradlab.get_num_threads()
+    with pytest.raises(RuntimeError, match="inside"):
+        with gradlab.backend.num_threads(1):
+            assert gradlab.get_num_threads() == 1
+            raise RuntimeError("inside")
+    assert gradlab.get_num_threads() == n
