@@ -96,7 +96,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 _RESUME_KEYS = ("model", "data", "epochs", "batch_size", "optimizer", "lr", "momentum",
-                "weight_decay", "scheduler", "augment", "val_fraction", "seed")
+                "weight_decay", "scheduler", "augment", "val_fraction", "seed", "threads")
 
 
 def _train_config(args: argparse.Namespace) -> dict:
@@ -145,6 +145,7 @@ def _train_config(args: argparse.Namespace) -> dict:
                "augment": args.augment if args.augment is not None else r.augment,
                "val_fraction": args.val_fraction if args.val_fraction is not None else 0.1,
                "seed": args.seed if args.seed is not None else 0,
+               "threads": args.threads if args.threads is not None else 1,
                "resume": None, "out": args.out or os.path.join("runs", f"{model}-{data}")}
         default_run = all(cfg[k] == getattr(r, k) for k in ("epochs", "batch_size",
                                                             "optimizer", "lr", "scheduler",
@@ -158,6 +159,8 @@ def _train_config(args: argparse.Namespace) -> dict:
 
 
 def _check_train_config(cfg: dict) -> None:
+    if cfg["threads"] < 1:
+        raise UsageError(f"--threads must be >= 1, got {cfg['threads']}")
     if cfg["epochs"] < 1:
         raise UsageError(f"--epochs must be >= 1, got {cfg['epochs']}")
     if cfg["batch_size"] < 1:
@@ -189,6 +192,13 @@ def _check_train_config(cfg: dict) -> None:
 
 def _train(args: argparse.Namespace) -> int:
     """Train a zoo model on a data set, report held-out test accuracy, write the run's files."""
+    cfg = _train_config(args)
+    # the BLAS thread count changes the float32 sums: part of a run's settings
+    with backend.num_threads(cfg["threads"]):
+        return _run_training(cfg)
+
+
+def _run_training(cfg: dict) -> int:
     from gradlab.train import (
         CSVLogger,
         ModelCheckpoint,
@@ -200,7 +210,6 @@ def _train(args: argparse.Namespace) -> int:
     )
     from gradlab.utils.data import DataLoader
 
-    cfg = _train_config(args)
     gradlab.manual_seed(cfg["seed"])
     try:
         splits = recipes.load_data(cfg["data"], cfg["model"], cfg["data_dir"], cfg["download"],
@@ -228,7 +237,8 @@ def _train(args: argparse.Namespace) -> int:
     shape = "x".join(str(s) for s in splits.shape)
     n_val = len(splits.val) if has_val else 0
     print(f"gradlab train: {cfg['model']} on {cfg['data']} ({len(splits.train):,} train / "
-          f"{n_val:,} validation / {len(splits.test):,} test images, {shape}), seed {cfg['seed']}")
+          f"{n_val:,} validation / {len(splits.test):,} test images, {shape}), seed "
+          f"{cfg['seed']}, {cfg['threads']} BLAS thread{'s' if cfg['threads'] > 1 else ''}")
     sched = "constant lr" if cfg["scheduler"] == "none" else f"{cfg['scheduler']} schedule"
     extras = ", random 2-pixel shifts" if cfg["augment"] else ""
     print(f"{type(model).__name__}: {n_params:,} parameters; {cfg['optimizer']} "
@@ -325,6 +335,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--target", type=float, default=None,
                    help="test accuracy to reach, else exit status 1 (default: the recipe's, "
                    "for the default settings only)")
+    t.add_argument("--threads", type=int, default=None,
+                   help="BLAS threads (default 1: as fast for these small nets, the same sums "
+                   "on every machine, and no stalls when another process holds a core; more "
+                   "help big models on idle cores)")
     t.add_argument("--no-plot", action="store_true", help="do not draw curves.png")
     t.set_defaults(func=_train)
     d = sub.add_parser("demo", help="train a raw-tensor MLP on two spirals (offline, seconds)")

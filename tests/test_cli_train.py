@@ -40,7 +40,7 @@ def test_short_run_writes_checkpoint_metrics_csv_and_curves(tmp_path, capsys):
     assert rc == 0, err
     lines = out.splitlines()
     assert lines[0] == ("gradlab train: mlp on digits (1,294 train / 144 validation / 359 test "
-                        "images, 1x8x8), seed 0")
+                        "images, 1x8x8), seed 0, 1 BLAS thread")
     assert [ln.split("  ")[0] for ln in lines if ln.startswith("epoch")] == [
         "epoch 1/3", "epoch 2/3", "epoch 3/3"]
     assert "target: none set for this run" in out  # 3 epochs is not the measured recipe
@@ -61,9 +61,12 @@ def test_short_run_writes_checkpoint_metrics_csv_and_curves(tmp_path, capsys):
 
 
 def test_default_model_runs_with_augmentation(tmp_path, capsys):
-    rc, out, err = run_main(["train", "--epochs", "1", "--no-plot", "--out", str(tmp_path)],
-                            capsys)
+    before = gradlab.get_num_threads()
+    rc, out, err = run_main(["train", "--epochs", "1", "--no-plot", "--threads", "2", "--out",
+                             str(tmp_path)], capsys)
     assert rc == 0, err
+    assert "seed 0, 2 BLAS threads" in out
+    assert gradlab.get_num_threads() == before  # set for the run only
     assert "lenet5 on digits" in out and "1x28x28" in out
     assert "LeNet5: 61,706 parameters; adam lr=0.002, cosine schedule, batch 32, 1 epochs, " \
            "random 2-pixel shifts" in out
@@ -163,6 +166,7 @@ ERRORS = [
     (["--val-fraction", "1"], "--val-fraction must be in [0, 1), got 1.0"),
     (["--target", "97"], "--target is a fraction in [0, 1], got 97.0"),
     (["--momentum", "-1"], "--momentum must be >= 0, got -1.0"),
+    (["--threads", "0"], "--threads must be >= 1, got 0"),
     (["--scheduler", "plateau", "--val-fraction", "0"],
      "--scheduler plateau needs a validation split (--val-fraction > 0)"),
     (["--data", "mnist"], "--data mnist needs --data-dir DIR (the folder that holds or will "

@@ -41,8 +41,8 @@ class Recipe:
 
 #: measured defaults; other (model, data) pairs use GENERIC and have no target
 RECIPES: dict[tuple[str, str], Recipe] = {
-    # `gradlab train --seed s`, s = 0..4: 98.9, 97.2, 98.9, 98.6, 99.2% test accuracy;
-    # 0.7 s an epoch on an idle 2-core machine (about 25 s a run), 21-50 s on busy ones
+    # `gradlab train --seed s` (1 BLAS thread), s = 0..4: 99.2, 97.2, 98.9, 98.6, 99.2% test
+    # accuracy; 0.6-0.7 s an epoch on the 2-core development machines, about 25 s a run
     ("lenet5", "digits"): Recipe(30, 32, "adam", 2e-3, "cosine", True, 0.97),
     # seeds 0..4: 96.1-96.9% test accuracy; about 2 s a run
     ("mlp", "digits"): Recipe(30, 32, "adam", 3e-3, "cosine", False, 0.95),
