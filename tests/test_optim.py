@@ -218,7 +218,12 @@ class _Twin:
         return loss.item()
 
 
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
+# float64 only: here each library computes its own gradients, and in float32 their summation
+# orders differ by a few ulps; an update g / (sqrt(v) + eps) turns that into a relative error
+# of up to |g| / eps for gradient entries near eps (centered RMSprop, eps=1e-6, failed at 2e-5
+# on one entry depending on torch's thread count). The optimizers' float32 arithmetic is
+# compared on identical gradients in test_matches_torch_on_gradient_sequence.
+@pytest.mark.parametrize("dtype", ["float64"])
 @pytest.mark.parametrize("name, kwargs", [CONFIGS[i] for i in (3, 7, 11, 14, 18, 21, 23)],
                          ids=[CONFIG_IDS[i] for i in (3, 7, 11, 14, 18, 21, 23)])
 def test_matches_torch_on_mlp_loss(name, kwargs, dtype):
