@@ -147,12 +147,16 @@ def _train_config(args: argparse.Namespace) -> dict:
                "seed": args.seed if args.seed is not None else 0,
                "threads": args.threads if args.threads is not None else 1,
                "resume": None, "out": args.out or os.path.join("runs", f"{model}-{data}")}
-        default_run = all(cfg[k] == getattr(r, k) for k in ("epochs", "batch_size",
-                                                            "optimizer", "lr", "scheduler",
-                                                            "augment"))
+        default_run = (all(cfg[k] == getattr(r, k) for k in ("epochs", "batch_size",
+                                                             "optimizer", "lr", "scheduler",
+                                                             "augment"))
+                       and cfg["weight_decay"] == 0.0 and cfg["val_fraction"] == 0.1)
         cfg["recipe_target"] = r.target if default_run else None
+        cfg["data_dir"] = args.data_dir
+    if args.data_dir is not None:
+        cfg["data_dir"] = args.data_dir
     cfg["target"] = args.target if args.target is not None else cfg["recipe_target"]
-    cfg["data_dir"], cfg["download"] = args.data_dir, args.download
+    cfg["download"] = args.download
     cfg["plot"] = not args.no_plot
     _check_train_config(cfg)
     return cfg
@@ -232,6 +236,9 @@ def _run_training(cfg: dict) -> int:
                       metrics=["accuracy"],
                       scheduler_monitor="val_loss" if has_val else "train_loss")
     trainer.extra_state["gradlab_train"] = {k: cfg[k] for k in _RESUME_KEYS + ("recipe_target",)}
+    # a resumed run finds its data where it was, from any working directory
+    trainer.extra_state["gradlab_train"]["data_dir"] = (
+        None if cfg["data_dir"] is None else os.path.abspath(cfg["data_dir"]))
 
     n_params = sum(p.numel() for p in model.parameters())
     shape = "x".join(str(s) for s in splits.shape)

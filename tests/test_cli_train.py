@@ -155,6 +155,11 @@ def test_mnist_family_from_idx_files(tmp_path, capsys, model):
     assert f"{model} on mnist (173 train / 19 validation / 64 test images, 1x28x28)" in out
     assert "target: none set" in out
     assert load_checkpoint(tmp_path / "run" / "last.safetensors")["epoch"] == 1
+    if model == "lenet5":  # a resumed run finds its data without --data-dir
+        rc, out, err = run_main(["train", "--resume", str(tmp_path / "run"), "--epochs", "1",
+                                 "--no-plot"], capsys)
+        assert rc == 0, err
+        assert "resuming from" in out and "epoch 1/1" not in out  # nothing left to train
 
 
 ERRORS = [
