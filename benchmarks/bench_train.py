@@ -18,7 +18,7 @@ the same epoch loss: the timed work is the same.
 
 Run: ``python benchmarks/bench_train.py [--quick] [--json PATH]``. A sample is one epoch (a
 second or more), so this script defaults to ``--settle-ms 0 --retries 1`` (see DEFAULTS):
-about 5 minutes with --quick on an idle 2-core machine, more on a busy one.
+about 8 minutes with --quick on the 2-core development machines, more when they are busy.
 """
 
 from __future__ import annotations
