@@ -68,25 +68,9 @@ def make_pair(shuffle: bool = True):
     return (g_model, g_opt, g_loader), (t_model, t_opt, t_loader)
 
 
-def gradlab_loop_epoch(model, opt, loader, losses: list | None = None) -> float:
-    loss_fn = gl.nn.CrossEntropyLoss()
-    model.train()
-    total, n = 0.0, 0
-    for xb, yb in loader:
-        opt.zero_grad()
-        loss = loss_fn(model(xb), yb)
-        loss.backward()
-        opt.step()
-        v = loss.item()
-        if losses is not None:
-            losses.append(v)
-        total += v * yb.shape[0]
-        n += yb.shape[0]
-    return total / n
-
-
-def torch_loop_epoch(model, opt, loader, losses: list | None = None) -> float:
-    loss_fn = torch.nn.CrossEntropyLoss()
+def loop_epoch(lib, model, opt, loader, losses: list | None = None) -> float:
+    """One epoch of the hand-written loop; ``lib`` is ``gl`` or ``torch`` (the same API)."""
+    loss_fn = lib.nn.CrossEntropyLoss()
     model.train()
     total, n = 0.0, 0
     for xb, yb in loader:
@@ -108,7 +92,7 @@ def check_same_work() -> tuple[list, float, float]:
     epoch's mean loss (the runs drift apart slowly by float32 rounding over 94 steps)."""
     (gm, go, gload), (tm, to, tload) = make_pair(shuffle=False)
     t_losses: list[float] = []
-    t_mean = torch_loop_epoch(tm, to, tload, t_losses)
+    t_mean = loop_epoch(torch, tm, to, tload, t_losses)
     g_losses: list[float] = []
     record = LambdaCallback(on_batch_end=lambda t, i, logs: g_losses.append(logs["loss"]))
     h = Trainer(gm, gl.nn.CrossEntropyLoss(), go, callbacks=[record]).fit(gload)
@@ -135,15 +119,15 @@ def cases() -> list[Case]:
         return trainer.history[-1]["train_loss"]
 
     def t_epoch():
-        return torch_loop_epoch(tm, to, tload)
+        return loop_epoch(torch, tm, to, tload)
 
     (gm2, go2, gload2), (tm2, to2, tload2) = make_pair()
 
     def g_loop():
-        return gradlab_loop_epoch(gm2, go2, gload2)
+        return loop_epoch(gl, gm2, go2, gload2)
 
     def t_loop():
-        return torch_loop_epoch(tm2, to2, tload2)
+        return loop_epoch(torch, tm2, to2, tload2)
 
     def g_iter():
         n = 0
