@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
 from ..tensor import Tensor
-from ..utils.data import Dataset
+from ._labelled import LabelledImages
 
 _SIZES = (8, 28, 32)
 
@@ -48,7 +47,7 @@ def _resize(images: np.ndarray, size: int) -> np.ndarray:
     return np.pad(up, ((0, 0), (b, b), (b, b)))
 
 
-class Digits(Dataset):
+class Digits(LabelledImages):
     """The UCI ML handwritten digits: 1,797 grey 8x8 images of the digits 0-9 (about 180 each),
     as bundled with scikit-learn (``sklearn.datasets.load_digits``; no download).
 
@@ -100,24 +99,7 @@ class Digits(Dataset):
         self.data = Tensor._wrap(np.ascontiguousarray(pixels[:, None]))
         self.targets = Tensor._wrap(targets[idx].copy())
 
-    def __len__(self) -> int:
-        return self.data.shape[0]
-
-    def __getitem__(self, index: int) -> tuple[Any, Any]:
-        # a copy, so that an in-place transform cannot change the dataset
-        img = Tensor._wrap(self.data.data[index].copy())
-        target = int(self.targets.data[index])
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
-
-    def _batch(self, indices: np.ndarray):
-        if (self.transform is not None or self.target_transform is not None
-                or type(self).__getitem__ is not Digits.__getitem__):
-            return NotImplemented
-        return [Tensor._wrap(self.data.data[indices]), Tensor._wrap(self.targets.data[indices])]
+    _sample = staticmethod(Tensor._wrap)
 
     def __repr__(self) -> str:
         return (f"Dataset Digits\n    Number of datapoints: {len(self)}\n"

@@ -15,12 +15,11 @@ import os
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import numpy as np
 
 from ..tensor import Tensor
-from ..utils.data import Dataset
+from ._labelled import LabelledImages
 from .idx import read_idx
 
 _CHUNK = 1 << 20
@@ -48,7 +47,7 @@ def _fetch(url: str, dest: str, md5: str, timeout: float) -> str | None:
     return None
 
 
-class MNIST(Dataset):
+class MNIST(LabelledImages):
     """The MNIST handwritten digits: 60,000 training and 10,000 test grey 28x28 images.
 
     Args:
@@ -165,24 +164,6 @@ class MNIST(Dataset):
             raise ValueError(f"{type(self).__name__}: {paths[0]} holds {len(images)} images "
                              f"but {paths[1]} holds {len(labels)} labels")
         return images, labels
-
-    def __len__(self) -> int:
-        return self.data.shape[0]
-
-    def __getitem__(self, index: int) -> tuple[Any, Any]:
-        # a copy, so that an in-place transform cannot change the dataset
-        img, target = self.data.data[index].copy(), int(self.targets.data[index])
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
-
-    def _batch(self, indices: np.ndarray):
-        if (self.transform is not None or self.target_transform is not None
-                or type(self).__getitem__ is not MNIST.__getitem__):
-            return NotImplemented
-        return [Tensor._wrap(self.data.data[indices]), Tensor._wrap(self.targets.data[indices])]
 
     def __repr__(self) -> str:
         return (f"Dataset {type(self).__name__}\n    Number of datapoints: {len(self)}\n"
