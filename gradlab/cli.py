@@ -7,6 +7,7 @@ Bad arguments print one line (``gradlab train: error: ...``) and exit with statu
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import platform
@@ -94,6 +95,11 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
+
+# Packages that add their own sub-commands: each module has ``register(sub)``, and its
+# commands raise UsageError for bad arguments like the ones here.
+_COMMAND_MODULES = ("gradlab.lab.cli", "gradlab.tools.cli", "gradlab.compress.cli",
+                    "gradlab.io.cli")
 
 _RESUME_KEYS = ("model", "data", "epochs", "batch_size", "optimizer", "lr", "momentum",
                 "weight_decay", "scheduler", "augment", "val_fraction", "seed", "threads")
@@ -360,6 +366,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.set_defaults(func=_demo)
     i = sub.add_parser("info", help="versions, BLAS library and threads")
     i.set_defaults(func=_info)
+    for name in _COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
     return p
 
 

@@ -1,0 +1,1 @@
+"""Compression: pruning, quantization, distillation, low-rank factorization, efficient convs."""

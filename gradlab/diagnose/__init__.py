@@ -1,0 +1,1 @@
+"""Training diagnosis: per-layer statistics, warnings, plots; anomaly mode lives in autograd."""

@@ -1,0 +1,1 @@
+"""Analysis tools: shape and receptive-field calculators, model summary, boxes."""
