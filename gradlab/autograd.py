@@ -283,6 +283,9 @@ class Function:
             results = tuple(wrap(o) for o in outs)
             if cls.is_view:
                 _share_version(args, results)
+            if _apply_observers:
+                for observe in tuple(_apply_observers):
+                    observe(cls, args, kwargs, results)
             return results if multi else results[0]
 
         ctx.fn = cls
@@ -320,7 +323,38 @@ class Function:
                             break
             if vers:
                 ctx.versions = tuple(vers)
+        if _apply_observers:
+            for observe in tuple(_apply_observers):
+                observe(cls, args, kwargs, tuple(results))
         return tuple(results) if multi else results[0]
+
+
+# Callables ``observe(cls, args, kwargs, results)`` run after every ``Function.apply`` (args:
+# what apply got, Tensors and constants; results: the output Tensors, a tuple). Empty in normal
+# use, so an op pays one list test. Anomaly mode and graph tracing (ONNX export) use it.
+_apply_observers: list = []
+
+
+class _ObserverHandle:
+    def __init__(self, fn) -> None:
+        self.fn = fn
+
+    def remove(self) -> None:
+        if self.fn in _apply_observers:
+            _apply_observers.remove(self.fn)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remove()
+
+
+def add_apply_observer(fn) -> _ObserverHandle:
+    """Call ``fn(cls, args, kwargs, results)`` after every ``Function.apply`` until the returned
+    handle's ``remove()`` (or the end of its ``with`` block)."""
+    _apply_observers.append(fn)
+    return _ObserverHandle(fn)
 
 
 def _share_version(args, results) -> None:

@@ -450,3 +450,17 @@ def test_graph_is_freed_with_its_output():
     del y
     gc.collect()
     assert ref() is None
+
+
+def test_apply_observer_sees_every_op_and_is_removed():
+    from gradlab import autograd
+
+    seen = []
+    x = gradlab.randn(3, requires_grad=True)
+    with autograd.add_apply_observer(lambda cls, args, kwargs, res: seen.append(
+            (cls.__name__, len(res), res[0].requires_grad))):
+        (x * 2).exp().sum()
+        with gradlab.no_grad():
+            x + 1
+    assert seen == [("Mul", 1, True), ("Exp", 1, True), ("Sum", 1, True), ("Add", 1, False)]
+    assert autograd._apply_observers == []
