@@ -1,1 +1,13 @@
 """Analysis tools: shape and receptive-field calculators, model summary, boxes."""
+
+from .summary import (
+    LayerRow,
+    ModelSummary,
+    conv_cost,
+    depthwise_separable_vs_standard,
+    stacked_3x3_vs_5x5,
+    summary,
+)
+
+__all__ = ["summary", "ModelSummary", "LayerRow", "conv_cost", "stacked_3x3_vs_5x5",
+           "depthwise_separable_vs_standard"]
