@@ -1,0 +1,218 @@
+"""Exploding gradients: with large weights the gradient grows geometrically towards the input
+(seed 000 Q64), plain SGD blows up (loss NaN, seed 003's table) and gradient clipping
+(``clip_grad_norm_``) restores training."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+import gradlab
+import gradlab.nn.functional as F
+from gradlab import nn
+from gradlab.datasets import Digits
+from gradlab.lab.experiment import (
+    CAVEATS,
+    FAILS,
+    HOLDS,
+    Experiment,
+    Measurement,
+    Verdict,
+    new_figure,
+    png,
+)
+from gradlab.lab.experiments.e01_sigmoid_depth import fit_ratio
+from gradlab.nn.utils import clip_grad_norm_
+
+DEPTH = 8
+WIDTH = 64
+GAIN = 2.0
+LR = 0.05
+MAX_NORM = 1.0
+BATCH = 128
+
+
+def make_net(gain: float) -> list[nn.Linear]:
+    """A ReLU MLP 64 -> 64 x DEPTH -> 10 with He-normal weights multiplied by ``gain`` (each
+    layer then scales the signal by about ``gain``) and zero biases."""
+    sizes = [64] + [WIDTH] * DEPTH + [10]
+    layers = [nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:])]
+    for lin in layers:
+        nn.init.kaiming_normal_(lin.weight, nonlinearity="relu")
+        with gradlab.no_grad():
+            lin.weight.mul_(gain)
+        nn.init.zeros_(lin.bias)
+    return layers
+
+
+def forward(layers: list[nn.Linear], x):
+    """Linear -> ReLU ... -> Linear (logits). Shape: (N, 64) -> (N, 10)."""
+    h = x
+    for i, lin in enumerate(layers):
+        h = lin(h)
+        if i < len(layers) - 1:
+            h = F.relu(h)
+    return h
+
+
+def train(layers: list[nn.Linear], X: np.ndarray, Y: np.ndarray, steps: int,
+          clip: float | None, rng: np.random.Generator) -> dict[str, Any]:
+    """Mini-batch SGD on cross-entropy, optionally clipping the total gradient norm to
+    ``clip``; returns the loss curve (NaN once it became non-finite), the bias-gradient norm
+    of each layer at the first step and the training accuracy."""
+    params = [p for lin in layers for p in lin.parameters()]
+    opt = gradlab.optim.SGD(params, lr=LR)
+    losses: list[float] = []
+    first_grads: list[float] = []
+    with np.errstate(all="ignore"):
+        for step in range(steps):
+            idx = rng.integers(0, len(X), BATCH)
+            x, y = gradlab.tensor(X[idx]), gradlab.tensor(Y[idx])
+            opt.zero_grad()
+            loss = F.cross_entropy(forward(layers, x), y)
+            value = loss.item()
+            if not math.isfinite(value):
+                losses += [float("nan")] * (steps - step)
+                break
+            losses.append(value)
+            loss.backward()
+            if step == 0:
+                first_grads = [float(np.linalg.norm(lin.bias.grad.data)) for lin in layers]
+            if clip is not None:
+                clip_grad_norm_(params, clip)
+            opt.step()
+        with gradlab.no_grad():
+            pred = forward(layers, gradlab.tensor(X)).data.argmax(1)
+    acc = float((pred == Y).mean()) if np.isfinite(losses[-1]) else 0.0
+    return {"losses": losses, "first_grads": first_grads, "acc": acc}
+
+
+def _tail(losses: list[float]) -> float:
+    tail = losses[-10:]
+    return float(np.mean(tail)) if all(math.isfinite(v) for v in tail) else float("inf")
+
+
+class ExplodingGradients(Experiment):
+    id = "exploding-gradients"
+    title = "Large weights make gradients explode; clipping restores training"
+    seed_ref = "seed 000 Q64; seed 003 (vanishing/exploding table)"
+    claim = ("With large weights the back-propagated gradient grows exponentially with depth; "
+             "the model does not converge (loss surges / NaN), and gradient clipping is a remedy.")
+    claim_zh = ("假如激活层斜率均为最大值0.25，所有层的权值为100，这样梯度就会指数增加。")
+    protocol = (f"A ReLU MLP 64-{WIDTH}x{DEPTH}-10 on the Digits training set with He-normal "
+                f"weights times {GAIN:g} (about {GAIN:g}x per layer). The bias-gradient norm of "
+                "each layer at the first step gives the per-layer growth towards the input. The "
+                f"same initial nets train with mini-batch SGD (lr {LR:g}, batch {BATCH}) with and "
+                f"without clip_grad_norm_(max_norm={MAX_NORM:g}); plain He init (gain 1) without "
+                "clipping is the reference.")
+    thresholds = {"growth_min": 1.0, "r2_min": 0.9, "diverged_fraction_min": 0.5,
+                  "clipped_loss_ratio_max": 0.1}
+    seed_error = None
+
+    def measure(self, seed: int, quick: bool) -> Measurement:
+        steps = 150 if quick else 500
+        repeats = 2 if quick else 4
+        ds = Digits()
+        X = ds.data.data.reshape(len(ds), -1)
+        Y = ds.targets.data
+        rng = np.random.default_rng(seed)
+        plain, clipped, growth, r2s, grads = [], [], [], [], []
+        for _ in range(repeats):
+            net = make_net(GAIN)
+            state = [p.data.copy() for lin in net for p in lin.parameters()]
+            plain.append(train(net, X, Y, steps, None,
+                               np.random.default_rng(rng.integers(1 << 31))))
+            twin = make_net(GAIN)
+            for p, s in zip([p for lin in twin for p in lin.parameters()], state):
+                p.data[...] = s
+            clipped.append(train(twin, X, Y, steps, MAX_NORM,
+                                 np.random.default_rng(rng.integers(1 << 31))))
+            g = np.array(plain[-1]["first_grads"])
+            # ratio norm_l / norm_{l+1} over the hidden layers (the output layer is the start)
+            ratio, r2 = fit_ratio(g[:-1])
+            growth.append(ratio)
+            r2s.append(r2)
+            grads.append(g)
+        ref = train(make_net(1.0), X, Y, steps, None, np.random.default_rng(rng.integers(1 << 31)))
+        ref_ratio, _ = fit_ratio(np.array(ref["first_grads"])[:-1])
+
+        diverged = [not math.isfinite(r["losses"][-1]) or _tail(r["losses"]) > r["losses"][0]
+                    for r in plain]
+        first_nan = [next((i for i, v in enumerate(r["losses"]) if not math.isfinite(v)), None)
+                     for r in plain]
+        clip_ratio = [_tail(r["losses"]) / r["losses"][0] for r in clipped]
+        numbers: dict[str, Any] = {
+            "depth": DEPTH, "gain": GAIN, "lr": LR, "max_norm": MAX_NORM, "steps": steps,
+            "repeats": repeats,
+            "growth_per_layer": float(np.exp(np.mean(np.log(growth)))),
+            "growth_r2": float(np.min(r2s)),
+            "first_over_last_hidden": float(np.mean([g[0] / g[-2] for g in grads])),
+            "bias_grad_norms": [float(v) for v in np.exp(np.mean(np.log(grads), axis=0))],
+            "he_growth_per_layer": ref_ratio,
+            "plain_diverged_fraction": float(np.mean(diverged)),
+            "plain_first_nonfinite_step": [s if s is None else int(s) for s in first_nan],
+            "plain_initial_loss": float(np.mean([r["losses"][0] for r in plain])),
+            "plain_final_acc": float(np.mean([r["acc"] for r in plain])),
+            "clipped_initial_loss": float(np.mean([r["losses"][0] for r in clipped])),
+            "clipped_final_loss": float(np.mean([_tail(r["losses"]) for r in clipped])),
+            "clipped_loss_ratio": float(np.max(clip_ratio)),
+            "clipped_final_acc": float(np.mean([r["acc"] for r in clipped])),
+            "he_final_loss": _tail(ref["losses"]), "he_final_acc": ref["acc"],
+        }
+
+        fig, (ax1, ax2) = new_figure(ncols=2)
+        layer = np.arange(1, DEPTH + 2)
+        ax1.semilogy(layer, numbers["bias_grad_norms"], "o-",
+                     label=f"He x {GAIN:g} (x{numbers['growth_per_layer']:.2f}/layer)")
+        ax1.semilogy(layer, ref["first_grads"], "s-", label=f"He (x{ref_ratio:.2f}/layer)")
+        ax1.set_xlabel("layer (1 = next to the input)")
+        ax1.set_ylabel("||dL/db|| at the first step")
+        ax1.set_title("gradient per layer")
+        ax1.legend(fontsize=7)
+        it = np.arange(1, steps + 1)
+        for i, r in enumerate(plain):
+            ax2.semilogy(it, r["losses"], color="C3", lw=1,
+                         label="plain SGD (NaN ends the line)" if i == 0 else None)
+        for i, r in enumerate(clipped):
+            ax2.semilogy(it, r["losses"], color="C0", lw=1,
+                         label=f"SGD + clip_grad_norm_({MAX_NORM:g})" if i == 0 else None)
+        ax2.semilogy(it, ref["losses"], color="C2", lw=1, label="reference: He init, plain SGD")
+        ax2.set_xlabel("step")
+        ax2.set_ylabel("training loss (cross-entropy)")
+        ax2.set_title(f"training with weights x {GAIN:g}")
+        ax2.legend(fontsize=7)
+        figs = [png(fig, "exploding_gradients", "Bias-gradient norm per layer at initialization "
+                    "(left) and training loss with and without gradient clipping (right).")]
+        return Measurement(numbers, figs)
+
+    def judge(self, numbers: dict[str, Any]) -> Verdict:
+        t = self.thresholds
+        g, r2 = numbers["growth_per_layer"], numbers["growth_r2"]
+        explodes = g > t["growth_min"] and r2 > t["r2_min"]
+        diverges = numbers["plain_diverged_fraction"] >= t["diverged_fraction_min"]
+        clip_ok = numbers["clipped_loss_ratio"] <= t["clipped_loss_ratio_max"]
+        key = (f"x{g:.2f}/layer; plain SGD diverged {numbers['plain_diverged_fraction']:.0%}, "
+               f"clipped acc {numbers['clipped_final_acc']:.0%}")
+        text = (f"With weights {numbers['gain']:g}x He the gradient grows by {g:.2f} per layer "
+                f"towards the input (R^2 >= {r2:.3f}; thresholds > {t['growth_min']:g} and "
+                f"{t['r2_min']:g}), against {numbers['he_growth_per_layer']:.2f} with He init. "
+                f"Plain SGD diverged (NaN or loss above its start) in "
+                f"{numbers['plain_diverged_fraction']:.0%} of runs (threshold "
+                f"{t['diverged_fraction_min']:.0%}); with clip_grad_norm_ the loss fell from "
+                f"{numbers['clipped_initial_loss']:.3g} to {numbers['clipped_final_loss']:.3g} "
+                f"(worst ratio {numbers['clipped_loss_ratio']:.3g}, threshold "
+                f"{t['clipped_loss_ratio_max']:g}; training accuracy "
+                f"{numbers['clipped_final_acc']:.1%}).")
+        if not explodes:
+            return Verdict(FAILS, text + " The gradient does not grow geometrically, so the "
+                           "claim does not hold here.", key)
+        if diverges and clip_ok:
+            return Verdict(HOLDS, text, key)
+        missing = "plain SGD did not diverge" if not diverges else "clipping did not restore " \
+            "training"
+        return Verdict(CAVEATS, text + f" The gradients explode, but {missing}.", key)
+
+
+EXPERIMENT = ExplodingGradients()
