@@ -14,3 +14,13 @@ from .experiment import (
     png,
 )
 from .experiments import all_experiments
+from .report import write_report
+from .runner import (
+    ERROR,
+    LabResult,
+    SeedCheck,
+    UnknownExperimentError,
+    check_seeds,
+    get_experiment,
+    run_experiments,
+)

@@ -1,7 +1,192 @@
-"""Sub-commands of ``gradlab`` defined by this package (see ``gradlab.cli.build_parser``)."""
+"""``gradlab lab``: run the lab's experiments and write the report (see
+``gradlab.cli.build_parser``, which calls :func:`register`).
+
+    gradlab lab                      every experiment, quick, report in lab-report/
+    gradlab lab list                 id, title and seed reference of each experiment
+    gradlab lab run ID [ID ...]      only these
+    options: --full --seed N --out DIR --threads N --seeds 0,1,2
+
+Exit status 0 when every experiment ran, 1 when one raised (or, with --seeds, gave different
+verdicts for different seeds), 2 for bad arguments.
+"""
 
 from __future__ import annotations
 
+import argparse
+import os
+import sys
+import time
+
+
+def _usage_error():
+    """``gradlab.cli.UsageError``, the exception its ``main`` reports in one line. Run as
+    ``python -m gradlab.cli`` that module is ``__main__``, a second copy whose ``main``
+    catches its own class: take that one then."""
+    main = sys.modules.get("__main__")
+    if getattr(main, "__spec__", None) is not None and main.__spec__.name == "gradlab.cli":
+        return main.UsageError
+    from gradlab.cli import UsageError
+
+    return UsageError
+
+
+def _seeds(text: str) -> list[int]:
+    """``"0,1,2"`` -> ``[0, 1, 2]`` (argparse type: a bad list is a usage error)."""
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        seeds = [int(p) for p in parts]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated integers such as 0,1,2, got {text!r}") from None
+    if any(s < 0 for s in seeds):
+        raise argparse.ArgumentTypeError(f"seeds are integers >= 0, got {text!r}")
+    if len(set(seeds)) != len(seeds):
+        raise argparse.ArgumentTypeError(f"a seed is given twice in {text!r}")
+    return seeds
+
+
+def _add_options(p: argparse.ArgumentParser, suppress: bool) -> None:
+    """The run options; on ``lab run`` their defaults are suppressed so that options given
+    before ``run`` (``gradlab lab --seed 3 run ID``) are kept."""
+
+    def default(value):
+        return argparse.SUPPRESS if suppress else value
+
+    p.add_argument("--full", action="store_true", default=default(False),
+                   help="full protocols (minutes in all; smoother curves) instead of quick")
+    p.add_argument("--seed", type=int, default=default(None), help="random seed (default 0)")
+    p.add_argument("--out", default=default("lab-report"),
+                   help="report folder (default lab-report): report.html, report.md, "
+                   "figures/, results.json")
+    p.add_argument("--threads", type=int, default=default(1),
+                   help="BLAS threads for each experiment (default 1: the same sums on every "
+                   "machine)")
+    p.add_argument("--seeds", type=_seeds, default=default(None), metavar="S1,S2,...",
+                   help="stability check: run each experiment with each of these seeds and say "
+                   "whether the verdicts agree; the report uses the first seed")
+
 
 def register(sub) -> None:
-    """Add this package's sub-commands to ``sub`` (argparse sub-parsers of ``gradlab``)."""
+    """Add ``gradlab lab`` (with ``list`` and ``run``) to ``sub``, the sub-parsers of
+    ``gradlab``."""
+    lab = sub.add_parser(
+        "lab", help="run the lab: each claim of the seeds measured, with a verdict and a plot",
+        description="Run the lab's experiments (each claim of the seeds: a protocol, numbers, "
+        "figures and a verdict by stated thresholds) and write report.html (self-contained), "
+        "report.md with figures/ and results.json into --out. Quick protocols by default. "
+        "Exit status 1 when an experiment raised or, with --seeds, its verdict changed with "
+        "the seed.")
+    _add_options(lab, suppress=False)
+    lab.set_defaults(func=_lab, lab_command=None, ids=None)
+    cmds = lab.add_subparsers(dest="lab_command", metavar="{list,run}")
+    ls = cmds.add_parser("list", help="id, title and seed reference of each experiment")
+    ls.set_defaults(func=_list)
+    run = cmds.add_parser("run", help="run only the named experiments")
+    run.add_argument("ids", nargs="+", metavar="ID", help="experiment ids (see gradlab lab list)")
+    _add_options(run, suppress=True)
+    run.set_defaults(func=_lab)
+
+
+def _table(rows: list[list[str]], head: list[str]) -> str:
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
+    lines = ["  ".join(str(x).ljust(w) for x, w in zip(r, widths)).rstrip()
+             for r in [head, *rows]]
+    return "\n".join(lines)
+
+
+def _short(text: str, n: int = 70) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[:n - 3] + "..."
+
+
+def _list(args: argparse.Namespace) -> int:
+    from .runner import select
+
+    exps = select(None)
+    print(_table([[e.id, e.title, e.seed_ref] for e in exps], ["id", "title", "seed"]))
+    print(f"{len(exps)} experiment{'s' if len(exps) != 1 else ''}; run one with: "
+          "gradlab lab run ID")
+    return 0
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    UsageError = _usage_error()
+    if args.seed is not None and args.seeds:
+        raise UsageError("give --seed or --seeds, not both (the report uses the first of "
+                         "--seeds)")
+    if args.seed is None:
+        args.seed = 0
+    if args.seed < 0:
+        raise UsageError(f"--seed must be >= 0, got {args.seed}")
+    if args.threads < 1:
+        raise UsageError(f"--threads must be >= 1, got {args.threads}")
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        raise UsageError(f"--out {args.out} exists and is not a folder")
+
+
+def _lab(args: argparse.Namespace) -> int:
+    from .report import summary_line, write_report
+    from .runner import UnknownExperimentError, check_seeds, run_experiments, select
+
+    UsageError = _usage_error()
+    _check_args(args)
+    try:
+        chosen = select(args.ids)
+    except UnknownExperimentError as exc:
+        raise UsageError(str(exc)) from None
+    if not chosen:
+        raise UsageError("no experiments found in gradlab.lab.experiments")
+    ids = [e.id for e in chosen]
+    quick = not args.full
+    seeds = args.seeds
+    seed = seeds[0] if seeds else args.seed
+    n = len(chosen)
+    over = (f"seeds {', '.join(map(str, seeds))} (report: seed {seed})" if seeds
+            else f"seed {seed}")
+    print(f"gradlab lab: {n} experiment{'s' if n != 1 else ''}, {over}, "
+          f"{'quick' if quick else 'full'} mode, {args.threads} BLAS "
+          f"thread{'s' if args.threads > 1 else ''}", flush=True)
+    start, cpu = time.perf_counter(), time.process_time()
+    checks = None
+    try:
+        if seeds:
+            checks = check_seeds(ids, seeds, quick=quick, threads=args.threads)
+            results = [c.results[0] for c in checks]
+        else:
+            results = run_experiments(ids, seed=seed, quick=quick, threads=args.threads)
+    except KeyboardInterrupt:
+        print("\ninterrupted; no report written", file=sys.stderr)
+        return 130
+    took, took_cpu = time.perf_counter() - start, time.process_time() - cpu
+    rows = []
+    for i, r in enumerate(results):
+        key = r.key if not r.errored else _short(r.error)
+        row = [r.id, r.verdict, key, f"{r.seconds:.1f} s"]
+        if checks:
+            c = checks[i]
+            row = row[:3] + ["yes" if c.agree else "NO: " + ", ".join(c.verdicts)] + row[3:]
+        rows.append(row)
+    head = ["id", "verdict", "key number"] + (
+        [f"seeds {','.join(map(str, seeds))} agree"] if checks else []) + ["time"]
+    print(_table(rows, head))
+    print(f"{summary_line(results)}; {took:.1f} s (CPU {took_cpu:.1f} s)")
+    try:
+        paths = write_report(results, args.out, seed=seed, quick=quick, threads=args.threads,
+                             total_seconds=took, stability=checks)
+    except OSError as exc:
+        raise UsageError(f"--out {args.out}: cannot write the report: {exc}") from None
+    n_fig = sum(len(r.figures) for r in results)
+    print(f"wrote {paths['html']}, {paths['markdown']}, {paths['json']} and {n_fig} "
+          f"figure{'s' if n_fig != 1 else ''} in {paths['figures']}")
+    failed = [r for r in results if r.errored]
+    if checks:
+        # an error on a later seed must count too
+        failed = [c.results[next(j for j, r in enumerate(c.results) if r.errored)]
+                  for c in checks if any(r.errored for r in c.results)]
+    for r in failed:
+        print(f"error: {r.id} (seed {r.seed}) raised {r.error}", file=sys.stderr)
+    unstable = [c for c in checks or [] if not c.agree and not any(r.errored for r in c.results)]
+    for c in unstable:
+        print(f"unstable: {c.id}: " + "; ".join(f"seed {s}: {v}" for s, v in
+                                                zip(c.seeds, c.verdicts)), file=sys.stderr)
+    return 1 if failed or unstable else 0
