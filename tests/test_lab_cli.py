@@ -102,7 +102,7 @@ def test_lab_runs_all_writes_the_report_and_an_error_exits_1(fakes, tmp_path, ca
     assert rc == 1
     lines = out.splitlines()
     assert lines[0] == "gradlab lab: 3 experiments, seed 0, quick mode, 1 BLAS thread"
-    assert lines[1].split() == ["id", "verdict", "key", "number", "time"]
+    assert lines[1].split() == ["id", "verdict", "key", "number", "time", "CPU"]
     assert lines[2].split()[:3] == ["alpha", "holds", "x"]
     assert lines[3].split()[:3] == ["beta", "holds", "b"]
     assert lines[4].split()[:2] == ["broken", "error"]

@@ -220,3 +220,17 @@ def test_json_safe_keeps_non_finite_numbers_as_strings():
     assert json_safe({"a": [1.0, float("nan")], "b": {"c": float("-inf")}, "d": float("inf"),
                       "e": "x", "f": 2}) == {
         "a": [1.0, "NaN"], "b": {"c": "-Infinity"}, "d": "Infinity", "e": "x", "f": 2}
+
+
+def test_a_module_that_does_not_import_is_an_error_row(tmp_path, monkeypatch):
+    (tmp_path / "e99_broken.py").write_text(
+        'raise ImportError("e99 needs a module that is not installed")\n')
+    monkeypatch.setattr(experiments_pkg, "__path__", [*experiments_pkg.__path__, str(tmp_path)])
+    with pytest.raises(ImportError):
+        all_experiments()
+    real = [e.id for e in select(None) if e.id != "e99_broken"]
+    assert real and select(None)[-1].id == "e99_broken"
+    r, = run_experiments(["e99_broken"], progress=False)
+    assert r.verdict == ERROR
+    assert r.error == "ImportError: e99 needs a module that is not installed"
+    assert r.title == "module gradlab.lab.experiments.e99_broken does not import"

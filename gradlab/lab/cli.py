@@ -161,13 +161,13 @@ def _lab(args: argparse.Namespace) -> int:
     rows = []
     for i, r in enumerate(results):
         key = r.key if not r.errored else _short(r.error)
-        row = [r.id, r.verdict, key, f"{r.seconds:.1f} s"]
+        row = [r.id, r.verdict, key, f"{r.seconds:.1f} s", f"{r.cpu_seconds:.1f} s"]
         if checks:
             c = checks[i]
             row = row[:3] + ["yes" if c.agree else "NO: " + ", ".join(c.verdicts)] + row[3:]
         rows.append(row)
     head = ["id", "verdict", "key number"] + (
-        [f"seeds {','.join(map(str, seeds))} agree"] if checks else []) + ["time"]
+        [f"seeds {','.join(map(str, seeds))} agree"] if checks else []) + ["time", "CPU"]
     print(_table(rows, head))
     print(f"{summary_line(results)}; {took:.1f} s (CPU {took_cpu:.1f} s)")
     try:

@@ -10,9 +10,11 @@ An experiment that raises does not stop the run: it becomes an error row (verdic
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import numbers
+import pkgutil
 import time
 import traceback
 from collections.abc import Iterable, Sequence
@@ -73,8 +75,44 @@ class SeedCheck:
                 "keys": [r.key for r in self.results], "agree": self.agree}
 
 
+class _Unimportable(Experiment):
+    """Stands in for an experiment module that fails to import: running it raises the import
+    error, so the run shows an error row instead of stopping."""
+
+    def __init__(self, module: str, exc: BaseException) -> None:
+        self.id = module
+        self.title = f"module gradlab.lab.experiments.{module} does not import"
+        self.seed_ref = "?"
+        self.claim = "?"
+        self.exc = exc
+
+    def measure(self, seed: int, quick: bool):
+        raise self.exc
+
+
+def discover() -> list[Experiment]:
+    """Like ``all_experiments()``, but a module that fails to import (or lacks
+    ``EXPERIMENT``) becomes an experiment that raises that error when run."""
+    from . import experiments as package
+
+    found: list[Experiment] = []
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+        if info.name.startswith("e") and info.name[1:3].isdigit():
+            try:
+                found.append(importlib.import_module(f"{package.__name__}.{info.name}")
+                             .EXPERIMENT)
+            except Exception as exc:
+                found.append(_Unimportable(info.name, exc))
+    return found
+
+
 def _registry(experiments: Iterable[Experiment] | None) -> list[Experiment]:
-    return list(all_experiments() if experiments is None else experiments)
+    if experiments is not None:
+        return list(experiments)
+    try:
+        return list(all_experiments())
+    except Exception:  # one broken module must not hide the others
+        return discover()
 
 
 def get_experiment(id: str, experiments: Iterable[Experiment] | None = None) -> Experiment:
