@@ -1,5 +1,6 @@
 """Analysis tools: shape and receptive-field calculators, model summary, boxes."""
 
+from .shapes import conv_output_size, conv_transpose_output_size, pool_output_size, same_padding
 from .summary import (
     LayerRow,
     ModelSummary,
@@ -9,5 +10,6 @@ from .summary import (
     summary,
 )
 
-__all__ = ["summary", "ModelSummary", "LayerRow", "conv_cost", "stacked_3x3_vs_5x5",
+__all__ = ["conv_output_size", "conv_transpose_output_size", "pool_output_size", "same_padding",
+           "summary", "ModelSummary", "LayerRow", "conv_cost", "stacked_3x3_vs_5x5",
            "depthwise_separable_vs_standard"]
