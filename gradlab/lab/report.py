@@ -243,7 +243,7 @@ def render_html(results: Sequence[Result], meta: dict[str, Any]) -> str:
     if not errs:
         out.append("<p>No experiment of this run shows an error in the seeds.</p>")
     for r in errs:
-        out.append(f'<h3><a href="#{_anchor(r)}">{_e(r.title)}</a> ({_e(r.seed_ref)})</h3>')
+        out.append(f'<h3><a href="#{_anchor(r)}">{_e(r.title)}</a> · {_e(r.seed_ref)}</h3>')
         out.append(f"<p>{_e(r.seed_error)}</p>")
         out.append(f"<p>Evidence: {_verdict_html(r.verdict)} {_e(r.key)}. "
                    f"{_e(r.explanation)}</p>")
@@ -266,10 +266,13 @@ def _stable_json_text(c: dict | None) -> str:
 
 def _footer(meta: dict[str, Any]) -> str:
     took = meta.get("total_seconds")
-    took_text = f", {took:.1f} s" if took is not None else ""
+    took_text = f" · {took:.1f} s (CPU {meta['total_cpu_seconds']:.1f} s)" if took else ""
+    threads = meta["threads"]
+    threads_text = ("BLAS threads as set" if threads is None else
+                    f"{threads} BLAS thread{'s' if threads != 1 else ''}")
     return (f"gradlab {meta['gradlab_version']} · seed {meta['seed']} · {meta['mode']} mode · "
-            f"{meta['threads']} BLAS thread(s){took_text} · Python {meta['python']}, "
-            f"NumPy {meta['numpy']} · {meta['date']}")
+            f"{threads_text}{took_text} · Python {meta['python']}, NumPy {meta['numpy']} · "
+            f"{meta['date']}")
 
 
 # -------------------------------------------------------------------------------- Markdown
@@ -346,7 +349,7 @@ def render_markdown(results: Sequence[Result], meta: dict[str, Any],
     if not errs:
         out += ["No experiment of this run shows an error in the seeds.", ""]
     for r in errs:
-        out += [f"### {_m(r.title)} ({_m(r.seed_ref)})", "", _m(r.seed_error), "",
+        out += [f"### {_m(r.title)} · {_m(r.seed_ref)}", "", _m(r.seed_error), "",
                 f"Evidence: **{r.verdict}** ({_m(r.key)}). {_m(r.explanation)}", ""]
     out += ["---", "", _m(_footer(meta)), ""]
     return "\n".join(out)

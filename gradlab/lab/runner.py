@@ -63,10 +63,12 @@ class SeedCheck:
 
     @property
     def verdicts(self) -> list[str]:
+        """The verdict of each seed, in seed order."""
         return [r.verdict for r in self.results]
 
     @property
     def agree(self) -> bool:
+        """True when every seed gave the same verdict (and none raised)."""
         return len(set(self.verdicts)) == 1 and not self.results[0].errored
 
     def to_json(self) -> dict[str, Any]:
