@@ -1,1 +1,77 @@
-"""Compression: pruning, quantization, distillation, low-rank factorization, efficient convs."""
+"""Compression: pruning, quantization, distillation, low-rank factorization, efficient convs
+(SCOPE L; seed 003 "model acceleration").
+
+    from gradlab import compress
+    compress.magnitude_prune(model, 0.8)               # masks; fine-tune; remove_masks
+    compress.quantize_model(model, calibration_batches) # int8 layers, integer arithmetic
+    compress.distill(student, teacher, train_loader)   # Hinton et al. 2015
+    compress.factorize_model(model, energy=0.9)        # SVD of Linear / Conv2d
+"""
+
+from ._util import clone_module, saved_size
+from .distill import DistillationLoss, Distiller, distill, distillation_loss
+from .efficient import DepthwiseSeparableConv2d, Fire, ShuffleUnit
+from .lowrank import (
+    Factorization,
+    factorize_conv2d,
+    factorize_linear,
+    factorize_model,
+    rank_for_energy,
+    svd,
+)
+from .pruning import (
+    SparsityReport,
+    count_parameters,
+    iterative_prune,
+    l1_sparsity_penalty,
+    magnitude_prune,
+    prunable_layers,
+    prune_channels_,
+    remove_masks,
+    sparsity_report,
+    with_l1_penalty,
+)
+from .quantize import (
+    Binarize,
+    FakeQuantize,
+    MinMaxObserver,
+    PercentileObserver,
+    QATConv2d,
+    QATLinear,
+    QParams,
+    QuantizedConv2d,
+    QuantizedLinear,
+    Ternarize,
+    binarize,
+    calibrate,
+    convert_qat,
+    fake_quantize,
+    freeze_low_bit_weights_,
+    int_conv2d,
+    int_linear,
+    low_bit_size,
+    low_bit_weights_,
+    model_size,
+    pack_low_bit,
+    prepare_qat,
+    qparams_from_range,
+    quantize_model,
+    quantize_weight,
+    requantize,
+    ternarize,
+    ternary_threshold,
+    unpack_low_bit,
+)
+
+__all__ = ["distillation_loss", "distill", "Distiller", "DistillationLoss",
+           "DepthwiseSeparableConv2d", "ShuffleUnit", "Fire", "Factorization", "svd",
+           "rank_for_energy", "factorize_linear", "factorize_conv2d", "factorize_model",
+           "magnitude_prune", "iterative_prune", "remove_masks", "prune_channels_",
+           "prunable_layers", "sparsity_report", "SparsityReport", "l1_sparsity_penalty",
+           "with_l1_penalty", "count_parameters", "QParams", "qparams_from_range",
+           "quantize_weight", "MinMaxObserver", "PercentileObserver", "int_linear",
+           "int_conv2d", "requantize", "QuantizedLinear", "QuantizedConv2d", "calibrate",
+           "quantize_model", "model_size", "FakeQuantize", "fake_quantize", "QATLinear",
+           "QATConv2d", "prepare_qat", "convert_qat", "Binarize", "Ternarize", "binarize",
+           "ternarize", "ternary_threshold", "low_bit_weights_", "freeze_low_bit_weights_",
+           "pack_low_bit", "unpack_low_bit", "low_bit_size", "clone_module", "saved_size"]

@@ -1,0 +1,701 @@
+"""Quantization: int8 post-training quantization with an integer inference path, fake
+quantization for quantization-aware training (straight-through estimator), and binary /
+ternary weights.
+
+Seed 003 "model acceleration", quantization rows: integer and single-precision quantization;
+binary networks (weights in {-1, +1}: less storage, additions instead of multiplications);
+XNOR networks (a scaled sign); ternary weights ("a single threshold becomes two").
+
+Affine quantization of a real x with scale s and zero point z (Jacob et al. 2018)::
+
+    q = clamp(round(x / s) + z, q_min, q_max),     x ≈ s (q - z)
+
+Weights are int8, symmetric (z = 0, q in [-127, 127]), one scale per tensor or per output
+channel: s = max|w| / 127. Activations are either affine uint8 (q in [0, 255], s = (max - min)
+/ 255, z = round(-min / s), with min <= 0 <= max so that 0 is exact) or symmetric int8,
+calibrated on sample batches from their min/max or from percentiles (which ignore outliers).
+
+A quantized Linear / Conv2d (:class:`QuantizedLinear`, :class:`QuantizedConv2d`) computes in
+integers: the input is quantized, the int8 x int8 products are accumulated in int32 (NumPy
+integer matmul; im2col for the convolution), the bias is added as int32 at scale s_x s_w, and
+the accumulator is requantized to the layer's calibrated output scale: q_out = clamp(round(acc
+· s_x s_w / s_out) + z_out). Between layers the output is dequantized, so activations, pooling
+and flattening run unchanged in float on values that are exactly representable in the int8
+grid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import nn
+from ..autograd import Function, no_grad
+from ..nn import functional as F
+from ..ops import conv as conv_ops
+from ..tensor import Tensor
+from ._util import replace_layers, saved_size
+
+#: (q_min, q_max) of each activation type; weights use the symmetric int8 range
+RANGES = {"uint8": (0, 255), "int8": (-127, 127)}
+WEIGHT_RANGE = (-127, 127)
+
+
+# ----------------------------------------------------------------------------- parameters
+
+
+@dataclass
+class QParams:
+    """Scale(s) and zero point(s) of one quantized tensor; ``axis`` is the channel axis of
+    per-channel parameters (None: one scale for the tensor)."""
+
+    scale: np.ndarray
+    zero_point: np.ndarray
+    dtype: str
+    axis: int | None = None
+
+    @property
+    def qrange(self) -> tuple[int, int]:
+        return RANGES[self.dtype]
+
+    def _shaped(self, v: np.ndarray, ndim: int) -> np.ndarray:
+        if self.axis is None:
+            return v
+        shape = [1] * ndim
+        shape[self.axis] = -1
+        return v.reshape(shape)
+
+    def quantize(self, x: np.ndarray) -> np.ndarray:
+        """q = clamp(round(x / s) + z, q_min, q_max) as an integer array of ``dtype``."""
+        lo, hi = self.qrange
+        s = self._shaped(self.scale, x.ndim)
+        z = self._shaped(self.zero_point, x.ndim)
+        q = np.clip(np.round(x / s) + z, lo, hi)
+        return q.astype(self.dtype)
+
+    def dequantize(self, q: np.ndarray) -> np.ndarray:
+        """x = s (q - z), float32."""
+        s = self._shaped(self.scale, q.ndim)
+        z = self._shaped(self.zero_point, q.ndim)
+        return ((q.astype(np.int32) - z) * s).astype(np.float32)
+
+
+def qparams_from_range(lo, hi, dtype: str = "uint8", axis: int | None = None) -> QParams:
+    """The scale and zero point that map the real range [lo, hi] onto ``dtype``.
+
+    The range is widened to include 0 (so zero padding and ReLU zeros are exact). uint8
+    (affine): s = (hi - lo) / 255, z = round(-lo / s); int8 (symmetric): s = max(|lo|, |hi|) /
+    127, z = 0. A zero range gets s = 1.
+    """
+    if dtype not in RANGES:
+        raise ValueError(f"qparams_from_range: dtype must be one of {sorted(RANGES)}, got "
+                         f"{dtype!r}")
+    lo = np.minimum(np.asarray(lo, np.float64), 0.0)
+    hi = np.maximum(np.asarray(hi, np.float64), 0.0)
+    if np.any(hi < lo):
+        raise ValueError(f"qparams_from_range: empty range [{lo}, {hi}]")
+    qmin, qmax = RANGES[dtype]
+    if dtype == "int8":
+        scale = np.maximum(np.abs(lo), np.abs(hi)) / qmax
+        zp = np.zeros_like(scale)
+    else:
+        scale = (hi - lo) / (qmax - qmin)
+        scale = np.where(scale > 0, scale, 1.0)
+        zp = np.clip(np.round(qmin - lo / scale), qmin, qmax)
+    scale = np.where(scale > 0, scale, 1.0).astype(np.float32)
+    return QParams(scale, zp.astype(np.int32), dtype, axis)
+
+
+def quantize_weight(w: np.ndarray, per_channel: bool = True) -> tuple[np.ndarray, QParams]:
+    """Symmetric int8 weights: s = max|w| / 127 per output channel (axis 0) or per tensor.
+
+    Returns ``(q, qparams)`` with q an int8 array of w's shape.
+    """
+    w = np.asarray(w, np.float32)
+    if per_channel:
+        amax = np.abs(w.reshape(w.shape[0], -1)).max(axis=1)
+        qp = qparams_from_range(-amax, amax, "int8", axis=0)
+    else:
+        amax = np.abs(w).max()
+        qp = qparams_from_range(-amax, amax, "int8")
+    return qp.quantize(w), qp
+
+
+class MinMaxObserver:
+    """Running min and max of everything it sees (calibration of activation ranges)."""
+
+    def __init__(self) -> None:
+        self.lo, self.hi = np.inf, -np.inf
+
+    def __call__(self, x: np.ndarray) -> None:
+        self.lo = min(self.lo, float(x.min()))
+        self.hi = max(self.hi, float(x.max()))
+
+    def range(self) -> tuple[float, float]:
+        if self.lo > self.hi:
+            raise RuntimeError("MinMaxObserver: no data observed (run calibration batches "
+                               "through the model first)")
+        return self.lo, self.hi
+
+
+class PercentileObserver(MinMaxObserver):
+    """The range from the (100 - ``percentile``)-th to the ``percentile``-th percentile of the
+    values seen (at most ``max_samples`` per batch, taken at even steps), so that rare
+    outliers do not stretch the scale."""
+
+    def __init__(self, percentile: float = 99.99, max_samples: int = 100_000) -> None:
+        super().__init__()
+        if not 50.0 < percentile <= 100.0:
+            raise ValueError(f"PercentileObserver: percentile must be in (50, 100], got "
+                             f"{percentile}")
+        self.percentile, self.max_samples = percentile, max_samples
+        self.samples: list[np.ndarray] = []
+
+    def __call__(self, x: np.ndarray) -> None:
+        flat = x.reshape(-1)
+        step = max(flat.size // self.max_samples, 1)
+        self.samples.append(flat[::step].astype(np.float32))
+
+    def range(self) -> tuple[float, float]:
+        if not self.samples:
+            raise RuntimeError("PercentileObserver: no data observed (run calibration batches "
+                               "through the model first)")
+        v = np.concatenate(self.samples)
+        return (float(np.percentile(v, 100.0 - self.percentile)),
+                float(np.percentile(v, self.percentile)))
+
+
+# ----------------------------------------------------------------------------- integer kernels
+
+
+def int_linear(xq: np.ndarray, x_zero_point: int, wq: np.ndarray) -> np.ndarray:
+    """int32 accumulators of (x_q - z_x) @ w_q^T, computed as x_q @ w_q^T - z_x Σ_k w_q.
+
+    Shape: xq (N, K) uint8 / int8, wq (O, K) int8 -> (N, O) int32.
+    """
+    w32 = wq.astype(np.int32)
+    acc = xq.astype(np.int32) @ w32.T
+    if x_zero_point:
+        acc -= np.int32(x_zero_point) * w32.sum(axis=1)
+    return acc
+
+
+def int_conv2d(xq: np.ndarray, x_zero_point: int, wq: np.ndarray, stride=(1, 1),
+               padding=(0, 0, 0, 0), dilation=(1, 1), groups: int = 1) -> np.ndarray:
+    """int32 accumulators of the convolution of (x_q - z_x) with w_q: im2col (the window
+    gather of ``gradlab/ops/conv.py``) on the centered integers, zero-padded (the real 0), then
+    one int32 GEMM.
+
+    Shape: xq (N, C, H, W), wq (O, C / groups, kh, kw) int8 -> (N, O, Ho, Wo) int32.
+    """
+    x = xq.astype(np.int32)
+    if x_zero_point:
+        x -= np.int32(x_zero_point)
+    geo = conv_ops.geometry(x.shape, wq.shape, tuple(stride), tuple(padding), tuple(dilation),
+                            groups)
+    cols = conv_ops._windows(conv_ops.input_grid(x, geo), geo)  # a reused workspace: use now
+    acc = conv_ops._gemm(wq.reshape(geo.o, -1).astype(np.int32), cols, groups)
+    return np.ascontiguousarray(acc.reshape(geo.o, geo.n, geo.ho, geo.wo).transpose(1, 0, 2, 3))
+
+
+def requantize(acc: np.ndarray, multiplier: np.ndarray, out: QParams) -> np.ndarray:
+    """q_out = clamp(round(acc · M) + z_out) with M = s_x s_w / s_out (per output channel)."""
+    lo, hi = out.qrange
+    q = np.round(acc * multiplier) + out.zero_point
+    return np.clip(q, lo, hi).astype(out.dtype)
+
+
+# ----------------------------------------------------------------------------- quantized layers
+
+
+class _QuantizedLayer(nn.Module):
+    """Integer weights, int32 bias and the calibrated input / output quantization parameters,
+    kept as buffers (they are what a saved quantized model holds)."""
+
+    def __init__(self, layer: nn.Module, in_qp: QParams, out_qp: QParams,
+                 per_channel: bool) -> None:
+        super().__init__()
+        wq, wqp = quantize_weight(layer.weight.data, per_channel)
+        o = wq.shape[0]
+        w_scale = np.broadcast_to(wqp.scale, (o,)).astype(np.float32)
+        self.register_buffer("weight", Tensor._wrap(wq))
+        self.register_buffer("weight_scale", Tensor._wrap(w_scale.copy()))
+        acc_scale = (in_qp.scale * w_scale).astype(np.float64)
+        if layer.bias is not None:
+            bq = np.round(layer.bias.data.astype(np.float64) / acc_scale).astype(np.int32)
+            self.register_buffer("bias", Tensor._wrap(bq))
+        else:
+            self.register_buffer("bias", None)
+        self.register_buffer("input_scale", Tensor._wrap(np.asarray(in_qp.scale, np.float32)))
+        self.register_buffer("input_zero_point",
+                             Tensor._wrap(np.asarray(in_qp.zero_point, np.int32)))
+        self.register_buffer("output_scale", Tensor._wrap(np.asarray(out_qp.scale, np.float32)))
+        self.register_buffer("output_zero_point",
+                             Tensor._wrap(np.asarray(out_qp.zero_point, np.int32)))
+        self.activation_dtype = in_qp.dtype
+
+    @property
+    def input_qparams(self) -> QParams:
+        return QParams(self.input_scale.data, self.input_zero_point.data, self.activation_dtype)
+
+    @property
+    def output_qparams(self) -> QParams:
+        return QParams(self.output_scale.data, self.output_zero_point.data,
+                       self.activation_dtype)
+
+    def _accumulate(self, xq: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def forward_int(self, xq: np.ndarray) -> np.ndarray:
+        """The integer path: quantized input -> quantized output (uint8 / int8)."""
+        acc = self._accumulate(xq)
+        shape = (1, -1) + (1,) * (acc.ndim - 2)
+        if self.bias is not None:
+            acc = acc + self.bias.data.reshape(shape)
+        m = (self.input_scale.data.astype(np.float64) * self.weight_scale.data
+             / self.output_scale.data)
+        return requantize(acc, m.reshape(shape), self.output_qparams)
+
+    def forward(self, input: Tensor) -> Tensor:
+        xq = self.input_qparams.quantize(input.data)
+        return Tensor._wrap(self.output_qparams.dequantize(self.forward_int(xq)))
+
+
+class QuantizedLinear(_QuantizedLayer):
+    """An int8 Linear: y_q = requant((x_q - z_x) W_q^T + b_q) (see the module docstring).
+
+    Shape: (N, in_features) -> (N, out_features), float in and out.
+    """
+
+    def __init__(self, layer: nn.Linear, in_qp: QParams, out_qp: QParams,
+                 per_channel: bool = True) -> None:
+        super().__init__(layer, in_qp, out_qp, per_channel)
+        self.in_features, self.out_features = layer.in_features, layer.out_features
+
+    def _accumulate(self, xq):
+        lead = xq.shape[:-1]
+        acc = int_linear(xq.reshape(-1, xq.shape[-1]), int(self.input_zero_point.data),
+                         self.weight.data)
+        return acc.reshape(lead + (acc.shape[-1],))
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"activations={self.activation_dtype}")
+
+
+class QuantizedConv2d(_QuantizedLayer):
+    """An int8 Conv2d: integer im2col + int32 GEMM, then requantization.
+
+    Shape: (N, C_in, H, W) -> (N, C_out, Ho, Wo), float in and out.
+    """
+
+    def __init__(self, layer: nn.Conv2d, in_qp: QParams, out_qp: QParams,
+                 per_channel: bool = True) -> None:
+        super().__init__(layer, in_qp, out_qp, per_channel)
+        self.stride, self.dilation, self.groups = layer.stride, layer.dilation, layer.groups
+        self.pad = F._conv_padding(layer.padding, layer.kernel_size, layer.stride,
+                                   layer.dilation, "QuantizedConv2d")
+        self.in_channels, self.out_channels = layer.in_channels, layer.out_channels
+        self.kernel_size = layer.kernel_size
+
+    def _accumulate(self, xq):
+        return int_conv2d(xq, int(self.input_zero_point.data), self.weight.data, self.stride,
+                          self.pad, self.dilation, self.groups)
+
+    def extra_repr(self) -> str:
+        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, activations={self.activation_dtype}")
+
+
+def _observer(kind: str, percentile: float):
+    if kind == "minmax":
+        return MinMaxObserver()
+    if kind == "percentile":
+        return PercentileObserver(percentile)
+    raise ValueError(f"quantize_model: observer must be 'minmax' or 'percentile', got {kind!r}")
+
+
+def calibrate(model: nn.Module, batches, observer: str = "minmax", percentile: float = 99.99,
+              types: tuple = (nn.Linear, nn.Conv2d)) -> dict:
+    """Run ``batches`` (tensors, or (inputs, targets) pairs) through ``model`` in eval mode and
+    record the range of each Linear / Conv2d layer's input and output.
+
+    Returns ``{name: (input_observer, output_observer)}``.
+    """
+    observers, handles = {}, []
+    for name, m in model.named_modules():
+        if isinstance(m, types):
+            obs = (_observer(observer, percentile), _observer(observer, percentile))
+            observers[name] = obs
+
+            def hook(mod, args, out, obs=obs):
+                obs[0](args[0].data)
+                obs[1](out.data)
+            handles.append(m.register_forward_hook(hook))
+    if not observers:
+        raise ValueError(f"calibrate: {type(model).__name__} has no Linear or Conv2d layer")
+    was_training = model.training
+    model.eval()
+    seen = 0
+    try:
+        with no_grad():
+            for batch in batches:
+                x = batch[0] if isinstance(batch, (tuple, list)) else batch
+                model(x)
+                seen += 1
+    finally:
+        for h in handles:
+            h.remove()
+        model.train(was_training)
+    if seen == 0:
+        raise ValueError("calibrate: no calibration batches were given")
+    return observers
+
+
+def quantize_model(model: nn.Module, calibration_batches, activation: str = "uint8",
+                   per_channel: bool = True, observer: str = "minmax",
+                   percentile: float = 99.99) -> nn.Module:
+    """Post-training int8 quantization, in place: calibrate the activation ranges on
+    ``calibration_batches``, then replace every Linear and Conv2d by its integer version.
+
+    ``activation``: "uint8" (affine) or "int8" (symmetric); ``per_channel``: one weight scale
+    per output channel, else per tensor; ``observer``: "minmax" or "percentile". Returns the
+    model (in eval mode).
+    """
+    if activation not in RANGES:
+        raise ValueError(f"quantize_model: activation must be 'uint8' or 'int8', got "
+                         f"{activation!r}")
+    if type(model) in (nn.Linear, nn.Conv2d):
+        raise TypeError("quantize_model: wrap a single layer in nn.Sequential first (the root "
+                        "module is not replaced)")
+    observers = calibrate(model, calibration_batches, observer, percentile)
+
+    def convert(name, m):
+        if name not in observers:
+            return None
+        (lo_i, hi_i), (lo_o, hi_o) = observers[name][0].range(), observers[name][1].range()
+        in_qp = qparams_from_range(lo_i, hi_i, activation)
+        out_qp = qparams_from_range(lo_o, hi_o, activation)
+        cls = QuantizedLinear if isinstance(m, nn.Linear) else QuantizedConv2d
+        return cls(m, in_qp, out_qp, per_channel)
+    replace_layers(model, convert)
+    return model.eval()
+
+
+def model_size(model: nn.Module) -> int:
+    """Bytes of ``model.state_dict()`` saved with :func:`gradlab.io.save` (safetensors)."""
+    return saved_size(model.state_dict())
+
+
+# ----------------------------------------------------------------------------- fake quant / QAT
+
+
+class FakeQuantize(Function):
+    """Quantize then dequantize in float: x -> s (clamp(round(x / s) + z, q_min, q_max) - z).
+
+    Straight-through estimator (Bengio et al. 2013; Jacob et al. 2018): the rounding's
+    gradient is taken as 1 inside the clip range and 0 outside it.
+    """
+
+    # d out / d x = 1 where q_min <= round(x / s) + z <= q_max, else 0
+    @staticmethod
+    def forward(ctx, x, scale, zero_point, qmin, qmax):
+        inv = (np.float32(1.0) / scale).astype(x.dtype)
+        q = np.round(x * inv) + zero_point
+        inside = (q >= qmin) & (q <= qmax)
+        ctx.save_for_backward(inside)
+        return ((np.clip(q, qmin, qmax) - zero_point) * scale).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        (inside,) = ctx.saved_tensors
+        return g * inside, None, None, None, None
+
+
+def fake_quantize(x: Tensor, scale, zero_point, quant_min: int, quant_max: int,
+                  axis: int | None = None) -> Tensor:
+    """Fake quantization with one (``axis=None``) or per-channel scales and zero points along
+    ``axis`` (torch's ``fake_quantize_per_tensor_affine`` / ``_per_channel_affine``).
+
+    Shape: x any; scale, zero_point scalars or (x.shape[axis],).
+    """
+    s = np.asarray(scale.data if isinstance(scale, Tensor) else scale, np.float32)
+    z = np.asarray(zero_point.data if isinstance(zero_point, Tensor) else zero_point, np.int32)
+    if axis is not None:
+        if s.shape != (x.shape[axis],) or z.shape != s.shape:
+            raise ValueError(f"fake_quantize: per-channel scale {list(s.shape)} and zero_point "
+                             f"{list(z.shape)} must both have shape [{x.shape[axis]}] (x.shape"
+                             f"[{axis}] of x {list(x.shape)})")
+        shape = [1] * x.ndim
+        shape[axis] = -1
+        s, z = s.reshape(shape), z.reshape(shape)
+    if quant_min >= quant_max:
+        raise ValueError(f"fake_quantize: quant_min ({quant_min}) must be below quant_max "
+                         f"({quant_max})")
+    return FakeQuantize.apply(x, s, z.astype(x.data.dtype), quant_min, quant_max)
+
+
+class _QATMixin:
+    """Fake-quantizes the weight (symmetric int8, per output channel) and the input (ranges
+    tracked by an exponential moving average in training, frozen in eval)."""
+
+    def _init_qat(self, activation: str, momentum: float) -> None:
+        self.activation, self.momentum = activation, momentum
+        self.register_buffer("input_range", Tensor._wrap(np.zeros(2, np.float32)))
+        self.register_buffer("output_range", Tensor._wrap(np.zeros(2, np.float32)))
+        self.register_buffer("observed", Tensor._wrap(np.zeros((), np.int64)))
+
+    def _track(self, buf: Tensor, x: np.ndarray) -> None:
+        lo, hi = float(x.min()), float(x.max())
+        if int(self.observed.data) == 0:
+            buf.data[...] = (lo, hi)
+        else:
+            buf.data[...] = (1 - self.momentum) * buf.data + self.momentum * np.array((lo, hi))
+
+    def _fq_input(self, x: Tensor) -> Tensor:
+        if self.training:
+            self._track(self.input_range, x.data)
+        qp = qparams_from_range(*self.input_range.data, self.activation)
+        lo, hi = qp.qrange
+        return fake_quantize(x, qp.scale, qp.zero_point, lo, hi)
+
+    def _fq_weight(self) -> Tensor:
+        w = self.weight
+        amax = np.abs(w.data.reshape(w.shape[0], -1)).max(axis=1)
+        qp = qparams_from_range(-amax, amax, "int8", axis=0)
+        return fake_quantize(w, qp.scale, qp.zero_point, *WEIGHT_RANGE, axis=0)
+
+    def _after(self, out: Tensor) -> Tensor:
+        if self.training:
+            self._track(self.output_range, out.data)
+            self.observed.data[...] = self.observed.data + 1
+        return out
+
+
+class QATLinear(nn.Linear, _QATMixin):
+    """A Linear trained with fake-quantized weights and inputs (see :func:`prepare_qat`)."""
+
+    def __init__(self, in_features, out_features, bias=True, activation="uint8",
+                 momentum=0.1) -> None:
+        super().__init__(in_features, out_features, bias)
+        self._init_qat(activation, momentum)
+
+    def forward(self, input):
+        return self._after(F.linear(self._fq_input(input), self._fq_weight(), self.bias))
+
+
+class QATConv2d(nn.Conv2d, _QATMixin):
+    """A Conv2d trained with fake-quantized weights and inputs (see :func:`prepare_qat`)."""
+
+    def __init__(self, *args, activation="uint8", momentum=0.1, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._init_qat(activation, momentum)
+
+    def forward(self, input):
+        out = F.conv2d(self._fq_input(input), self._fq_weight(), self.bias, self.stride,
+                       self.padding, self.dilation, self.groups)
+        return self._after(out)
+
+
+def prepare_qat(model: nn.Module, activation: str = "uint8", momentum: float = 0.1) -> nn.Module:
+    """Quantization-aware training, in place: every Linear / Conv2d becomes a QAT layer that
+    sees its weights and inputs through :func:`fake_quantize`, so training adapts the weights
+    to the int8 grid. Train as usual, then :func:`convert_qat` gives the integer model."""
+    if activation not in RANGES:
+        raise ValueError(f"prepare_qat: activation must be 'uint8' or 'int8', got "
+                         f"{activation!r}")
+
+    def swap(name, m):
+        if type(m) is nn.Linear:
+            new = QATLinear(m.in_features, m.out_features, m.bias is not None, activation,
+                            momentum)
+        elif type(m) is nn.Conv2d:
+            new = QATConv2d(m.in_channels, m.out_channels, m.kernel_size, m.stride, m.padding,
+                            m.dilation, m.groups, m.bias is not None, activation=activation,
+                            momentum=momentum)
+        else:
+            return None
+        new.weight = m.weight
+        if m.bias is not None:
+            new.bias = m.bias
+        return new
+    replace_layers(model, swap)
+    return model
+
+
+def convert_qat(model: nn.Module, per_channel: bool = True) -> nn.Module:
+    """Replace the QAT layers of a model trained after :func:`prepare_qat` by integer layers,
+    with the activation ranges tracked during training. In place; returns the model."""
+    def swap(name, m):
+        if not isinstance(m, (QATLinear, QATConv2d)):
+            return None
+        if int(m.observed.data) == 0:
+            raise RuntimeError(f"convert_qat: layer '{name}' saw no training batch")
+        in_qp = qparams_from_range(*m.input_range.data, m.activation)
+        out_qp = qparams_from_range(*m.output_range.data, m.activation)
+        cls = QuantizedLinear if isinstance(m, QATLinear) else QuantizedConv2d
+        return cls(m, in_qp, out_qp, per_channel)
+    replace_layers(model, swap)
+    return model.eval()
+
+
+# ----------------------------------------------------------------------------- binary / ternary
+
+
+class Binarize(Function):
+    """XNOR-Net weights: w_b = α sign(w), α = mean|w| per output channel (Rastegari et al.
+    2016); sign(0) = +1 (BinaryConnect, Courbariaux et al. 2015).
+
+    Straight-through estimator with BinaryConnect's clip: the gradient passes where |w| <= 1.
+    """
+
+    # d w_b / d w ≈ 1 where |w| <= 1, else 0
+    @staticmethod
+    def forward(ctx, w):
+        alpha = np.abs(w).reshape(w.shape[0], -1).mean(axis=1)
+        ctx.save_for_backward(np.abs(w) <= 1)
+        sign = np.where(w >= 0, 1, -1).astype(w.dtype)
+        return sign * alpha.reshape((-1,) + (1,) * (w.ndim - 1)).astype(w.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        (inside,) = ctx.saved_tensors
+        return g * inside
+
+
+def ternary_threshold(w: np.ndarray) -> float:
+    """Δ = 0.7 · mean|w| (Li & Liu 2016, Ternary Weight Networks)."""
+    return 0.7 * float(np.abs(w).mean())
+
+
+class Ternarize(Function):
+    """Ternary weights (Li & Liu 2016): two thresholds ±Δ, Δ = 0.7 mean|w|; w_t = α t with
+    t = +1 where w > Δ, -1 where w < -Δ, 0 between, and α = mean of |w| over |w| > Δ (the
+    scale that minimises ||w - α t||). Straight-through estimator: d w_t / d w ≈ 1.
+    """
+
+    # d w_t / d w ≈ 1 (straight through)
+    @staticmethod
+    def forward(ctx, w):
+        delta = ternary_threshold(w)
+        t = (w > delta).astype(w.dtype) - (w < -delta).astype(w.dtype)
+        big = t != 0
+        alpha = np.abs(w[big]).mean() if big.any() else 0.0
+        return (t * alpha).astype(w.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+def binarize(w: Tensor) -> Tensor:
+    """α sign(w) per output channel with a straight-through gradient (:class:`Binarize`)."""
+    return Binarize.apply(w)
+
+
+def ternarize(w: Tensor) -> Tensor:
+    """α · {-1, 0, +1} with thresholds ±0.7 mean|w| (:class:`Ternarize`)."""
+    return Ternarize.apply(w)
+
+
+class _WeightQuantHook:
+    """Forward pre-hook: ``weight = f(weight_latent)`` with f = binarize or ternarize."""
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.fn = {"binary": binarize, "ternary": ternarize}[mode]
+
+    def __call__(self, module, args) -> None:
+        object.__setattr__(module, "weight", self.fn(module.weight_latent))
+
+
+def low_bit_weights_(model: nn.Module, mode: str = "ternary",
+                     types: tuple = (nn.Linear, nn.Conv2d)) -> nn.Module:
+    """Train with binary or ternary weights, in place: each Linear / Conv2d keeps its float
+    weight as the Parameter ``weight_latent`` (updated by the optimizer through the
+    straight-through gradient) and uses ``binarize`` / ``ternarize`` of it in the forward pass.
+    :func:`freeze_low_bit_weights_` stores the final low-bit weights."""
+    if mode not in ("binary", "ternary"):
+        raise ValueError(f"low_bit_weights_: mode must be 'binary' or 'ternary', got {mode!r}")
+    for _, m in model.named_modules():
+        if isinstance(m, types):
+            w = m._parameters.pop("weight", None)
+            if w is None:
+                raise ValueError(f"low_bit_weights_: {type(m).__name__} has no plain 'weight' "
+                                 "parameter (already converted or pruned?)")
+            m.register_parameter("weight_latent", w)
+            hook = _WeightQuantHook(mode)
+            m.register_forward_pre_hook(hook)
+            hook(m, ())
+    return model
+
+
+def freeze_low_bit_weights_(model: nn.Module) -> nn.Module:
+    """Replace each ``weight_latent`` by the plain Parameter ``weight`` = its binary / ternary
+    value and drop the hook."""
+    for m in model.modules():
+        for key, hook in list(m._forward_pre_hooks.items()):
+            if isinstance(hook, _WeightQuantHook):
+                with no_grad():
+                    w = hook.fn(m.weight_latent).data.copy()
+                del m._forward_pre_hooks[key]
+                del m._parameters["weight_latent"]
+                m.__dict__.pop("weight", None)
+                m.register_parameter("weight", nn.Parameter(w))
+    return model
+
+
+def pack_low_bit(w: np.ndarray, mode: str) -> dict[str, np.ndarray]:
+    """The storage of binary or ternary weights: 1 bit (binary) or 2 bits (ternary) per entry
+    packed into uint8, plus the float32 scale(s). Inverse: :func:`unpack_low_bit`."""
+    w = np.asarray(w, np.float32)
+    rows = np.abs(w.reshape(w.shape[0], -1))
+    if mode == "binary" and not np.all(rows == rows.max(axis=1, keepdims=True)):
+        raise ValueError("pack_low_bit: binary weights must be ±α per output channel (call "
+                         "freeze_low_bit_weights_ first)")
+    if mode == "ternary" and not np.all((rows == 0) | (rows == rows.max())):
+        raise ValueError("pack_low_bit: ternary weights must take the values {-α, 0, α} "
+                         "(call freeze_low_bit_weights_ first)")
+    if mode == "binary":
+        alpha = np.abs(w.reshape(w.shape[0], -1)).max(axis=1)
+        return {"bits": np.packbits((w >= 0).reshape(-1)), "scale": alpha.astype(np.float32),
+                "shape": np.asarray(w.shape, np.int64)}
+    if mode == "ternary":
+        codes = (np.sign(w) + 1).astype(np.uint8).reshape(-1)  # 0, 1, 2
+        pad = (-codes.size) % 4
+        codes = np.concatenate([codes, np.ones(pad, np.uint8)]).reshape(-1, 4)
+        packed = codes[:, 0] | codes[:, 1] << 2 | codes[:, 2] << 4 | codes[:, 3] << 6
+        scale = np.abs(w).max()
+        return {"bits": packed.astype(np.uint8), "scale": np.asarray([scale], np.float32),
+                "shape": np.asarray(w.shape, np.int64)}
+    raise ValueError(f"pack_low_bit: mode must be 'binary' or 'ternary', got {mode!r}")
+
+
+def unpack_low_bit(packed: dict[str, np.ndarray], mode: str) -> np.ndarray:
+    """The float32 weights stored by :func:`pack_low_bit`."""
+    shape = tuple(int(s) for s in packed["shape"])
+    n = int(np.prod(shape))
+    if mode == "binary":
+        sign = np.unpackbits(packed["bits"])[:n].astype(np.float32) * 2 - 1
+        return (sign.reshape(shape[0], -1) * packed["scale"][:, None]).reshape(shape)
+    b = packed["bits"]
+    codes = np.stack([b & 3, (b >> 2) & 3, (b >> 4) & 3, (b >> 6) & 3], axis=1).reshape(-1)
+    return ((codes[:n].astype(np.float32) - 1) * packed["scale"][0]).reshape(shape)
+
+
+def low_bit_size(model: nn.Module, mode: str, types: tuple = (nn.Linear, nn.Conv2d)) -> int:
+    """Bytes on disk of ``model`` with the weights of its Linear / Conv2d layers packed by
+    :func:`pack_low_bit` and everything else float32 (safetensors via gradlab.io)."""
+    state: dict = {}
+    packed_names = set()
+    for name, m in model.named_modules():
+        if isinstance(m, types):
+            pre = f"{name}." if name else ""
+            for k, v in pack_low_bit(m.weight.data, mode).items():
+                state[f"{pre}weight.{k}"] = v
+            packed_names.add(f"{pre}weight")
+    for k, v in model.state_dict().items():
+        if k not in packed_names and not k.endswith("weight_latent"):
+            state[k] = v
+    return saved_size(state)
