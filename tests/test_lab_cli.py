@@ -68,6 +68,16 @@ class Broken(Alpha):
         raise ZeroDivisionError("division by zero in the protocol")
 
 
+class OddSeedFails(Alpha):
+    id = "odd-fails"
+    title = "Fails on odd seeds"
+
+    def measure(self, seed, quick):
+        if seed % 2:
+            raise RuntimeError(f"seed {seed}:\nnot converged")
+        return super().measure(seed, quick)
+
+
 @pytest.fixture
 def fakes(monkeypatch):
     Alpha.calls = []
@@ -208,3 +218,23 @@ def test_unknown_id_through_python_m_is_one_line():
     assert r.stderr.startswith("gradlab lab: error: unknown experiment id 'no-such-claim'; "
                                "known ids: ")
     assert len(r.stderr.splitlines()) == 1
+
+
+def test_an_error_on_a_later_seed_exits_1(fakes, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(runner, "all_experiments", lambda: [OddSeedFails()])
+    rc, out, err = run_main(["lab", "--seeds", "0,1", "--out", str(tmp_path)], capsys)
+    assert rc == 1
+    assert "NO: holds, error" in out
+    assert err == "error: odd-fails (seed 1) raised RuntimeError: seed 1: not converged\n"
+    doc = json.load(open(tmp_path / "results.json"))
+    assert doc["experiments"][0]["verdict"] == "holds"  # the report is seed 0's
+    assert doc["meta"]["stability"]["odd-fails"]["verdicts"] == ["holds", "error"]
+
+
+def test_out_is_created_before_the_run(fakes, tmp_path, capsys):
+    (tmp_path / "file.txt").write_text("x")
+    bad = tmp_path / "file.txt" / "rep"
+    rc, out, err = run_main(["lab", "--out", str(bad)], capsys)
+    assert rc == 2 and out == ""
+    assert err == f"gradlab lab: error: --out {bad}: cannot create the folder: Not a directory\n"
+    assert Alpha.calls == []

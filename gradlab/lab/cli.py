@@ -122,6 +122,12 @@ def _check_args(args: argparse.Namespace) -> None:
         raise UsageError(f"--threads must be >= 1, got {args.threads}")
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         raise UsageError(f"--out {args.out} exists and is not a folder")
+    try:  # before the run, not after minutes of it
+        os.makedirs(args.out, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--out {args.out}: cannot create the folder: {exc.strerror}") from None
+    if not os.access(args.out, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {args.out}: the folder is not writable")
 
 
 def _lab(args: argparse.Namespace) -> int:
@@ -184,7 +190,8 @@ def _lab(args: argparse.Namespace) -> int:
         failed = [c.results[next(j for j, r in enumerate(c.results) if r.errored)]
                   for c in checks if any(r.errored for r in c.results)]
     for r in failed:
-        print(f"error: {r.id} (seed {r.seed}) raised {r.error}", file=sys.stderr)
+        print(f"error: {r.id} (seed {r.seed}) raised {' '.join(r.error.split())}",
+              file=sys.stderr)
     unstable = [c for c in checks or [] if not c.agree and not any(r.errored for r in c.results)]
     for c in unstable:
         print(f"unstable: {c.id}: " + "; ".join(f"seed {s}: {v}" for s, v in
