@@ -1,0 +1,224 @@
+"""Initialization scale over 32+ layers: too-small weights make activations vanish, too-large
+ones saturate tanh or explode ReLU, Xavier (tanh) and He (ReLU) keep the variance (seed 004
+§3.2); and the seed's Xavier ranges for sigmoid and tanh are swapped."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+import gradlab
+import gradlab.nn.functional as F
+from gradlab import nn
+from gradlab.lab.experiment import (
+    CAVEATS,
+    FAILS,
+    HOLDS,
+    Experiment,
+    Measurement,
+    Verdict,
+    new_figure,
+    png,
+)
+from gradlab.lab.experiments.e01_sigmoid_depth import fit_ratio
+
+WIDTH = 128
+SMALL_STD = 0.01
+LARGE_STD = 1.0
+SCHEMES = ("too small", "too large", "xavier", "he")
+ACTS = {"tanh": F.tanh, "relu": F.relu, "sigmoid": F.sigmoid}
+
+
+def init_weight(weight, scheme: str) -> None:
+    """Fill ``weight`` by ``scheme``: "too small" N(0, 0.01^2), "too large" N(0, 1),
+    "xavier" U(-r, r) with r = sqrt(6 / (fan_in + fan_out)), "xavier x4" the same with 4r,
+    "he" N(0, 2 / fan_in)."""
+    if scheme == "too small":
+        nn.init.normal_(weight, 0.0, SMALL_STD)
+    elif scheme == "too large":
+        nn.init.normal_(weight, 0.0, LARGE_STD)
+    elif scheme == "xavier":
+        nn.init.xavier_uniform_(weight)
+    elif scheme == "xavier x4":
+        nn.init.xavier_uniform_(weight, gain=4.0)
+    elif scheme == "he":
+        nn.init.kaiming_normal_(weight, nonlinearity="relu")
+    else:
+        raise ValueError(f"init_weight: unknown scheme {scheme!r}")
+
+
+def deep_pass(depth: int, activation: str, scheme: str, batch: int) -> dict[str, np.ndarray]:
+    """One forward and backward pass through ``depth`` square layers (zero biases) on a
+    N(0, 1) batch, the loss a random projection of the last activation: per layer the
+    activation variance, the fraction of saturated units (|tanh| > 0.99 or sigmoid outside
+    [0.01, 0.99]) and the norm of dL/dz_l.
+
+    Shape: every array is (depth,)."""
+    act = ACTS[activation]
+    h = gradlab.randn(batch, WIDTH)
+    zs, var, sat = [], [], []
+    for _ in range(depth):
+        lin = nn.Linear(WIDTH, WIDTH)
+        init_weight(lin.weight, scheme)
+        nn.init.zeros_(lin.bias)
+        z = lin(h)
+        z.retain_grad()
+        zs.append(z)
+        h = act(z)
+        a = h.data.astype(np.float64)
+        var.append(a.var())
+        if activation == "tanh":
+            sat.append(float((np.abs(a) > 0.99).mean()))
+        elif activation == "sigmoid":
+            sat.append(float(((a < 0.01) | (a > 0.99)).mean()))
+        else:
+            sat.append(0.0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        (h * gradlab.randn(batch, WIDTH)).sum().backward()
+        grad = np.array([float(np.linalg.norm(z.grad.data.astype(np.float64))) for z in zs])
+    return {"var": np.array(var), "sat": np.array(sat), "grad": grad}
+
+
+def _gmean(rows: list[np.ndarray]) -> np.ndarray:
+    with np.errstate(divide="ignore"):
+        return np.exp(np.mean(np.log(np.maximum(np.array(rows), 1e-300)), axis=0))
+
+
+class InitScale(Experiment):
+    id = "init-scale"
+    title = "Initialization scale over 32+ layers; the seed's Xavier ranges are swapped"
+    seed_ref = "seed 004 §3.2"
+    claim = ("Too-small weights make the activations vanish (sigmoid-type units lose their "
+             "nonlinearity), too-large ones saturate them (gradients near 0); Xavier and He "
+             "initialization keep the scale. The seed gives Xavier's uniform range as "
+             "r = sqrt(6/(n_in+n_out)) for sigmoid and 4 times that for tanh.")
+    claim_zh = ("参数过大或过小：参数过小还会使得sigmoid型激活函数丢失非线性的能力，"
+                "这样多层神经网络的优势也就不存在了。如果参数取得太大，会导致输入状态过大。")
+    protocol = ("Square nets of width 128, 32 layers, zero biases, N(0, 1) inputs, averaged "
+                "over repeats (2 quick, 6 full). Part 1: activation variance per layer for "
+                "N(0, 0.01^2) (too small), N(0, 1) (too large), Xavier uniform and He normal, "
+                "with tanh and ReLU. Part 2: sigmoid and tanh with U(-r, r), r = "
+                "sqrt(6/(n_in+n_out)) or 4r; the fitted per-layer ratio of the back-propagated "
+                "gradient norm (1 = preserved) decides which assignment keeps the signal.")
+    thresholds = {"kept_ratio_low": 1e-2, "kept_ratio_high": 1e2, "vanish_ratio_max": 1e-4,
+                  "explode_ratio_min": 1e4, "saturated_fraction_min": 0.5}
+    seed_error = ("Seed 004 §3.2 writes Xavier's uniform range as r = sqrt(6/(n_in+n_out)) "
+                  "\"对于sigmoid 型激活函数\" and r = 4 sqrt(6/(n_in+n_out)) \"对于tanh函数\": the "
+                  "two are swapped. Glorot & Bengio (2010) derive r = sqrt(6/(n_in+n_out)) for "
+                  "tanh (tanh'(0) = 1) and 4 times it for sigmoid (sigmoid'(0) = 1/4, so the "
+                  "weights must be 4x larger to pass the same signal); the measured per-layer "
+                  "gradient ratios confirm the correction.")
+
+    def measure(self, seed: int, quick: bool) -> Measurement:
+        depth = 32
+        repeats = 2 if quick else 6
+        batch = 128 if quick else 512
+        runs: dict[str, dict[str, np.ndarray]] = {}
+        for act in ("tanh", "relu"):
+            for scheme in SCHEMES:
+                rs = [deep_pass(depth, act, scheme, batch) for _ in range(repeats)]
+                runs[f"{act}/{scheme}"] = {k: _gmean([r[k] for r in rs]) if k != "sat" else
+                                           np.mean([r[k] for r in rs], axis=0) for k in rs[0]}
+        swap = {}
+        for act in ("sigmoid", "tanh"):
+            for scheme in ("xavier", "xavier x4"):
+                rs = [deep_pass(depth, act, scheme, batch) for _ in range(repeats)]
+                swap[f"{act}/{scheme}"] = {k: _gmean([r[k] for r in rs]) if k != "sat" else
+                                           np.mean([r[k] for r in rs], axis=0) for k in rs[0]}
+
+        numbers: dict[str, Any] = {"depth": depth, "width": WIDTH, "repeats": repeats}
+        for name, r in runs.items():
+            ratio = float(r["var"][-1] / r["var"][0])
+            numbers[f"{name} var_ratio"] = ratio if math.isfinite(ratio) else 1e300
+            numbers[f"{name} var_last"] = float(r["var"][-1])
+            numbers[f"{name} saturated_last"] = float(r["sat"][-1])
+            numbers[f"{name} var_per_layer"] = [float(v) for v in r["var"]]
+        for name, r in swap.items():
+            ratio, r2 = fit_ratio(r["grad"])
+            numbers[f"{name} grad_ratio"] = ratio
+            numbers[f"{name} saturated_last"] = float(r["sat"][-1])
+            numbers[f"{name} grad_per_layer"] = [float(v) for v in r["grad"]]
+        # the linear-regime slopes that fix the factor 4: d tanh/dx and d sigmoid/dx at 0
+        x = gradlab.zeros(2, requires_grad=True)
+        (F.tanh(x[0]) + F.sigmoid(x[1])).backward()
+        numbers["tanh_slope_at_0"] = float(x.grad.data[0])
+        numbers["sigmoid_slope_at_0"] = float(x.grad.data[1])
+        dist = {name: abs(math.log(numbers[f"{name} grad_ratio"])) for name in swap}
+        numbers["seed_assignment_log_dev"] = {"sigmoid": dist["sigmoid/xavier"],
+                                              "tanh": dist["tanh/xavier x4"]}
+        numbers["glorot_assignment_log_dev"] = {"sigmoid": dist["sigmoid/xavier x4"],
+                                                "tanh": dist["tanh/xavier"]}
+
+        fig, (ax1, ax2) = new_figure(ncols=2, height=3.8)
+        layer = np.arange(1, depth + 1)
+        styles = {"too small": ":", "too large": "--", "xavier": "-", "he": "-."}
+        for name, r in runs.items():
+            act, scheme = name.split("/")
+            ax1.semilogy(layer, np.maximum(r["var"], 1e-30), styles[scheme],
+                         color="C0" if act == "tanh" else "C3", label=f"{act}, {scheme}")
+        ax1.set_ylim(1e-30, 1e30)
+        ax1.set_xlabel("layer")
+        ax1.set_ylabel("activation variance")
+        ax1.set_title("activation variance per layer")
+        ax1.legend(fontsize=6, ncol=2)
+        for name, r in swap.items():
+            act, scheme = name.split("/")
+            who = "Glorot" if (act, scheme) in (("tanh", "xavier"), ("sigmoid", "xavier x4")) \
+                else "seed"
+            rng = "r" if scheme == "xavier" else "4r"
+            ax2.semilogy(layer, r["grad"], "-" if who == "Glorot" else "--",
+                         color="C0" if act == "tanh" else "C2",
+                         label=f"{act}, {rng} ({who}): x{numbers[f'{name} grad_ratio']:.2f}/layer")
+        ax2.set_xlabel("layer")
+        ax2.set_ylabel("||dL/dz_l||")
+        ax2.set_title("Xavier ranges: gradient per layer")
+        ax2.legend(fontsize=6)
+        figs = [png(fig, "init_scale", "Activation variance per layer for four initialization "
+                    "scales with tanh and ReLU (left); back-propagated gradient per layer with "
+                    "the seed's and Glorot's Xavier ranges for sigmoid and tanh (right).")]
+        return Measurement(numbers, figs)
+
+    def judge(self, numbers: dict[str, Any]) -> Verdict:
+        t = self.thresholds
+        n = numbers
+
+        def kept(name: str) -> bool:
+            return t["kept_ratio_low"] <= n[f"{name} var_ratio"] <= t["kept_ratio_high"]
+
+        small = all(n[f"{a}/too small var_ratio"] <= t["vanish_ratio_max"]
+                    for a in ("tanh", "relu"))
+        large = (n["tanh/too large saturated_last"] >= t["saturated_fraction_min"]
+                 and n["relu/too large var_ratio"] >= t["explode_ratio_min"])
+        good = kept("tanh/xavier") and kept("relu/he")
+        seed_dev, glorot_dev = n["seed_assignment_log_dev"], n["glorot_assignment_log_dev"]
+        swapped = all(glorot_dev[a] < seed_dev[a] for a in ("sigmoid", "tanh"))
+        key = (f"var ratio L/1: tanh+Xavier {n['tanh/xavier var_ratio']:.2g}, ReLU+He "
+               f"{n['relu/he var_ratio']:.2g}; Xavier swap "
+               f"{'confirmed' if swapped else 'not confirmed'}")
+        text = (f"Over {n['depth']} layers the activation variance changes by "
+                f"{n['tanh/too small var_ratio']:.2g} (tanh) and "
+                f"{n['relu/too small var_ratio']:.2g} (ReLU) with too-small weights (vanish: "
+                f"<= {t['vanish_ratio_max']:g}); too-large weights leave "
+                f"{n['tanh/too large saturated_last']:.0%} of tanh units saturated (threshold "
+                f"{t['saturated_fraction_min']:.0%}) and multiply ReLU's by "
+                f"{n['relu/too large var_ratio']:.2g}; Xavier+tanh "
+                f"({n['tanh/xavier var_ratio']:.2g}) and He+ReLU "
+                f"({n['relu/he var_ratio']:.2g}) stay within "
+                f"[{t['kept_ratio_low']:g}, {t['kept_ratio_high']:g}]. "
+                f"The gradient ratio per layer is {n['sigmoid/xavier grad_ratio']:.2f} for "
+                f"sigmoid with r and {n['sigmoid/xavier x4 grad_ratio']:.2f} with 4r, "
+                f"{n['tanh/xavier grad_ratio']:.2f} for tanh with r and "
+                f"{n['tanh/xavier x4 grad_ratio']:.2f} with 4r (1 = preserved).")
+        if not (small and large and good):
+            return Verdict(FAILS, text + " The scale claims miss their thresholds.", key)
+        if swapped:
+            return Verdict(CAVEATS, text + " The scale claims hold, but the seed's Xavier "
+                           "ranges are swapped: 4r suits sigmoid and r suits tanh, as Glorot & "
+                           "Bengio (2010) give.", key)
+        return Verdict(HOLDS, text + " The seed's Xavier ranges do at least as well as the "
+                       "swapped ones here.", key)
+
+
+EXPERIMENT = InitScale()
