@@ -298,3 +298,14 @@ def test_out_must_be_a_folder(tmp_path):
     with pytest.raises(NotADirectoryError, match=r"write_report: .*file.txt exists and is not "
                                                  r"a folder"):
         write_report([], target)
+
+
+def test_plain_results_from_experiment_run_are_reported(tmp_path):
+    r = FakeFails().run(seed=1)  # a Result, not the runner's LabResult
+    paths = write_report([r], tmp_path)
+    text = open(paths["html"], encoding="utf-8").read()
+    p = _parse(text)
+    assert p.problems == [] and p.stack == [] and len(p.imgs) == 1
+    assert '<span class="verdict fails">does not hold</span>' in text
+    doc = json.load(open(paths["json"]))
+    assert doc["meta"]["seed"] == 1 and doc["experiments"][0]["numbers"]["depth"] == 20
