@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import add_apply_observer, enable_grad
+from ..nn.module import _HookInputs, _HookOutputs
 from ..ops import activation as A
 from ..ops import conv as C
 from ..ops import elementwise as E
@@ -541,9 +542,16 @@ def _adaptive(op: _Op, global_op: str, pool_op: str) -> None:
     elif h % oh == 0 and w % ow == 0:
         op.emit(pool_op, [op.inp(0)], kernel_shape=[h // oh, w // ow],
                 strides=[h // oh, w // ow])
+    elif global_op == "GlobalAveragePool":
+        # unequal (overlapping) windows: out = A_h x A_w^T with PyTorch's averaging matrices,
+        # as gradlab computes it
+        dt = op.out_dtype()
+        ah = op.g.const(P.averaging_matrix(h, oh, dt), "adaptive_rows")
+        awt = op.g.const(np.ascontiguousarray(P.averaging_matrix(w, ow, dt).T), "adaptive_cols")
+        op.emit("MatMul", [op.g.one("MatMul", [ah, op.inp(0)]), awt])
     else:
         raise op.fail(f"output size {(oh, ow)} does not divide the input size {(h, w)}: its "
-                      "windows have unequal sizes, which ONNX's pooling cannot express")
+                      "windows have unequal sizes, which ONNX's max pooling cannot express")
 
 
 @_maps(P.AdaptiveAvgPool2d)
@@ -786,6 +794,13 @@ def _embedding(op: _Op) -> None:
     op.emit("Gather", [op.inp(0), op.inp(1, np.int64)], axis=0)
 
 
+@_maps(_HookInputs, _HookOutputs)
+def _hook_identity(op: _Op) -> None:
+    # a module's backward hooks: the identity on the tensors after the hook state
+    for k in range(len(op.outs)):
+        op.emit("Identity", [op.inp(k + 1)], k)
+
+
 # ---- recurrent layers
 
 _RNN_LAYERS = {RN.LSTMLayer: ("LSTM", 4, 2), RN.GRULayer: ("GRU", 3, 1),
@@ -926,7 +941,7 @@ def export(model, args, f, input_names: list[str] | None = None,
     const_names: dict[int, str] = {}
     for name, p in list(model.named_parameters()) + list(model.named_buffers()):
         const_names.setdefault(id(p.data), name)
-    was_training = model.training
+    modes = [(m, m.training) for m in model.modules()]
     model.eval()
     try:
         t1, outs1 = _run_trace(model, arrays, set(const_names), in_names)
@@ -934,7 +949,8 @@ def export(model, args, f, input_names: list[str] | None = None,
         second = [_second_input(a, sorted(d), rng) for a, d in zip(arrays, dyn_in)]
         t2, outs2 = _run_trace(model, second, set(const_names), in_names)
     finally:
-        model.train(was_training)
+        for m, training in modes:  # each module's own mode, as it was
+            m.training = training
 
     if len(t1.records) != len(t2.records) or any(
             a.cls is not b.cls for a, b in zip(t1.records, t2.records)) or len(outs1) != \
@@ -944,6 +960,7 @@ def export(model, args, f, input_names: list[str] | None = None,
                           "not depend on the input's values")
     g = _Graph(onnx, int(opset_version))
     g.used_names.update(in_names)
+    g.used_names.update(name for r in t1.records for name in r.outs)
     for r1, r2 in zip(t1.records, t2.records):
         fn = _MAPPINGS.get(r1.cls)
         if fn is None:
