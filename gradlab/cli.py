@@ -164,6 +164,7 @@ def _train_config(args: argparse.Namespace) -> dict:
     cfg["target"] = args.target if args.target is not None else cfg["recipe_target"]
     cfg["download"] = args.download
     cfg["plot"] = not args.no_plot
+    cfg["monitor"] = args.monitor
     _check_train_config(cfg)
     return cfg
 
@@ -238,6 +239,12 @@ def _run_training(cfg: dict) -> int:
     has_val = val_loader is not None
     callbacks = [ProgressBar(), CSVLogger(os.path.join(out, "history.csv")),
                  ModelCheckpoint(out, monitor="val_accuracy", save_best=has_val)]
+    monitor = None
+    if cfg["monitor"]:  # last, so the other callbacks keep their checkpoint keys
+        from gradlab.diagnose import Monitor
+
+        monitor = Monitor(model, warn=False, file=sys.stdout)
+        callbacks.append(monitor)
     trainer = Trainer(model, nn.CrossEntropyLoss(), optimizer, scheduler, callbacks,
                       metrics=["accuracy"],
                       scheduler_monitor="val_loss" if has_val else "train_loss")
@@ -297,6 +304,12 @@ def _run_training(cfg: dict) -> int:
             files.append("curves.png")
         except ImportError as exc:
             print(f"learning curves not drawn: {exc}")
+    if monitor is not None:
+        print(monitor.report(details=False))
+        try:
+            files += [os.path.basename(p) for p in monitor.plot(out)]
+        except ImportError as exc:
+            print(f"monitor plots not drawn: {exc}")
     print(f"wrote {', '.join(os.path.join(out, f) for f in files)}")
     return 0 if reached is not False else 1
 
@@ -353,6 +366,10 @@ def build_parser() -> argparse.ArgumentParser:
                    "on every machine, and no stalls when another process holds a core; more "
                    "help big models on idle cores)")
     t.add_argument("--no-plot", action="store_true", help="do not draw curves.png")
+    t.add_argument("--monitor", action="store_true",
+                   help="watch per-layer activations and gradients every 20 steps: print "
+                   "warnings (vanishing/exploding gradients, dead or saturated units, NaN/Inf) "
+                   "and write monitor_gradients.png and monitor_activations.png")
     t.set_defaults(func=_train)
     d = sub.add_parser("demo", help="train a raw-tensor MLP on two spirals (offline, seconds)")
     d.add_argument("--steps", type=int, default=1000, help="SGD steps (default 1000)")

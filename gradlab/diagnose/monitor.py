@@ -420,25 +420,30 @@ class Monitor(Callback):
         for label, r in list(rms.items())[:-1]:
             ratio = r / ref
             if ratio < self.vanishing_ratio:
+                size = (f"gradient RMS {r:.3g} is {ratio:.2g} x" if r > 0 else
+                        "its gradient is exactly zero, against the gradient RMS")
                 self._find("vanishing", label, step, ratio,
-                           f"vanishing gradients at {self._describe(label)}: gradient RMS "
-                           f"{r:.3g} is {ratio:.2g} x that of the last layer {last} ({ref:.3g}); "
-                           f"threshold {self.vanishing_ratio:g} (step {step})")
+                           f"vanishing gradients at {self._describe(label)}: {size} that of the "
+                           f"last layer {last} ({ref:.3g}); threshold {self.vanishing_ratio:g} "
+                           f"(step {step})")
             elif ratio > self.exploding_ratio:
                 self._find("exploding", label, step, ratio,
                            f"exploding gradients at {self._describe(label)}: gradient RMS "
                            f"{r:.3g} is {ratio:.3g} x that of the last layer {last} ({ref:.3g}); "
                            f"threshold {self.exploding_ratio:g} (step {step})")
 
-    def report(self) -> str:
-        """The findings, one line each (with how often they were seen), or a line saying there
-        were none; the sampled-step count comes first."""
+    def report(self, details: bool = True) -> str:
+        """A line with the sampled-step and warning counts, then (``details``) the findings,
+        one line each, with how often they were seen."""
         head = (f"monitor: {len(self.records)} sampled steps of {self._step} (every "
                 f"{self.every})")
         if not self.findings:
             return head + ", no warnings"
-        lines = [head + f", {len(self.findings)} warning"
-                 + ("s" if len(self.findings) > 1 else "") + ":"]
+        n = len(self.findings)
+        head += f", {n} warning{'s' if n > 1 else ''}"
+        if not details:
+            return head
+        lines = [head + ":"]
         for f in self.findings:
             seen = f" [seen {f.count} times, last at step {f.last_step}]" if f.count > 1 else ""
             lines.append(f"  {f.message}{seen}")
