@@ -81,8 +81,9 @@ class BatchNormExperiment(Experiment):
     claim = ("Batch normalization speeds up training and tolerates a larger learning rate; at "
              "test time it must use the moving averages of the training statistics, because a "
              "single sample (or an unrepresentative batch) gives no usable batch statistics.")
-    claim_zh = ("加速网络的训练（缓解梯度消失，支持更大的学习率）；当测试或预测时，每次可能只会传入"
-                "单个数据，此时模型会使用全局统计量代替批统计量（移动平均（moving averages））")
+    claim_zh = ("加速网络的训练（缓解梯度消失，支持更大的学习率） … "
+                "当测试或预测时，每次可能只会传入单个数据，"
+                "此时模型会使用全局统计量代替批统计量（移动平均（moving averages））")
     protocol = (
         "Digits (8x8, 1,438 training images), an MLP with 3 hidden ReLU layers of 64 units and "
         "He-normal init, with and without BatchNorm1d before each ReLU; plain SGD, batch 64, a "
