@@ -10,7 +10,7 @@
 
 from ._util import clone_module, saved_size
 from .distill import DistillationLoss, Distiller, distill, distillation_loss
-from .efficient import DepthwiseSeparableConv2d, Fire, ShuffleUnit
+from .efficient import CostTable, DepthwiseSeparableConv2d, Fire, ShuffleUnit, compare_costs
 from .lowrank import (
     Factorization,
     factorize_conv2d,
@@ -64,7 +64,8 @@ from .quantize import (
 )
 
 __all__ = ["distillation_loss", "distill", "Distiller", "DistillationLoss",
-           "DepthwiseSeparableConv2d", "ShuffleUnit", "Fire", "Factorization", "svd",
+           "DepthwiseSeparableConv2d", "ShuffleUnit", "Fire", "compare_costs", "CostTable",
+           "Factorization", "svd",
            "rank_for_energy", "factorize_linear", "factorize_conv2d", "factorize_model",
            "magnitude_prune", "iterative_prune", "remove_masks", "prune_channels_",
            "prunable_layers", "sparsity_report", "SparsityReport", "l1_sparsity_penalty",

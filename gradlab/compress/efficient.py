@@ -7,6 +7,8 @@ to a standard convolution with :func:`gradlab.tools.summary`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .. import nn
 from ..functions import cat
 from ..nn import functional as F
@@ -91,3 +93,44 @@ class Fire(nn.Module):
     def forward(self, x):
         s = F.relu(self.squeeze(x))
         return cat([F.relu(self.expand1x1(s)), F.relu(self.expand3x3(s))], 1)
+
+
+@dataclass
+class CostRow:
+    name: str
+    params: int
+    macs: int
+
+
+@dataclass
+class CostTable:
+    """Parameters and multiply-adds of blocks on the same input, relative to the first row;
+    ``str()`` is a table."""
+
+    input_size: tuple
+    rows: list[CostRow]
+
+    def __str__(self) -> str:
+        base = self.rows[0]
+        width = max(len(r.name) for r in self.rows)
+        lines = [f"input {tuple(self.input_size)}",
+                 f"{'block':<{width}}  {'params':>9} {'x':>6}  {'mult-adds':>12} {'x':>6}"]
+        for r in self.rows:
+            lines.append(f"{r.name:<{width}}  {r.params:>9,} {r.params / base.params:>6.3f}  "
+                         f"{r.macs:>12,} {r.macs / base.macs:>6.3f}")
+        return "\n".join(lines)
+
+
+def compare_costs(blocks: dict[str, nn.Module], input_size: tuple) -> CostTable:
+    """Count the parameters and multiply-adds of each block on an input of ``input_size``
+    (N, C, H, W) with :func:`gradlab.tools.summary`; the first block is the baseline (e.g.
+    the standard convolution the others replace)."""
+    from ..tools import summary
+
+    if not blocks:
+        raise ValueError("compare_costs: no blocks given")
+    rows = []
+    for name, block in blocks.items():
+        s = summary(block, input_size=input_size)
+        rows.append(CostRow(name, s.total_params, s.total_macs))
+    return CostTable(tuple(input_size), rows)

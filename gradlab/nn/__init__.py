@@ -17,6 +17,7 @@ from .activation import (
     Softplus,
     Tanh,
 )
+from .channelshuffle import ChannelShuffle as ChannelShuffle
 from .container import ModuleDict, ModuleList, Sequential
 from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .dropout import Dropout, Dropout2d
