@@ -1,5 +1,12 @@
 """Analysis tools: shape and receptive-field calculators, model summary, boxes."""
 
+from .receptive_field import (
+    MeasuredRF,
+    RFLayer,
+    RFTable,
+    measure_receptive_field,
+    receptive_field,
+)
 from .shapes import conv_output_size, conv_transpose_output_size, pool_output_size, same_padding
 from .summary import (
     LayerRow,
@@ -11,5 +18,6 @@ from .summary import (
 )
 
 __all__ = ["conv_output_size", "conv_transpose_output_size", "pool_output_size", "same_padding",
+           "receptive_field", "measure_receptive_field", "RFTable", "RFLayer", "MeasuredRF",
            "summary", "ModelSummary", "LayerRow", "conv_cost", "stacked_3x3_vs_5x5",
            "depthwise_separable_vs_standard"]
