@@ -1,7 +1,115 @@
-"""Sub-commands of ``gradlab`` defined by this package (see ``gradlab.cli.build_parser``)."""
+"""Sub-commands of ``gradlab`` defined by this package (see ``gradlab.cli.build_parser``):
+``gradlab export CHECKPOINT --onnx out.onnx``."""
 
 from __future__ import annotations
+
+import argparse
+import os
+
+import numpy as np
 
 
 def register(sub) -> None:
     """Add this package's sub-commands to ``sub`` (argparse sub-parsers of ``gradlab``)."""
+    e = sub.add_parser(
+        "export", help="write a gradlab train checkpoint as ONNX, checked by onnxruntime",
+        description="Rebuild the model of a `gradlab train` checkpoint, write it as an ONNX "
+                    "file with a dynamic batch axis, then run the checkpoint's test set through "
+                    "onnxruntime and gradlab: prints the file size, the largest difference "
+                    "between their outputs and the accuracy of both.")
+    e.add_argument("checkpoint", help="a checkpoint written by gradlab train "
+                                      "(best.safetensors or last.safetensors)")
+    e.add_argument("--onnx", required=True, metavar="PATH", help="the ONNX file to write")
+    e.add_argument("--opset", type=int, default=17, help="ONNX opset version (17-21, default "
+                                                         "17)")
+    e.set_defaults(func=_export)
+
+
+def _export(args: argparse.Namespace) -> int:
+    """``gradlab export``: the model of a training checkpoint as ONNX, compared in onnxruntime."""
+    from gradlab import backend
+    from gradlab.cli import UsageError
+
+    if not 17 <= args.opset <= 21:
+        raise UsageError(f"--opset must be between 17 and 21, got {args.opset}")
+    path = args.checkpoint
+    if not os.path.isfile(path):
+        raise UsageError(f"no checkpoint at {path}")
+    from gradlab.train import load_checkpoint
+
+    try:
+        ckpt = load_checkpoint(path)
+    except (ValueError, OSError) as exc:
+        raise UsageError(" ".join(str(exc).split())) from None
+    cfg = ckpt["extra"].get("gradlab_train")
+    if cfg is None:
+        raise UsageError(f"{path} was not written by gradlab train: its model cannot be rebuilt "
+                         "from the checkpoint alone (use gradlab.onnx.export in Python)")
+    with backend.num_threads(int(cfg.get("threads", 1))):
+        return _run_export(args, ckpt, cfg, UsageError)
+
+
+def _run_export(args, ckpt: dict, cfg: dict, UsageError) -> int:
+    from gradlab import Tensor, no_grad
+    from gradlab.io.onnx import ExportError, export
+    from gradlab.train import recipes
+
+    try:
+        splits = recipes.load_data(cfg["data"], cfg["model"], cfg.get("data_dir"), False,
+                                   cfg["val_fraction"], False, cfg["seed"])
+    except (RuntimeError, OSError, ValueError, ImportError) as exc:
+        raise UsageError(" ".join(str(exc).split())) from None
+    model = recipes.build_model(cfg["model"], cfg["data"], len(splits.classes))
+    model.load_state_dict(ckpt["model"])
+    model.eval()
+    xs, ys = _test_arrays(splits.test)
+    out = args.onnx
+    try:
+        export(model, Tensor._wrap(xs[:2]), out, input_names=["input"],
+               output_names=["logits"], dynamic_axes={"input": {0: "batch"},
+                                                       "logits": {0: "batch"}},
+               opset_version=args.opset)
+    except (ExportError, ImportError) as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"--onnx {out}: {exc.strerror or exc}") from None
+    size = os.path.getsize(out)
+    n_params = sum(p.numel() for p in model.parameters())
+    print(f"gradlab export: {cfg['model']} trained on {cfg['data']} ({n_params:,} parameters, "
+          f"epoch {ckpt['epoch']}) from {args.checkpoint}")
+    print(f"wrote {out}: {size / 1024:.1f} KiB ({size:,} bytes), ONNX opset {args.opset}, "
+          f"input {list(xs.shape[1:])} with a dynamic batch axis")
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        print("onnxruntime is not installed: the file was not run (pip install onnxruntime)")
+        return 0
+    sess = ort.InferenceSession(out, providers=["CPUExecutionProvider"])
+    ours, theirs = [], []
+    for i in range(0, len(xs), 512):
+        batch = xs[i:i + 512]
+        with no_grad():
+            ours.append(model(Tensor._wrap(batch)).numpy())
+        theirs.append(sess.run(None, {"input": batch})[0])
+    ours, theirs = np.concatenate(ours), np.concatenate(theirs)
+    diff = float(np.abs(ours - theirs).max())
+    p_ours, p_theirs = ours.argmax(1), theirs.argmax(1)
+    n = len(ys)
+    print(f"test set, {n} images: max |onnxruntime - gradlab| = {diff:.2e} on the logits "
+          f"(largest |logit| {float(np.abs(ours).max()):.1f}); predictions agree on "
+          f"{int((p_ours == p_theirs).sum())}/{n}")
+    print(f"accuracy: gradlab {np.mean(p_ours == ys):.2%}, onnxruntime "
+          f"{np.mean(p_theirs == ys):.2%}")
+    return 0
+
+
+def _test_arrays(ds) -> tuple[np.ndarray, np.ndarray]:
+    """The whole test split as (images, labels) arrays."""
+    from gradlab.utils.data import DataLoader
+
+    xs, ys = [], []
+    for x, y in DataLoader(ds, batch_size=1024):
+        xs.append(x.numpy())
+        ys.append(y.numpy())
+    return (np.ascontiguousarray(np.concatenate(xs), dtype=np.float32),
+            np.concatenate(ys).astype(np.int64))

@@ -80,12 +80,14 @@ class _Record:
 class _Trace:
     """Observer of ``Function.apply``: records the ops that read a traced value."""
 
-    def __init__(self, param_ids: set) -> None:
+    def __init__(self, param_ids: dict) -> None:
         self.values: dict[int, tuple[str, np.ndarray]] = {}  # id(array) -> (name, array)
         self.shapes: dict[str, tuple] = {}
         self.dtypes: dict[str, np.dtype] = {}
         self.records: list[_Record] = []
         self.param_ids = param_ids
+        # folded constants: id(array) -> (name after the parameter it came from, array)
+        self.hints: dict[int, tuple[str, np.ndarray]] = {}
         self.count = 0
 
     def add_value(self, name: str, arr: np.ndarray) -> None:
@@ -104,9 +106,16 @@ class _Trace:
             obj = obj.data
         return isinstance(obj, np.ndarray) and self.lookup(obj) is not None
 
+    def hint(self, arr) -> str | None:
+        if id(arr) in self.param_ids:
+            return self.param_ids[id(arr)]
+        h = self.hints.get(id(arr))
+        return h[0] if h is not None and h[1] is arr else None
+
     def __call__(self, cls, args, kwargs, results) -> None:
         rec = []
         traced = False
+        root = None
         for a in args:
             arr = a.data if isinstance(a, Tensor) else a
             if isinstance(arr, np.ndarray):
@@ -114,10 +123,16 @@ class _Trace:
                 if name is not None:
                     rec.append(("value", name))
                     traced = True
-                elif id(arr) in self.param_ids:
+                    continue
+                h = self.hint(arr)
+                root = root or (h.split("/")[0] if h else None)
+                if id(arr) in self.param_ids:
                     rec.append(("const", arr))
                 else:  # copied: it may be changed in place later in the forward
-                    rec.append(("const", np.array(arr, copy=True)))
+                    c = np.array(arr, copy=True)
+                    if h:
+                        self.hints[id(c)] = (h, c)
+                    rec.append(("const", c))
             else:
                 if self._nested_traced(a):
                     raise ExportError(f"cannot export {_opname(cls)}: it takes a value computed "
@@ -125,7 +140,12 @@ class _Trace:
                                       "tensor); only constant indices are supported")
                 rec.append(("py", a))
         if not traced:
-            return  # a constant: folded, its result is read as a constant where it is used
+            # a constant: folded, its result is read as a constant where it is used (and named
+            # after the parameter it comes from, e.g. "fc.weight/Permute")
+            if root is not None:
+                for r in results:
+                    self.hints[id(r.data)] = (f"{root}/{cls.__name__}", r.data)
+            return
         outs = []
         for r in results:
             self.count += 1
@@ -153,7 +173,7 @@ def _flatten(out, where: str = "output") -> list:
                       "and (nested) tuples or lists of Tensors can be exported")
 
 
-def _run_trace(model, inputs: list, param_ids: set, names: list) -> tuple:
+def _run_trace(model, inputs: list, param_ids: dict, names: list) -> tuple:
     trace = _Trace(param_ids)
     tensors = []
     for name, a in zip(names, inputs):
@@ -315,9 +335,10 @@ class _Op:
             key = id(v)
             name = self.g.const_ids.get(key)
             if name is None:
-                pname = self.const_names.get(key)
-                name = self.g.const(arr, hint or "const",
-                                    name=pname if pname not in self.g.used_names else None)
+                pname = self.const_names.get(key) or self.t1.hint(v)
+                name = self.g.const(arr, pname or hint or "const",
+                                    name=pname if pname and pname not in self.g.used_names
+                                    else None)
                 self.g.const_ids[key] = name
             return name
         return self.g.const(arr, hint or "const")
@@ -944,10 +965,10 @@ def export(model, args, f, input_names: list[str] | None = None,
     modes = [(m, m.training) for m in model.modules()]
     model.eval()
     try:
-        t1, outs1 = _run_trace(model, arrays, set(const_names), in_names)
+        t1, outs1 = _run_trace(model, arrays, const_names, in_names)
         rng = np.random.default_rng(0)
         second = [_second_input(a, sorted(d), rng) for a, d in zip(arrays, dyn_in)]
-        t2, outs2 = _run_trace(model, second, set(const_names), in_names)
+        t2, outs2 = _run_trace(model, second, const_names, in_names)
     finally:
         for m, training in modes:  # each module's own mode, as it was
             m.training = training
