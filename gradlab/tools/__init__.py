@@ -1,5 +1,6 @@
-"""Analysis tools: shape and receptive-field calculators, model summary, boxes."""
+"""Analysis tools: shape and receptive-field calculators, model summary, boxes (seed 003)."""
 
+from .boxes import batched_nms, box_area, box_convert, box_iou, nms
 from .receptive_field import (
     MeasuredRF,
     RFLayer,
@@ -20,4 +21,5 @@ from .summary import (
 __all__ = ["conv_output_size", "conv_transpose_output_size", "pool_output_size", "same_padding",
            "receptive_field", "measure_receptive_field", "RFTable", "RFLayer", "MeasuredRF",
            "summary", "ModelSummary", "LayerRow", "conv_cost", "stacked_3x3_vs_5x5",
-           "depthwise_separable_vs_standard"]
+           "depthwise_separable_vs_standard", "box_area", "box_iou", "box_convert", "nms",
+           "batched_nms"]
