@@ -88,9 +88,10 @@ class SigmoidDepth(Experiment):
              "shrink it.")
     claim_zh = ("假设每层学习梯度都小于最大值0.25，网络有n层，因为链式求导的原因，第一层的梯度小于"
                 "0.25的n次方，所以学习速率就慢，对于最后一层只需对自身求导1次，梯度就大，学习速率就快。")
-    protocol = ("Square MLPs of width 64 (20 layers quick, 30 full), a random Gaussian batch and "
-                "an MSE loss against random targets, at initialization. The norm of dL/dz_l at "
-                "each pre-activation is averaged in log over repeats; a line through log-norm vs "
+    protocol = ("Square MLPs of width 64 (20 layers quick, 30 full) in float64, a random "
+                "Gaussian batch and an MSE loss against random targets, at initialization. The "
+                "norm of dL/dz_l at each pre-activation is averaged in log over repeats; a line "
+                "through log-norm vs "
                 "depth gives the per-layer ratio and R^2. Sigmoid with PyTorch's default init, "
                 "sigmoid with N(0, g^2/n) weights for gains g = 0.5..16 (spectral norm of W "
                 "measured), and ReLU with He init.")
@@ -107,10 +108,12 @@ class SigmoidDepth(Experiment):
         def profile(activation: str, init: str, gain: float = 1.0):
             logs, specs = [], []
             for _ in range(repeats):
-                layers = build_layers(depth, WIDTH, init, gain)
-                x = gradlab.randn(batch, WIDTH)
-                y = gradlab.rand(batch, WIDTH) if activation == "sigmoid" else \
-                    gradlab.randn(batch, WIDTH).abs()
+                # float64: at 30 layers the first layer's gradient (~1e-28) nears float32's
+                # smallest numbers
+                layers = [lin.double() for lin in build_layers(depth, WIDTH, init, gain)]
+                x = gradlab.randn(batch, WIDTH).double()
+                y = (gradlab.rand(batch, WIDTH) if activation == "sigmoid" else
+                     gradlab.randn(batch, WIDTH).abs()).double()
                 logs.append(np.log(layer_grad_norms(layers, activation, x, y)))
                 specs.append(np.mean([np.linalg.norm(lin.weight.data, 2) for lin in layers]))
             norms = np.exp(np.mean(logs, axis=0))
