@@ -257,3 +257,44 @@ def count_parameters(model: nn.Module) -> int:
     """Number of parameter entries (the masked entries of a pruned model included)."""
     return sum(p.numel() for p in model.parameters())
 
+
+
+# ----------------------------------------------------------------------------- sparse storage
+
+
+def sparse_state_dict(state: dict, min_sparsity: float = 0.5) -> dict:
+    """A pruned model's state for storage: each floating tensor with at least ``min_sparsity``
+    zeros becomes ``<key>.values`` (its non-zeros, in order), ``<key>.mask`` (one bit per entry,
+    ``np.packbits``) and ``<key>.shape``; other tensors stay as they are. The inverse is
+    :func:`dense_state_dict`. With 80% zeros a float32 weight takes 0.2 + 1/32 of its bytes."""
+    out: dict = {}
+    for k, v in state.items():
+        a = v.data if isinstance(v, Tensor) else np.asarray(v)
+        if a.dtype.kind == "f" and a.size and (a == 0).mean() >= min_sparsity:
+            nz = a != 0
+            out[f"{k}.values"] = np.ascontiguousarray(a[nz])
+            out[f"{k}.mask"] = np.packbits(nz.reshape(-1))
+            out[f"{k}.shape"] = np.asarray(a.shape, np.int64)
+        else:
+            out[k] = a
+    return out
+
+
+def dense_state_dict(sparse: dict) -> dict:
+    """Undo :func:`sparse_state_dict`: ``{key: ndarray}`` with the zeros back in place."""
+    out: dict = {}
+    for k, v in sparse.items():
+        a = v.data if isinstance(v, Tensor) else np.asarray(v)
+        if k.endswith(".values"):
+            base = k[:-len(".values")]
+            shape = tuple(int(s) for s in np.asarray(
+                getattr(sparse[f"{base}.shape"], "data", sparse[f"{base}.shape"])))
+            n = int(np.prod(shape))
+            bits = getattr(sparse[f"{base}.mask"], "data", sparse[f"{base}.mask"])
+            nz = np.unpackbits(np.asarray(bits))[:n].astype(bool)
+            dense = np.zeros(n, a.dtype)
+            dense[nz] = a
+            out[base] = dense.reshape(shape)
+        elif not (k.endswith(".mask") or k.endswith(".shape")):
+            out[k] = a
+    return out
