@@ -200,6 +200,8 @@ def _ops():
                                         conv=nn.Conv2d(4, 4, 3, padding=1)), x4),
         ("tensor-code", lambda: Lambda(_tensor_code), (3, 4, 6)),
         ("inplace-in-forward", lambda: Lambda(_inplace_code, fc=nn.Linear(6, 6)), (3, 6)),
+        ("more-tensor-code", lambda: Lambda(_more_tensor_code), (3, 4, 6)),
+        ("backward-hook", lambda: _hooked(nn.Linear(4, 3)), (2, 4)),
     ]
 
 
@@ -235,6 +237,23 @@ def _tensor_code(m, x):
     return g.tanh() + tail + g.prod(1, keepdim=True)
 
 
+def _more_tensor_code(m, x):
+    """The ops the first block leaves out: log, clone, contiguous, reflect padding (an index
+    select), gather, min along a dim, amin, a corrected variance."""
+    a = x.permute(0, 2, 1).contiguous().clone()
+    b = F.pad(a, (2, 1), mode="reflect") + (a.abs() + 1).log().mean(1, keepdim=True)[..., :1]
+    idx = gradlab.tensor(np.array([[[0, 2, 1, 3]] * 6]))  # gathers from sample 0 alone
+    c = b.gather(2, idx) + b[..., 3:7]
+    low, where = c.min(dim=1)
+    return (c.amin(2) + low[:, :1] + where[:, :1].float(), c.var(2, correction=0),
+            c.std(dim=(1, 2)))
+
+
+def _hooked(m):
+    m.register_full_backward_hook(lambda mod, gin, gout: None)
+    return m
+
+
 def _inplace_code(m, x):
     h = m.fc(x)
     h += x  # in-place on a traced value: recorded as an out-of-place add
@@ -252,6 +271,24 @@ def test_op_runs_in_onnxruntime(name, build, shape):
         roundtrip(model, x, other_batch=None)
     else:
         roundtrip(model, x)
+
+
+def test_dynamic_sequence_length():
+    gradlab.manual_seed(0)
+    model = models.CharLM(15, 8, 16, num_layers=2).eval()
+    buf = io.BytesIO()
+    gradlab.onnx.export(model, ints(15, 3, 7), buf, input_names=["x"],
+                        output_names=["logits", "h_n", "c_n"],
+                        dynamic_axes={"x": {0: "batch", 1: "steps"},
+                                      "logits": {0: "batch", 1: "steps"}})
+    sess = ort.InferenceSession(buf.getvalue(), providers=["CPUExecutionProvider"])
+    for shape in ((2, 11), (5, 1)):
+        x = ints(15, *shape)
+        got = sess.run(None, {"x": x.numpy()})
+        with gradlab.no_grad():
+            want = _flat(model(x))
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g, w, rtol=RTOL, atol=ATOL)
 
 
 def test_lstm_with_initial_states_as_inputs():
@@ -291,14 +328,17 @@ def test_lstm_and_gru_gate_order_matches_torch_weights():
         np.testing.assert_allclose(got[0], y.numpy(), rtol=RTOL, atol=ATOL)
 
 
-def test_file_path_and_opset_18(tmp_path):
+@pytest.mark.parametrize("opset", [18, 21])
+def test_file_path_and_later_opsets(tmp_path, opset):
+    """Opset 18 moved the reduction axes from an attribute to an input."""
     gradlab.manual_seed(0)
-    model = nn.Sequential(nn.Linear(4, 8), nn.LayerNorm(8), nn.ReLU())
+    model = Lambda(lambda m, x: m.norm(m.fc(x)).relu() + x.var(1, keepdim=True),
+                   fc=nn.Linear(4, 8), norm=nn.LayerNorm(8))
     path = tmp_path / "m.onnx"
-    gradlab.onnx.export(model, gradlab.randn(2, 4), str(path), opset_version=18)
+    gradlab.onnx.export(model, gradlab.randn(2, 4), str(path), opset_version=opset)
     proto = onnx.load(str(path))
     onnx.checker.check_model(proto)
-    assert proto.opset_import[0].version == 18
+    assert proto.opset_import[0].version == opset
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     x = gradlab.randn(2, 4)
     model.eval()

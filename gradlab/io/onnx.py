@@ -1007,7 +1007,8 @@ def export(model, args, f, input_names: list[str] | None = None,
     proto = onnx.helper.make_model(
         graph, producer_name="gradlab",
         opset_imports=[onnx.helper.make_opsetid("", int(opset_version))])
-    proto.ir_version = min(proto.ir_version, 8 if opset_version <= 18 else 9)
+    # the oldest IR version that knows the opset: older runtimes can load the file too
+    proto.ir_version = min(proto.ir_version, {17: 8, 18: 8, 19: 9, 20: 9}.get(opset_version, 10))
     onnx.checker.check_model(proto)
     if isinstance(f, (str, os.PathLike)):
         onnx.save_model(proto, os.fspath(f))
