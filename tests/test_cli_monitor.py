@@ -46,7 +46,8 @@ def test_too_large_learning_rate_is_diagnosed(tmp_path, capsys):
     assert lines[epoch + 1] == ("monitor: dead ReLU units at layers.2 (ReLU): 100% of its "
                                 "units are zero for the whole batch (threshold 50%, step 20)")
     assert lines[epoch + 2].startswith("monitor: vanishing gradients at layers.1 (Linear): its "
-                                       "gradient is exactly zero")
+                                       "gradient is exactly zero (the last layer layers.4 "
+                                       "has gradient RMS ")
     assert "monitor: 3 sampled steps of 41 (every 20), 2 warnings\n" in out
     assert "DiagnosisWarning" not in err  # printed as lines, not as Python warnings
 

@@ -420,12 +420,12 @@ class Monitor(Callback):
         for label, r in list(rms.items())[:-1]:
             ratio = r / ref
             if ratio < self.vanishing_ratio:
-                size = (f"gradient RMS {r:.3g} is {ratio:.2g} x" if r > 0 else
-                        "its gradient is exactly zero, against the gradient RMS")
+                size = (f"gradient RMS {r:.3g} is {ratio:.2g} x that of the last layer {last} "
+                        f"({ref:.3g})" if r > 0 else "its gradient is exactly zero (the last "
+                        f"layer {last} has gradient RMS {ref:.3g})")
                 self._find("vanishing", label, step, ratio,
-                           f"vanishing gradients at {self._describe(label)}: {size} that of the "
-                           f"last layer {last} ({ref:.3g}); threshold {self.vanishing_ratio:g} "
-                           f"(step {step})")
+                           f"vanishing gradients at {self._describe(label)}: {size}; threshold "
+                           f"{self.vanishing_ratio:g} (step {step})")
             elif ratio > self.exploding_ratio:
                 self._find("exploding", label, step, ratio,
                            f"exploding gradients at {self._describe(label)}: gradient RMS "
