@@ -168,6 +168,7 @@ def _ops():
         ("adaptive-avg-1", lambda: nn.AdaptiveAvgPool2d(1), x4),
         ("adaptive-avg-3", lambda: nn.AdaptiveAvgPool2d(3), x4),
         ("adaptive-avg-uneven", lambda: nn.AdaptiveAvgPool2d((4, 6)), x4),
+        ("adaptive-avg-alexnet-5-to-6", lambda: nn.AdaptiveAvgPool2d(6), (2, 3, 5, 5)),
         ("adaptive-max-3", lambda: nn.AdaptiveMaxPool2d(3), x4),
         ("batchnorm2d", lambda: _bn(nn.BatchNorm2d(4)), x4),
         ("batchnorm1d", lambda: _bn(nn.BatchNorm1d(5)), (3, 5)),
@@ -370,6 +371,21 @@ def test_value_computed_outside_traced_ops_is_refused():
                                           r"argument 1 \(shape \[2, 3\]\) is a constant that "
                                           r"changes with the model's input"):
         _export(Lambda(fn), gradlab.randn(2, 3))
+
+
+def test_numpy_in_forward_and_indexed_assignment_are_refused():
+    with pytest.raises(ExportError, match=r"cannot export: the forward reads a value computed "
+                                          r"from the input as a NumPy array"):
+        _export(Lambda(lambda m, x: x + float(x.numpy().sum())), gradlab.randn(2, 3))
+
+    def assign(m, x):
+        y = x * 2
+        y[:, 0] = 0.0
+        return y
+
+    with pytest.raises(ExportError, match=r"cannot export gradlab\.ops\.shape\.IndexPut: no ONNX "
+                                          r"mapping for this op \(indexed assignment x\[idx\] = v"):
+        _export(Lambda(assign), gradlab.randn(2, 3))
 
 
 def test_control_flow_on_values_is_refused():

@@ -186,8 +186,16 @@ def _run_trace(model, inputs: list, param_ids: dict, names: list) -> tuple:
                 t = E.Clone.apply(t)
         trace.add_value(name, t.data)
         tensors.append(t)
-    with add_apply_observer(trace), enable_grad():
-        out = model(*tensors)
+    try:
+        with add_apply_observer(trace), enable_grad():
+            out = model(*tensors)
+    except RuntimeError as exc:
+        if "requires grad" not in str(exc):
+            raise
+        # the trace runs with gradients on (so in-place ops are recorded): a forward that
+        # leaves the graph through .numpy() fails here, and could not be traced anyway
+        raise ExportError(f"cannot export: the forward reads a value computed from the input "
+                          f"as a NumPy array, outside gradlab's ops ({exc})") from None
     return trace, _flatten(out)
 
 
@@ -879,6 +887,18 @@ def _rnn_layer(op: _Op) -> None:
 # ----------------------------------------------------------------------------- export
 
 
+# what the user wrote that led to an op without a mapping
+_WHY_NOT = {
+    "IndexPut": " (indexed assignment x[idx] = v, or zero_/fill_/copy_ on a value computed from "
+                "the input; build the tensor with cat/where instead)",
+    "_PackPadded": " (pack_padded_sequence: export the padded batch without lengths)",
+    "CrossEntropy": " (a loss: export the model, not the loss)",
+    "NLLLoss": " (a loss: export the model, not the loss)",
+    "BinaryCrossEntropy": " (a loss: export the model, not the loss)",
+    "BCEWithLogits": " (a loss: export the model, not the loss)",
+}
+
+
 def _names(given, n: int, default: str, what: str) -> list:
     if given is None:
         return [default] if n == 1 else [f"{default}_{k}" for k in range(n)]
@@ -985,8 +1005,10 @@ def export(model, args, f, input_names: list[str] | None = None,
     for r1, r2 in zip(t1.records, t2.records):
         fn = _MAPPINGS.get(r1.cls)
         if fn is None:
-            raise ExportError(f"cannot export {_opname(r1.cls)}: no ONNX mapping for this op "
-                              f"(supported: {', '.join(sorted({c.__name__ for c in _MAPPINGS}))})")
+            why = _WHY_NOT.get(r1.cls.__name__, "")
+            raise ExportError(f"cannot export {_opname(r1.cls)}: no ONNX mapping for this op"
+                              f"{why} (supported: "
+                              f"{', '.join(sorted({c.__name__ for c in _MAPPINGS}))})")
         fn(_Op(g, r1, r2, t1, t2, const_names))
 
     out_names = _names(output_names, len(outs1), "output", "output_names")
