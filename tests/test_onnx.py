@@ -127,6 +127,18 @@ def test_initializers_keep_state_dict_names_and_mode_is_restored():
     assert proto.graph.output[0].type.tensor_type.shape.dim[0].dim_param == "output_dim_0"
 
 
+def test_user_names_that_look_like_internal_ones():
+    model = nn.Sequential(nn.Linear(3, 3), nn.ReLU())
+    x = gradlab.randn(2, 3)
+    buf = io.BytesIO()
+    gradlab.onnx.export(model, x, buf, input_names=["matmul_1"], output_names=["relu_3"])
+    sess = ort.InferenceSession(buf.getvalue(), providers=["CPUExecutionProvider"])
+    with gradlab.no_grad():
+        want = model(x).numpy()
+    np.testing.assert_allclose(sess.run(["relu_3"], {"matmul_1": x.numpy()})[0], want,
+                               rtol=RTOL, atol=ATOL)
+
+
 # ----------------------------------------------------------------------------- one op each
 
 

@@ -80,7 +80,8 @@ class _Record:
 class _Trace:
     """Observer of ``Function.apply``: records the ops that read a traced value."""
 
-    def __init__(self, param_ids: dict) -> None:
+    def __init__(self, param_ids: dict, reserved: set) -> None:
+        self.reserved = reserved  # the user's input and output names
         self.values: dict[int, tuple[str, np.ndarray]] = {}  # id(array) -> (name, array)
         self.shapes: dict[str, tuple] = {}
         self.dtypes: dict[str, np.dtype] = {}
@@ -150,6 +151,8 @@ class _Trace:
         for r in results:
             self.count += 1
             name = f"{cls.__name__.lower()}_{self.count}"
+            while name in self.reserved:
+                name += "_"
             self.add_value(name, r.data)
             outs.append(name)
         self.records.append(_Record(cls, rec, dict(kwargs), outs,
@@ -173,8 +176,8 @@ def _flatten(out, where: str = "output") -> list:
                       "and (nested) tuples or lists of Tensors can be exported")
 
 
-def _run_trace(model, inputs: list, param_ids: dict, names: list) -> tuple:
-    trace = _Trace(param_ids)
+def _run_trace(model, inputs: list, param_ids: dict, names: list, reserved: set) -> tuple:
+    trace = _Trace(param_ids, reserved)
     tensors = []
     for name, a in zip(names, inputs):
         t = Tensor._wrap(np.array(a, copy=True))
@@ -985,10 +988,11 @@ def export(model, args, f, input_names: list[str] | None = None,
     modes = [(m, m.training) for m in model.modules()]
     model.eval()
     try:
-        t1, outs1 = _run_trace(model, arrays, const_names, in_names)
+        reserved = set(in_names) | set(output_names or ())
+        t1, outs1 = _run_trace(model, arrays, const_names, in_names, reserved)
         rng = np.random.default_rng(0)
         second = [_second_input(a, sorted(d), rng) for a, d in zip(arrays, dyn_in)]
-        t2, outs2 = _run_trace(model, second, const_names, in_names)
+        t2, outs2 = _run_trace(model, second, const_names, in_names, reserved)
     finally:
         for m, training in modes:  # each module's own mode, as it was
             m.training = training
