@@ -400,6 +400,26 @@ def test_numpy_in_forward_and_indexed_assignment_are_refused():
         _export(Lambda(assign), gradlab.randn(2, 3))
 
 
+def test_in_place_change_outside_the_trace_is_refused():
+    def fn(m, tokens):
+        tokens += 1  # an integer tensor: changed in place, no op recorded
+        return m.embed(tokens)
+
+    with pytest.raises(ExportError, match=r"cannot export: the model's input \(shape \[2, 3\]\) "
+                                          r"was changed in place outside gradlab's traced ops"):
+        _export(Lambda(fn, embed=nn.Embedding(10, 4)), ints(8, 2, 3))
+
+    def fn2(m, x):
+        y = x * 2
+        with gradlab.no_grad():
+            y.data += 1  # behind autograd's back
+        return y
+
+    with pytest.raises(ExportError, match=r"the output of gradlab\.ops\.elementwise\.Mul "
+                                          r"\(shape \[2, 3\]\) was changed in place"):
+        _export(Lambda(fn2), gradlab.randn(2, 3))
+
+
 def test_control_flow_on_values_is_refused():
     def fn(m, x):
         return x.relu() if x.min().item() > 0 else x.tanh().sigmoid()

@@ -28,6 +28,7 @@ from __future__ import annotations
 import io as _io
 import math
 import os
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -89,12 +90,24 @@ class _Trace:
         self.param_ids = param_ids
         # folded constants: id(array) -> (name after the parameter it came from, array)
         self.hints: dict[int, tuple[str, np.ndarray]] = {}
+        self.sums: dict[str, int] = {}
         self.count = 0
 
     def add_value(self, name: str, arr: np.ndarray) -> None:
         self.values[id(arr)] = (name, arr)
         self.shapes[name] = arr.shape
         self.dtypes[name] = arr.dtype
+        self.sums[name] = _checksum(arr)
+
+    def check_unchanged(self, producers: dict) -> None:
+        """Traced values must not change after they were made: an in-place op outside
+        Function.apply (under no_grad, or on an integer tensor) would be lost in the file."""
+        for name, arr in self.values.values():
+            if _checksum(arr) != self.sums[name]:
+                what = producers.get(name, "the model's input")
+                raise ExportError(f"cannot export: {what} (shape {list(arr.shape)}) was changed "
+                                  "in place outside gradlab's traced ops (an in-place op under "
+                                  "no_grad or on an integer tensor); use the out-of-place op")
 
     def lookup(self, arr) -> str | None:
         v = self.values.get(id(arr))
@@ -160,6 +173,10 @@ class _Trace:
                                     [r.data.dtype for r in results]))
 
 
+def _checksum(arr: np.ndarray) -> int:
+    return zlib.crc32(np.ascontiguousarray(arr).view(np.uint8).reshape(-1)) if arr.size else 0
+
+
 def _opname(cls) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
@@ -199,6 +216,8 @@ def _run_trace(model, inputs: list, param_ids: dict, names: list, reserved: set)
         # leaves the graph through .numpy() fails here, and could not be traced anyway
         raise ExportError(f"cannot export: the forward reads a value computed from the input "
                           f"as a NumPy array, outside gradlab's ops ({exc})") from None
+    trace.check_unchanged({n: f"the output of {_opname(r.cls)}" for r in trace.records
+                           for n in r.outs})
     return trace, _flatten(out)
 
 
