@@ -8,6 +8,7 @@ from . import (
     autograd,
     backend,
     nn,  # noqa: E402  (needs Tensor)
+    onnx,  # gradlab.onnx.export, as torch.onnx.export (onnx itself is imported on use)
     optim,
     train,  # fit / evaluate / callbacks / training checkpoints (gradlab's own, not torch's)
     utils,  # torch.utils.data names (needs Tensor)

@@ -123,3 +123,11 @@ def test_save_gives_the_usual_file_permissions(tmp_path):
         os.umask(old)
     assert (os.stat(tmp_path / "w.safetensors").st_mode & 0o777) == 0o644
     assert os.listdir(tmp_path) == ["w.safetensors"]  # no temporary file left behind
+
+
+def test_onnx_export_is_reachable_after_import_gradlab():
+    import subprocess
+    import sys
+
+    code = "import gradlab, sys; sys.exit(0 if callable(gradlab.onnx.export) else 1)"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
