@@ -80,6 +80,8 @@ def _fmt(x: float) -> str:
 
 
 class SigmoidDepth(Experiment):
+    """Per-layer gradient norms of deep sigmoid and ReLU MLPs at initialization."""
+
     id = "sigmoid-depth"
     title = "Gradients vanish geometrically with depth in sigmoid nets"
     seed_ref = "seed 000 Q64"

@@ -95,6 +95,8 @@ def _tail(losses: list[float]) -> float:
 
 
 class ExplodingGradients(Experiment):
+    """Gradient growth with large weights; plain vs clipped SGD."""
+
     id = "exploding-gradients"
     title = "Large weights make gradients explode; clipping restores training"
     seed_ref = "seed 000 Q64; seed 003 (vanishing/exploding table)"

@@ -61,6 +61,8 @@ def pairwise_unit_difference(weight: np.ndarray) -> tuple[float, float]:
 
 
 class Symmetry(Experiment):
+    """Hidden-unit symmetry under zero, constant and random initialization."""
+
     id = "symmetry"
     title = "Zero or constant initialization keeps hidden units identical"
     seed_ref = "seed 004 §3.2"

@@ -87,6 +87,8 @@ def _gmean(rows: list[np.ndarray]) -> np.ndarray:
 
 
 class InitScale(Experiment):
+    """Activation variance per layer by init scale; the Xavier range assignment."""
+
     id = "init-scale"
     title = "Initialization scale over 32+ layers; the seed's Xavier ranges are swapped"
     seed_ref = "seed 004 §3.2"
@@ -108,8 +110,9 @@ class InitScale(Experiment):
                   "\"对于sigmoid 型激活函数\" and r = 4 sqrt(6/(n_in+n_out)) \"对于tanh函数\": the "
                   "two are swapped. Glorot & Bengio (2010) derive r = sqrt(6/(n_in+n_out)) for "
                   "tanh (tanh'(0) = 1) and 4 times it for sigmoid (sigmoid'(0) = 1/4, so the "
-                  "weights must be 4x larger to pass the same signal); the measured per-layer "
-                  "gradient ratios confirm the correction.")
+                  "weights must be 4x larger to pass the same signal). Part 2 measures which "
+                  "assignment preserves the back-propagated gradient (the verdict says whether "
+                  "the measurement confirms the correction).")
 
     def measure(self, seed: int, quick: bool) -> Measurement:
         depth = 32

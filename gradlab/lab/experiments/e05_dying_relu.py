@@ -83,6 +83,8 @@ def run(activation: str, lr1: float, steps1: int, steps2: int, X: np.ndarray, Y:
 
 
 class DyingReLU(Experiment):
+    """Dead ReLU units after a too-large learning rate; LeakyReLU for comparison."""
+
     id = "dying-relu"
     title = "Dying ReLU under a too-large learning rate; Leaky ReLU"
     seed_ref = "seed 004 §1.1"

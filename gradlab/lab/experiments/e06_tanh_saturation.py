@@ -49,6 +49,8 @@ def saturated_fraction(net: nn.Sequential, X) -> float:
 
 
 class TanhSaturation(Experiment):
+    """tanh saturation: the seed's example and raw vs standardized inputs."""
+
     id = "tanh-saturation"
     title = "Large inputs saturate tanh; input normalization keeps units sensitive"
     seed_ref = "seed 000 Q64"
