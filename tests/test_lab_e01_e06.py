@@ -68,7 +68,13 @@ def _leaves(x):
 @pytest.mark.parametrize("key", sorted(MODULES))
 def test_quick_run(key, seed):
     r = result(key, seed)
-    assert r.verdict == MEASURED[key], r.explanation
+    expected = MEASURED[key]
+    if key == "e03" and r.numbers["float32_matmul_column_spread"] == 0.0:
+        # e03's caveat is float32 rounding that differs between identical columns of a BLAS
+        # product (2.6e-7 relative with this project's OpenBLAS); a BLAS that computes them
+        # identically leaves the symmetry exact in float32 too
+        expected = HOLDS
+    assert r.verdict == expected, r.explanation
     assert r.seed == seed and r.quick
     json.dumps(r.numbers, allow_nan=False)  # plain, finite JSON
     for v in _leaves(r.numbers):
