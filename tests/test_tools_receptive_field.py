@@ -75,6 +75,12 @@ def test_seed_numbers_spelled_out():
     assert [r.output_size for r in zf.layers] == [112, 56, 28, 14, 14, 14, 14]
     assert [r.rf for r in zf.layers] == [7, 11, 27, 43, 75, 107, 139]
     assert [r.jump for r in zf.layers] == [2, 4, 8, 16, 16, 16, 16]
+    # Faster R-CNN's region proposal net slides a 3x3 window over conv5: "the effective
+    # receptive field is 171 and 228 pixels for ZF and VGG" (Ren et al. 2015, sec. 3.1)
+    rpn = (3, 1, 1)
+    zf_rpn = receptive_field(SEED_NETS["zf-5"][0] + [rpn], 224)
+    vgg_rpn = receptive_field(SEED_NETS["vgg16"][0][:-1] + [rpn], 224)  # conv5_3, no pool5
+    assert (zf_rpn.layers[-1].rf, vgg_rpn.layers[-1].rf) == (171, 228)
 
 
 def test_seed_pooling_rule_disagrees_with_its_script():
@@ -171,6 +177,18 @@ def test_residual_branch_takes_the_larger_field_and_flatten_ends_table():
     assert t["layer1.0.conv2"].rf == 7 and t["layer1.1.conv1"].rf == 9  # via the add
     assert t.layers[-1].name == "layer3.2.conv2"  # pool/fc rows never appear
     assert t["layer3.2.conv2"].rf == 81 and t["layer3.2.conv2"].jump == 4
+
+
+def test_stacked_small_kernels_and_growth():
+    """Seed 003: two 3x3 convs see what one 5x5 sees, three what one 7x7 sees. Its remark that
+    the field grows exponentially holds only with downsampling: at stride 1 it grows by k - 1
+    per layer (linearly); each stride multiplies the later growth."""
+    plain = receptive_field([(3, 1, 1)] * 4, 32)
+    assert [r.rf for r in plain.layers] == [3, 5, 7, 9]
+    assert receptive_field([(5, 1, 2)], 32).layers[0].rf == plain.layers[1].rf
+    assert receptive_field([(7, 1, 3)], 32).layers[0].rf == plain.layers[2].rf
+    strided = receptive_field([(3, 2, 1)] * 4, 64)
+    assert [r.rf for r in strided.layers] == [3, 7, 15, 31]  # 2^(n+1) - 1
 
 
 def test_spec_dilation_and_start():

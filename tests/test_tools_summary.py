@@ -126,7 +126,7 @@ def test_seq2seq_and_charlm_run():
     assert s.total_params == _numel(m)
     assert s.total_macs > 0
     lm = models.CharLM(20, embedding_dim=4, hidden_size=8)
-    s = summary(lm, (2, 6), dtypes=[gradlab.int64])
+    s = summary(lm, (2, 6), dtypes=gradlab.int64)  # one dtype for the one input
     assert s.total_params == _numel(lm)
     assert s.total_macs == 2 * 6 * (4 * 8 * (4 + 8) + 8 * 20)
 
@@ -291,6 +291,8 @@ def test_errors():
     with pytest.raises(ValueError, match=r"positive integer dimensions \(batch first\), got "
                        r"\(1, 0\)"):
         summary(m, (1, 0))
+    with pytest.raises(ValueError, match="summary: 2 dtypes for 1 inputs"):
+        summary(m, (1, 4), dtypes=[gradlab.float32, gradlab.float32])
     with pytest.raises(ValueError, match="summary: depth must be an integer >= 0, got -1"):
         summary(m, (1, 4), depth=-1)
     with pytest.raises(TypeError, match="summary: model must be a gradlab.nn.Module"):

@@ -20,6 +20,7 @@ IMAGE_MODELS = {"mlp": 1, "lenet5": 1, "vgg": 3, "resnet20": 3, "resnet32": 3, "
 TEXT_MODELS = ("charlm", "lstm-classifier", "gru-tagger", "seq2seq")
 MODELS = tuple(IMAGE_MODELS) + TEXT_MODELS
 _VOCAB = 65  # the character vocabulary of a small text corpus
+_IMAGENET = ("alexnet", "vgg16", "zfnet")
 
 
 def _usage_error():
@@ -84,6 +85,8 @@ def _summary(args: argparse.Namespace) -> int:
 
     usage = _usage_error()
     dims = args.input
+    if args.classes is None:
+        args.classes = 1000 if args.model in _IMAGENET else 10
     if args.depth < 0:
         raise usage(f"--depth must be >= 0, got {args.depth}")
     if args.model in TEXT_MODELS:
@@ -168,8 +171,8 @@ def register(sub) -> None:
                    help="C H W for image models, L for text models (no batch dimension)")
     s.add_argument("--batch", type=_positive, default=1, help="batch size (default 1)")
     s.add_argument("--depth", type=int, default=3, help="nesting depth of rows (default 3)")
-    s.add_argument("--classes", type=_positive, default=10,
-                   help="output classes (default 10)")
+    s.add_argument("--classes", type=_positive, default=None,
+                   help="output classes (default 1000 for alexnet, vgg16, zfnet; else 10)")
     s.set_defaults(func=_summary)
     r = sub.add_parser(
         "rf", help="receptive field, jump and output size of each conv/pool layer",

@@ -214,6 +214,8 @@ def _make_inputs(fn: str, input_size, dtypes) -> list[Tensor]:
                              f"(batch first), got {tuple(s)}")
     if dtypes is None:
         dtypes = [backend.get_default_dtype()] * len(sizes)
+    elif not isinstance(dtypes, (list, tuple)):
+        dtypes = [dtypes]
     if len(dtypes) != len(sizes):
         raise ValueError(f"{fn}: {len(dtypes)} dtypes for {len(sizes)} inputs")
     # zeros: valid token ids for an Embedding, and any float input runs the same layers
