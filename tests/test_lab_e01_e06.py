@@ -32,7 +32,7 @@ MEASURED = {"e01": CAVEATS, "e02": HOLDS, "e03": CAVEATS, "e04": CAVEATS, "e05":
 CITED = {
     "e01": [("sigmoid_ratio", ".3g"), ("relu_ratio", ".3g"), ("max_gain_ratio", ".3g")],
     "e02": [("growth_per_layer", ".2f"), ("clipped_final_loss", ".3g"),
-            ("plain_diverged_fraction", ".0%")],
+            ("plain_diverged_fraction", ".0%"), ("seed_chain_mean_slope", ".2g")],
     "e03": [("zero_float64_max_rel_diff", ".3g"), ("random_float32_min_rel_diff", ".3g"),
             ("zero_float32_max_rel_diff", ".3g")],
     "e04": [("tanh/xavier var_ratio", ".2g"), ("relu/he var_ratio", ".2g"),
@@ -101,6 +101,11 @@ def test_metadata(key):
     assert type(e).judge is not Experiment.judge
 
 
+def test_e02_states_the_seed_error():
+    e = experiment("e02")
+    assert "0.25" in e.seed_error and "weights 100" in e.seed_error
+
+
 def test_e04_states_the_seed_error():
     e = experiment("e04")
     assert "sqrt(6/(n_in+n_out))" in e.seed_error and "Glorot" in e.seed_error
@@ -136,7 +141,9 @@ def test_judge_e01(changes, verdict):
     assert _judge("e01", E01, **changes) == verdict
 
 
-E02 = {"growth_per_layer": 2.0, "growth_r2": 0.99, "he_growth_per_layer": 1.05, "gain": 2.0,
+E02 = {"seed_chain_depth": 10, "seed_chain_log10_grad": -376.0, "seed_chain_mean_slope": 0.013,
+       "seed_arithmetic_log10_grad": 13.98, "growth_per_layer": 2.0, "growth_r2": 0.99,
+       "he_growth_per_layer": 1.05, "gain": 2.0,
        "plain_diverged_fraction": 1.0, "clipped_initial_loss": 800.0,
        "clipped_final_loss": 4.0, "clipped_loss_ratio": 0.005, "clipped_final_acc": 0.75}
 
@@ -264,6 +271,24 @@ def test_fit_ratio_recovers_a_geometric_sequence():
     assert ratio == pytest.approx(0.3) and r2 == pytest.approx(1.0)
     _, r2_noisy = fit_ratio(np.array([1.0, 5.0, 0.5, 4.0, 1.0, 3.0]))
     assert r2_noisy < 0.5
+
+
+def test_seed_chain_matches_autograd():
+    import gradlab
+    import gradlab.nn.functional as F
+    from gradlab.lab.experiments.e02_exploding_gradients import seed_chain
+    gradlab.manual_seed(0)
+    out = seed_chain(depth=3, weight=2.0, n=200)
+    gradlab.manual_seed(0)
+    x = gradlab.randn(200).double().requires_grad_()
+    h = x
+    for _ in range(3):
+        h = F.sigmoid(2.0 * h)
+    h.sum().backward()
+    assert out["log10_grad"] == pytest.approx(np.median(np.log10(np.abs(x.grad.data))),
+                                              rel=1e-9)
+    # the seed's example underflows float64 by far: the log-space sum still reports it
+    assert seed_chain()["log10_grad"] < -300
 
 
 def test_pairwise_unit_difference():

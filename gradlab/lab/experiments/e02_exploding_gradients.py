@@ -32,6 +32,7 @@ GAIN = 2.0
 LR = 0.05
 MAX_NORM = 1.0
 BATCH = 128
+CHAIN_DEPTH = 10
 
 
 def make_net(gain: float) -> list[nn.Linear]:
@@ -89,6 +90,25 @@ def train(layers: list[nn.Linear], X: np.ndarray, Y: np.ndarray, steps: int,
     return {"losses": losses, "first_grads": first_grads, "acc": acc}
 
 
+def seed_chain(depth: int = CHAIN_DEPTH, weight: float = 100.0, n: int = 1000) -> dict[str, float]:
+    """The seed's own example: a chain of ``depth`` sigmoid units a_k = sigmoid(weight a_{k-1})
+    (zero biases) on N(0, 1) inputs, in float64. By the chain rule
+    log|d a_depth / d x| = sum_k log(weight sigmoid'(z_k)), summed in logs because the product
+    underflows; log sigmoid'(z) = -|z| - 2 log(1 + exp(-|z|)). Returns the median log10 of the
+    gradient and the mean slope sigmoid'(z) of units 2..depth; the seed's arithmetic, slope
+    0.25 at every unit, gives log10 (0.25 weight)^depth."""
+    x = gradlab.randn(n).double()
+    z, log_grad, slopes = weight * x, gradlab.zeros(n).double(), []
+    for k in range(depth):
+        log_slope = -z.abs() - 2.0 * F.softplus(-z.abs())
+        log_grad = log_grad + math.log(weight) + log_slope
+        if k > 0:
+            slopes.append(log_slope.exp().data)
+        z = weight * F.sigmoid(z)
+    return {"log10_grad": float(np.median(log_grad.data) / math.log(10.0)),
+            "mean_slope": float(np.mean(slopes))}
+
+
 def _tail(losses: list[float]) -> float:
     tail = losses[-10:]
     return float(np.mean(tail)) if all(math.isfinite(v) for v in tail) else float("inf")
@@ -111,7 +131,13 @@ class ExplodingGradients(Experiment):
                 "clipping is the reference.")
     thresholds = {"growth_min": 1.0, "r2_min": 0.9, "diverged_fraction_min": 0.5,
                   "clipped_loss_ratio_max": 0.1}
-    seed_error = None
+    seed_error = ("Seed 000 Q64 illustrates exploding gradients with sigmoid slopes all at their "
+                  "maximum 0.25 and all weights 100 (25x per layer). The two cannot go "
+                  "together: the slope is 0.25 only at pre-activation 0, and weights of 100 on "
+                  "sigmoid outputs in (0, 1) put the next units far into saturation, so such a "
+                  "chain's gradient vanishes. Exploding gradients need |w sigmoid'(z)| > 1 "
+                  "layer after layer, as with non-saturating units (the ReLU net measured here) "
+                  "or many units kept near z = 0.")
 
     def measure(self, seed: int, quick: bool) -> Measurement:
         steps = 150 if quick else 500
@@ -145,7 +171,11 @@ class ExplodingGradients(Experiment):
         first_nan = [next((i for i, v in enumerate(r["losses"]) if not math.isfinite(v)), None)
                      for r in plain]
         clip_ratio = [_tail(r["losses"]) / r["losses"][0] for r in clipped]
+        chain = seed_chain()
         numbers: dict[str, Any] = {
+            "seed_chain_depth": CHAIN_DEPTH, "seed_chain_log10_grad": chain["log10_grad"],
+            "seed_chain_mean_slope": chain["mean_slope"],
+            "seed_arithmetic_log10_grad": CHAIN_DEPTH * math.log10(0.25 * 100.0),
             "depth": DEPTH, "gain": GAIN, "lr": LR, "max_norm": MAX_NORM, "steps": steps,
             "repeats": repeats,
             "growth_per_layer": float(np.exp(np.mean(np.log(growth)))),
@@ -206,7 +236,11 @@ class ExplodingGradients(Experiment):
                 f"{numbers['clipped_initial_loss']:.3g} to {numbers['clipped_final_loss']:.3g} "
                 f"(worst ratio {numbers['clipped_loss_ratio']:.3g}, threshold "
                 f"{t['clipped_loss_ratio_max']:g}; training accuracy "
-                f"{numbers['clipped_final_acc']:.1%}).")
+                f"{numbers['clipped_final_acc']:.1%}). In the seed's own example (sigmoid, all "
+                f"weights 100) a {numbers['seed_chain_depth']}-unit chain's gradient is "
+                f"10^{numbers['seed_chain_log10_grad']:.0f}, not 25^{numbers['seed_chain_depth']}"
+                f" = 10^{numbers['seed_arithmetic_log10_grad']:.0f}: the units saturate (mean "
+                f"slope {numbers['seed_chain_mean_slope']:.2g}, not 0.25).")
         if not explodes:
             return Verdict(FAILS, text + " The gradient does not grow geometrically, so the "
                            "claim does not hold here.", key)
