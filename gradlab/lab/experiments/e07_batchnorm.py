@@ -75,6 +75,9 @@ def _accuracy(model, X, y) -> float:
 
 
 class BatchNormExperiment(Experiment):
+    """An MLP on Digits with and without BatchNorm over a learning-rate grid, and the BN net's
+    predictions in eval mode vs a forgotten train mode."""
+
     id = "batchnorm"
     title = "BatchNorm: faster training, larger learning rates, and the eval-mode trap"
     seed_ref = "seed 000 Q64; seed 003 BN; seed 004 §3.4"

@@ -109,6 +109,8 @@ def _paired_t(a: np.ndarray, b: np.ndarray) -> float:
 
 
 class BNPlacementExperiment(Experiment):
+    """Linear-BN-ReLU vs Linear-ReLU-BN on Digits over many paired initializations."""
+
     id = "bn-placement"
     title = "BatchNorm before vs after the activation"
     seed_ref = "seed 003 BN"

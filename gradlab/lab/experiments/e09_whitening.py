@@ -79,6 +79,9 @@ def _optimum(x: np.ndarray, y: np.ndarray) -> float:
 
 
 class WhiteningExperiment(Experiment):
+    """Full-batch gradient descent on raw, standardized and whitened inputs of a linear
+    regression, against the condition number of each problem's Hessian."""
+
     id = "whitening"
     title = "Input normalization and whitening: gradient descent and the condition number"
     seed_ref = "seed 002 Q6; seed 004 §3.2"

@@ -112,6 +112,9 @@ def _mlp() -> nn.Sequential:
 
 
 class OptimizersExperiment(Experiment):
+    """Seven optimizers on an ill-conditioned quadratic and on a Digits MLP, with the effective
+    step sizes of the adaptive ones."""
+
     id = "optimizers"
     title = "Optimizers on an ill-conditioned quadratic and on Digits; AdaGrad's decaying step"
     seed_ref = "seed 004 §3.3; seed 003 optimizers"
