@@ -60,6 +60,23 @@ def test_int_conv2d_matches_reference(stride, pad, groups):
     np.testing.assert_array_equal(acc, ref)
 
 
+def test_requantize_is_integer_fixed_point():
+    rng = np.random.default_rng(4)
+    m = np.exp(rng.uniform(np.log(1e-6), np.log(3.0), 200))
+    m0, shift = Q.fixed_point_multiplier(m)
+    assert m0.dtype == np.int64 and ((m0 >= 1 << 30) & (m0 < 1 << 31)).all()
+    np.testing.assert_allclose(m0 * 2.0 ** -shift.astype(np.float64), m, rtol=2 ** -30)
+    acc = (rng.uniform(-140, 140, (50, 200)) / m).astype(np.int32)  # acc * M around +-140
+    q = Q.requantize(acc, m, Q.QParams(np.float32(1), np.int32(3), "int8"))
+    assert q.dtype == np.int8
+    ref = np.clip(np.floor(acc.astype(np.float64) * m + 0.5) + 3, -127, 127)  # half up
+    # the 31-bit multiplier agrees with float64 except within ~1e-9 of a half
+    assert np.abs(q - ref).max() <= 1 and (q == ref).mean() > 0.999
+    assert (q == 127).any() and (q == -127).any()
+    with pytest.raises(ValueError, match="fixed_point_multiplier: multipliers must be positive"):
+        Q.fixed_point_multiplier([0.5, 0.0])
+
+
 def test_quantized_conv_layer_integer_path():
     gradlab.manual_seed(0)
     conv = nn.Conv2d(3, 5, 3, padding=1)

@@ -18,8 +18,10 @@ calibrated on sample batches from their min/max or from percentiles (which ignor
 A quantized Linear / Conv2d (:class:`QuantizedLinear`, :class:`QuantizedConv2d`) computes in
 integers: the input is quantized, the int8 x int8 products are accumulated in int32 (NumPy
 integer matmul; im2col for the convolution), the bias is added as int32 at scale s_x s_w, and
-the accumulator is requantized to the layer's calibrated output scale: q_out = clamp(round(acc
-· s_x s_w / s_out) + z_out). Between layers the output is dequantized, so activations, pooling
+the accumulator is requantized to the layer's calibrated output scale, q_out = clamp(round(acc
+· M) + z_out) with M = s_x s_w / s_out, in integers too: M = m0 · 2^-shift with a 31-bit m0
+(gemmlowp's fixed-point multiplier), so acc · m0 is an int64 product and the division a
+rounding right shift. Between layers the output is dequantized, so activations, pooling
 and flattening run unchanged in float on values that are exactly representable in the int8
 grid.
 """
@@ -199,10 +201,37 @@ def int_conv2d(xq: np.ndarray, x_zero_point: int, wq: np.ndarray, stride=(1, 1),
     return np.ascontiguousarray(acc.reshape(geo.o, geo.n, geo.ho, geo.wo).transpose(1, 0, 2, 3))
 
 
-def requantize(acc: np.ndarray, multiplier: np.ndarray, out: QParams) -> np.ndarray:
-    """q_out = clamp(round(acc · M) + z_out) with M = s_x s_w / s_out (per output channel)."""
+def fixed_point_multiplier(m) -> tuple[np.ndarray, np.ndarray]:
+    """Write each positive real multiplier M as m0 · 2^-shift with m0 an integer in
+    [2^30, 2^31) (M = M0 2^e with M0 in [0.5, 1), m0 = round(M0 2^31), shift = 31 - e).
+
+    Shape: m any -> (m0 int64, shift int64), both of m's shape.
+    """
+    m = np.asarray(m, np.float64)
+    if np.any(m <= 0) or not np.all(np.isfinite(m)):
+        raise ValueError(f"fixed_point_multiplier: multipliers must be positive and finite, "
+                         f"got min {m.min()}")
+    frac, exp = np.frexp(m)
+    m0 = np.round(frac * (1 << 31)).astype(np.int64)
+    carry = m0 == (1 << 31)  # frac rounded up to 1.0
+    m0 = np.where(carry, m0 // 2, m0)
+    exp = exp + carry
+    shift = (31 - exp).astype(np.int64)
+    if np.any(shift < 1) or np.any(shift > 62):
+        raise ValueError(f"fixed_point_multiplier: multiplier out of range (2^-31 .. 2^30): "
+                         f"{m.min()} .. {m.max()}")
+    return m0, shift
+
+
+def requantize(acc: np.ndarray, multiplier, out: QParams) -> np.ndarray:
+    """q_out = clamp(round(acc · M) + z_out), M = s_x s_w / s_out (broadcast against acc, e.g.
+    one per output channel), computed in integers: (acc · m0 + 2^(shift-1)) >> shift with
+    :func:`fixed_point_multiplier` (rounds halves up; |acc| < 2^31 keeps the product in int64).
+    """
     lo, hi = out.qrange
-    q = np.round(acc * multiplier) + out.zero_point
+    m0, shift = fixed_point_multiplier(multiplier)
+    prod = acc.astype(np.int64) * m0
+    q = ((prod + (np.int64(1) << (shift - 1))) >> shift) + out.zero_point.astype(np.int64)
     return np.clip(q, lo, hi).astype(out.dtype)
 
 
