@@ -47,3 +47,9 @@ def test_cli_version_info_and_demo():
     miss = subprocess.run(run + ["demo", "--steps", "5", "--target", "0.99"],
                           capture_output=True, text=True, cwd=ROOT)
     assert miss.returncode == 1 and "MISSED" in miss.stdout
+
+
+def test_python_dash_m_gradlab_runs_the_command():
+    r = subprocess.run([sys.executable, "-m", "gradlab", "--version"], capture_output=True,
+                       text=True, cwd=ROOT)
+    assert r.returncode == 0 and r.stdout.startswith("gradlab 0.")
