@@ -118,14 +118,14 @@ def _penalty_grid(x, y, xt, yt, l1: list[float], l2: list[float], steps: int,
 
 
 def _matched(acc: list[float], zero: list[float], lams: list[float], ref: float,
-             tol: float) -> tuple[float | None, float, float]:
+             tol: float) -> tuple[float | None, float, float | None]:
     """Among strengths whose accuracy is within ``tol`` of ``ref``, the strongest:
-    (strength, its accuracy, its near-zero fraction); (None, ref, nan) when none is."""
+    (strength, its accuracy, its near-zero fraction); (None, ref, None) when none is."""
     best = None
     for lam, a, z in zip(lams, acc, zero):
         if a >= ref - tol and (best is None or lam > best[0]):
             best = (lam, a, z)
-    return best if best is not None else (None, ref, float("nan"))
+    return best if best is not None else (None, ref, None)
 
 
 class Regularization(Experiment):
@@ -137,7 +137,7 @@ class Regularization(Experiment):
              "with Adam it is not, AdamW decays separately); and an L1 penalty makes the "
              "weights sparse (more zeros).")
     claim_zh = ("对比式(4)和(7)可以看出 w 的系数，正则化使得权重得以衰减。 / "
-                "L1: 让权重变得稀疏（更多0），方便特征提取")
+                "让权重变得稀疏（更多0），方便特征提取")
     protocol = ("(1) MLP 64-32-10 on Digits, one start, the same 64-sample batches: SGD (lr 0.1) "
                 "on CE + lambda/2 ||theta||^2 vs SGD(weight_decay=lambda), lambda = 0.01; "
                 "largest |theta_A - theta_B| / max |theta_A| over all steps. The same pair "
@@ -157,7 +157,7 @@ class Regularization(Experiment):
 
     def measure(self, seed: int, quick: bool) -> Measurement:
         x, y, xt, yt = _digits()
-        steps = 150 if quick else 600
+        steps = 100 if quick else 600
         lam = 0.01
         sgd = _pair_trajectories("sgd", x, y, steps, lam, 0.1, seed)
         adam = _pair_trajectories("adam", x, y, steps, lam, 1e-3, seed)

@@ -112,7 +112,7 @@ class Dropout(Experiment):
              "random mask then scaling by the keep probability at test time gives the same "
              "expected activations (and predictions) as inverted dropout.")
     claim_zh = ("不仅能防止过拟合，而且因为部署时所有神经元都参与，所以有了 bagging 的效果，"
-                "会提升泛化能力； / 测试流程：每个神经单元的权重参数要乘以概率 p")
+                "会提升泛化能力； / 每个神经单元的权重参数要乘以概率 p")
     protocol = ("(1) 150 Digits training images (15 per class, drawn by the seed), test on the "
                 "359 test images; MLP 64-128-128-10 (26k weights), full-batch Adam lr 1e-3, "
                 "200 steps (500 in full mode), with and without dropout at the seed's "
