@@ -134,9 +134,12 @@ def _train_from_saturated(loss_name: str, x, y, steps: int, lr: float) -> dict[s
 
 
 class SoftmaxOverflow(Experiment):
+    """Naive vs max-shifted softmax over logit levels -120..1000, |dL/dz| of MSE and CE at a
+    saturated wrong sigmoid output, and logistic regression trained from a saturated start."""
+
     id = "softmax-overflow"
     title = "Softmax overflow without log-sum-exp; cross-entropy vs MSE behind a sigmoid"
-    seed_ref = "seed 003 (数值计算的上溢与下溢; 交叉熵 vs 均方误差)"
+    seed_ref = "seed 003 (softmax over/underflow; CE vs MSE)"
     claim = ("Softmax computed naively as exp/sum overflows (float32: logits around 89 and "
              "above give inf/nan) unless shifted by the maximum (log-sum-exp); and with a "
              "sigmoid output cross-entropy trains where MSE fails: at a saturated wrong answer "

@@ -102,6 +102,9 @@ def _irnn_active_fraction(seed: int) -> float:
 
 
 class Recurrent(Experiment):
+    """Test MSE over the baseline of tanh RNN, IRNN, LSTM and GRU on the adding problem at
+    growing lengths, and the gradient reaching each input step at initialization."""
+
     id = "gated-rnn-adding"
     title = "LSTM/GRU vs vanilla RNN and IRNN on the adding problem"
     seed_ref = "seed 004 §2.4-2.6"
