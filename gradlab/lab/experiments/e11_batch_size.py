@@ -24,6 +24,7 @@ from gradlab.nn import functional as F
 
 _TARGET = 0.3                 # full training loss that counts as reached
 _MINI = 32
+_COPIES = 32               # the large set: Digits and 31 noisy copies
 _LR = {"sgd": 0.05, "minibatch": 0.5, "batch": 3.0}   # larger batches, larger steps
 _LABEL = {"sgd": "single-sample SGD (B=1)", "minibatch": f"mini-batch (B={_MINI})",
           "batch": "batch GD (B=N)"}
@@ -115,7 +116,7 @@ def _loss_at(hist: list, epoch: float) -> float:
 
 class BatchSizeExperiment(Experiment):
     """Softmax regression on Digits with batch 1, 32 and N: cost per epoch, loss per epoch and
-    per CPU second, and the CPU to a target loss on 16x as many samples."""
+    per CPU second, and the CPU to a target loss on 32x as many samples."""
 
     id = "batch-size"
     title = "Batch GD vs mini-batch vs single-sample SGD: cost and convergence"
@@ -134,13 +135,13 @@ class BatchSizeExperiment(Experiment):
         "full). Cost: updates, forward ops and matmuls per epoch (apply observer) and CPU time "
         "per update (process_time, loss evaluations excluded). Convergence: full training loss "
         "vs epochs and vs CPU seconds; the fraction of B=1 updates that raise the full loss "
-        "(first 300). Scale: the same problem on N x 16 samples (Digits plus noisy copies, "
+        "(first 300). Scale: the same problem on N x 32 samples (Digits plus noisy copies, "
         "pixel noise sd 0.1): CPU seconds to a full loss of 0.3 for each batch size.")
     thresholds = {
         "epoch_gap_min": 1.5,       # batch GD's loss after 1 epoch / mini-batch's
-        "large_cost_ratio_min": 2.0,  # batch GD's CPU to target / mini-batch's, at 16 N
+        "large_cost_ratio_min": 2.0,  # batch GD's CPU to target / mini-batch's, at 32 N
         "uphill_min": 0.1,          # fraction of single-sample updates that raise the loss
-        "sgd_cost_ratio_max": 2.0,  # single-sample CPU to target / mini-batch's, at 16 N
+        "sgd_cost_ratio_max": 2.0,  # single-sample CPU to target / mini-batch's, at 32 N
     }
     seed_error = None
 
@@ -155,8 +156,8 @@ class BatchSizeExperiment(Experiment):
         rng = np.random.default_rng(10_000 + seed)
         xs = X.numpy()
         big_x = np.concatenate([xs] + [xs + 0.1 * rng.standard_normal(xs.shape)
-                                       for _ in range(15)]).astype(np.float32)
-        big_y = np.tile(y.numpy(), 16)
+                                       for _ in range(_COPIES - 1)]).astype(np.float32)
+        big_y = np.tile(y.numpy(), _COPIES)
         BX, By = gradlab.tensor(big_x), gradlab.tensor(big_y)
         caps = {"sgd": 1.0, "minibatch": 2.0, "batch": 150.0}
         large = {k: _train(k, BX, By, caps[k], np.random.default_rng(seed), seed,
@@ -222,7 +223,7 @@ class BatchSizeExperiment(Experiment):
                title="cost to reach the target")
         ax.legend(fontsize=7)
         f2 = png(fig, "batch_size_cost", "CPU seconds (updates only) each batch size needs to "
-                 "reach a full training loss of 0.3, on Digits and on 16x as many samples (a run "
+                 "reach a full training loss of 0.3, on Digits and on 32x as many samples (a run "
                  "that stopped short of the target shows the time it ran, a lower bound).")
         return [f1, f2]
 
