@@ -287,9 +287,15 @@ def _from_model(fn: str, model: nn.Module, image: tuple, base: _Geom,
     return RFTable(image, rows)
 
 
+class _Done(Exception):
+    """Stops a forward pass once every layer to measure has run."""
+
+
 def _forward(fn: str, model: nn.Module, x: Tensor) -> None:
     try:
         model(x)
+    except _Done:
+        raise
     except Exception as exc:
         raise RuntimeError(f"{fn}: the forward pass of {type(model).__name__} failed on an input "
                            f"of shape {tuple(x.shape)} (give a size the model accepts, or pass "
@@ -318,34 +324,37 @@ class MeasuredRF:
 
 
 def _positive_copy(model: nn.Module) -> nn.Module:
-    """float64 copy with weights 1 / fan_in (1 for 1-D scales), biases 0, BatchNorm statistics
-    (0, 1), and max pools replaced by average pools of the same geometry (a max pool sends
-    the gradient to one pixel of its window; an average pool to all, which is what a receptive
-    field counts)."""
-    # tensors refuse pickling, so deepcopy gets fresh copies of the parameters and buffers
+    """float64 copy in eval mode with weights 1 / fan_in (1 for 1-D scales), biases 0,
+    BatchNorm statistics (0, 1), and max pools replaced by average pools of the same geometry
+    (a max pool sends the gradient to one pixel of its window; an average pool to all, which
+    is what a receptive field counts)."""
+    # tensors refuse pickling, so deepcopy is handed the new parameters and buffers, made
+    # directly in float64 (no copy of the trained values is needed)
     memo: dict = {}
-    for prm in model.parameters():
-        memo[id(prm)] = nn.Parameter(from_numpy(prm.data.copy()),
-                                     requires_grad=prm.requires_grad)
-    for buf in model.buffers():
-        memo[id(buf)] = from_numpy(buf.data.copy())
+    for name, prm in model.named_parameters():
+        if name.rsplit(".", 1)[-1].startswith("bias"):
+            value = 0.0
+        elif prm.dim() >= 2:
+            value = 1.0 / int(np.prod(prm.shape[1:]))
+        else:
+            value = 1.0
+        # no weight gradients: only the input's is measured
+        memo[id(prm)] = nn.Parameter(from_numpy(np.full(prm.shape, value)), requires_grad=False)
+    for mod in model.modules():
+        for bname, buf in mod._buffers.items():
+            if buf is None:
+                continue
+            arr = buf.data.copy()
+            if np.issubdtype(arr.dtype, np.floating):
+                # BatchNorm statistics (0, 1): eval-mode BN is then x / sqrt(1 + eps)
+                fill = 1.0 if bname == "running_var" else 0.0
+                arr = np.full(arr.shape, fill)
+            memo[id(buf)] = from_numpy(arr)
     try:
-        m = copy.deepcopy(model, memo).double().eval()
+        m = copy.deepcopy(model, memo).eval()
     except TypeError as exc:
         raise TypeError(f"measure_receptive_field: cannot copy {type(model).__name__} (a tensor "
                         f"that is neither a parameter nor a buffer?): {exc}") from None
-    with no_grad():
-        for name, p in m.named_parameters():
-            if name.rsplit(".", 1)[-1].startswith("bias"):
-                p.data[...] = 0.0
-            elif p.dim() >= 2:
-                p.data[...] = 1.0 / int(np.prod(p.shape[1:]))
-            else:
-                p.data[...] = 1.0
-        for mod in m.modules():
-            if isinstance(mod, (nn.BatchNorm1d, nn.BatchNorm2d)) and mod.running_mean is not None:
-                mod.running_mean.data[...] = 0.0
-                mod.running_var.data[...] = 1.0
     for parent in list(m.modules()):
         for cname, child in list(parent._modules.items()):
             if isinstance(child, nn.MaxPool2d) and _pair(child.dilation) == (1, 1):
@@ -387,11 +396,15 @@ def measure_receptive_field(model: nn.Module, input_size, layers: Sequence[str] 
         def hook(mod, args, out, n=n):
             if n not in outputs:  # the first call of a module that is called twice
                 outputs[n] = out
+            if len(outputs) == len(layers):
+                raise _Done  # the rest of the network (a classifier) is not needed
         handles.append(found[n].register_forward_hook(hook))
     x = ones(1, c, *image, dtype=backend.float64, requires_grad=True)
     try:
         with enable_grad():
             _forward(fn, m, x)
+    except _Done:
+        pass
     finally:
         for h in handles:
             h.remove()
