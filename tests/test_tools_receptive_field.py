@@ -238,5 +238,8 @@ def test_errors():
     with pytest.raises(RuntimeError, match=r"receptive_field: the forward pass of VGG failed on "
                        r"an input of shape \(1, 3, 16, 16\) \(give a size the model accepts"):
         receptive_field(models.VGG(), 16)
+    with pytest.raises(ValueError, match=r"RFLayer.region: unit \(0, 8\) is outside the "
+                       r"output of layer 'conv1', of size \(8, 8\)"):
+        receptive_field([(3, 1, 1)], 8, names=["conv1"])["conv1"].region((0, 8))
     with pytest.raises(KeyError, match="RFTable: no layer named 'conv9'"):
         receptive_field([(3, 1, 1)], 8, names=["conv1"])["conv9"]

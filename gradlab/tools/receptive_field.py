@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -61,8 +61,8 @@ class RFLayer:
     jump: int | tuple
     rf: int | tuple
     start: float | tuple
-    _geom: _Geom | None = None
-    _image: tuple | None = None
+    _geom: _Geom | None = field(default=None, repr=False)
+    _image: tuple | None = field(default=None, repr=False)
 
     def region(self, unit=None) -> tuple:
         """Input rows and columns ``((r0, r1), (c0, c1))`` (inclusive, clipped to the image)
@@ -70,6 +70,9 @@ class RFLayer:
         g = self._geom
         if unit is None:
             unit = tuple(n // 2 for n in g.size)
+        if len(unit) != 2 or not all(0 <= u < n for u, n in zip(unit, g.size)):
+            raise ValueError(f"RFLayer.region: unit {tuple(unit)} is outside the "
+                             f"output of layer {self.name!r}, of size {g.size}")
         out = []
         for ax in range(2):
             centre = g.start[ax] + unit[ax] * g.jump[ax]
@@ -106,12 +109,9 @@ class RFTable:
             return "  ".join([cells[0].ljust(widths[0]), cells[1].ljust(widths[1])]
                              + [c.rjust(w) for c, w in zip(cells[2:], widths[2:])])
 
-        size = _fmt(_collapse(self.input_size))
-        rule = "-" * len(line(head))
-        return "\n".join([f"receptive fields for a {size}x{size} input" if not
-                          isinstance(_collapse(self.input_size), tuple) else
-                          f"receptive fields for a {self.input_size[0]}x{self.input_size[1]} "
-                          "input", line(head), rule] + [line(x) for x in rows])
+        h, w = self.input_size
+        return "\n".join([f"receptive fields for a {h}x{w} input", line(head),
+                          "-" * len(line(head))] + [line(x) for x in rows])
 
 
 def _fmt(v) -> str:
