@@ -38,6 +38,10 @@ from gradlab.nn import functional as F
 _OFFSETS = -np.arange(10, dtype=np.float64)   # logits c + [0, -1, ..., -9]
 
 
+def _level(c: float | None) -> str:
+    return "(none)" if c is None else f"{c:g}"
+
+
 def _reference_softmax(z: np.ndarray) -> np.ndarray:
     """Softmax in float64 with the max shift (the reference)."""
     e = np.exp(z - z.max())
@@ -214,8 +218,8 @@ class SoftmaxOverflow(Experiment):
         a2.legend(fontsize=7)
         f1 = png(fig, "softmax_and_gradients",
                  "Left: max error of softmax vs a float64 reference; the naive form gives "
-                 f"inf/nan (red) from c = {sm['naive_first_overflow']} up and from "
-                 f"c = {sm['naive_first_underflow']} down. Right: |dL/dz| for target 1.")
+                 f"inf/nan (red) from c = {_level(sm['naive_first_overflow'])} up and from "
+                 f"c = {_level(sm['naive_first_underflow'])} down. Right: |dL/dz| for target 1.")
 
         fig, (b1, b2) = new_figure(ncols=2)
         t = np.arange(steps + 1)

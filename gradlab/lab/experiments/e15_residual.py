@@ -108,12 +108,13 @@ class Residual(Experiment):
         "degradation_margin": 0.1,   # nats: deepest minus shallowest final training loss
     }
     seed_error = ("Seed 004 §1.8 says BatchNorm keeps the gradient stable through the layers "
-                  "(BN层能对各层的输出做归一化，这样梯度在反向层层传递后仍能保持大小稳定，不会出现过小或过大"
-                  "的情况). In a deep plain net with BatchNorm after every layer the first "
-                  "layer's gradient at the start grows with depth instead (a 34-layer plain net "
-                  "here: hundreds of times the 4-layer net's; see grad_ratio_plain), the "
-                  "gradient explosion at initialization that Yang et al. (2019) derive for "
-                  "BatchNorm nets; identity shortcuts keep it far smaller.")
+                  "(BN层能对各层的输出做归一化，这样梯度在反向层层传递后仍能保持大小稳定，"
+                  "不会出现过小或过大的情况). A stack of BatchNorm layers does not: in a deep "
+                  "plain net with BatchNorm after every layer the gradient at initialization "
+                  "grows towards the input with depth (Yang et al. 2019, 'A mean field theory "
+                  "of batch normalization'); grad_ratio_plain measures it here (deepest over "
+                  "shallowest first-layer gradient norm), grad_ratio_residual the same with "
+                  "identity shortcuts.")
 
     def measure(self, seed: int, quick: bool) -> Measurement:
         tr = Digits(train=True)

@@ -130,8 +130,8 @@ class Recurrent(Experiment):
     seed_error = ("Seed 004 §2.5 writes '初始化W为单位矩阵' where its own notation "
                   "(z = U h + W x + b) needs U, the recurrent matrix, to be the identity (W "
                   "is the input matrix); and 'diag(f'(z_i)) = I' for ReLU holds only for the "
-                  "units whose pre-activation is positive (see irnn_active_fraction: about "
-                  "half of them at initialization), so the product is diag(0/1) U^T, not U^T.")
+                  "units whose pre-activation is positive (irnn_active_fraction measures "
+                  "their share at initialization), so the product is diag(0/1) U^T, not U^T.")
 
     def measure(self, seed: int, quick: bool) -> Measurement:
         lengths, steps = ([5, 12], 200) if quick else ([5, 12, 25, 50], 600)
