@@ -209,6 +209,8 @@ def test_errors():
     with pytest.raises(TypeError, match="box_area: boxes must be a gradlab Tensor or a NumPy "
                        "array, got list"):
         box_area([[0, 0, 1, 1]])
+    with pytest.raises(TypeError, match="box_iou: boxes1 must be numeric, got dtype <U1"):
+        box_iou(np.full((1, 4), "a"), np.zeros((1, 4)))
     with pytest.raises(ValueError, match="box_convert: out_fmt must be one of xyxy, xywh, "
                        "cxcywh, got 'yxyx'"):
         box_convert(np.zeros((1, 4)), "xyxy", "yxyx")

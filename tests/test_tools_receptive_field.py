@@ -224,6 +224,9 @@ def test_errors():
     with pytest.raises(ValueError, match=r"receptive_field: layer spec 1 must be \(kernel, "
                        r"stride, padding\[, dilation\]\), got \(3, 1\)"):
         receptive_field([(3, 1, 1), (3, 1)], 8)
+    with pytest.raises(ValueError, match=r"receptive_field: layer spec 0 \(3, 0, 1\) needs "
+                       r"kernel, stride, dilation >= 1 and padding >= 0"):
+        receptive_field([(3, 0, 1)], 8)
     with pytest.raises(ValueError, match="receptive_field: 1 names for 2 layer specs"):
         receptive_field([(3, 1, 1), (3, 1, 1)], 8, names=["a"])
     with pytest.raises(ValueError, match=r"receptive_field: kernel 9 \(dilated 9\) is larger "

@@ -173,6 +173,13 @@ def test_errors():
     with pytest.raises(ValueError, match="conv_transpose_output_size: output size -1 is too "
                        "small"):
         conv_transpose_output_size(1, 1, 1, padding=1)
+    with pytest.raises(ValueError, match="conv_output_size: padding must be >= 0, got -1"):
+        conv_output_size(8, 3, padding=-1)
+    with pytest.raises(ValueError, match="conv_transpose_output_size: padding and "
+                       "output_padding must be >= 0, got 0 and -1"):
+        conv_transpose_output_size(4, 3, 2, output_padding=-1)
+    with pytest.raises(ValueError, match="same_padding: size must be >= 1, got 0"):
+        same_padding(3, stride=2, size=0)
     with pytest.raises(ValueError, match="same_padding: with stride 2 the padding depends on "
                        "the input size; pass size="):
         same_padding(3, stride=2)
