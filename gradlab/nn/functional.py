@@ -890,8 +890,11 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
             inplace: bool = False) -> Tensor:
     """Inverted dropout (Srivastava et al. 2014; seeds 003 "dropout", 004 §3.5): in training
     each element is zeroed with probability p and the survivors are scaled by 1 / (1 - p), so
-    the expected output is the input and evaluation is the identity. (The seed's "multiply by
-    the keep probability at test time" is the same model, with the scaling moved to training.)
+    the expected output is the input and evaluation is the identity. This is the classic
+    scheme (weights multiplied by the keep probability 1 - p at test time) with the scaling
+    moved to training. Seed 003 says to multiply by p, which it defines as the drop
+    probability: that holds only if p is read as the keep probability (lab experiment
+    ``dropout`` measures the difference).
     The gradient is the same mask: g * mask / (1 - p). ``inplace`` is computed out of place.
 
     Shape: any; output the input's shape.
