@@ -33,6 +33,7 @@ MEASURED = {"e07": HOLDS, "e08": HOLDS, "e09": HOLDS, "e10": CAVEATS, "e11": CAV
 # numbers each explanation cites, with the format it prints them in
 CITED = {
     "e07": [("speed_ratio", ".2f"), ("same_lr_ratio", ".2f"), ("acc_eval", ".1%"),
+            ("running_mean_error", ".2f"),
             ("acc_train_skewed", ".1%"), ("acc_train_pairs", ".1%")],
     "e08": [("acc_diff", "+.2%"), ("acc_t", ".2f"), ("acc_before", ".2%"),
             ("acc_after", ".2%"), ("log_train_loss_t", ".2f")],
@@ -131,6 +132,7 @@ E07 = {"speed_ratio": 0.2, "same_lr_ratio": 0.75, "best_steps_bn": 14.0,
        "best_steps_plain": 70.0, "lr_ratio": 10.0, "max_stable_lr_bn": 3.0,
        "max_stable_lr_plain": 0.3, "acc_eval": 0.97, "acc_train_random": 0.96,
        "acc_train_skewed": 0.12, "acc_train_pairs": 0.4, "skew_drop": 0.85,
+       "running_mean_error": 0.14,
        "single_sample_error": "Expected more than 1 value per channel when training"}
 
 
@@ -231,8 +233,11 @@ E11 = {"N": 1438, "N_large": 23008, "epoch_gap": 2.8, "large_cost_ratio": 3.2,
        "small_cost_ratio": 0.4, "sgd_cost_ratio": 8.0, "frac_uphill": 0.42,
        "sgd_epoch1_loss": 0.33, "initial_loss": 2.33,
        "loss_1ep": {"sgd": 0.33, "minibatch": 0.68, "batch": 1.9},
-       "small": {"sgd": {"updates_per_epoch": 1438}, "minibatch": {"updates_per_epoch": 45},
-                 "batch": {"updates_per_epoch": 1}}}
+       "small": {"sgd": {"updates_per_epoch": 1438, "ops_per_epoch": 10066,
+                         "cpu_per_epoch": 0.74},
+                 "minibatch": {"updates_per_epoch": 45, "ops_per_epoch": 315,
+                               "cpu_per_epoch": 0.026},
+                 "batch": {"updates_per_epoch": 1, "ops_per_epoch": 7, "cpu_per_epoch": 0.001}}}
 
 
 @pytest.mark.parametrize("changes,verdict", [

@@ -102,6 +102,7 @@ def _train(kind: str, X, y, max_epochs: float, rng: np.random.Generator, seed: i
         "batch": batch, "updates_per_epoch": per_epoch, "updates": updates,
         "ops_per_epoch": counts["ops"], "matmuls_per_epoch": counts["matmul"],
         "cpu_per_update": cpu / updates,
+        "cpu_per_epoch": cpu / updates * per_epoch,
         "cpu_to_target": float(h[hit[0], 1]) if hit.size else None,
         "epochs_to_target": float(h[hit[0], 0]) if hit.size else None,
         "history": h.tolist(),
@@ -235,8 +236,13 @@ class BatchSizeExperiment(Experiment):
                   and n["sgd_epoch1_loss"] < n["initial_loss"])
         sgd_cheap = n["sgd_cost_ratio"] <= t["sgd_cost_ratio_max"]
         s = n["small"]
-        text = (f"Per epoch, batch GD makes {s['batch']['updates_per_epoch']} update vs "
-                f"{s['minibatch']['updates_per_epoch']} and {s['sgd']['updates_per_epoch']}, "
+        text = (f"Per epoch, batch GD makes {s['batch']['updates_per_epoch']} update "
+                f"({s['batch']['ops_per_epoch']} forward ops, "
+                f"{1e3 * s['batch']['cpu_per_epoch']:.1f} ms) vs "
+                f"{s['minibatch']['updates_per_epoch']} ({s['minibatch']['ops_per_epoch']} ops, "
+                f"{1e3 * s['minibatch']['cpu_per_epoch']:.0f} ms) and "
+                f"{s['sgd']['updates_per_epoch']} ({s['sgd']['ops_per_epoch']} ops, "
+                f"{1e3 * s['sgd']['cpu_per_epoch']:.0f} ms), "
                 f"and after one epoch its loss is {n['loss_1ep']['batch']:.3f} vs "
                 f"{n['loss_1ep']['minibatch']:.3f} (mini-batch) and {n['loss_1ep']['sgd']:.3f} "
                 f"(B=1) (ratio {n['epoch_gap']:.1f}, threshold {t['epoch_gap_min']:g}). "
