@@ -36,7 +36,8 @@ CITED = {
             ("running_mean_error", ".2f"),
             ("acc_train_skewed", ".1%"), ("acc_train_pairs", ".1%")],
     "e08": [("acc_diff", "+.2%"), ("acc_t", ".2f"), ("acc_before", ".2%"),
-            ("acc_after", ".2%"), ("log_train_loss_t", ".2f")],
+            ("acc_after", ".2%"), ("log_train_loss_t", ".2f"), ("after_bn_mass_at_min", ".0%"),
+            ("after_bn_abs_skew", ".2f")],
     "e09": [("standardize_speedup", ".1f"), ("whiten_speedup", ".1f"), ("kappa_raw", ".3g"),
             ("kappa_standardized", ".3g"), ("kappa_whitened", ".3g")],
     "e10": [("momentum_gain", ".3g"), ("nesterov_gain", ".3g"), ("adagrad_decay", ".2f"),
@@ -99,7 +100,7 @@ def test_metadata(key):
     assert e.thresholds and all(isinstance(v, float) for v in e.thresholds.values())
     assert type(e).measure is not Experiment.measure
     assert type(e).judge is not Experiment.judge
-    assert e.seed_error is None
+    assert (e.seed_error is None) == (key != "e08")
 
 
 def test_quick_numbers_tell_the_story():
@@ -107,6 +108,11 @@ def test_quick_numbers_tell_the_story():
     n = result("e07", 0).numbers
     assert "more than 1 value per channel" in n["single_sample_error"]
     assert n["acc_train_random"] > n["acc_eval"] - 0.05       # a big shuffled batch is fine
+    n = result("e08", 0).numbers
+    for placement in ("before", "after"):      # BN's guarantee: mean 0, variance 1 per unit
+        shape = n["per_net"][placement]["bn_output"]
+        assert shape["max_abs_mean"] < 1e-4 and shape["max_var_dev"] < 1e-3
+    assert n["after_bn_mass_at_min"] > 0.01 and n["after_bn_abs_skew"] > 0.1  # not Gaussian
     n = result("e09", 0).numbers
     pca = n["per_input"]["pca"]
     assert pca["max_abs_corr"] < 1e-3 and pca["var_spread"] < 1.01   # whitened: white
@@ -162,7 +168,8 @@ def test_judge_e07_texts():
 E08 = {"nets": 12, "acc_before": 0.972, "acc_after": 0.970, "acc_sd_before": 0.005,
        "acc_sd_after": 0.006, "acc_diff": 0.002, "acc_t": 0.8, "wins_before": 6,
        "wins_after": 5, "train_loss_before": 0.005, "train_loss_after": 0.006,
-       "log_train_loss_t": -1.0}
+       "log_train_loss_t": -1.0, "after_bn_mass_at_min": 0.15, "after_bn_abs_skew": 0.5,
+       "before_bn_abs_skew": 0.2}
 
 
 @pytest.mark.parametrize("changes,verdict", [
