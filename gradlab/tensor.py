@@ -7,6 +7,7 @@ itself (DESIGN.md), so ``w.data -= lr * w.grad.data`` works on raw arrays.
 
 from __future__ import annotations
 
+import copy
 import weakref
 from collections import namedtuple
 from collections.abc import Callable
@@ -392,6 +393,27 @@ class Tensor:
         from ._format import format_tensor
 
         return format_tensor(self)
+
+    def __deepcopy__(self, memo: dict) -> Tensor:
+        """``copy.deepcopy`` of a leaf: new memory, same class (a Parameter stays one),
+        requires_grad, grad and attributes; graph results refuse, as in torch."""
+        if self._ctx is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
+                               "support the deepcopy protocol; call .detach() first")
+        if id(self) in memo:
+            return memo[id(self)]
+        new = object.__new__(type(self))
+        memo[id(self)] = new
+        new.data = self.data.copy()
+        new.grad = None if self.grad is None else copy.deepcopy(self.grad, memo)
+        new.requires_grad = self.requires_grad
+        new._ctx = None
+        new._out_idx = 0
+        new._version = _Version()
+        new._hooks = None
+        new._is_view = False
+        new.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        return new
 
     def __reduce_ex__(self, protocol):
         raise TypeError("gradlab tensors are not pickled (pickle can run code on load); save "

@@ -373,3 +373,13 @@ ERRORS = [
 def test_layer_errors(fn, exc, pattern):
     with pytest.raises(exc, match=pattern):
         fn()
+
+
+@pytest.mark.parametrize("k,d,p", [(3, 2, 2), (3, 2, 3), (3, 1, 2), (2, 3, 2)])
+def test_max_pool_padding_limits_as_torch(k, d, p):
+    x = np.random.default_rng(0).standard_normal((1, 1, 9, 9)).astype(np.float32)
+    with pytest.raises(RuntimeError) as theirs:
+        torch.nn.functional.max_pool2d(torch.from_numpy(x), k, 1, p, d)
+    with pytest.raises(RuntimeError, match="max_pool2d: pad should be") as ours:
+        gradlab.nn.functional.max_pool2d(gradlab.tensor(x), k, 1, p, d)
+    assert str(theirs.value).split(",")[0] in str(ours.value)

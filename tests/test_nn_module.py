@@ -311,3 +311,33 @@ def test_linear_errors_and_no_bias():
                                            r"weight of shape \[2, 3\]"):
         m(gradlab.ones(4, 5))
     assert m(gradlab.ones(3)).shape == (2,)  # unbatched input, like torch
+
+
+def test_reassigning_a_child_or_parameter_keeps_its_place_as_torch():
+    seq = nn.Sequential(nn.ReLU(), nn.Tanh(), nn.Sigmoid())
+    setattr(seq, "0", nn.ELU())
+    tseq = torch.nn.Sequential(torch.nn.ReLU(), torch.nn.Tanh(), torch.nn.Sigmoid())
+    setattr(tseq, "0", torch.nn.ELU())
+    assert list(seq._modules) == list(tseq._modules) == ["0", "1", "2"]
+    assert type(seq[0]).__name__ == "ELU"
+    lin = nn.Linear(2, 3)
+    lin.weight = nn.Parameter(gradlab.zeros(3, 2))
+    assert list(lin.state_dict()) == ["weight", "bias"]
+
+
+def test_deepcopy_of_a_module_copies_parameters_buffers_and_grads():
+    import copy
+
+    m = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    m(gradlab.randn(5, 3)).sum().backward()
+    c = copy.deepcopy(m)
+    for (name, p), (_, q) in zip(m.named_parameters(), c.named_parameters()):
+        assert type(q) is nn.Parameter and q.requires_grad, name
+        assert q is not p and not np.shares_memory(p.data, q.data)
+        np.testing.assert_array_equal(p.data, q.data)
+        np.testing.assert_array_equal(p.grad.data, q.grad.data)
+    np.testing.assert_array_equal(m[1].running_mean.data, c[1].running_mean.data)
+    c[0].weight.data += 1
+    assert not np.array_equal(m[0].weight.data, c[0].weight.data)
+    with pytest.raises(RuntimeError, match="graph leaves"):
+        copy.deepcopy(m[0].weight * 2)

@@ -300,6 +300,9 @@ def _pool_args(kernel_size, stride, padding, dilation, op: str) -> tuple:
         if pp > (dd * (kk - 1) + 1) // 2:
             raise RuntimeError(f"{op}: pad should be at most half of effective kernel size, "
                                f"but got pad={pp}, kernel_size={kk} and dilation={dd}")
+    if p[-1] > k[-1] // 2 or p[0] > k[0] // 2:  # then torch checks the undilated kernel too
+        raise RuntimeError(f"{op}: pad should be smaller than or equal to half of kernel size, "
+                           f"but got padW = {p[-1]}, padH = {p[0]}, kW = {k[-1]}, kH = {k[0]}")
     if min(k) <= 0 or min(s) <= 0:
         raise RuntimeError(f"{op}: kernel_size and stride must be positive, got {k} and {s}")
     return k, s, p, d

@@ -65,10 +65,10 @@ class Module:
                                  "call (call super().__init__() first)")
         params, modules, buffers = self._parameters, self._modules, self._buffers
         if isinstance(value, Parameter):
-            self._discard(name)
+            self._discard(name, keep=params)  # a re-assigned name keeps its place, as torch's
             params[name] = value
         elif isinstance(value, Module):
-            self._discard(name)
+            self._discard(name, keep=modules)
             modules[name] = value
         elif name in params:
             if value is not None:
@@ -88,9 +88,10 @@ class Module:
         else:
             object.__setattr__(self, name, value)
 
-    def _discard(self, name: str) -> None:
+    def _discard(self, name: str, keep: dict | None = None) -> None:
         for d in (self.__dict__, self._parameters, self._modules, self._buffers):
-            d.pop(name, None)
+            if d is not keep:
+                d.pop(name, None)
         self._non_persistent_buffers.discard(name)
 
     def __getattr__(self, name: str) -> Any:
