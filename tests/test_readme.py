@@ -11,7 +11,7 @@ README = (ROOT / "README.md").read_text()
 
 def test_readme_opens_with_the_two_setup_commands():
     first_block = re.search(r"```bash\n(.*?)```", README, re.S).group(1).strip().splitlines()
-    assert first_block == ['pip install ".[train]" && gradlab train',
+    assert first_block == ['pip install ".[lab]" && gradlab lab',
                            'pip install ".[test]" && python -m pytest']
     assert README.startswith("# gradlab\n\n```bash\n")
 
