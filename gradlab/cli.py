@@ -402,4 +402,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # run the imported module's main, not this __main__ copy: the sub-command packages raise
+    # gradlab.cli.UsageError, which only that copy's main catches
+    from gradlab.cli import main as _main
+
+    sys.exit(_main())

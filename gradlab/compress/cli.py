@@ -20,17 +20,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 
-
-def _usage_error():
-    """``gradlab.cli.UsageError`` (the ``__main__`` copy when run as ``python -m gradlab.cli``)."""
-    main = sys.modules.get("__main__")
-    if getattr(main, "__spec__", None) is not None and main.__spec__.name == "gradlab.cli":
-        return main.UsageError
-    from gradlab.cli import UsageError
-
-    return UsageError
+from gradlab.cli import UsageError
 
 
 def _checkpoint_path(path: str) -> str:
@@ -38,14 +29,14 @@ def _checkpoint_path(path: str) -> str:
         for name in ("best.safetensors", "last.safetensors"):
             if os.path.isfile(os.path.join(path, name)):
                 return os.path.join(path, name)
-        raise _usage_error()(f"no best.safetensors or last.safetensors in {path}")
+        raise UsageError(f"no best.safetensors or last.safetensors in {path}")
     if not os.path.isfile(path):
-        raise _usage_error()(f"no checkpoint at {path}")
+        raise UsageError(f"no checkpoint at {path}")
     return path
 
 
 def _check_args(args: argparse.Namespace) -> None:
-    err = _usage_error()
+    err = UsageError
     if args.prune is not None and not 0.0 < args.prune < 1.0:
         raise err(f"--prune is the share of weights to zero, in (0, 1); got {args.prune}")
     if args.lowrank is not None and not 0.0 < args.lowrank <= 1.0:
@@ -70,10 +61,10 @@ def _compress(args: argparse.Namespace) -> int:
     try:
         ckpt = load_checkpoint(path)
     except (ValueError, OSError) as exc:
-        raise _usage_error()(" ".join(str(exc).split())) from None
+        raise UsageError(" ".join(str(exc).split())) from None
     cfg = ckpt["extra"].get("gradlab_train")
     if cfg is None:
-        raise _usage_error()(f"{path} was not written by gradlab train (its model and data "
+        raise UsageError(f"{path} was not written by gradlab train (its model and data "
                              "set are unknown)")
     with backend.num_threads(cfg.get("threads", 1)):
         return _run(args, path, ckpt, cfg)
@@ -112,7 +103,7 @@ def _run(args, path: str, ckpt: dict, cfg: dict) -> int:
         splits = recipes.load_data(cfg["data"], cfg["model"], cfg.get("data_dir"), False,
                                    cfg["val_fraction"], cfg["augment"], cfg["seed"])
     except (RuntimeError, OSError, ValueError, ImportError) as exc:
-        raise _usage_error()(" ".join(str(exc).split())) from None
+        raise UsageError(" ".join(str(exc).split())) from None
     model = recipes.build_model(cfg["model"], cfg["data"], len(splits.classes))
     model.load_state_dict(ckpt["model"])
     test_loader = DataLoader(splits.test, batch_size=512)

@@ -17,17 +17,7 @@ import os
 import sys
 import time
 
-
-def _usage_error():
-    """``gradlab.cli.UsageError``, the exception its ``main`` reports in one line. Run as
-    ``python -m gradlab.cli`` that module is ``__main__``, a second copy whose ``main``
-    catches its own class: take that one then."""
-    main = sys.modules.get("__main__")
-    if getattr(main, "__spec__", None) is not None and main.__spec__.name == "gradlab.cli":
-        return main.UsageError
-    from gradlab.cli import UsageError
-
-    return UsageError
+from gradlab.cli import UsageError
 
 
 def _seeds(text: str) -> list[int]:
@@ -110,7 +100,6 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _check_args(args: argparse.Namespace) -> None:
-    UsageError = _usage_error()
     if args.seed is not None and args.seeds:
         raise UsageError("give --seed or --seeds, not both (the report uses the first of "
                          "--seeds)")
@@ -134,7 +123,6 @@ def _lab(args: argparse.Namespace) -> int:
     from .report import summary_line, write_report
     from .runner import UnknownExperimentError, check_seeds, run_experiments, select
 
-    UsageError = _usage_error()
     _check_args(args)
     try:
         chosen = select(args.ids)

@@ -11,7 +11,8 @@ Exit status 0, or 2 for bad arguments (one line).
 from __future__ import annotations
 
 import argparse
-import sys
+
+from gradlab.cli import UsageError
 
 #: image models: name -> default input channels (``gradlab rf`` uses them)
 IMAGE_MODELS = {"mlp": 1, "lenet5": 1, "vgg": 3, "resnet20": 3, "resnet32": 3, "resnet56": 3,
@@ -22,15 +23,6 @@ MODELS = tuple(IMAGE_MODELS) + TEXT_MODELS
 _VOCAB = 65  # the character vocabulary of a small text corpus
 _IMAGENET = ("alexnet", "vgg16", "zfnet")
 
-
-def _usage_error():
-    """``gradlab.cli.UsageError`` (the ``__main__`` copy when run as ``python -m gradlab.cli``)."""
-    main = sys.modules.get("__main__")
-    if getattr(main, "__spec__", None) is not None and main.__spec__.name == "gradlab.cli":
-        return main.UsageError
-    from gradlab.cli import UsageError
-
-    return UsageError
 
 
 def _positive(text: str) -> int:
@@ -99,7 +91,7 @@ def _summary(args: argparse.Namespace) -> int:
     import gradlab
     from gradlab.tools.summary import summary
 
-    usage = _usage_error()
+    usage = UsageError
     dims = args.input
     if args.classes is None:
         args.classes = 1000 if args.model in _IMAGENET else 10
@@ -134,7 +126,7 @@ def _summary(args: argparse.Namespace) -> int:
 def _rf(args: argparse.Namespace) -> int:
     from gradlab.tools.receptive_field import measure_receptive_field, receptive_field
 
-    usage = _usage_error()
+    usage = UsageError
     if args.model not in IMAGE_MODELS or args.model == "mlp":
         convs = ", ".join(m for m in IMAGE_MODELS if m != "mlp")
         raise usage(f"receptive fields need a convolutional model ({convs}), got "
