@@ -11,20 +11,12 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 import pytest
+from clitools import run_main
 
 import gradlab
 from gradlab.cli import main
 from gradlab.datasets import Digits
 from gradlab.train import save_checkpoint
-
-
-def run_main(argv, capsys):
-    try:
-        rc = main(argv)
-    except SystemExit as exc:
-        rc = exc.code
-    out, err = capsys.readouterr()
-    return rc, out, err
 
 
 @pytest.fixture(scope="module")

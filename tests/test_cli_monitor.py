@@ -5,18 +5,8 @@ from __future__ import annotations
 
 import os
 
+from clitools import run_main
 from matplotlib import image as mpimg
-
-from gradlab.cli import main
-
-
-def run_main(argv, capsys):
-    try:
-        rc = main(argv)
-    except SystemExit as exc:
-        rc = exc.code
-    out, err = capsys.readouterr()
-    return rc, out, err
 
 
 def test_healthy_run_reports_no_warnings_and_writes_the_plots(tmp_path, capsys):

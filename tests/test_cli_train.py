@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from clitools import run_main
 
 import gradlab
-from gradlab.cli import main
 from gradlab.datasets import write_idx
 from gradlab.train import ProgressBar, load_checkpoint
 
@@ -23,14 +23,6 @@ ROOT = Path(__file__).resolve().parents[1]
 CLI = [sys.executable, "-m", "gradlab.cli"]
 
 
-def run_main(argv, capsys):
-    """main(argv) in this process: (exit status, stdout, stderr)."""
-    try:
-        rc = main(argv)
-    except SystemExit as exc:  # argparse's own errors
-        rc = exc.code
-    out, err = capsys.readouterr()
-    return rc, out, err
 
 
 def test_short_run_writes_checkpoint_metrics_csv_and_curves(tmp_path, capsys):

@@ -7,21 +7,13 @@ import re
 
 import numpy as np
 import pytest
+from clitools import run_main
 
 import gradlab
 from gradlab import compress
 from gradlab.cli import main
 from gradlab.train import evaluate, recipes
 from gradlab.utils.data import DataLoader
-
-
-def run_main(argv, capsys):
-    try:
-        rc = main(argv)
-    except SystemExit as exc:
-        rc = exc.code
-    out, err = capsys.readouterr()
-    return rc, out, err
 
 
 @pytest.fixture(scope="module")

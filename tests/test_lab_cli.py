@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from clitools import run_main
 
 import gradlab.lab.runner as runner
 from gradlab import backend
-from gradlab.cli import main
 from gradlab.lab import (
     CAVEATS,
     HOLDS,
@@ -86,13 +86,6 @@ def fakes(monkeypatch):
     return pool
 
 
-def run_main(argv, capsys):
-    try:
-        rc = main(argv)
-    except SystemExit as exc:  # argparse's own errors
-        rc = exc.code
-    out, err = capsys.readouterr()
-    return rc, out, err
 
 
 def test_lab_list(fakes, capsys):

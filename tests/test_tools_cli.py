@@ -2,17 +2,7 @@
 exiting 2 with one line."""
 
 import pytest
-
-from gradlab.cli import main
-
-
-def run(argv, capsys):
-    try:
-        rc = main(argv)
-    except SystemExit as exc:
-        rc = exc.code
-    out, err = capsys.readouterr()
-    return rc, out, err
+from clitools import run_main as run
 
 
 def test_summary_lenet5(capsys):
