@@ -7,17 +7,15 @@ count of an epoch) are checked against direct computations."""
 
 from __future__ import annotations
 
-import functools
 import importlib
-import json
-import math
 
+import labchecks
 import numpy as np
 import pytest
 
 import gradlab
 from gradlab import nn, optim
-from gradlab.lab.experiment import CAVEATS, FAILS, HOLDS, Experiment
+from gradlab.lab.experiment import CAVEATS, FAILS, HOLDS
 
 MODULES = {
     "e07": "e07_batchnorm",
@@ -52,54 +50,25 @@ def module(key: str):
 
 
 def experiment(key: str):
-    return module(key).EXPERIMENT
+    return labchecks.experiment(MODULES[key])
 
 
-@functools.cache
 def result(key: str, seed: int):
-    return experiment(key).run(seed, quick=True)
+    return labchecks.quick_result(MODULES[key], seed)
 
-
-def _leaves(x):
-    if isinstance(x, dict):
-        for v in x.values():
-            yield from _leaves(v)
-    elif isinstance(x, list):
-        for v in x:
-            yield from _leaves(v)
-    else:
-        yield x
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("key", sorted(MODULES))
 def test_quick_run(key, seed):
     r = result(key, seed)
-    assert r.verdict == MEASURED[key], r.explanation
-    assert r.seed == seed and r.quick
-    json.dumps(r.numbers, allow_nan=False)  # plain, finite JSON
-    for v in _leaves(r.numbers):
-        assert v is None or isinstance(v, (bool, int, float, str)), type(v)
-        if isinstance(v, float):
-            assert math.isfinite(v)
-    for name, fmt in CITED[key]:
-        assert format(r.numbers[name], fmt) in r.explanation, (name, r.explanation)
-    assert 2 <= r.explanation.count(". ") + 1 <= 6
-    assert r.key
-    assert r.figures
-    for f in r.figures:
-        assert f.png[:8] == b"\x89PNG\r\n\x1a\n" and len(f.png) > 5000
-        assert f.name and f.caption
+    labchecks.check_result(r, MEASURED[key], seed, CITED[key])
 
 
 @pytest.mark.parametrize("key", sorted(MODULES))
 def test_metadata(key):
     e = experiment(key)
-    assert e.id and e.title and e.seed_ref.startswith("seed 00")
-    assert e.claim and e.claim_zh and e.protocol
-    assert e.thresholds and all(isinstance(v, float) for v in e.thresholds.values())
-    assert type(e).measure is not Experiment.measure
-    assert type(e).judge is not Experiment.judge
+    labchecks.check_metadata(e)
     assert (e.seed_error is None) == (key != "e08")
 
 
