@@ -383,3 +383,34 @@ def test_max_pool_padding_limits_as_torch(k, d, p):
     with pytest.raises(RuntimeError, match="max_pool2d: pad should be") as ours:
         gradlab.nn.functional.max_pool2d(gradlab.tensor(x), k, 1, p, d)
     assert str(theirs.value).split(",")[0] in str(ours.value)
+
+
+@pytest.mark.parametrize("keep_bytes", [0, 16 << 20])
+@pytest.mark.parametrize("cfg", [dict(stride=1, padding=1), dict(stride=2, padding=1),
+                                 dict(stride=1, padding=2, dilation=2, groups=2)])
+def test_conv2d_kept_or_regathered_columns_give_torchs_gradients(monkeypatch, keep_bytes, cfg):
+    """The forward keeps its window columns for the weight gradient when they fit in
+    KEEP_COLUMNS_BYTES, else the backward gathers them again; both match torch, also on a
+    second backward through a retained graph."""
+    from gradlab.ops import conv as conv_ops
+
+    monkeypatch.setattr(conv_ops, "KEEP_COLUMNS_BYTES", keep_bytes)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 4, 9, 9))
+    w = rng.standard_normal((6, 4 // cfg.get("groups", 1), 3, 3))
+    geo = conv_ops.geometry(x.shape, w.shape, (cfg["stride"],) * 2, (cfg["padding"],) * 4,
+                            (cfg.get("dilation", 1),) * 2, cfg.get("groups", 1))
+    assert not geo.per_tap_weight_grad  # the column path is the one under test
+    assert conv_ops.keeps_columns(geo, 8) == (keep_bytes > 0)
+    gx, gw = gradlab.tensor(x, requires_grad=True), gradlab.tensor(w, requires_grad=True)
+    tx, tw = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    out = F.conv2d(gx, gw, **cfg)
+    ref = torch.nn.functional.conv2d(tx, tw, **cfg)
+    F.conv2d(gradlab.tensor(rng.standard_normal(x.shape)), gw, **cfg)  # reuses the workspace
+    g = rng.standard_normal(tuple(ref.shape))
+    for _ in range(2):
+        out.backward(gradlab.tensor(g), retain_graph=True)
+        ref.backward(torch.tensor(g), retain_graph=True)
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(gw.grad.numpy(), tw.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(gx.grad.numpy(), tx.grad.numpy(), rtol=1e-10, atol=1e-12)
