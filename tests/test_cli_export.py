@@ -77,8 +77,8 @@ def test_bad_arguments_exit_2_with_one_line(run_dir, tmp_path, capsys):
     save_checkpoint(str(foreign), model=gradlab.nn.Linear(2, 2))
     rc, out, err = run_main(["export", str(foreign), "--onnx", "x.onnx"], capsys)
     assert rc == 2 and err == (f"gradlab export: error: {foreign} was not written by gradlab "
-                               "train: its model cannot be rebuilt from the checkpoint alone "
-                               "(use gradlab.onnx.export in Python)\n")
+                               "train: its model and data set cannot be rebuilt from the "
+                               "checkpoint alone\n")
 
     rc, out, err = run_main(["export", ckpt, "--onnx", str(tmp_path / "no" / "dir" / "x.onnx")],
                             capsys)

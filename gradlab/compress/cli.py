@@ -24,17 +24,6 @@ import os
 from gradlab.cli import UsageError
 
 
-def _checkpoint_path(path: str) -> str:
-    if os.path.isdir(path):
-        for name in ("best.safetensors", "last.safetensors"):
-            if os.path.isfile(os.path.join(path, name)):
-                return os.path.join(path, name)
-        raise UsageError(f"no best.safetensors or last.safetensors in {path}")
-    if not os.path.isfile(path):
-        raise UsageError(f"no checkpoint at {path}")
-    return path
-
-
 def _check_args(args: argparse.Namespace) -> None:
     err = UsageError
     if args.prune is not None and not 0.0 < args.prune < 1.0:
@@ -55,17 +44,12 @@ def _compress(args: argparse.Namespace) -> int:
     from .. import backend
 
     _check_args(args)
-    path = _checkpoint_path(args.checkpoint)
-    from ..train import load_checkpoint
+    from ..train.recipes import load_trained
 
     try:
-        ckpt = load_checkpoint(path)
-    except (ValueError, OSError) as exc:
-        raise UsageError(" ".join(str(exc).split())) from None
-    cfg = ckpt["extra"].get("gradlab_train")
-    if cfg is None:
-        raise UsageError(f"{path} was not written by gradlab train (its model and data "
-                             "set are unknown)")
+        path, ckpt, cfg = load_trained(args.checkpoint)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     with backend.num_threads(cfg.get("threads", 1)):
         return _run(args, path, ckpt, cfg)
 

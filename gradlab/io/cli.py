@@ -32,19 +32,12 @@ def _export(args: argparse.Namespace) -> int:
 
     if not 17 <= args.opset <= 21:
         raise UsageError(f"--opset must be between 17 and 21, got {args.opset}")
-    path = args.checkpoint
-    if not os.path.isfile(path):
-        raise UsageError(f"no checkpoint at {path}")
-    from gradlab.train import load_checkpoint
+    from gradlab.train.recipes import load_trained
 
     try:
-        ckpt = load_checkpoint(path)
-    except (ValueError, OSError) as exc:
-        raise UsageError(" ".join(str(exc).split())) from None
-    cfg = ckpt["extra"].get("gradlab_train")
-    if cfg is None:
-        raise UsageError(f"{path} was not written by gradlab train: its model cannot be rebuilt "
-                         "from the checkpoint alone (use gradlab.onnx.export in Python)")
+        path, ckpt, cfg = load_trained(args.checkpoint)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     with backend.num_threads(int(cfg.get("threads", 1))):
         return _run_export(args, ckpt, cfg, UsageError)
 

@@ -172,3 +172,30 @@ def load_data(data: str, model: str, data_dir: str | os.PathLike | None = None,
         val = None
     shape = tuple(plain[0][0].shape)
     return Splits(train, val, test, shape, classes)
+
+
+def load_trained(path: str | os.PathLike) -> tuple[str, dict, dict]:
+    """A checkpoint written by ``gradlab train``: (its path, the checkpoint, the run's
+    configuration). ``path`` is the file or the run folder (then best.safetensors, else
+    last.safetensors). Raises ValueError, in one line, for a missing file, a damaged one or a
+    checkpoint without the run's configuration (its model and data set cannot be rebuilt)."""
+    from .checkpoint import load_checkpoint
+
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        found = [os.path.join(path, n) for n in ("best.safetensors", "last.safetensors")
+                 if os.path.isfile(os.path.join(path, n))]
+        if not found:
+            raise ValueError(f"no best.safetensors or last.safetensors in {path}")
+        path = found[0]
+    elif not os.path.isfile(path):
+        raise ValueError(f"no checkpoint at {path}")
+    try:
+        ckpt = load_checkpoint(path)
+    except (ValueError, OSError) as exc:
+        raise ValueError(" ".join(str(exc).split())) from None
+    cfg = ckpt["extra"].get("gradlab_train")
+    if cfg is None:
+        raise ValueError(f"{path} was not written by gradlab train: its model and data set "
+                         "cannot be rebuilt from the checkpoint alone")
+    return path, ckpt, cfg
