@@ -12,7 +12,7 @@ import pytest
 from matplotlib import image as mpimg
 
 import gradlab
-from gradlab import nn
+from gradlab import models, nn
 from gradlab.diagnose import DiagnosisWarning, Monitor, plot_activations
 from gradlab.nn import functional as F
 from gradlab.train import Trainer
@@ -280,12 +280,19 @@ def test_plots_are_valid_pngs(tmp_path):
 
 def test_remove_detaches_every_hook():
     model = deep_mlp(nn.ReLU, depth=2)
-    before = [len(m._forward_hooks) for m in model.modules()]
+    from gradlab import autograd
+
+    before = [(len(m._forward_hooks), len(m._forward_pre_hooks)) for m in model.modules()]
     monitor = Monitor(model, every=1)
-    assert sum(len(m._forward_hooks) for m in model.modules()) == 5  # the leaf modules
+    # the 5 leaf modules' statistics hooks, and every module's enter/leave pair (6 modules)
+    assert sum(len(m._forward_hooks) for m in model.modules()) == 5 + 6
+    assert sum(len(m._forward_pre_hooks) for m in model.modules()) == 6
+    assert monitor._functional in autograd._apply_observers
     train_steps(model, monitor)
     monitor.remove()
-    assert [len(m._forward_hooks) for m in model.modules()] == before
+    assert [(len(m._forward_hooks), len(m._forward_pre_hooks))
+            for m in model.modules()] == before
+    assert monitor._functional not in autograd._apply_observers
     assert len(monitor.records) == 1  # the records stay
     with pytest.raises(RuntimeError, match="Monitor.step: the monitor was removed"):
         monitor.step()
@@ -353,3 +360,55 @@ def test_bad_model_series_and_early_plot(tmp_path):
         monitor.series("nrom", "Linear")
     with pytest.raises(ValueError, match="plot_gradients: the monitor has recorded no step"):
         monitor.plot(tmp_path)
+
+
+class _FunctionalBlock(nn.Module):
+    """Activations applied as functions in forward, as the zoo's residual blocks do."""
+
+    def __init__(self, act):
+        super().__init__()
+        self.fc = nn.Linear(4, 8)
+        self.act = act
+
+    def forward(self, x):
+        return self.act(self.fc(x))
+
+
+def test_functional_relu_inside_a_module_is_recorded_and_dead_units_named():
+    model = nn.Sequential(_FunctionalBlock(F.relu), nn.Linear(8, 2))
+    with gradlab.no_grad():
+        model[0].fc.bias.fill_(-100.0)
+        model[0].fc.bias[:2] = 100.0  # two of the eight units alive
+    mon = Monitor(model, every=1, warn=False)
+    x = gradlab.randn(16, 4)
+    model(x).sum().backward()
+    rec = mon.step()
+    st = rec.activations["0/relu"]
+    assert st.dead_fraction == 6 / 8
+    w, b = model[0].fc.weight.detach().numpy(), model[0].fc.bias.detach().numpy()
+    h = np.maximum(x.numpy() @ w.T + b, 0)
+    np.testing.assert_allclose(st.mean, h.mean(dtype=np.float64), rtol=1e-6)
+    dead = [f for f in mon.findings if f.kind == "dead"]
+    assert [f.layer for f in dead] == ["0/relu"]
+    assert dead[0].message.startswith("dead ReLU units at 0/relu (F.relu): 75%")
+    # a leaf nn.ReLU is recorded once, by its own hook, not again as a functional call
+    mon.remove()
+    mon2 = Monitor(nn.Sequential(nn.Linear(4, 8), nn.ReLU()), every=1, warn=False)
+    with gradlab.no_grad():
+        mon2.model(x)
+    mon2.model(x).sum().backward()
+    assert sorted(mon2.step().activations) == ["0", "1"]
+
+
+def test_functional_tanh_saturation_and_the_zoo_resnet_relus():
+    model = nn.Sequential(_FunctionalBlock(lambda z: (z * 50).tanh()))
+    mon = Monitor(model, every=1, warn=False)
+    model(gradlab.randn(32, 4)).sum().backward()
+    rec = mon.step()
+    assert rec.activations["0/tanh"].saturated_fraction > 0.5
+    assert any(f.kind == "saturated" and "|tanh| > 0.99" in f.message for f in mon.findings)
+    net = models.resnet20()
+    mon = Monitor(net, every=1, warn=False)
+    net(gradlab.randn(2, 3, 32, 32)).sum().backward()
+    relus = [k for k in mon.step().activations if k.endswith("/relu")]
+    assert relus[:2] == ["ResNet/relu", "layer1.0/relu"] and len(relus) == 10

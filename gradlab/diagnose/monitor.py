@@ -18,7 +18,8 @@ from typing import IO
 import numpy as np
 
 from .. import nn
-from ..autograd import is_grad_enabled
+from ..autograd import add_apply_observer, is_grad_enabled
+from ..ops import activation as _act
 from ..tensor import Tensor
 from ..train.callbacks import Callback
 
@@ -127,6 +128,10 @@ class Monitor(Callback):
     forwards run with grad enabled count (evaluation under ``no_grad`` is left out). After the
     optimizer step it reads each parameter's gradient norm ``||g||`` and the update-to-weight
     ratio ``||w_t - w_{t-1}|| / ||w_{t-1}||`` (around 1e-3 is healthy, seed 000 Q64).
+    Activations a module's own ``forward`` applies as functions (``F.relu``, ``torch.sigmoid``,
+    ``x.tanh()``, as in the zoo's residual blocks) are recorded too, under the module's name
+    with the function's (``layer1.0/relu``, type ``F.relu``), all such calls of one module and
+    kind pooled.
 
     A *layer* is a module that holds parameters, in ``named_modules()`` order (for Sequential
     and the zoo, the forward order). Its gradient size is the RMS ``||g|| / sqrt(numel)`` of all
@@ -196,6 +201,8 @@ class Monitor(Callback):
         self.layer_types: dict[str, str] = {}
         self.layers: dict[str, list[tuple[str, object]]] = {}  # layer -> [(param name, param)]
         self._handles = []
+        self._running: list[str] = []  # the modules whose forward is running, outermost first
+        self._leaves: set[str] = set()
         self._order: list[str] = []  # leaf modules in the order their forwards ran
         self._pending: dict[str, _Acc] = {}
         self.histograms_first: dict[str, np.ndarray] = {}
@@ -210,12 +217,16 @@ class Monitor(Callback):
             if own:
                 self.layers[label] = own
                 self.layer_types[label] = type(m).__name__
+            self._handles.append(m.register_forward_pre_hook(self._enter(label)))
             if next(m.children(), None) is None:
+                self._leaves.add(label)
                 self.layer_types[label] = type(m).__name__
                 kind = ("relu" if isinstance(m, nn.ReLU) else "sigmoid"
                         if isinstance(m, nn.Sigmoid) else "tanh" if isinstance(m, nn.Tanh)
                         else None)
                 self._handles.append(m.register_forward_hook(self._hook(label, kind)))
+            self._handles.append(m.register_forward_hook(self._leave))
+        self._handles.append(add_apply_observer(self._functional))
         self._sampling = True
         self._snapshot = self._take_snapshot()
 
@@ -231,6 +242,31 @@ class Monitor(Callback):
                 self._observe(label, kind, out)
 
         return hook
+
+    def _enter(self, label: str):
+        def hook(module, args):
+            self._running.append(label)
+
+        return hook
+
+    def _leave(self, module, args, out) -> None:
+        if self._running:
+            self._running.pop()
+
+    _FUNCTIONAL = {_act.ReLU: "relu", _act.Sigmoid: "sigmoid", _act.Tanh: "tanh"}
+
+    def _functional(self, cls, args, kwargs, results) -> None:
+        """Apply observer: an activation op run directly by a module's forward (not by a leaf
+        activation module, whose own hook records it)."""
+        if not (self._sampling and self._running) or cls not in self._FUNCTIONAL:
+            return
+        owner = self._running[-1]
+        if owner in self._leaves or not is_grad_enabled():
+            return
+        kind = self._FUNCTIONAL[cls]
+        label = f"{owner}/{kind}"
+        self.layer_types.setdefault(label, f"F.{kind}")
+        self._observe(label, kind, results[0])
 
     def _observe(self, label: str, kind: str | None, out) -> None:
         if isinstance(out, (tuple, list)):
@@ -291,6 +327,7 @@ class Monitor(Callback):
             self.records.append(rec)
             self._check(rec)
         self._pending = {}
+        self._running = []  # a forward that raised left its modules on the stack
         self._step += 1
         self._sampling = self._step % self.every == 0
         self._snapshot = self._take_snapshot() if self._sampling else None
@@ -397,7 +434,7 @@ class Monitor(Callback):
             if (st.saturated_fraction is not None
                     and st.saturated_fraction >= self.saturated_threshold):
                 rule = ("|tanh| > " + f"{self.tanh_threshold:g}"
-                        if self.layer_types.get(label) == "Tanh" else
+                        if self.layer_types.get(label) in ("Tanh", "F.tanh") else
                         f"sigmoid outside [{self.sigmoid_low:g}, {self.sigmoid_high:g}]")
                 self._find("saturated", label, step, st.saturated_fraction,
                            f"saturated units at {self._describe(label)}: "
