@@ -287,7 +287,13 @@ def test_remove_detaches_every_hook():
     # the 5 leaf modules' statistics hooks, and every module's enter/leave pair (6 modules)
     assert sum(len(m._forward_hooks) for m in model.modules()) == 5 + 6
     assert sum(len(m._forward_pre_hooks) for m in model.modules()) == 6
-    assert monitor._functional in autograd._apply_observers
+    assert monitor._functional not in autograd._apply_observers  # only during forwards
+    seen = []
+    probe = model[0].register_forward_hook(
+        lambda m, a, o: seen.append(monitor._functional in autograd._apply_observers))
+    model(gradlab.randn(3, model[0].in_features)).sum()
+    probe.remove()
+    assert seen == [True] and monitor._functional not in autograd._apply_observers
     train_steps(model, monitor)
     monitor.remove()
     assert [(len(m._forward_hooks), len(m._forward_pre_hooks))

@@ -226,7 +226,7 @@ class Monitor(Callback):
                         else None)
                 self._handles.append(m.register_forward_hook(self._hook(label, kind)))
             self._handles.append(m.register_forward_hook(self._leave))
-        self._handles.append(add_apply_observer(self._functional))
+        self._observer = None  # the apply observer, while a sampled forward of the model runs
         self._sampling = True
         self._snapshot = self._take_snapshot()
 
@@ -245,6 +245,8 @@ class Monitor(Callback):
 
     def _enter(self, label: str):
         def hook(module, args):
+            if not self._running and self._sampling and self._observer is None:
+                self._observer = add_apply_observer(self._functional)
             self._running.append(label)
 
         return hook
@@ -252,6 +254,13 @@ class Monitor(Callback):
     def _leave(self, module, args, out) -> None:
         if self._running:
             self._running.pop()
+        if not self._running:
+            self._stop_observing()
+
+    def _stop_observing(self) -> None:
+        if self._observer is not None:
+            self._observer.remove()
+            self._observer = None
 
     _FUNCTIONAL = {_act.ReLU: "relu", _act.Sigmoid: "sigmoid", _act.Tanh: "tanh"}
 
@@ -328,6 +337,7 @@ class Monitor(Callback):
             self._check(rec)
         self._pending = {}
         self._running = []  # a forward that raised left its modules on the stack
+        self._stop_observing()
         self._step += 1
         self._sampling = self._step % self.every == 0
         self._snapshot = self._take_snapshot() if self._sampling else None
@@ -525,6 +535,8 @@ class Monitor(Callback):
         for h in self._handles:
             h.remove()
         self._handles = []
+        self._stop_observing()
+        self._running = []
         self._removed = True
         self._sampling = False
         self._pending = {}
