@@ -103,3 +103,10 @@ def test_costs_against_closed_forms():
     assert "separable" in text and "0.127" in text
     with pytest.raises(ValueError, match="compare_costs: no blocks given"):
         compress.compare_costs({}, (1, 1, 4, 4))
+
+
+def test_channel_shuffle_gradcheck_float64():
+    from gradlab.autograd import gradcheck
+
+    x = gradlab.randn(2, 6, 3, 2, dtype=gradlab.float64, requires_grad=True)
+    assert gradcheck(nn.ChannelShuffle(3), (x,))

@@ -220,3 +220,15 @@ def test_errors():
     with pytest.raises(ValueError, match=r"batched_nms: idxs must have shape \(N,\) = \(2,\), "
                        r"got \(1,\)"):
         batched_nms(np.zeros((2, 4)), np.zeros(2), np.zeros(1), 0.5)
+
+
+def test_iou_gradcheck_float64():
+    from gradlab.autograd import gradcheck
+
+    # every pair overlaps and no two coordinates tie (min/max are smooth there)
+    a = gradlab.tensor([[0.0, 0.0, 4.0, 4.0], [1.1, 0.9, 5.0, 6.0], [0.5, 0.2, 3.0, 3.5]],
+                       dtype=gradlab.float64, requires_grad=True)
+    b = gradlab.tensor([[1.2, 1.3, 3.5, 3.1], [2.0, 0.5, 4.5, 4.2]], dtype=gradlab.float64,
+                       requires_grad=True)
+    assert box_iou(a, b).detach().numpy().min() > 0
+    assert gradcheck(box_iou, (a, b))
