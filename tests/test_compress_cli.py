@@ -31,12 +31,16 @@ def _accuracies(out: str) -> tuple[float, float]:
     return found[0], found[1]
 
 
-def _rebuilt_accuracy(state) -> float:
+def _test_accuracy(model) -> float:
     splits = recipes.load_data("digits", "mlp", val_fraction=0.1)
-    model = recipes.build_model("mlp", "digits")
-    model.load_state_dict(state)
     return evaluate(model, None, DataLoader(splits.test, batch_size=512), ["accuracy"])[
         "accuracy"]
+
+
+def _rebuilt_accuracy(state) -> float:
+    model = recipes.build_model("mlp", "digits")
+    model.load_state_dict(state)
+    return _test_accuracy(model)
 
 
 def test_prune(run_dir, capsys):
@@ -58,6 +62,7 @@ def test_prune(run_dir, capsys):
     zeros = sum(int((state[k] == 0).sum()) for k in ("layers.1.weight", "layers.4.weight"))
     assert zeros == 30310
     assert _rebuilt_accuracy(state) == pytest.approx(after, abs=5e-5)
+    assert _test_accuracy(compress.load_compressed(path)) == pytest.approx(after, abs=5e-5)
 
 
 def test_prune_with_finetune_recovers(run_dir, capsys):
@@ -85,6 +90,9 @@ def test_quantize(run_dir, capsys):
     assert state["layers.1.weight"].numpy().dtype == np.int8
     assert state["layers.1.bias"].numpy().dtype == np.int32
     assert (run_dir / "best-int8.safetensors").stat().st_size < 0.3 * 38410 * 4
+    loaded = compress.load_compressed(run_dir / "best-int8.safetensors")
+    assert [type(m).__name__ for m in loaded.modules()].count("QuantizedLinear") == 2
+    assert _test_accuracy(loaded) == pytest.approx(after, abs=5e-5)
 
 
 def test_lowrank(run_dir, capsys):
@@ -96,6 +104,15 @@ def test_lowrank(run_dir, capsys):
     assert n < 38410
     state = gradlab.load(run_dir / "best-lowrank50.safetensors")
     assert state["layers.1.0.weight"].shape == (int(m.group(1)), 64)
+    _, after = _accuracies(out)
+    loaded = compress.load_compressed(run_dir / "best-lowrank50.safetensors")
+    assert sum(p.numel() for p in loaded.parameters()) == n
+    assert _test_accuracy(loaded) == pytest.approx(after, abs=5e-5)
+
+
+def test_load_compressed_refuses_other_files(run_dir):
+    with pytest.raises(ValueError, match="was not written by gradlab compress"):
+        compress.load_compressed(run_dir / "best.safetensors")
 
 
 @pytest.mark.parametrize("argv,message", [

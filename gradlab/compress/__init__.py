@@ -65,6 +65,7 @@ from .quantize import (
     ternary_threshold,
     unpack_low_bit,
 )
+from .saved import load_compressed
 
 __all__ = ["distillation_loss", "distill", "Distiller", "DistillationLoss",
            "DepthwiseSeparableConv2d", "ShuffleUnit", "Fire", "compare_costs", "CostTable",

@@ -103,7 +103,8 @@ def _run(args, path: str, ckpt: dict, cfg: dict) -> int:
     print(f"before: float32, {n_params:,} parameters, {size_before:,} bytes, test accuracy "
           f"{acc_before:.2%}")
     stem = os.path.splitext(path)[0]
-    meta = {"source": os.path.abspath(path), "model": cfg["model"], "data": cfg["data"]}
+    meta = {"source": os.path.abspath(path), "model": cfg["model"], "data": cfg["data"],
+            "classes": len(splits.classes)}
     tune = f", fine-tuned {args.finetune} epoch{'s' if args.finetune != 1 else ''}" \
         if args.finetune else ""
     if args.prune is not None:
@@ -131,7 +132,8 @@ def _run(args, path: str, ckpt: dict, cfg: dict) -> int:
         n_q = sum(1 for m in model.modules() if type(m).__name__.startswith("Quantized"))
         state = model.state_dict()
         out = args.out or f"{stem}-int8.safetensors"
-        meta.update(method="quantize", dtype="int8", calibration_images=seen)
+        meta.update(method="quantize", dtype="int8", activation="uint8",
+                    calibration_images=seen)
         print(f"quantize: {n_q} Linear/Conv2d layers to int8 (per-channel weights, uint8 "
               f"activations calibrated on {seen:,} training images)")
         what = "int8"
@@ -141,7 +143,7 @@ def _run(args, path: str, ckpt: dict, cfg: dict) -> int:
             _finetune(model, splits, args.finetune, cfg["seed"])
         state = model.state_dict()
         out = args.out or f"{stem}-lowrank{round(args.lowrank * 100)}.safetensors"
-        meta.update(method="lowrank", energy=args.lowrank, ranks=ranks,
+        meta.update(method="lowrank", energy=args.lowrank, ranks=ranks, scheme="channel",
                     finetune=args.finetune)
         shown = ", ".join(f"{k} r={r}" for k, r in ranks.items()) or "none"
         print(f"lowrank: SVD keeping {args.lowrank:.0%} of each layer's energy{tune}; "

@@ -256,12 +256,14 @@ class _QuantizedLayer(nn.Module):
             self.register_buffer("bias", Tensor._wrap(bq))
         else:
             self.register_buffer("bias", None)
-        self.register_buffer("input_scale", Tensor._wrap(np.asarray(in_qp.scale, np.float32)))
+        # copies: buffers must not share memory with the QParams (or with each other when
+        # in_qp is out_qp), since load_state_dict writes into them in place
+        self.register_buffer("input_scale", Tensor._wrap(np.array(in_qp.scale, np.float32)))
         self.register_buffer("input_zero_point",
-                             Tensor._wrap(np.asarray(in_qp.zero_point, np.int32)))
-        self.register_buffer("output_scale", Tensor._wrap(np.asarray(out_qp.scale, np.float32)))
+                             Tensor._wrap(np.array(in_qp.zero_point, np.int32)))
+        self.register_buffer("output_scale", Tensor._wrap(np.array(out_qp.scale, np.float32)))
         self.register_buffer("output_zero_point",
-                             Tensor._wrap(np.asarray(out_qp.zero_point, np.int32)))
+                             Tensor._wrap(np.array(out_qp.zero_point, np.int32)))
         self.activation_dtype = in_qp.dtype
 
     @property
