@@ -3,6 +3,7 @@ the compressed file loads back, bad arguments exit 2 with one line."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -110,9 +111,14 @@ def test_lowrank(run_dir, capsys):
     assert _test_accuracy(loaded) == pytest.approx(after, abs=5e-5)
 
 
-def test_load_compressed_refuses_other_files(run_dir):
+def test_load_compressed_refuses_other_files(run_dir, tmp_path):
     with pytest.raises(ValueError, match="was not written by gradlab compress"):
         compress.load_compressed(run_dir / "best.safetensors")
+    odd = tmp_path / "odd.safetensors"
+    gradlab.save({"w": gradlab.ones(2)}, str(odd), metadata={"gradlab.compress": json.dumps(
+        {"model": "mlp", "data": "digits", "method": "distill"})})
+    with pytest.raises(ValueError, match="load_compressed: unknown method 'distill' in "):
+        compress.load_compressed(odd)
 
 
 @pytest.mark.parametrize("argv,message", [
