@@ -49,8 +49,11 @@ def _add_options(p: argparse.ArgumentParser, suppress: bool) -> None:
                    help="report folder (default lab-report): report.html, report.md, "
                    "figures/, results.json")
     p.add_argument("--threads", type=int, default=default(1),
-                   help="BLAS threads for each experiment (default 1: the same sums on every "
-                   "machine)")
+                   help="BLAS threads for each experiment (default 1: no thread-partitioning "
+                   "differences; the BLAS kernel still depends on the CPU)")
+    p.add_argument("--jitter", type=float, default=default(0.0), metavar="REL",
+                   help="perturb every starting point (initial weights, inputs) by this "
+                   "relative amount, e.g. 1e-6: a verdict must not change (default 0)")
     p.add_argument("--seeds", type=_seeds, default=default(None), metavar="S1,S2,...",
                    help="stability check: run each experiment with each of these seeds and say "
                    "whether the verdicts agree; the report uses the first seed")
@@ -109,6 +112,8 @@ def _check_args(args: argparse.Namespace) -> None:
         raise UsageError(f"--seed must be >= 0, got {args.seed}")
     if args.threads < 1:
         raise UsageError(f"--threads must be >= 1, got {args.threads}")
+    if not (0.0 <= args.jitter < 0.1):
+        raise UsageError(f"--jitter must be a relative amount in [0, 0.1), got {args.jitter}")
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         raise UsageError(f"--out {args.out} exists and is not a folder")
     try:  # before the run, not after minutes of it
@@ -144,10 +149,12 @@ def _lab(args: argparse.Namespace) -> int:
     checks = None
     try:
         if seeds:
-            checks = check_seeds(ids, seeds, quick=quick, threads=args.threads)
+            checks = check_seeds(ids, seeds, quick=quick, threads=args.threads,
+                                 jitter=args.jitter)
             results = [c.results[0] for c in checks]
         else:
-            results = run_experiments(ids, seed=seed, quick=quick, threads=args.threads)
+            results = run_experiments(ids, seed=seed, quick=quick, threads=args.threads,
+                                      jitter=args.jitter)
     except KeyboardInterrupt:
         print("\ninterrupted; no report written", file=sys.stderr)
         return 130

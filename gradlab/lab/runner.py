@@ -42,6 +42,7 @@ class LabResult(Result):
     protocol: str = ""
     thresholds: dict[str, Any] = field(default_factory=dict)
     seed_error: str | None = None
+    revisions: list[dict[str, Any]] = field(default_factory=list)
     cpu_seconds: float = 0.0
     error: str | None = None
     traceback: str | None = None
@@ -173,16 +174,17 @@ def _json_problem(value: Any, where: str) -> str | None:
             f"values with float()/int()/.tolist())")
 
 
-def run_one(exp: Experiment, seed: int = 0, quick: bool = True, threads: int | None = 1
-            ) -> LabResult:
+def run_one(exp: Experiment, seed: int = 0, quick: bool = True, threads: int | None = 1,
+            jitter: float = 0.0) -> LabResult:
     """Run one experiment; an exception (or numbers JSON cannot store) gives an error row."""
     cpu = time.process_time()
     wall = time.perf_counter()
     base = dict(id=exp.id, title=exp.title, seed_ref=exp.seed_ref, claim=exp.claim,
                 claim_zh=exp.claim_zh, protocol=exp.protocol, thresholds=dict(exp.thresholds),
-                seed_error=exp.seed_error, seed=seed, quick=quick)
+                seed_error=exp.seed_error, seed=seed, quick=quick,
+                revisions=[r.to_json() for r in getattr(exp, "revisions", ())], jitter=jitter)
     try:
-        r = exp.run(seed=seed, quick=quick, threads=threads)
+        r = exp.run(seed=seed, quick=quick, threads=threads, jitter=jitter)
         problem = _json_problem(r.numbers, "numbers")
         if problem:
             raise TypeError(f"{type(exp).__name__}.measure: {problem}")
@@ -195,6 +197,7 @@ def run_one(exp: Experiment, seed: int = 0, quick: bool = True, threads: int | N
                          traceback=traceback.format_exc())
     return LabResult(**base, numbers=r.numbers, figures=r.figures, verdict=r.verdict,
                      explanation=r.explanation, key=r.key, seconds=r.seconds,
+                     criteria=r.criteria, checks=r.checks, notes=r.notes,
                      cpu_seconds=time.process_time() - cpu)
 
 
@@ -208,28 +211,31 @@ def _bar(total: int, progress: bool):
 
 def run_experiments(ids: Sequence[str] | None = None, seed: int = 0, quick: bool = True,
                     progress: bool = True, threads: int | None = 1,
-                    experiments: Iterable[Experiment] | None = None) -> list[LabResult]:
+                    experiments: Iterable[Experiment] | None = None,
+                    jitter: float = 0.0) -> list[LabResult]:
     """Run the experiments named by ``ids`` (all when None) with one seed, in order.
 
     ``quick`` picks the short protocol (seconds each); ``threads`` is the BLAS thread count
     for each run (None: leave it as is). A tqdm bar names the running experiment when
     ``progress`` is set and stderr is a terminal. ``experiments`` replaces the registry
-    (``all_experiments()``) as the pool the ids are looked up in. An experiment that raises
-    gives a :class:`LabResult` with ``verdict == "error"``."""
+    (``all_experiments()``) as the pool the ids are looked up in; ``jitter`` perturbs each
+    run's starting point (see :func:`gradlab.lab.experiment.perturb`). An experiment that
+    raises gives a :class:`LabResult` with ``verdict == "error"``."""
     _check_seed(seed, "run_experiments")
     chosen = select(ids, experiments)
     results = []
     with _bar(len(chosen), progress) as bar:
         for exp in chosen:
             bar.set_description_str(exp.id)
-            results.append(run_one(exp, seed, quick, threads))
+            results.append(run_one(exp, seed, quick, threads, jitter))
             bar.update(1)
     return results
 
 
 def check_seeds(ids: Sequence[str] | None = None, seeds: Sequence[int] = (0, 1, 2),
                 quick: bool = True, progress: bool = True, threads: int | None = 1,
-                experiments: Iterable[Experiment] | None = None) -> list[SeedCheck]:
+                experiments: Iterable[Experiment] | None = None,
+                jitter: float = 0.0) -> list[SeedCheck]:
     """Run each experiment over several seeds and say whether its verdicts agree.
 
     The lab asks for the same verdict over seeds 0, 1 and 2: a verdict that flips with the
@@ -249,7 +255,7 @@ def check_seeds(ids: Sequence[str] | None = None, seeds: Sequence[int] = (0, 1, 
             results = []
             for s in seeds:
                 bar.set_description_str(f"{exp.id} seed {s}")
-                results.append(run_one(exp, s, quick, threads))
+                results.append(run_one(exp, s, quick, threads, jitter))
                 bar.update(1)
             checks.append(SeedCheck(id=exp.id, seeds=seeds, results=results))
     return checks
