@@ -1,4 +1,5 @@
-"""Checks every lab experiment's tests share: a quick run's result and the metadata."""
+"""Checks every lab experiment's tests share: a quick run's result, the metadata, the
+reachability of every verdict from the criteria, and the checks."""
 
 import functools
 import importlib
@@ -6,6 +7,10 @@ import json
 import math
 
 from gradlab.lab import Experiment
+from gradlab.lab.experiment import VERDICTS, Revision
+
+#: the relative perturbation of the starting point that must not change a verdict
+JITTER = 1e-6
 
 
 def experiment(module: str):
@@ -14,9 +19,9 @@ def experiment(module: str):
 
 
 @functools.cache
-def quick_result(module: str, seed: int):
-    """One quick run per (experiment, seed), shared by the tests of a session."""
-    return experiment(module).run(seed, quick=True)
+def quick_result(module: str, seed: int, jitter: float = 0.0):
+    """One quick run per (experiment, seed, jitter), shared by the tests of a session."""
+    return experiment(module).run(seed, quick=True, jitter=jitter)
 
 
 def _leaves(x):
@@ -48,14 +53,43 @@ def check_result(r, verdict: str, seed: int, cited: list) -> None:
     assert r.figures
     for f in r.figures:
         assert f.png[:8] == b"\x89PNG\r\n\x1a\n" and f.png[-8:-4] == b"IEND"
-        assert 5000 < len(f.png) < 400_000
+        assert 5000 < len(f.png) < 1_000_000
         assert f.name and f.caption
+    # the verdict is decided on named criteria; the identities all hold
+    assert r.criteria, "judge must list the criteria it decided on"
+    for c in r.criteria:
+        assert c.name and c.op and c.threshold_name in e_thresholds(r)
+    assert not r.failed_checks, [c.detail for c in r.failed_checks]
+
+
+def e_thresholds(r) -> dict:
+    """The registered thresholds of the experiment that gave result ``r``."""
+    from gradlab.lab.runner import get_experiment
+
+    return get_experiment(r.id).thresholds
+
+
+def check_reachable(e, cases) -> None:
+    """``cases`` is a list of (numbers, verdict) pairs for ``e.judge``: every verdict of
+    VERDICTS appears among them and each is what judge returns. The verdict comes from the
+    criteria, so each result must list some."""
+    seen = set()
+    for numbers, verdict in cases:
+        v = e.judge(numbers)
+        assert v.verdict == verdict, (verdict, v.verdict, v.explanation)
+        assert v.criteria, "judge must list the criteria it decided on"
+        seen.add(v.verdict)
+    assert seen == set(VERDICTS), f"verdicts never reached: {set(VERDICTS) - seen}"
 
 
 def check_metadata(e) -> None:
-    """Every attribute the report shows is filled, and both methods are written."""
+    """Every attribute the report shows is filled, both methods are written, and the
+    revisions are complete."""
     assert e.id and e.title and e.seed_ref.startswith("seed 00")
     assert e.claim and e.claim_zh and e.protocol
     assert e.thresholds and all(isinstance(v, float) for v in e.thresholds.values())
     assert type(e).measure is not Experiment.measure
     assert type(e).judge is not Experiment.judge
+    for rev in e.revisions:
+        assert isinstance(rev, Revision)
+        assert len(rev.date) == 10 and rev.date[4] == "-" and rev.what and rev.why
