@@ -73,9 +73,12 @@ class SeedCheck:
         return len(set(self.verdicts)) == 1 and not self.results[0].errored
 
     def to_json(self) -> dict[str, Any]:
-        """Seeds, verdicts, key numbers and the agreement, without the full results."""
+        """Seeds, verdicts, key numbers, the criteria (value, threshold, margin) and failed
+        checks of each seed, and the agreement, without the full results."""
         return {"seeds": list(self.seeds), "verdicts": self.verdicts,
-                "keys": [r.key for r in self.results], "agree": self.agree}
+                "keys": [r.key for r in self.results], "agree": self.agree,
+                "criteria": [[c.to_json() for c in r.criteria] for r in self.results],
+                "failed_checks": [[c.name for c in r.failed_checks] for r in self.results]}
 
 
 class _Unimportable(Experiment):
