@@ -7,6 +7,7 @@ different array module with the same API (CuPy) can later be slotted in at one p
 from __future__ import annotations
 
 import contextlib
+import os
 
 import numpy as np
 
@@ -192,12 +193,25 @@ def rng(generator: Generator | None = None, caller: str | None = None) -> np.ran
 
 
 def blas_info() -> dict:
-    """The BLAS library NumPy was built with and how many threads it uses.
+    """The BLAS library NumPy uses, the kernel it picked for this CPU and its threads.
 
-    Returns ``{"name", "version", "threads"}``; ``threads`` is read from a loaded OpenBLAS
-    (``openblas_get_num_threads``) and is None where it cannot be read.
+    Returns a dict with:
+
+    * ``name`` and ``version``: the library (``scipy-openblas``, ``0.3.31.188.0``), the version
+      of the loaded library where threadpoolctl reads it, else the one NumPy was built with;
+    * ``core``: the kernel family OpenBLAS picked for this CPU (threadpoolctl's
+      ``architecture``: ``SkylakeX``, ``Haswell``, ``Zen``...). A DYNAMIC_ARCH OpenBLAS picks
+      one per CPU (``OPENBLAS_CORETYPE`` overrides it), and kernels sum in different orders: the
+      same program gives results that differ in the last bits from one core to another;
+    * ``library`` (file name), ``filepath`` and ``threading_layer`` (``pthreads``, ``openmp``)
+      of the loaded library, from threadpoolctl;
+    * ``threads``: read from the loaded OpenBLAS (``openblas_get_num_threads``), else from
+      threadpoolctl.
+
+    A value that cannot be read is None (``name`` and ``version``: ``"unknown"``).
     """
-    info = {"name": "unknown", "version": "unknown", "threads": None}
+    info = {"name": "unknown", "version": "unknown", "threads": None, "core": None,
+            "library": None, "filepath": None, "threading_layer": None}
     try:
         cfg = np.show_config(mode="dicts")
         blas = cfg.get("Build Dependencies", {}).get("blas", {})
@@ -205,8 +219,36 @@ def blas_info() -> dict:
         info["version"] = blas.get("version", "unknown")
     except (TypeError, AttributeError):  # NumPy < 1.26 has no mode="dicts"
         pass
+    loaded = _threadpool_blas()
+    if loaded is not None:
+        info["core"] = loaded.get("architecture")
+        info["filepath"] = loaded.get("filepath")
+        info["library"] = os.path.basename(loaded["filepath"]) if loaded.get("filepath") else None
+        info["threading_layer"] = loaded.get("threading_layer")
+        if loaded.get("version"):
+            info["version"] = loaded["version"]
+        if info["name"] == "unknown" and loaded.get("internal_api"):
+            info["name"] = loaded["internal_api"]
     info["threads"] = _openblas_threads()
+    if info["threads"] is None and loaded is not None:
+        info["threads"] = loaded.get("num_threads")
     return info
+
+
+def _threadpool_blas() -> dict | None:
+    """threadpoolctl's record of the BLAS NumPy loaded (an OpenBLAS first), or None where
+    threadpoolctl is missing or finds none."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return None
+    try:
+        pools = [p for p in threadpool_info() if p.get("user_api") == "blas"]
+    except Exception:  # threadpoolctl inspects native libraries; never fail on its account
+        return None
+    if not pools:
+        return None
+    return next((p for p in pools if p.get("internal_api") == "openblas"), pools[0])
 
 
 def _openblas_fn(kind: str):
