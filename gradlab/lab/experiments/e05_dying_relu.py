@@ -16,10 +16,14 @@ from gradlab.lab.experiment import (
     CAVEATS,
     FAILS,
     HOLDS,
+    Check,
+    Criterion,
     Experiment,
     Measurement,
+    Revision,
     Verdict,
     new_figure,
+    perturb,
     png,
 )
 
@@ -49,8 +53,9 @@ def run(activation: str, lr1: float, steps1: int, steps2: int, X: np.ndarray, Y:
         rng: np.random.Generator) -> dict[str, Any]:
     """Mini-batch SGD: ``steps1`` steps at ``lr1``, then ``steps2`` at NORMAL_LR. Returns the
     inactive units after each phase, how far the first-layer weights of the units inactive
-    after phase 1 moved in phase 2, and the accuracies."""
-    net = make_net(activation)
+    after phase 1 moved in phase 2, and the accuracies. The initial weights pass through
+    :func:`perturb`."""
+    net = perturb(make_net(activation))
     opt = gradlab.optim.SGD(net.parameters(), lr=lr1)
     XT = gradlab.tensor(X)
     out: dict[str, Any] = {"diverged": False}
@@ -100,15 +105,31 @@ class DyingReLU(Experiment):
                 "A first-layer unit is inactive when its pre-activation is <= 0 on every "
                 "training image (dead for ReLU). Measured: inactive fractions after each "
                 "phase, whether inactive units revive or move in phase 2, accuracy.")
-    thresholds = {"dead_large_min": 0.2, "dead_normal_max": 0.1, "revived_relu_max": 0.05,
-                  "leaky_vs_relu_max": 0.5}
+    thresholds = {"dead_large_min": 0.2, "dead_normal_max": 0.1, "leaky_vs_relu_max": 0.5}
     seed_error = None
+    revisions = (
+        Revision(
+            date="2026-12-06",
+            what=("'Permanent' (dead ReLU units revive in <= 5% of cases and their weights "
+                  "move by exactly 0 in phase 2) and 'Leaky units still receive gradient' "
+                  "(their weights move) are checks, no longer verdict gates; the threshold "
+                  "revived_relu_max (0.05) is dropped. The verdict comes from the dead "
+                  "fractions at lr 1 and 0.1 (does not hold if either misses) and from Leaky's "
+                  "inactive fraction against ReLU's (holds or holds with caveats)."),
+            why=("The outside review (LAB-REVIEW A, e05): a first-layer unit with a "
+                 "pre-activation <= 0 on every training image gets exactly zero gradient from "
+                 "every mini-batch, and plain SGD without momentum or weight decay cannot move "
+                 "it, so 'permanent' cannot fail under this protocol: it is an identity of the "
+                 "protocol, and a failure means the protocol is broken, not the claim."),
+            moved="none",
+            effect="quick seeds 0-2: holds with caveats before and after"),
+    )
 
     def measure(self, seed: int, quick: bool) -> Measurement:
         steps1, steps2 = (100, 200) if quick else (100, 1000)
         repeats = 2 if quick else 4
         ds = Digits()
-        X = ds.data.data.reshape(len(ds), -1)
+        X = perturb(ds.data.data.reshape(len(ds), -1))
         Y = ds.targets.data
         rng = np.random.default_rng(seed)
         res: dict[str, list] = {"relu_large": [], "leaky_large": [], "relu_normal": []}
@@ -137,7 +158,7 @@ class DyingReLU(Experiment):
             numbers[f"{name}_inactive_moved_min"] = float(moved.min()) if moved.size else 0.0
             numbers[f"{name}_inactive_count"] = n_mid
 
-        fig, (ax1, ax2) = new_figure(ncols=2)
+        fig, (ax1, ax2) = new_figure(ncols=2, width=5.0, height=4.0)
         names = list(res)
         labels = [f"ReLU\nlr {LARGE_LR:g}", f"Leaky\nlr {LARGE_LR:g}", f"ReLU\nlr {NORMAL_LR:g}"]
         x = np.arange(len(names))
@@ -145,10 +166,10 @@ class DyingReLU(Experiment):
                 label=f"after phase 1 ({steps1} steps)")
         ax1.bar(x + 0.2, [numbers[f"{n}_inactive_end"] for n in names], 0.4,
                 label=f"after phase 2 ({steps2} steps at lr {NORMAL_LR:g})")
-        ax1.set_xticks(x, labels, fontsize=8)
+        ax1.set_xticks(x, labels, fontsize=9)
         ax1.set_ylabel("fraction of first-layer units\ninactive on all training data")
         ax1.set_ylim(0, 1)
-        ax1.legend(fontsize=7)
+        ax1.legend(fontsize=9, loc="upper right")
         ax1.set_title("dead / inactive units")
         for n, c in (("relu_large", "C3"), ("leaky_large", "C0")):
             moved = np.concatenate([r["moved"][r["mid"]] for r in res[n]])
@@ -158,7 +179,7 @@ class DyingReLU(Experiment):
         ax2.set_xlabel("log10 max |weight change| in phase 2 (-12 = none)")
         ax2.set_ylabel("inactive units")
         ax2.set_title("do inactive units still learn?")
-        ax2.legend(fontsize=7)
+        ax2.legend(fontsize=9)
         figs = [png(fig, "dying_relu", "First-layer units inactive on the whole training set "
                     "after a too-large learning rate and after recovery training (left); how "
                     "far their incoming weights moved during recovery (right).")]
@@ -167,17 +188,21 @@ class DyingReLU(Experiment):
     def judge(self, numbers: dict[str, Any]) -> Verdict:
         t = self.thresholds
         n = numbers
-        dies = (n["relu_large_inactive_after_phase1"] >= t["dead_large_min"]
-                and n["relu_normal_inactive_after_phase1"] <= t["dead_normal_max"])
-        permanent = (n["relu_large_revived_fraction"] <= t["revived_relu_max"]
-                     and n["relu_large_inactive_moved_max"] == 0.0)
-        leaky_learns = n["leaky_large_inactive_count"] == 0 or \
-            n["leaky_large_inactive_moved_min"] > 0.0
-        avoids = n["leaky_large_inactive_end"] <= \
-            t["leaky_vs_relu_max"] * n["relu_large_inactive_end"]
-        key = (f"dead ReLU units {n['relu_large_inactive_end']:.0%} (lr {n['large_lr']:g}) vs "
-               f"{n['relu_normal_inactive_end']:.0%}; Leaky inactive "
-               f"{n['leaky_large_inactive_end']:.0%}")
+        relu_end, leaky_end = n["relu_large_inactive_end"], n["leaky_large_inactive_end"]
+        ratio = leaky_end / relu_end if relu_end > 0 else (0.0 if leaky_end == 0 else 1e300)
+        dies = Criterion(f"ReLU, lr {n['large_lr']:g}: fraction of first-layer units dead on "
+                         "all training data after phase 1",
+                         n["relu_large_inactive_after_phase1"], ">=", t["dead_large_min"],
+                         "dead_large_min")
+        control = Criterion(f"ReLU, lr {n['normal_lr']:g} (control): fraction dead after "
+                            "phase 1", n["relu_normal_inactive_after_phase1"], "<=",
+                            t["dead_normal_max"], "dead_normal_max")
+        avoids = Criterion(f"Leaky, lr {n['large_lr']:g}: fraction inactive on all data at "
+                           "the end / ReLU's", ratio, "<=", t["leaky_vs_relu_max"],
+                           "leaky_vs_relu_max")
+        criteria = [dies, control, avoids]
+        key = (f"dead ReLU units {relu_end:.0%} (lr {n['large_lr']:g}) vs "
+               f"{n['relu_normal_inactive_end']:.0%}; Leaky inactive {leaky_end:.0%}")
         text = (f"At lr {n['large_lr']:g}, {n['relu_large_inactive_after_phase1']:.0%} of the "
                 f"first-layer ReLU units are dead on the whole training set, against "
                 f"{n['relu_normal_inactive_after_phase1']:.0%} at lr {n['normal_lr']:g} "
@@ -185,21 +210,39 @@ class DyingReLU(Experiment):
                 f"in {n['steps_normal']} further steps at lr {n['normal_lr']:g} "
                 f"{n['relu_large_revived_fraction']:.0%} of them revive and their weights move "
                 f"by at most {n['relu_large_inactive_moved_max']:.2g}. With LeakyReLU "
-                f"{n['leaky_large_inactive_end']:.0%} of the units end inactive on all data "
-                f"(avoided if <= {t['leaky_vs_relu_max']:g} x ReLU's "
-                f"{n['relu_large_inactive_end']:.0%}); they still receive gradient (weights "
-                f"move by {n['leaky_large_inactive_moved_min']:.2g} to "
-                f"{n['leaky_large_inactive_moved_max']:.2g}), "
+                f"{leaky_end:.0%} of the units end inactive on all data, {ratio:.2f} times "
+                f"ReLU's {relu_end:.0%} (avoided if <= {t['leaky_vs_relu_max']:g}); they still "
+                f"receive gradient (weights move by {n['leaky_large_inactive_moved_min']:.2g} "
+                f"to {n['leaky_large_inactive_moved_max']:.2g}), "
                 f"{n['leaky_large_revived_fraction']:.0%} revive, and accuracy ends at "
-                f"{n['leaky_large_acc_end']:.1%} vs ReLU's "
-                f"{n['relu_large_acc_end']:.1%}.")
-        if not (dies and permanent and leaky_learns):
-            return Verdict(FAILS, text + " The dying-ReLU thresholds are missed.", key)
-        if avoids:
-            return Verdict(HOLDS, text, key)
-        return Verdict(CAVEATS, text + " ReLU units do die for good, but Leaky ReLU only keeps "
-                       "a small gradient flowing: it does not keep the units out of the "
-                       "all-negative region.", key)
+                f"{n['leaky_large_acc_end']:.1%} vs ReLU's {n['relu_large_acc_end']:.1%}.")
+        if not (dies.passed and control.passed):
+            return Verdict(FAILS, text + " A too-large learning rate does not kill clearly "
+                           "more ReLU units than a normal one here.", key, criteria)
+        if avoids.passed:
+            return Verdict(HOLDS, text, key, criteria)
+        return Verdict(CAVEATS, text + " ReLU units do die, but Leaky ReLU only keeps a small "
+                       "gradient flowing: it does not keep the units out of the all-negative "
+                       "region.", key, criteria)
+
+    def checks(self, numbers: dict[str, Any]) -> list[Check]:
+        n = numbers
+        out = []
+        for name, lr in (("relu_large", n["large_lr"]), ("relu_normal", n["normal_lr"])):
+            moved, rev = n[f"{name}_inactive_moved_max"], n[f"{name}_revived_fraction"]
+            out.append(Check(
+                f"ReLU, phase 1 at lr {lr:g}: dead units get zero gradient under plain SGD "
+                "(their weights never move, none revive)", moved == 0.0 and rev == 0.0,
+                f"{n[f'{name}_inactive_count']} dead units after phase 1; their weights move "
+                f"by at most {moved:.3g} in phase 2 and {rev:.0%} revive"))
+        count = n["leaky_large_inactive_count"]
+        out.append(Check(
+            "Leaky units inactive on all data still receive gradient (their weights move)",
+            count == 0 or n["leaky_large_inactive_moved_min"] > 0.0,
+            f"{count} inactive Leaky units after phase 1; their weights move by "
+            f"{n['leaky_large_inactive_moved_min']:.3g} to "
+            f"{n['leaky_large_inactive_moved_max']:.3g} in phase 2"))
+        return out
 
 
 EXPERIMENT = DyingReLU()
