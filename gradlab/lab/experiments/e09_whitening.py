@@ -13,10 +13,14 @@ from gradlab.lab.experiment import (
     CAVEATS,
     FAILS,
     HOLDS,
+    Check,
+    Criterion,
     Experiment,
     Measurement,
+    Revision,
     Verdict,
     new_figure,
+    perturb,
     png,
 )
 from gradlab.nn import functional as F
@@ -26,6 +30,10 @@ _TOL = 1e-3      # converged: excess loss below this fraction of the variance of
 _FEATURES = 8
 _RHO = 0.9       # correlation between every pair of features
 _SAMPLES = 512
+# what whitening and standardization guarantee by construction (checks, not verdict gates)
+_WHITE_KAPPA_MAX = 1.5    # condition number of the whitened problem's Hessian (with the bias)
+_WHITE_CORR_MAX = 1e-3    # largest |correlation| between two whitened features
+_VAR_SPREAD_MAX = 1.01    # largest / smallest feature variance after either transform
 
 
 def _problem(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -54,7 +62,7 @@ def _descend(x: np.ndarray, y: np.ndarray, lr: float, steps: int, seed: int,
     """Full-batch gradient descent on MSE with a gradlab Linear(F, 1); loss per step. Runs
     ``steps`` steps, or twice the steps needed to get below ``stop_below`` (plus 10)."""
     gradlab.manual_seed(seed)
-    model = nn.Linear(x.shape[1], 1)
+    model = perturb(nn.Linear(x.shape[1], 1))
     opt = optim.SGD(model.parameters(), lr=lr)
     X, Y = gradlab.tensor(x), gradlab.tensor(y)
     losses: list[float] = []
@@ -103,13 +111,39 @@ class WhiteningExperiment(Experiment):
     thresholds = {
         "standardize_speedup_min": 2.0,   # raw steps / standardized steps
         "whiten_speedup_min": 2.0,        # standardized steps / whitened (PCA) steps
-        "whitened_kappa_max": 1.5,        # condition number of the whitened Hessian
     }
     seed_error = None
+    revisions = (
+        Revision(
+            date="2026-11-27",
+            what="Convergence is measured as the excess loss over the least-squares optimum "
+                 "falling below 1e-3 of the targets' variance (disclosed in the note of issue "
+                 "7); the criterion it replaced is not in git (the first commit, c9cd29c, "
+                 "already has this one).",
+            why="A scale-free criterion, the same for every input transform (the review "
+                "calls the change legitimate).",
+            moved="not known",
+            effect="Seeds 0-2 held after the change; the verdicts before it were not "
+                   "recorded."),
+        Revision(
+            date="2026-12-06",
+            what="The whitened Hessian's condition number (at most 1.5) is no longer a "
+                 "condition of the verdict but a check, with the whitened features' "
+                 "correlation and variance spread; the verdict comes from the two speed-ups "
+                 "alone.",
+            why="The condition number of whitened data is a property of the transform (about "
+                "1 by construction), not a test of the claim that normalization speeds up "
+                "gradient descent (outside review, issue 13).",
+            moved="none",
+            effect="Seeds 0-2, quick, SkylakeX and Haswell kernels: holds before and after "
+                   "(whitened κ 1.00 passed the old condition); the removed condition could "
+                   "only have lowered a verdict."),
+    )
 
     def measure(self, seed: int, quick: bool) -> Measurement:
         rng = np.random.default_rng(seed)
         x, y = _problem(rng)
+        x, y = perturb(x), perturb(y)
         cap = 1000 if quick else 20000
         inputs = {
             "raw": x,
@@ -165,31 +199,37 @@ class WhiteningExperiment(Experiment):
             a.plot(np.arange(1, len(rel) + 1), shown, color=colors[name],
                    ls="--" if name == "zca" else "-",
                    label=f"{name} (κ = {res[name]['kappa_hessian']:.3g})")
-        a.axhline(_TOL, color="k", ls=":", lw=0.8, label="tolerance")
-        a.set(xlabel="gradient-descent step", ylabel="excess loss / var(y)",
+        longest = max(len(rel) for rel in curves.values())
+        a.plot([1, longest], [_TOL, _TOL], color="k", ls=":", lw=0.8, label="tolerance")
+        a.set(xlabel="gradient-descent step", ylabel="excess loss / var(y) (floor 1e-12)",
               xscale="log", yscale="log", title="convergence")
-        a.legend(fontsize=7)
+        a.legend(fontsize=9)
         kap = [res[k]["kappa_hessian"] for k in curves]
         stp = [res[k]["steps"] or n["cap"] for k in curves]
         for k, kx, s in zip(curves, kap, stp):
             capped = res[k]["steps"] is None
-            b.plot(kx, s, "^" if capped else "o", color=colors[k],
+            b.plot(kx, s, "^" if capped else ("s" if k == "zca" else "o"), color=colors[k],
+                   ms=9 if k == "zca" else 6, fillstyle="none" if k == "zca" else "full",
                    label=k + (" (not reached: cap)" if capped else ""))
         grid = np.logspace(0, math.log10(max(kap)), 50)
         b.plot(grid, 0.5 * grid * math.log(1 / _TOL), "k:", lw=0.8,
                label="κ ln(1/tol) / 2")
         b.set(xlabel="condition number of the Hessian", ylabel="steps to tolerance",
               xscale="log", yscale="log", title="steps grow with κ")
-        b.legend(fontsize=7)
+        b.legend(fontsize=9)
         return [png(fig, "whitening", "Full-batch gradient descent on raw, standardized and "
-                    "whitened inputs: relative excess loss per step, and steps to 1e-3 "
-                    "against the Hessian's condition number.")]
+                    "whitened inputs: relative excess loss per step (an excess of exactly 0 is "
+                    "drawn at the 1e-12 floor), and steps to 1e-3 against the Hessian's "
+                    "condition number.")]
 
     def judge(self, n) -> Verdict:
         t = self.thresholds
-        std_ok = n["standardize_speedup"] >= t["standardize_speedup_min"]
-        white_ok = n["whiten_speedup"] >= t["whiten_speedup_min"]
-        kappa_ok = n["kappa_whitened"] <= t["whitened_kappa_max"]
+        std = Criterion("raw steps / standardized steps (gradient descent to the tolerance)",
+                        n["standardize_speedup"], ">=", t["standardize_speedup_min"],
+                        "standardize_speedup_min")
+        white = Criterion("standardized steps / PCA-whitened steps", n["whiten_speedup"], ">=",
+                          t["whiten_speedup_min"], "whiten_speedup_min")
+        per = n["per_input"]
         raw = (f"{n['steps_raw']}" if n["raw_converged"] else f"more than {n['cap']}")
         text = (f"Gradient descent needed {raw} steps on raw inputs (Hessian condition number "
                 f"{n['kappa_raw']:.3g}), {n['steps_standardized']} standardized (κ "
@@ -198,24 +238,49 @@ class WhiteningExperiment(Experiment):
                 f"{n['standardize_speedup']:.1f}x (threshold {t['standardize_speedup_min']:g}x"
                 f"{'' if n['raw_converged'] else ', a lower bound'}), whitening over "
                 f"standardization {n['whiten_speedup']:.1f}x (threshold "
-                f"{t['whiten_speedup_min']:g}x).")
-        if std_ok and white_ok and kappa_ok:
+                f"{t['whiten_speedup_min']:g}x). Standardized features have variances within "
+                f"a factor {per['standardized']['var_spread']:.3f} and correlations up to "
+                f"{per['standardized']['max_abs_corr']:.2f}; PCA-whitened ones within "
+                f"{per['pca']['var_spread']:.3f} and up to {per['pca']['max_abs_corr']:.1e}.")
+        if std.passed and white.passed:
             verdict = HOLDS
-            text += (" Standardization removes the scale differences, whitening also the "
-                     "correlation that standardization leaves in κ.")
-        elif std_ok or white_ok:
+        elif std.passed or white.passed:
             verdict = CAVEATS
             text += (" Only part of the claim shows: "
-                     + ("standardization helps" if std_ok else "standardization does not help")
-                     + ", " + ("whitening helps further" if white_ok and kappa_ok
-                               else "whitening adds little") + ".")
+                     + ("standardization sped gradient descent up" if std.passed
+                        else "standardization did not speed gradient descent up enough")
+                     + ", " + ("whitening sped it up further" if white.passed
+                               else "whitening did not speed it up enough further") + ".")
         else:
             verdict = FAILS
-            text += " Neither normalization sped gradient descent up here."
+            text += " Neither normalization sped gradient descent up by the threshold here."
         key = (f"steps {raw} / {n['steps_standardized']} / {n['steps_pca']} "
                f"(κ {n['kappa_raw']:.2g} / {n['kappa_standardized']:.2g} / "
                f"{n['kappa_whitened']:.2g})")
-        return Verdict(verdict, text, key)
+        return Verdict(verdict, text, key, criteria=[std, white])
+
+    def checks(self, n) -> list[Check]:
+        """What the transforms guarantee by construction: whitened inputs (PCA and ZCA) have
+        uncorrelated features of equal variance and a Hessian condition number near 1;
+        standardized inputs have features of equal variance."""
+        per = n["per_input"]
+        out = []
+        for name in ("pca", "zca"):
+            p = per[name]
+            out.append(Check(
+                f"{name.upper()} whitening: condition number of the Hessian near 1",
+                p["kappa_hessian"] <= _WHITE_KAPPA_MAX,
+                f"κ {p['kappa_hessian']:.4f} (at most {_WHITE_KAPPA_MAX:g})"))
+            out.append(Check(
+                f"{name.upper()} whitening: features uncorrelated, of equal variance",
+                p["max_abs_corr"] <= _WHITE_CORR_MAX and p["var_spread"] <= _VAR_SPREAD_MAX,
+                f"largest |correlation| {p['max_abs_corr']:.1e} (at most {_WHITE_CORR_MAX:g}), "
+                f"variance spread {p['var_spread']:.4f} (at most {_VAR_SPREAD_MAX:g})"))
+        p = per["standardized"]
+        out.append(Check("standardization: features of equal variance",
+                         p["var_spread"] <= _VAR_SPREAD_MAX,
+                         f"variance spread {p['var_spread']:.4f} (at most {_VAR_SPREAD_MAX:g})"))
+        return out
 
 
 EXPERIMENT = WhiteningExperiment()
