@@ -102,7 +102,10 @@ def test_registry_experiments_are_complete_and_unique():
         assert isinstance(e.thresholds, dict) and e.thresholds, e.id
         assert all(isinstance(k, str) and isinstance(v, (int, float)) and not
                    isinstance(v, bool) for k, v in e.thresholds.items()), e.id
-        assert e.seed_error is None or (isinstance(e.seed_error, str) and e.seed_error.strip())
+        # errors in the seeds live in the registry gradlab.lab.errata; a seed_error left on
+        # an experiment is text or None
+        seed_error = getattr(e, "seed_error", None)
+        assert seed_error is None or (isinstance(seed_error, str) and seed_error.strip())
         assert type(e).measure is not Experiment.measure, e.id
         assert type(e).judge is not Experiment.judge, e.id
 
@@ -181,7 +184,8 @@ def test_check_seeds_reports_agreement():
     assert not flaky.agree and flaky.verdicts == [HOLDS, CAVEATS, HOLDS]
     assert not boom.agree and boom.verdicts == [ERROR] * 3  # an error never agrees
     assert flaky.to_json() == {"seeds": [0, 1, 2], "verdicts": [HOLDS, CAVEATS, HOLDS],
-                               "keys": ["p", "p", "p"], "agree": False}
+                               "keys": ["p", "p", "p"], "agree": False,
+                               "criteria": [[], [], []], "failed_checks": [[], [], []]}
 
 
 @pytest.mark.parametrize("seeds, message", [
@@ -234,3 +238,18 @@ def test_a_module_that_does_not_import_is_an_error_row(tmp_path, monkeypatch):
     assert r.verdict == ERROR
     assert r.error == "ImportError: e99 needs a module that is not installed"
     assert r.title == "module gradlab.lab.experiments.e99_broken does not import"
+
+
+def test_lab_results_carry_revisions_and_jitter_and_need_no_seed_error(monkeypatch):
+    from gradlab.lab.experiment import Revision
+
+    class Revised(Draw):
+        id = "revised"
+        revisions = (Revision("2026-12-06", "mean_max 5 -> 10", "the seed says 10", "none"),)
+
+    monkeypatch.delattr(Experiment, "seed_error", raising=False)
+    r, = run_experiments(progress=False, experiments=[Revised()], jitter=1e-6)
+    assert r.verdict == HOLDS and r.jitter == 1e-6
+    assert r.revisions == [{"date": "2026-12-06", "what": "mean_max 5 -> 10",
+                            "why": "the seed says 10", "moved": "none", "effect": ""}]
+    assert not hasattr(r, "seed_error")

@@ -35,13 +35,13 @@ class UnknownExperimentError(LookupError):
 @dataclass
 class LabResult(Result):
     """A :class:`Result` with what the report needs besides: the experiment's original claim,
-    protocol, thresholds and seed error, the CPU seconds of the run, and, for an experiment that
-    raised, the exception (``verdict == "error"``)."""
+    protocol, thresholds and revisions, the CPU seconds of the run, and, for an experiment that
+    raised, the exception (``verdict == "error"``). The errors in the seeds come from the
+    registry :mod:`gradlab.lab.errata`, not from the results."""
 
     claim_zh: str = ""
     protocol: str = ""
     thresholds: dict[str, Any] = field(default_factory=dict)
-    seed_error: str | None = None
     revisions: list[dict[str, Any]] = field(default_factory=list)
     cpu_seconds: float = 0.0
     error: str | None = None
@@ -184,7 +184,7 @@ def run_one(exp: Experiment, seed: int = 0, quick: bool = True, threads: int | N
     wall = time.perf_counter()
     base = dict(id=exp.id, title=exp.title, seed_ref=exp.seed_ref, claim=exp.claim,
                 claim_zh=exp.claim_zh, protocol=exp.protocol, thresholds=dict(exp.thresholds),
-                seed_error=exp.seed_error, seed=seed, quick=quick,
+                seed=seed, quick=quick,
                 revisions=[r.to_json() for r in getattr(exp, "revisions", ())], jitter=jitter)
     try:
         r = exp.run(seed=seed, quick=quick, threads=threads, jitter=jitter)
