@@ -156,7 +156,7 @@ class SigmoidDepth(Experiment):
                 wmax.append(max(float(np.abs(lin.weight.data).max()) for lin in layers))
             norms = np.exp(np.mean(logs, axis=0))
             ratio, r2 = fit_ratio(norms)
-            return norms, ratio, r2, float(np.mean(specs)), float(np.mean(wmax))
+            return norms, ratio, r2, float(np.mean(specs)), float(np.max(wmax))
 
         sig_norms, sig_ratio, sig_r2, sig_spec, _ = profile("sigmoid", "default")
         relu_norms, relu_ratio, relu_r2, _, _ = profile("relu", "he")
