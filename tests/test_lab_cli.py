@@ -17,6 +17,7 @@ from gradlab import backend
 from gradlab.lab import (
     CAVEATS,
     HOLDS,
+    Check,
     Experiment,
     Measurement,
     Verdict,
@@ -150,8 +151,8 @@ def test_lab_seeds_checks_stability_and_reports_the_first_seed(fakes, tmp_path, 
     assert doc["meta"]["seed"] == 1 and doc["experiments"][0]["numbers"]["seed"] == 1
     assert doc["meta"]["stability"]["alpha"]["agree"] is True
 
-    rc, out, err = run_main(["lab", "run", "beta", "--seeds", "0,1,2", "--out", str(tmp_path)],
-                            capsys)
+    rc, out, err = run_main(["lab", "run", "beta", "--seeds", "0,1,2", "--out",
+                             str(tmp_path / "other")], capsys)
     assert rc == 1
     assert "NO: holds, holds, holds with caveats" in out
     assert err == "unstable: beta: seed 0: holds; seed 1: holds; seed 2: holds with caveats\n"
@@ -231,3 +232,108 @@ def test_out_is_created_before_the_run(fakes, tmp_path, capsys):
     assert rc == 2 and out == ""
     assert err == f"gradlab lab: error: --out {bad}: cannot create the folder: Not a directory\n"
     assert Alpha.calls == []
+
+
+class Checked(Alpha):
+    id = "checked"
+    title = "An identity breaks"
+
+    def checks(self, numbers):
+        return [Check("sigmoid'(0) = 0.25", True, "exactly"),
+                Check("SGD+L2 = weight decay", numbers["seed"] == 0,
+                      f"largest difference\n{numbers['seed'] * 0.03:g}")]
+
+
+def test_a_failed_check_exits_1_naming_it(fakes, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(runner, "all_experiments", lambda: [Alpha(), Checked()])
+    rc, out, err = run_main(["lab", "--seed", "1", "--out", str(tmp_path)], capsys)
+    assert rc == 1
+    assert err == "check failed: checked (seed 1): SGD+L2 = weight decay: largest difference 0.03\n"
+    doc = json.load(open(tmp_path / "results.json"))
+    assert doc["meta"]["failed_checks"] == {"checked": [
+        {"seed": 1, "name": "SGD+L2 = weight decay", "detail": "largest difference\n0.03"}]}
+    # with --seeds, a check that fails on a later seed counts too
+    rc, out, err = run_main(["lab", "--seeds", "0,2", "--out", str(tmp_path / "s")], capsys)
+    assert rc == 1
+    assert err == "check failed: checked (seed 2): SGD+L2 = weight decay: largest difference 0.06\n"
+    rc, out, err = run_main(["lab", "run", "alpha", "--out", str(tmp_path / "a")], capsys)
+    assert rc == 0 and err == ""
+
+
+def _snapshot(folder):
+    return {p: p.read_bytes() for p in Path(folder).rglob("*") if p.is_file()}
+
+
+def test_lab_run_updates_the_report_and_keeps_the_other_experiments(fakes, tmp_path, capsys):
+    out_dir = tmp_path / "rep"
+    rc, _, _ = run_main(["lab", "--out", str(out_dir)], capsys)
+    assert rc == 1  # broken raised
+    before = json.load(open(out_dir / "results.json"))
+    Alpha.calls = []
+    rc, out, err = run_main(["lab", "run", "beta", "--out", str(out_dir)], capsys)
+    assert rc == 0, err
+    assert Alpha.calls == [("beta", 0, True, 1)]
+    assert out.splitlines()[-1] == (f"updated beta in the report in {out_dir}; kept 2 other "
+                                    "experiments: alpha, broken")
+    doc = json.load(open(out_dir / "results.json"))
+    assert [e["id"] for e in doc["experiments"]] == ["alpha", "beta", "broken"]  # registry order
+    old = {e["id"]: e for e in before["experiments"]}
+    new = {e["id"]: e for e in doc["experiments"]}
+    assert new["alpha"] == old["alpha"] and new["broken"] == old["broken"]
+    assert new["beta"]["seconds"] != old["beta"]["seconds"]
+    assert doc["meta"]["counts"]["error"] == 1 and doc["meta"]["updates"][0]["ids"] == ["beta"]
+    html = (out_dir / "report.html").read_text(encoding="utf-8")
+    assert html.count('<section id="exp-') == 3
+    assert all((out_dir / f["file"]).exists() for e in doc["experiments"] for f in e["figures"])
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["--seed", "1"], "was made with seed 0; this run has seed 1"),
+    (["--full"], "was made with mode quick; this run has mode full"),
+    (["--jitter", "1e-6"], "was made with jitter 0.0; this run has jitter 1e-06"),
+    (["--threads", "2"], "was made with threads 1; this run has threads 2"),
+])
+def test_lab_run_refuses_a_report_of_other_settings_before_running(fakes, tmp_path, capsys,
+                                                                    argv, said):
+    rc, _, _ = run_main(["lab", "run", "alpha", "beta", "--out", str(tmp_path)], capsys)
+    assert rc == 0
+    before = _snapshot(tmp_path)
+    Alpha.calls = []
+    rc, out, err = run_main(["lab", "run", "alpha", *argv, "--out", str(tmp_path)], capsys)
+    assert rc == 2 and out == "" and Alpha.calls == []
+    assert err == (f"gradlab lab: error: --out {tmp_path}: the report in {tmp_path} {said}: pass "
+                   "another --out (gradlab lab run updates the experiments of a matching report "
+                   "and keeps the others)\n")
+    assert _snapshot(tmp_path) == before
+    # the whole lab replaces it, as it always did
+    rc, out, err = run_main(["lab", *argv, "--out", str(tmp_path)], capsys)
+    assert rc == 1 and "wrote" in out  # broken raised
+
+
+def test_lab_run_refuses_a_report_it_cannot_read(fakes, tmp_path, capsys):
+    (tmp_path / "results.json").write_text("{half a file", encoding="utf-8")
+    rc, out, err = run_main(["lab", "run", "alpha", "--out", str(tmp_path)], capsys)
+    assert rc == 2 and Alpha.calls == []
+    assert err.startswith(f"gradlab lab: error: --out {tmp_path}: {tmp_path / 'results.json'} "
+                          "is not JSON: ")
+    assert err.rstrip().endswith("pass another --out (gradlab lab run updates the experiments "
+                                 "of a matching report and keeps the others)")
+    assert (tmp_path / "results.json").read_text() == "{half a file"
+    other = tmp_path / "html-only"
+    other.mkdir()
+    (other / "report.html").write_text("<p>someone's report</p>")
+    rc, out, err = run_main(["lab", "run", "alpha", "--out", str(other)], capsys)
+    assert rc == 2 and err == (f"gradlab lab: error: --out {other} holds a report without "
+                               "results.json, so its experiments cannot be kept: pass another "
+                               "--out\n")
+    assert (other / "report.html").read_text() == "<p>someone's report</p>"
+
+
+def test_the_help_makes_no_claim_of_equal_sums_on_every_machine(capsys):
+    for argv in (["lab", "--help"], ["lab", "run", "--help"]):
+        rc, out, _ = run_main(argv, capsys)
+        out = " ".join(out.split())
+        assert rc == 0 and "same sums" not in out and "every machine" not in out
+        assert "the BLAS kernel still depends on the CPU" in out
+    rc, out, _ = run_main(["lab", "run", "--help"], capsys)
+    assert "keeps the other experiments" in " ".join(out.split())

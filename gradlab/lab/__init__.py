@@ -5,16 +5,20 @@ from .experiment import (
     FAILS,
     HOLDS,
     VERDICTS,
+    Check,
+    Criterion,
     Experiment,
     Figure,
     Measurement,
     Result,
+    Revision,
     Verdict,
     new_figure,
+    perturb,
     png,
 )
 from .experiments import all_experiments
-from .report import write_report
+from .report import ReportError, load_report, update_report, write_report
 from .runner import (
     ERROR,
     LabResult,

@@ -3,11 +3,16 @@
 
     gradlab lab                      every experiment, quick, report in lab-report/
     gradlab lab list                 id, title and seed reference of each experiment
-    gradlab lab run ID [ID ...]      only these
-    options: --full --seed N --out DIR --threads N --seeds 0,1,2
+    gradlab lab run ID [ID ...]      only these, updated inside the report already in --out
+    options: --full --seed N --out DIR --threads N --jitter REL --seeds 0,1,2
 
-Exit status 0 when every experiment ran, 1 when one raised (or, with --seeds, gave different
-verdicts for different seeds), 2 for bad arguments.
+``gradlab lab`` writes the whole report, replacing one in --out. ``gradlab lab run ID ...``
+replaces those experiments inside the report already in --out and keeps the others (numbers,
+criteria, checks, figures); it refuses, before running anything, a report made with another
+seed, mode, jitter, thread count or BLAS kernel, or one it cannot read: pass another --out.
+
+Exit status 0 when every experiment ran and every check passed, 1 when one raised, a check
+failed (or, with --seeds, verdicts differed between seeds), 2 for bad arguments.
 """
 
 from __future__ import annotations
@@ -47,7 +52,8 @@ def _add_options(p: argparse.ArgumentParser, suppress: bool) -> None:
     p.add_argument("--seed", type=int, default=default(None), help="random seed (default 0)")
     p.add_argument("--out", default=default("lab-report"),
                    help="report folder (default lab-report): report.html, report.md, "
-                   "figures/, results.json")
+                   "figures/, results.json; 'lab run ID' updates ID in the report there and "
+                   "keeps the other experiments")
     p.add_argument("--threads", type=int, default=default(1),
                    help="BLAS threads for each experiment (default 1: no thread-partitioning "
                    "differences; the BLAS kernel still depends on the CPU)")
@@ -67,14 +73,16 @@ def register(sub) -> None:
         description="Run the lab's experiments (each claim of the seeds: a protocol, numbers, "
         "figures and a verdict by stated thresholds) and write report.html (self-contained), "
         "report.md with figures/ and results.json into --out. Quick protocols by default. "
-        "Exit status 1 when an experiment raised or, with --seeds, its verdict changed with "
-        "the seed.")
+        "'gradlab lab run ID ...' updates those experiments inside the report in --out and "
+        "keeps the others. Exit status 1 when an experiment raised, a check failed or, with "
+        "--seeds, a verdict changed with the seed.")
     _add_options(lab, suppress=False)
     lab.set_defaults(func=_lab, lab_command=None, ids=None)
     cmds = lab.add_subparsers(dest="lab_command", metavar="{list,run}")
     ls = cmds.add_parser("list", help="id, title and seed reference of each experiment")
     ls.set_defaults(func=_list)
-    run = cmds.add_parser("run", help="run only the named experiments")
+    run = cmds.add_parser("run", help="run only the named experiments and update them in the "
+                          "report in --out (the other experiments are kept)")
     run.add_argument("ids", nargs="+", metavar="ID", help="experiment ids (see gradlab lab list)")
     _add_options(run, suppress=True)
     run.set_defaults(func=_lab)
@@ -124,8 +132,32 @@ def _check_args(args: argparse.Namespace) -> None:
         raise UsageError(f"--out {args.out}: the folder is not writable")
 
 
+def _existing_report(args: argparse.Namespace, quick: bool, seed: int) -> bool:
+    """For ``gradlab lab run``: whether --out holds a report to update (True) or none
+    (False). A report that cannot be read, or was made with another seed, mode, jitter,
+    thread count or BLAS kernel, is a usage error before anything runs: its results are never
+    overwritten by a run that does not belong with them."""
+    from .report import ReportError, check_compatible, load_report
+
+    out = args.out
+    has_json = os.path.exists(os.path.join(out, "results.json"))
+    if not has_json:
+        if any(os.path.exists(os.path.join(out, f)) for f in ("report.html", "report.md")):
+            raise UsageError(f"--out {out} holds a report without results.json, so its "
+                             "experiments cannot be kept: pass another --out")
+        return False
+    try:
+        _, meta = load_report(out)
+        check_compatible(meta, seed=seed, quick=quick, jitter=args.jitter, threads=args.threads,
+                         where=f"the report in {out}")
+    except ReportError as exc:
+        raise UsageError(f"--out {out}: {exc}: pass another --out (gradlab lab run updates "
+                         "the experiments of a matching report and keeps the others)") from None
+    return True
+
+
 def _lab(args: argparse.Namespace) -> int:
-    from .report import summary_line, write_report
+    from .report import ReportError, summary_line, update_report, write_report
     from .runner import UnknownExperimentError, check_seeds, run_experiments, select
 
     _check_args(args)
@@ -139,6 +171,7 @@ def _lab(args: argparse.Namespace) -> int:
     quick = not args.full
     seeds = args.seeds
     seed = seeds[0] if seeds else args.seed
+    update = args.ids is not None and _existing_report(args, quick, seed)
     n = len(chosen)
     over = (f"seeds {', '.join(map(str, seeds))} (report: seed {seed})" if seeds
             else f"seed {seed}")
@@ -171,14 +204,24 @@ def _lab(args: argparse.Namespace) -> int:
         [f"seeds {','.join(map(str, seeds))} agree"] if checks else []) + ["time", "CPU"]
     print(_table(rows, head))
     print(f"{summary_line(results)}; {took:.1f} s (CPU {took_cpu:.1f} s)")
+    kw = dict(seed=seed, quick=quick, threads=args.threads, total_seconds=took,
+              stability=checks, jitter=args.jitter)
     try:
-        paths = write_report(results, args.out, seed=seed, quick=quick, threads=args.threads,
-                             total_seconds=took, stability=checks)
-    except OSError as exc:
+        if update:
+            kept_before = _kept_ids(args.out, ids)
+            paths = update_report(results, args.out, order=[e.id for e in select(None)], **kw)
+        else:
+            paths = write_report(results, args.out, **kw)
+    except (OSError, ReportError) as exc:
         raise UsageError(f"--out {args.out}: cannot write the report: {exc}") from None
     n_fig = sum(len(r.figures) for r in results)
     print(f"wrote {paths['html']}, {paths['markdown']}, {paths['json']} and {n_fig} "
           f"figure{'s' if n_fig != 1 else ''} in {paths['figures']}")
+    if update:
+        print(f"updated {', '.join(ids)} in the report in {args.out}; kept "
+              f"{len(kept_before)} other experiment{'s' if len(kept_before) != 1 else ''}"
+              + (f": {', '.join(kept_before)}" if kept_before else ""))
+    every = [r for c in checks for r in c.results] if checks else results
     failed = [r for r in results if r.errored]
     if checks:
         # an error on a later seed must count too
@@ -187,8 +230,24 @@ def _lab(args: argparse.Namespace) -> int:
     for r in failed:
         print(f"error: {r.id} (seed {r.seed}) raised {' '.join(r.error.split())}",
               file=sys.stderr)
+    broken = [(r, c) for r in every for c in r.failed_checks]
+    for r, c in broken:
+        print(f"check failed: {r.id} (seed {r.seed}): {c.name}: {' '.join(c.detail.split())}",
+              file=sys.stderr)
     unstable = [c for c in checks or [] if not c.agree and not any(r.errored for r in c.results)]
     for c in unstable:
         print(f"unstable: {c.id}: " + "; ".join(f"seed {s}: {v}" for s, v in
                                                 zip(c.seeds, c.verdicts)), file=sys.stderr)
-    return 1 if failed or unstable else 0
+    return 1 if failed or broken or unstable else 0
+
+
+def _kept_ids(out: str, replaced: list[str]) -> list[str]:
+    """The ids of the report in ``out`` that a run of ``replaced`` keeps."""
+    import json
+
+    try:
+        with open(os.path.join(out, "results.json"), encoding="utf-8") as f:
+            doc = json.load(f)
+        return [e["id"] for e in doc["experiments"] if e["id"] not in replaced]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
