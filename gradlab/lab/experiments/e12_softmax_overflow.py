@@ -353,7 +353,7 @@ class SoftmaxOverflow(Experiment):
         a2.semilogy(zs, np.maximum(g_ce, 1e-12), label="cross-entropy")
         a2.axvspan(-10.1, -9.9, color="grey", alpha=0.5, lw=0)
         a2.set_xlabel("logit z (target 1)")
-        a2.set_ylabel("|dL/dz|")
+        a2.set_ylabel("|dL/dz| (floor 1e-12)")
         a2.set_title("gradient at a wrong answer")
         a2.legend(fontsize=9)
         f1 = png(fig, "softmax_and_gradients",
