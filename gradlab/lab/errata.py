@@ -565,7 +565,8 @@ ERRATA: tuple[Erratum, ...] = (
            "probabilities (Srivastava et al. 2014).",
            "experiment dropout", "dropout", _dropout_scale),
     _entry("bn-keeps-gradient-stable", "seed 004 §1.8 L197",
-           "BN层能对各层的输出做归一化，这样梯度在反向层层传递后仍能保持大小稳定，不会出现过小或过大的情况。",
+           "BN层能对各层的输出做归一化，这样梯度在反向层层传递后仍能保持大小稳定，"
+           "不会出现过小或过大的情况。",
            "BatchNorm normalizes the forward activations, not the gradients: in a deep plain "
            "network with BatchNorm in every layer the gradient at initialization grows towards "
            "the input with depth (Yang et al. 2019).",
