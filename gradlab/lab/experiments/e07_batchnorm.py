@@ -12,10 +12,14 @@ from gradlab.lab.experiment import (
     CAVEATS,
     FAILS,
     HOLDS,
+    Check,
+    Criterion,
     Experiment,
     Measurement,
+    Revision,
     Verdict,
     new_figure,
+    perturb,
     png,
 )
 from gradlab.nn import functional as F
@@ -23,6 +27,7 @@ from gradlab.nn import functional as F
 _TARGET = 0.5          # running train loss that counts as "converged enough"
 _WINDOW = 10           # steps in the running mean of the loss
 _DIVERGED = 1e3        # a loss above this (or non-finite) ends a run as diverged
+_SAME_LR = 0.1         # the learning rate at which both nets' speed is compared
 
 
 def _mlp(bn: bool, depth: int, width: int = 64) -> nn.Sequential:
@@ -69,59 +74,123 @@ def _steps_to_target(losses: list[float]) -> int | None:
     return int(hit[0]) + _WINDOW if hit.size else None
 
 
+def _grid_ratio(low: float, high: float) -> float:
+    """high / low for two learning rates of the grid, rounded to 6 significant digits: the grid
+    values are decimal numbers, and 0.3 / 0.1 is 2.9999999999999996 in binary floats."""
+    return float(f"{high / low:.6g}")
+
+
 def _accuracy(model, X, y) -> float:
     with gradlab.no_grad():
         return float((model(X).argmax(1) == y).float().mean())
 
 
 class BatchNormExperiment(Experiment):
-    """An MLP on Digits with and without BatchNorm over a learning-rate grid, and the BN net's
-    predictions in eval mode vs a forgotten train mode."""
+    """An MLP on Digits with and without BatchNorm: speed at the same learning rate over paired
+    runs, the largest stable learning rate on a grid, and the BN net's predictions in eval mode
+    vs a forgotten train mode."""
 
     id = "batchnorm"
     title = "BatchNorm: faster training, larger learning rates, and the eval-mode trap"
     seed_ref = "seed 000 Q64; seed 003 BN; seed 004 §3.4"
     claim = ("Batch normalization speeds up training and tolerates a larger learning rate; at "
              "test time it must use the moving averages of the training statistics, because a "
-             "single sample (or an unrepresentative batch) gives no usable batch statistics.")
+             "single sample (or an unrepresentative batch) gives no usable batch statistics. "
+             "(The quoted 'eases vanishing gradients' is not tested here.)")
     claim_zh = ("加速网络的训练（缓解梯度消失，支持更大的学习率） … "
                 "当测试或预测时，每次可能只会传入单个数据，"
                 "此时模型会使用全局统计量代替批统计量（移动平均（moving averages））")
     protocol = (
         "Digits (8x8, 1,438 training images), an MLP with 3 hidden ReLU layers of 64 units and "
-        "He-normal init, with and without BatchNorm1d before each ReLU; plain SGD, batch 64, a "
-        "learning-rate grid (0.1 to 3), 100 steps per run in quick mode (300 and 3 repeats in "
-        "full). Speed: steps until the 10-step running loss is below 0.5 at each net's best lr "
-        "(the seed's mechanism: BN trains faster because it allows a larger lr); the ratio at "
-        "the same lr 0.1 is reported too. Tolerance: the largest lr whose final running loss "
-        "is below 0.5. Then "
-        "the BN net (trained at lr 0.3) predicts the test set in eval mode, in train mode on "
-        "shuffled batches of 64, on single-class batches (one batch per digit) and on pairs; a "
-        "single sample in train mode is tried too.")
+        "He-normal init, with and without BatchNorm1d before each ReLU; plain SGD, batch 64, "
+        "100 steps per run in quick mode (300 in full). Speed: steps until the 10-step running "
+        "loss is below 0.5, both nets at the same lr 0.1, in 9 pairs (15 in full); the two "
+        "nets of a pair share their initial weights and batch order; judged on the median of "
+        "the pairs' BN / plain ratios (the ratio with each net at its best lr is reported, not "
+        "judged). Tolerance: the largest lr of the grid 0.1, 0.3, 1, 3 (0.03 to 3 with 3 "
+        "repeats in full) whose final running loss is below 0.5. Then the BN net (trained at "
+        "lr 0.3) predicts the test set in eval mode, in train mode on shuffled batches of 64, "
+        "on single-class batches (one batch per digit) and on pairs; a single sample in train "
+        "mode is tried too. Holds if all three parts pass; does not hold if speed and "
+        "tolerance both fail, or the eval-mode part fails; otherwise holds with caveats.")
     thresholds = {
-        "speed_ratio_max": 0.8,      # BN / plain steps-to-target, each at its best lr
+        "speed_ratio_max": 0.8,      # BN / plain steps-to-target at the same lr (median of pairs)
         "lr_ratio_min": 3.0,         # largest stable lr with BN / without
         "skew_drop_min": 0.2,        # eval accuracy - train-mode accuracy on single-class batches
     }
     seed_error = None
+    revisions = (
+        Revision(
+            date="2026-11-27",
+            what="Speed judged on the steps-to-target ratio with each net at its best lr of "
+                 "the grid instead of the ratio at the same lr 0.1; the same-lr ratio is "
+                 "reported only (disclosed in issue 7).",
+            why="The same-lr ratio of one pair (0.81 / 0.78 / 0.69 for seeds 0-2) straddled "
+                "0.8; the seed's mechanism (BN allows a larger lr) was taken to justify "
+                "comparing at each net's best lr.",
+            moved="toward holds",
+            effect="Seed 0: holds with caveats -> holds (same-lr ratio 0.81 > 0.8, best-lr "
+                   "ratio 0.20); seeds 1 and 2 hold either way. Speed then counted the lr "
+                   "tolerance a second time."),
+        Revision(
+            date="2026-12-06",
+            what="Speed judged again at the same lr 0.1, as first registered, on the median "
+                 "of the BN / plain ratios of 9 pairs (each its own initial weights and batch "
+                 "order, shared by the pair's two nets) instead of one pair; the best-lr ratio "
+                 "is reported, not judged.",
+            why="Issue 13: the best-lr ratio folds the lr result into the speed criterion. One "
+                "pair is one draw of init and batch order, whose spread (0.69-0.81 over the "
+                "seeds) is as wide as its distance to 0.8; a median over 9 pairs is what a "
+                "rerun with other seeds moves much less.",
+            moved="toward does not hold",
+            effect="Seeds 0-2: holds, holds, holds -> holds with caveats, holds, holds (median "
+                   "pair ratio 0.81 / 0.76 / 0.67; pairs at or below 0.8: 4, 8 and 9 of 9), "
+                   "the same on the SkylakeX and Haswell kernels and under a 1e-6 jitter. "
+                   "Seed 0 sits 0.7% above the threshold: the speed verdict depends on the "
+                   "pairs drawn. (The median was chosen before these runs; the ratio of the "
+                   "mean steps of the same pairs, the estimator of the first protocol, gives "
+                   "0.77 for seed 0.)"),
+        Revision(
+            date="2026-12-06",
+            what="The ratio of two grid learning rates is rounded to 6 significant digits.",
+            why="0.3 / 0.1 is 2.9999999999999996 in floats, below the threshold 3, while "
+                "3 / 1 is 3.0: a one-step advantage counted at the top of the grid but not at "
+                "the bottom.",
+            moved="toward holds",
+            effect="None on seeds 0-2 (stable lr 3 with BN vs 0.3 without, ratio 10)."),
+        Revision(
+            date="2026-12-06",
+            what="The eval-mode part can give 'does not hold' (before: at worst 'holds with "
+                 "caveats'); speed and tolerance both failing still gives 'does not hold'.",
+            why="Issue 13: each quoted half of the claim must be able to fail; the eval-mode "
+                "sentence is the second half.",
+            moved="toward does not hold",
+            effect="None on seeds 0-2 (eval minus one-class accuracy 0.8 and more)."),
+    )
 
     def measure(self, seed: int, quick: bool) -> Measurement:
         train = Digits(train=True)
         test = Digits(train=False)
-        X, y = train.data.reshape(-1, 64), train.targets
-        Xt, yt = test.data.reshape(-1, 64), test.targets
+        X = perturb(train.data.reshape(-1, 64))
+        Xt = perturb(test.data.reshape(-1, 64))
+        y, yt = train.targets, test.targets
         lrs = [0.1, 0.3, 1.0, 3.0] if quick else [0.03, 0.1, 0.3, 1.0, 3.0]
-        steps, repeats = (100, 1) if quick else (300, 3)
+        steps, repeats, pairs = (100, 1, 9) if quick else (300, 3, 15)
 
-        curves: dict[str, dict[str, list[list[float]]]] = {"plain": {}, "bn": {}}
-        for kind in ("plain", "bn"):
-            for lr in lrs:
-                runs = []
-                for r in range(repeats):
-                    gradlab.manual_seed(1000 * seed + r)
-                    rng = np.random.default_rng(1000 * seed + r)
-                    runs.append(_train(_mlp(kind == "bn", 3), X, y, lr, steps, rng))
-                curves[kind][str(lr)] = runs
+        done: dict[tuple[str, float, int], list[float]] = {}
+
+        def run(kind: str, lr: float, r: int) -> list[float]:
+            """Run r of one net at one lr: initial weights and batch order from seed and r
+            only, so BN and plain runs of the same r start alike and see the same batches."""
+            if (kind, lr, r) not in done:
+                gradlab.manual_seed(1000 * seed + r)
+                rng = np.random.default_rng(1000 * seed + r)
+                model = perturb(_mlp(kind == "bn", 3))
+                done[kind, lr, r] = _train(model, X, y, lr, steps, rng)
+            return done[kind, lr, r]
+
+        curves = {kind: {str(lr): [run(kind, lr, r) for r in range(repeats)] for lr in lrs}
+                  for kind in ("plain", "bn")}
 
         def summary(kind: str, lr: float) -> tuple[float, float | None]:
             runs = curves[kind][str(lr)]
@@ -143,16 +212,20 @@ class BatchNormExperiment(Experiment):
             hits = [h for h in hits if h is not None]
             return min(hits) if hits else None
 
-        # steps not reached count as the run length (a lower bound on the true number)
-        plain01 = table["plain"]["0.1"]["steps_to_target"] or float(steps)
-        bn01 = table["bn"]["0.1"]["steps_to_target"] or float(steps)
+        # speed at the same lr over the pairs; a target not reached counts as the run length
+        # (a lower bound on the true number)
+        reached = {kind: [_steps_to_target(run(kind, _SAME_LR, r)) for r in range(pairs)]
+                   for kind in ("plain", "bn")}
+        pair_steps = {kind: [float(h) if h is not None else float(steps) for h in v]
+                      for kind, v in reached.items()}
+        pair_ratios = [b / p for b, p in zip(pair_steps["bn"], pair_steps["plain"])]
         best_plain = best_steps("plain") or float(steps)
         best_bn = best_steps("bn") or float(steps)
         lr_plain, lr_bn = stable_max("plain"), stable_max("bn")
 
         # the eval-mode trap, on a BN net trained at lr 0.3
         gradlab.manual_seed(1000 * seed + 7)
-        net = _mlp(True, 3)
+        net = perturb(_mlp(True, 3))
         _train(net, X, y, 0.3, steps, np.random.default_rng(1000 * seed + 7))
         net.eval()
         acc_eval = _accuracy(net, Xt, yt)
@@ -189,26 +262,29 @@ class BatchNormExperiment(Experiment):
 
         numbers = {
             "lrs": lrs, "steps": steps, "repeats": repeats, "table": table,
-            "steps_plain_lr0.1": plain01, "steps_bn_lr0.1": bn01,
-            "same_lr_ratio": bn01 / plain01,
+            "same_lr": _SAME_LR, "pairs": pairs,
+            "pair_steps_plain": pair_steps["plain"], "pair_steps_bn": pair_steps["bn"],
+            "pair_ratios": pair_ratios,
+            "pairs_unreached": sum(h is None for v in reached.values() for h in v),
+            "steps_plain_lr0.1": float(np.median(pair_steps["plain"])),
+            "steps_bn_lr0.1": float(np.median(pair_steps["bn"])),
+            "same_lr_ratio": float(np.median(pair_ratios)),
             "best_steps_plain": best_plain, "best_steps_bn": best_bn,
             "speed_ratio": best_bn / best_plain,
             "max_stable_lr_plain": lr_plain, "max_stable_lr_bn": lr_bn,
-            "lr_ratio": (lr_bn / lr_plain if lr_plain and lr_bn
-                         else (float("inf") if lr_bn else 0.0)),
+            "lr_ratio": (_grid_ratio(lr_plain, lr_bn) if lr_plain and lr_bn
+                         else (1e9 if lr_bn else 0.0)),   # 1e9: the plain net had no stable lr
             "acc_eval": acc_eval, "acc_train_random": acc_train_random,
             "acc_train_skewed": acc_train_skewed, "acc_train_pairs": acc_train_pairs,
             "skew_drop": acc_eval - acc_train_skewed,
             "single_sample_error": single_error,
             "running_mean_error": mean_err,
         }
-        if not np.isfinite(numbers["lr_ratio"]):
-            numbers["lr_ratio"] = 1e9   # JSON has no infinity: the plain net had no stable lr
         return Measurement(numbers, self._figures(curves, table, lrs, numbers))
 
     @staticmethod
     def _figures(curves, table, lrs, n) -> list:
-        fig, (a, b) = new_figure(ncols=2)
+        fig, (a, b, c) = new_figure(ncols=3)
         colors = {"plain": "tab:blue", "bn": "tab:red"}
         for kind in ("plain", "bn"):
             for lr, style in ((0.1, "-"), (1.0, "--")):
@@ -218,63 +294,107 @@ class BatchNormExperiment(Experiment):
             finals = [min(table[kind][str(lr)]["final_loss"], 10.0) for lr in lrs]
             b.plot(lrs, finals, "o-", color=colors[kind], label=kind)
         a.set(xlabel="SGD step", ylabel="training loss (clipped at 10)", yscale="log",
-              title="loss curves")
-        a.legend(fontsize=7)
-        b.axhline(_TARGET, color="gray", ls=":", label="stable if below")
+              title="loss curves (pair 1)")
+        a.legend()
+        b.plot([lrs[0], lrs[-1]], [_TARGET, _TARGET], color="gray", ls=":",
+               label="stable if below")
         b.set(xlabel="learning rate", ylabel="final running loss (clipped at 10)",
               xscale="log", yscale="log", title="tolerance of the learning rate")
-        b.legend(fontsize=7)
-        f1 = png(fig, "batchnorm_lr", "Training loss without and with BatchNorm: curves at lr "
-                 "0.1 and 1.0, and final loss over the learning-rate grid.")
-        fig, ax = new_figure()
+        b.set_xticks(lrs, [f"{v:g}" for v in lrs])
+        b.minorticks_off()
+        b.legend()
+        k = np.arange(1, n["pairs"] + 1)
+        c.plot(k, n["pair_steps_plain"], "o-", color=colors["plain"], label="plain")
+        c.plot(k, n["pair_steps_bn"], "s-", color=colors["bn"], label="bn")
+        c.set(xlabel="pair (same init and batches)", ylabel=f"steps to loss {_TARGET}",
+              ylim=(0, n["steps"] * 1.05), xticks=k,
+              title=f"speed at lr {n['same_lr']:g}: median ratio {n['same_lr_ratio']:.2f}")
+        c.legend()
+        f1 = png(fig, "batchnorm_lr", "Training without and with BatchNorm: loss curves at lr "
+                 "0.1 and 1.0, final loss over the learning-rate grid, and the steps to a "
+                 f"running loss of {_TARGET} of each pair at lr {n['same_lr']:g} (a target not "
+                 "reached counts as the run length).")
+        fig, ax = new_figure(width=6.0)
         labels = ["eval mode", "train mode\nshuffled 64", "train mode\none class",
                   "train mode\npairs"]
         vals = [n["acc_eval"], n["acc_train_random"], n["acc_train_skewed"], n["acc_train_pairs"]]
-        ax.bar(labels, vals, color=["tab:green", "tab:olive", "tab:red", "tab:orange"],
-               label="test accuracy")
+        ax.bar(labels, vals, color=["tab:green", "tab:olive", "tab:red", "tab:orange"])
         ax.set(ylabel="test accuracy", ylim=(0, 1), title="BN net: eval vs forgotten eval mode")
-        ax.legend(fontsize=7)
-        ax.tick_params(axis="x", labelsize=7)
         f2 = png(fig, "batchnorm_eval", "Test accuracy of the BN net in eval mode (moving "
                  "averages) and in train mode on shuffled, single-class and two-sample batches.")
         return [f1, f2]
 
     def judge(self, n) -> Verdict:
         t = self.thresholds
-        faster = n["speed_ratio"] <= t["speed_ratio_max"]
-        tolerant = n["lr_ratio"] >= t["lr_ratio_min"]
-        trap = n["skew_drop"] >= t["skew_drop_min"]
+        speed = Criterion(f"BN / plain steps to loss {_TARGET} at the same lr (median of "
+                          "pairs)", n["same_lr_ratio"], "<=", t["speed_ratio_max"],
+                          "speed_ratio_max")
+        tolerance = Criterion("largest stable lr, BN / plain", n["lr_ratio"], ">=",
+                              t["lr_ratio_min"], "lr_ratio_min")
+        trap = Criterion("eval-mode accuracy - train-mode accuracy on one-class batches",
+                         n["skew_drop"], ">=", t["skew_drop_min"], "skew_drop_min")
 
         def lr_text(v):
             return "none" if v is None else f"{v:g}"
-        text = (f"Each at its best lr, BN reached a running loss of {_TARGET} in "
-                f"{n['best_steps_bn']:.0f} steps vs {n['best_steps_plain']:.0f} without (ratio "
-                f"{n['speed_ratio']:.2f}, threshold {t['speed_ratio_max']}; at the same lr 0.1 "
-                f"the ratio is {n['same_lr_ratio']:.2f}); the largest stable lr was "
-                f"{lr_text(n['max_stable_lr_bn'])} with BN vs {lr_text(n['max_stable_lr_plain'])} "
-                f"without (threshold ratio {t['lr_ratio_min']:g}). "
+        fast = sum(r <= t["speed_ratio_max"] for r in n["pair_ratios"])
+        ratio = ("no stable lr without BN" if n["max_stable_lr_plain"] is None
+                 else f"ratio {n['lr_ratio']:g}")
+        text = (f"At the same lr {n['same_lr']:g}, BN reached a running loss of {_TARGET} in a "
+                f"median {n['steps_bn_lr0.1']:.0f} steps vs {n['steps_plain_lr0.1']:.0f} "
+                f"without; the median of the {n['pairs']} pairs' ratios is "
+                f"{n['same_lr_ratio']:.2f} (threshold {t['speed_ratio_max']:g}; pairs "
+                f"{min(n['pair_ratios']):.2f} to {max(n['pair_ratios']):.2f}, {fast} at or "
+                f"below it), and each net at "
+                f"its best lr {n['speed_ratio']:.2f} (reported, not judged). "
+                f"The largest stable lr was {lr_text(n['max_stable_lr_bn'])} with BN vs "
+                f"{lr_text(n['max_stable_lr_plain'])} without ({ratio}, threshold "
+                f"{t['lr_ratio_min']:g}). "
                 f"In eval mode (moving averages, within {n['running_mean_error']:.2f} sd of the "
                 f"training-set means at the first BN) the BN net scores {n['acc_eval']:.1%} on "
-                f"the test set, in train "
-                f"mode {n['acc_train_random']:.1%} on shuffled batches but "
-                f"{n['acc_train_skewed']:.1%} on single-class batches and "
+                f"the test set, in train mode {n['acc_train_random']:.1%} on shuffled batches "
+                f"but {n['acc_train_skewed']:.1%} on single-class batches and "
                 f"{n['acc_train_pairs']:.1%} on pairs (drop threshold {t['skew_drop_min']:.0%}); "
                 + ("a single sample in train mode raises an error." if n["single_sample_error"]
                    else "a single sample in train mode went through."))
-        if faster and tolerant and trap:
+        third = len(n["pair_ratios"]) / 3
+        if third <= fast <= 2 * third:
+            text += (f" With {fast} of {n['pairs']} pairs on the fast side of "
+                     f"{t['speed_ratio_max']:g}, the speed verdict depends on which pairs are "
+                     "drawn.")
+        missing = [name for name, c in (("faster training at the same lr", speed),
+                                        ("a larger stable lr", tolerance),
+                                        ("the eval-mode failure", trap)) if not c.passed]
+        if not missing:
             verdict = HOLDS
-        elif faster or tolerant:
-            verdict = CAVEATS
-            missing = [name for name, ok in (("faster convergence", faster),
-                                             ("a larger stable lr", tolerant),
-                                             ("the eval-mode failure", trap)) if not ok]
-            text += " Not shown: " + ", ".join(missing) + "."
-        else:
+        elif (not speed.passed and not tolerance.passed) or not trap.passed:
             verdict = FAILS
-            text += " BN was neither faster nor more tolerant of the learning rate here."
-        key = (f"{n['speed_ratio']:.2f}x steps; lr {lr_text(n['max_stable_lr_bn'])} vs "
-               f"{lr_text(n['max_stable_lr_plain'])}; one-class acc {n['acc_train_skewed']:.0%}")
-        return Verdict(verdict, text, key)
+            text += (" Not shown: " + ", ".join(missing) + ", so "
+                     + ("the first half of the claim (faster, larger lr)"
+                        if not speed.passed and not tolerance.passed
+                        else "the eval-mode half of the claim") + " is not borne out.")
+        else:
+            verdict = CAVEATS
+            text += " Not shown: " + ", ".join(missing) + "."
+        key = (f"{n['same_lr_ratio']:.2f}x steps at lr {n['same_lr']:g}; stable lr "
+               f"{lr_text(n['max_stable_lr_bn'])} vs {lr_text(n['max_stable_lr_plain'])}; "
+               f"one-class acc {n['acc_train_skewed']:.0%}")
+        return Verdict(verdict, text, key, criteria=[speed, tolerance, trap])
+
+    def checks(self, n) -> list[Check]:
+        """The arithmetic of the lr grid (one step up the grid is a ratio of at least the
+        threshold, so a one-step advantage counts anywhere on it) and BatchNorm's refusal of
+        a single sample in train mode."""
+        steps = [_grid_ratio(lo, hi) for lo, hi in zip(n["lrs"], n["lrs"][1:])]
+        grid_ok = all(r >= self.thresholds["lr_ratio_min"] for r in steps)
+        return [
+            Check("one step of the lr grid is a ratio >= the threshold", grid_ok,
+                  "grid " + ", ".join(f"{v:g}" for v in n["lrs"]) + "; step ratios "
+                  + ", ".join(f"{r:g}" for r in steps)
+                  + f" (threshold {self.thresholds['lr_ratio_min']:g})"),
+            Check("a single sample in train mode raises (no batch statistics)",
+                  bool(n["single_sample_error"]),
+                  n["single_sample_error"] or "one sample in train mode went through"),
+        ]
 
 
 EXPERIMENT = BatchNormExperiment()

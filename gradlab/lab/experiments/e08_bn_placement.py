@@ -1,5 +1,6 @@
 """BatchNorm before or after the activation: seed 003 calls the question disputed; measure it
-on one task with many initializations inside one run."""
+on one task with many paired runs (each pair its own initialization and batch order) inside one
+stacked graph."""
 
 from __future__ import annotations
 
@@ -11,15 +12,26 @@ import gradlab
 from gradlab import nn, optim
 from gradlab.datasets import Digits
 from gradlab.lab.experiment import (
+    CAVEATS,
     FAILS,
     HOLDS,
+    Check,
+    Criterion,
     Experiment,
     Measurement,
+    Revision,
     Verdict,
     new_figure,
+    perturb,
     png,
 )
 from gradlab.nn import functional as F
+
+_BN_EPS = 1e-5          # BatchNorm's eps (the default of nn.BatchNorm1d and F.batch_norm)
+#: what BatchNorm guarantees on the data it normalizes, up to float32 sums over 1,438 samples:
+#: |mean| below _BN_MEAN_TOL and |variance - var / (var + eps)| below _BN_VAR_TOL per unit
+_BN_MEAN_TOL = 1e-4
+_BN_VAR_TOL = 1e-4
 
 
 class StackedMLP(nn.Module):
@@ -32,7 +44,8 @@ class StackedMLP(nn.Module):
     statistics exactly as a separate BatchNorm1d would. He-normal hidden weights, zero biases.
 
     Shape:
-        input (B, 64) -> logits (nets, B, 10).
+        input (B, 64), one batch for every net, or (nets, B, 64), a batch per net
+        -> logits (nets, B, 10).
     """
 
     def __init__(self, nets: int, placement: str, depth: int = 3, width: int = 64) -> None:
@@ -71,18 +84,19 @@ class StackedMLP(nn.Module):
 
 
 def _train(placement: str, nets: int, steps: int, lr: float, seed: int, X, y):
-    """Train ``nets`` inits of one placement on the same batch sequence; per-step mean loss."""
+    """Train ``nets`` inits of one placement, net r on its own batch sequence r; per-step mean
+    loss. The same ``seed`` gives both placements the same inits and the same batch sequences,
+    so net r of 'before' and net r of 'after' form a pair that differs only in placement."""
     gradlab.manual_seed(seed)
-    model = StackedMLP(nets, placement)
+    model = perturb(StackedMLP(nets, placement))
     opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
     rng = np.random.default_rng(seed)
     curve = []
     for _ in range(steps):
-        idx = gradlab.tensor(rng.integers(0, len(X), 64))
-        yb = y[idx]
+        idx = gradlab.tensor(rng.integers(0, len(X), (nets, 64)))
         logits = model(X[idx])
         # the sum over nets of each net's mean loss: every net gets its own gradient
-        loss = F.cross_entropy(logits.reshape(-1, 10), yb.repeat(nets)) * nets
+        loss = F.cross_entropy(logits.reshape(-1, 10), y[idx].reshape(-1)) * nets
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -103,24 +117,26 @@ def _per_net(model, X, y) -> tuple[np.ndarray, np.ndarray]:
 
 def _bn_output_shape(model: StackedMLP, X) -> dict[str, float]:
     """Shape of the first BatchNorm's output of net 0 over the whole training set, normalized
-    with that set's own statistics (exact mean 0 and variance 1 per unit): the median over
-    units of the fraction of samples at the unit's smallest value and of |skewness|, and the
-    largest |mean| and |variance - 1| (what BN does guarantee)."""
+    with that set's own statistics: the median over units of the fraction of samples at the
+    unit's smallest value and of |skewness|, and what BN does guarantee, the largest |mean|
+    (exactly 0) and the largest deviation of the variance from var / (var + eps) (exactly that:
+    BN divides by sqrt(var + eps), which is 1 - eps / (var + eps), below 1 for a unit of small
+    variance)."""
     layer = model.layers[0]
     with gradlab.no_grad():
         h = X @ layer.weight[0] + layer.bias[0]
         if model.placement == "after":
             h = F.relu(h)
-        z = F.batch_norm(h, None, None, training=True).numpy().astype(np.float64)
+        z = F.batch_norm(h, None, None, training=True, eps=_BN_EPS).numpy().astype(np.float64)
     at_min = (z <= z.min(0) + 1e-6).mean(0)
     skew = (z ** 3).mean(0) / np.maximum(z.var(0), 1e-12) ** 1.5
-    # units (nearly) constant over the data set, whose variance BN's eps = 1e-5 swamps, are
-    # skipped
-    live = h.numpy().var(0) > 1e-3
+    var_h = h.numpy().astype(np.float64).var(0)
+    # units (nearly) constant over the data set, whose variance BN's eps swamps, are skipped
+    live = var_h > 1e-3
     return {"mass_at_min": float(np.median(at_min[live])),
             "abs_skew": float(np.median(np.abs(skew[live]))),
             "max_abs_mean": float(np.abs(z.mean(0)[live]).max()),
-            "max_var_dev": float(np.abs(z.var(0)[live] - 1).max())}
+            "max_var_dev": float(np.abs(z.var(0) - var_h / (var_h + _BN_EPS))[live].max())}
 
 
 def _paired_t(a: np.ndarray, b: np.ndarray) -> float:
@@ -131,24 +147,30 @@ def _paired_t(a: np.ndarray, b: np.ndarray) -> float:
 
 
 class BNPlacementExperiment(Experiment):
-    """Linear-BN-ReLU vs Linear-ReLU-BN on Digits over many paired initializations."""
+    """Linear-BN-ReLU vs Linear-ReLU-BN on Digits over many paired runs, each pair with its
+    own initialization and batch order."""
 
     id = "bn-placement"
     title = "BatchNorm before vs after the activation"
     seed_ref = "seed 003 BN"
     claim = ("Whether BatchNorm goes before or after the activation is disputed: before keeps "
              "inputs out of the saturated range, after (with ReLU) avoids homogenizing the "
-             "features; neither placement is established as better.")
+             "features; neither placement is established as better. (Tested here: whether one "
+             "placement is better on one task; the two mechanisms are not measured.)")
     claim_zh = "BN 应在激活层之前还是之后"
     protocol = (
         "Digits, an MLP with 3 hidden layers of 64 units, Linear-BN-ReLU ('before') vs "
-        "Linear-ReLU-BN ('after'); 12 He-normal initializations in quick mode (24 in full), "
-        "identical for both placements, trained side by side (one stacked graph, per-net BN "
-        "statistics) on the same batches: SGD with momentum 0.9, lr 0.05, batch 64, 200 steps "
-        "(600 in full). Statistic: test accuracy per init, paired difference before - after, "
-        "its t-statistic. One placement clearly wins if |t| >= 2 and the difference is at least "
-        "1 point; otherwise the dispute is real on this task. The training loss on the whole "
-        "training set is compared the same way (reported, not judged).")
+        "Linear-ReLU-BN ('after'); 3 replications of 12 pairs in quick mode (of 24 in full), "
+        "trained side by side (one stacked graph, per-net BN statistics). Each pair has its "
+        "own He-normal initialization and its own sequence of batches, shared by its two nets: "
+        "SGD with momentum 0.9, lr 0.05, batch 64, 200 steps (600 in full). Statistic: test "
+        "accuracy per net, paired difference before - after, its t within each replication "
+        "(the spread covers initializations and batch orders) and the median of the three t. "
+        "|t| < 2: neither placement is ahead beyond the spread (holds); |t| >= 2 but a "
+        "difference under 1 point over all pairs: a consistent small win (holds with "
+        "caveats); |t| >= 2 and at least 1 point: one placement clearly wins (does not hold). "
+        "The training loss on the whole training set is compared the same way (reported, not "
+        "judged).")
     thresholds = {
         "t_max": 2.0,             # |paired t| below this: the difference is within the spread
         "margin_min": 0.01,       # a clear win: significant (|t| >= t_max) and >= 1 point
@@ -160,15 +182,65 @@ class BNPlacementExperiment(Experiment):
                   "its normalized output is a point mass plus a skewed tail, not a Gaussian; "
                   "the numbers after_bn_mass_at_min and after_bn_abs_skew measure this on the "
                   "training set (a Gaussian has no mass at a point and skewness 0).")
+    revisions = (
+        Revision(
+            date="2026-11-27",
+            what="The 'holds with caveats' branch (|t| >= 2 with a difference under 1 point) "
+                 "was folded into 'holds'; a clear win needed |t| >= 2 and at least 1 point, "
+                 "anything else was 'holds' (disclosed in issue 7).",
+            why="Seed 2's difference of +0.60 points had t = 3.17; the first rule made it "
+                "'holds with caveats' while seeds 0 and 1 held.",
+            moved="toward holds",
+            effect="Seed 2: holds with caveats -> holds (t 3.17 on the SkylakeX kernel, 2.17 on "
+                   "Haswell); seeds 0 and 1 (|t| 0.74 and 1.35) hold either way. The judge "
+                   "could no longer return 'holds with caveats'."),
+        Revision(
+            date="2026-12-06",
+            what="The 'holds with caveats' branch is restored: |t| >= 2 with a difference "
+                 "under 1 point is a consistent but small win.",
+            why="Issue 13 and the outside review: the fold was made after seeing seed 2 and "
+                "left a verdict the judge could never return.",
+            moved="toward does not hold",
+            effect="On the design of the time (12 pairs, one batch order) seed 2 goes back to "
+                   "'holds with caveats' (t 3.17 / 2.17, +0.60 points); seeds 0 and 1 hold."),
+        Revision(
+            date="2026-12-06",
+            what="Each pair now trains on its own batch order (before: all 12 nets shared one "
+                 "batch sequence), so the spread behind t covers batch orders as well as "
+                 "initializations.",
+            why="With one shared batch order the paired t used only init-to-init variance and "
+                "overstated significance (review: per-seed SE 0.19-0.31 points vs a spread of "
+                "0.43 points of the difference across seeds).",
+            moved="toward holds",
+            effect="Seeds 0-2 with 12 pairs: holds on both kernels (|t| 0.47-1.27), but seed 0 "
+                   "under a 1e-6 jitter of its start gave t = 2.28 (holds with caveats) "
+                   "against 0.91 without."),
+        Revision(
+            date="2026-12-06",
+            what="The judged t is the median of the paired t of 3 independent replications "
+                 "of 12 pairs (36 pairs, each its own init and batch order); the difference "
+                 "is the mean over all 36 pairs.",
+            why="The runs are chaotic (a 1e-6 jitter or another BLAS kernel gives a new draw "
+                "of every pair), so one t over 12 pairs is itself a draw that crosses 2 in "
+                "about 7% of runs when there is no difference (t, 11 degrees of freedom); the "
+                "median of three crosses only when two of three do. The registered "
+                "thresholds (2 and 1 point) are kept.",
+            moved="toward holds",
+            effect="Median t for seeds 0-2: 2.12 / 1.42 / 1.57 on the SkylakeX kernel (holds "
+                   "with caveats, holds, holds), 0.84 / 1.59 / 1.33 on Haswell and 1.45 / 1.31 "
+                   "/ 0.49 under a 1e-6 jitter (holds): the verdict still depends on the draw "
+                   "for seed 0. 'before' was ahead in all nine runs, by 0.10 to 0.48 points."),
+    )
 
     def measure(self, seed: int, quick: bool) -> Measurement:
         train, test = Digits(train=True), Digits(train=False)
-        X, y = train.data.reshape(-1, 64), train.targets
-        Xt, yt = test.data.reshape(-1, 64), test.targets
-        nets, steps = (12, 200) if quick else (24, 600)
+        X = perturb(train.data.reshape(-1, 64))
+        Xt = perturb(test.data.reshape(-1, 64))
+        y, yt = train.targets, test.targets
+        nets, reps, steps = (12, 3, 200) if quick else (24, 3, 600)
         res, curves = {}, {}
         for placement in ("before", "after"):
-            model, curve = _train(placement, nets, steps, 0.05, 1000 + seed, X, y)
+            model, curve = _train(placement, nets * reps, steps, 0.05, 1000 + seed, X, y)
             acc, _ = _per_net(model, Xt, yt)
             _, train_nll = _per_net(model, X, y)
             res[placement] = {"test_acc": acc.tolist(), "train_loss": train_nll.tolist(),
@@ -176,15 +248,24 @@ class BNPlacementExperiment(Experiment):
             curves[placement] = curve
         a, b = (np.array(res[p]["test_acc"]) for p in ("before", "after"))
         la, lb = (np.log(np.array(res[p]["train_loss"])) for p in ("before", "after"))
+        d = a - b
+        # replication k is pairs k*nets .. (k+1)*nets - 1: its own t, and the median over reps
+        part = [slice(k * nets, (k + 1) * nets) for k in range(reps)]
+        rep_t = [_paired_t(a[s], b[s]) for s in part]
+        rep_log_t = [_paired_t(la[s], lb[s]) for s in part]
         numbers = {
-            "nets": nets, "steps": steps, "per_net": res,
+            "nets": nets, "replications": reps, "pairs": nets * reps, "steps": steps,
+            "per_net": res,
             "acc_before": float(a.mean()), "acc_after": float(b.mean()),
             "acc_sd_before": float(a.std(ddof=1)), "acc_sd_after": float(b.std(ddof=1)),
-            "acc_diff": float(a.mean() - b.mean()), "acc_t": _paired_t(a, b),
+            "acc_diff": float(d.mean()), "acc_sd_diff": float(d.std(ddof=1)),
+            "rep_acc_diff": [float(d[s].mean()) for s in part], "rep_acc_t": rep_t,
+            "acc_t": float(np.median(rep_t)),
             "wins_before": int((a > b).sum()), "wins_after": int((b > a).sum()),
             "train_loss_before": float(np.exp(la.mean())),
             "train_loss_after": float(np.exp(lb.mean())),
-            "log_train_loss_t": _paired_t(la, lb),
+            "rep_log_train_loss_t": rep_log_t,
+            "log_train_loss_t": float(np.median(rep_log_t)),
             "after_bn_mass_at_min": res["after"]["bn_output"]["mass_at_min"],
             "after_bn_abs_skew": res["after"]["bn_output"]["abs_skew"],
             "before_bn_abs_skew": res["before"]["bn_output"]["abs_skew"],
@@ -199,51 +280,81 @@ class BNPlacementExperiment(Experiment):
             k = 10
             smooth = np.convolve(cur, np.ones(k) / k, mode="valid")
             ax1.plot(np.arange(k, len(cur) + 1), smooth, color=c,
-                     label=f"BN {p} ReLU (mean of {n['nets']} nets)")
+                     label=f"BN {p} ReLU ({n['pairs']}-net mean)")
         ax1.set(xlabel="SGD step", ylabel="training loss (10-step mean)", yscale="log",
                 title="training")
-        ax1.legend(fontsize=7)
+        ax1.legend()
         ax2.plot([0, 1], [a, b], color="gray", alpha=0.4, lw=0.8)
         ax2.plot([0] * len(a), a, "o", color="tab:blue", label="before")
         ax2.plot([1] * len(b), b, "o", color="tab:red", label="after")
         ax2.errorbar([0, 1], [a.mean(), b.mean()],
                      yerr=[a.std(ddof=1), b.std(ddof=1)], fmt="s", color="k", capsize=6,
                      label="mean ± sd")
-        ax2.set(xticks=[0, 1], xticklabels=["BN before ReLU", "BN after ReLU"],
-                ylabel="test accuracy", title=f"paired by init (t = {n['acc_t']:.2f})",
+        ax2.set(xticks=[0, 1], xticklabels=["BN before", "BN after"],
+                ylabel="test accuracy", title=f"{n['pairs']} pairs (median t {n['acc_t']:.2f})",
                 xlim=(-0.5, 1.5))
-        ax2.legend(fontsize=7)
+        ax2.legend()
         return [png(fig, "bn_placement", "BatchNorm before vs after ReLU on Digits: training "
-                    "loss, and test accuracy of each initialization (lines pair the same init).")]
+                    "loss, and test accuracy of each net (a line joins the two nets of a pair: "
+                    "same initialization, same batch order).")]
 
     def judge(self, n) -> Verdict:
         t = self.thresholds
-        within = abs(n["acc_t"]) < t["t_max"]
-        big = abs(n["acc_diff"]) >= t["margin_min"]
+        crit_t = Criterion("|median over replications of the paired t| (test accuracy)",
+                           abs(n["acc_t"]), "<", t["t_max"], "t_max")
+        crit_gap = Criterion("|test-accuracy difference| (before - after, all pairs)",
+                             abs(n["acc_diff"]), "<", t["margin_min"], "margin_min")
         winner = "before" if n["acc_diff"] > 0 else "after"
+        wins = n["wins_before"] if winner == "before" else n["wins_after"]
         text = (f"Test accuracy {n['acc_before']:.2%} (sd {n['acc_sd_before']:.2%}) with BN "
                 f"before ReLU vs {n['acc_after']:.2%} (sd {n['acc_sd_after']:.2%}) after, over "
-                f"{n['nets']} paired inits: difference {n['acc_diff']:+.2%}, paired t = "
-                f"{n['acc_t']:.2f} (within the spread if |t| < {t['t_max']:g}); 'before' won "
+                f"{n['pairs']} pairs (each its own init and batch order): difference "
+                f"{n['acc_diff']:+.2%} (sd {n['acc_sd_diff']:.2%} over the pairs); 'before' won "
                 f"{n['wins_before']} and 'after' {n['wins_after']} of the pairs. "
+                f"The paired t of the {n['replications']} replications of {n['nets']} pairs "
+                f"is " + ", ".join(f"{v:.2f}" for v in n["rep_acc_t"])
+                + f", median {n['acc_t']:.2f}. "
                 f"Final training loss: {n['train_loss_before']:.4f} before vs "
-                f"{n['train_loss_after']:.4f} after (paired t on its log "
+                f"{n['train_loss_after']:.4f} after (median paired t on its log "
                 f"{n['log_train_loss_t']:.2f}); BN standardizes but does not make Gaussian: "
                 f"after ReLU a median {n['after_bn_mass_at_min']:.0%} of each unit's "
                 f"normalized outputs sit at one value (|skewness| {n['after_bn_abs_skew']:.2f}; "
                 f"before ReLU {n['before_bn_abs_skew']:.2f}).")
-        if within or not big:
+        if crit_t.passed:
             verdict = HOLDS
-            text += (" On test accuracy neither placement clearly wins here, so the dispute is "
-                     "real" + ("." if within else
-                               f" ('{winner}' is ahead significantly but by less than "
-                               f"{t['margin_min']:.0%}, within what a rerun changes)."))
+            text += (f" Neither placement is ahead beyond the spread of the pairs (|t| < "
+                     f"{t['t_max']:g}), so on this task neither is established as better.")
+        elif crit_gap.passed:
+            verdict = CAVEATS
+            text += (f" '{winner}' is ahead consistently (|t| >= {t['t_max']:g}, {wins} of "
+                     f"{n['pairs']} pairs) but by less than {100 * t['margin_min']:g} point: "
+                     "a small win on this task, not a clear one.")
         else:
             verdict = FAILS
-            text += (f" '{winner}' clearly wins on this task (significant and at least "
-                     f"{t['margin_min']:.0%}).")
-        key = f"acc diff {n['acc_diff']:+.2%}, t = {n['acc_t']:.2f}"
-        return Verdict(verdict, text, key)
+            text += (f" '{winner}' clearly wins on this task (|t| >= {t['t_max']:g} and at "
+                     f"least {100 * t['margin_min']:g} point).")
+        rep = [abs(v) for v in n["rep_acc_t"]]
+        if min(rep) < t["t_max"] <= max(rep):
+            text += (f" The replications' |t| straddle {t['t_max']:g} ({min(rep):.2f} to "
+                     f"{max(rep):.2f}): with {n['nets']} pairs, whether |t| reaches "
+                     f"{t['t_max']:g} is a matter of the draw.")
+        key = (f"acc diff {n['acc_diff']:+.2%} over {n['pairs']} pairs, median t = "
+               f"{n['acc_t']:.2f}")
+        return Verdict(verdict, text, key, criteria=[crit_t, crit_gap])
+
+    def checks(self, n) -> list[Check]:
+        """BatchNorm's guarantee on the data it normalizes (mean 0, variance 1 per unit), for
+        both placements: the Gaussian seed error rests on it."""
+        out = []
+        for p in ("before", "after"):
+            shape = n["per_net"][p]["bn_output"]
+            ok = (shape["max_abs_mean"] < _BN_MEAN_TOL and shape["max_var_dev"] < _BN_VAR_TOL)
+            out.append(Check(
+                f"BN output ({p} ReLU): mean 0, variance var / (var + eps) per unit", ok,
+                f"largest |mean| {shape['max_abs_mean']:.1e} (< {_BN_MEAN_TOL:g}), largest "
+                f"|variance - var / (var + eps)| {shape['max_var_dev']:.1e} (< {_BN_VAR_TOL:g}) "
+                "over the training set"))
+        return out
 
 
 EXPERIMENT = BNPlacementExperiment()
