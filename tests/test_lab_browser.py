@@ -43,6 +43,15 @@ def _figure(name: str, caption: str, ys: list[float]):
     return png(fig, name, caption)
 
 
+def _two_panels():
+    fig, (a, b) = new_figure(ncols=2)
+    for ax, ys in ((a, [1.0, 0.5, 0.25]), (b, [1.0, 2.0, 4.0])):
+        ax.plot(range(3), ys, label="loss")
+        ax.set_xlabel("step")
+        ax.legend()
+    return png(fig, "panels", "Two panels side by side")
+
+
 def _result(i: int, verdict: str, **kw) -> LabResult:
     base = dict(
         id=f"claim-{i}", title=f"Claim number {i}: gradients shrink with depth in sigmoid nets",
@@ -93,7 +102,7 @@ def build_report(out) -> dict[str, str]:
     results = [
         _result(1, HOLDS, figures=[_figure("norms", "Gradient norm per layer (claim 1)",
                                            [0.5 ** k for k in range(10)]),
-                                   _figure("fit", "The straight-line fit", [1, 0.1, 0.01])]),
+                                   _two_panels()]),
         _result(2, CAVEATS, checks=[Check("SGD + L2 equals weight decay", False,
                                           "largest relative difference 3e-2 (at most 1e-6)")]),
         _result(3, FAILS),
@@ -216,6 +225,22 @@ def test_every_image_loads(browser, page_url):
         "return Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.alt])")
     assert len(states) == 4  # 2 + 1 + 1 figures; the error row has none
     assert all(complete and width > 0 for complete, width, _ in states), states
+
+
+def test_a_wide_figure_stays_legible_on_a_phone(browser, page_url):
+    from selenium.webdriver.common.by import By
+
+    driver, width = browser
+    _load(driver, page_url)
+    img = driver.find_element(By.CSS_SELECTOR, 'img[alt="Two panels side by side"]')
+    shown, natural, box = driver.execute_script(
+        "const i = arguments[0]; return [i.getBoundingClientRect().width, i.naturalWidth, "
+        "i.parentElement.clientWidth]", img)
+    assert natural > 1200  # two 4.5-inch panels at 150 dpi
+    if width < 600:  # drawn at >= 0.55 of its pixels, scrolling sideways in its own box
+        assert shown >= 0.55 * natural - 1 and shown > box
+    else:  # the column is wide enough: the figure fits it
+        assert shown <= box
 
 
 def test_no_sideways_scrolling_even_with_every_block_open(browser, page_url):

@@ -87,6 +87,7 @@ blockquote { margin: 0.4em 0; padding: 0.3em 0.9em; border-left: 4px solid #c8c8
              background: #fafafa; color: #333; }
 .protocol { font-size: 0.95em; color: #333; white-space: pre-line; }
 figure { margin: 0.8em 0; } figure img { max-width: 100%; height: auto; display: block; }
+.fig { overflow-x: auto; }
 figcaption { font-size: 0.9em; color: #555; }
 pre { background: #f6f6f6; padding: 0.6em; overflow-x: auto; font-size: 0.85em; }
 ul.checks { list-style: none; padding-left: 0; }
@@ -145,6 +146,8 @@ nav.side { display: none; }
   table.summary td:nth-child(n+3) { grid-column: 2; }
   table.summary tr { border-bottom: 1px solid #ddd; padding: 0.3em 0; }
   h2 { font-size: 1.2em; }
+  /* a figure of several panels keeps its text legible: it scrolls sideways in its box */
+  figure img { max-width: none; width: max(100%, calc(var(--w, 0) * 0.55px)); }
   table.criteria thead { display: none; }
   table.criteria, table.criteria tbody, table.criteria tr { display: block; }
   table.criteria tr { border: 1px solid #d0d0d0; margin: 0 0 0.5em; padding: 0.3em 0.6em; }
@@ -466,6 +469,13 @@ def _footer_lines(meta: dict[str, Any]) -> list[str]:
 # ------------------------------------------------------------------------------------ HTML
 
 
+def _png_width(data: bytes) -> int | None:
+    """The pixel width of a PNG (from its IHDR chunk), or None for other bytes."""
+    if len(data) >= 24 and data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR":
+        return int.from_bytes(data[16:20], "big")
+    return None
+
+
 def _verdict_html(verdict: str) -> str:
     return f'<span class="verdict {_CLASS.get(verdict, "error")}">{_e(verdict)}</span>'
 
@@ -648,7 +658,10 @@ def _section_html(i: int, r: Result, errata: Sequence[dict[str, Any]],
         out.append(f'<h3>Protocol</h3><p class="protocol">{_e(protocol.strip())}</p>')
     for f in r.figures:
         data = base64.b64encode(f.png).decode("ascii")
-        out.append(f'<figure><img src="data:image/png;base64,{data}" alt="{_e(f.caption)}">'
+        width = _png_width(f.png)
+        size = f' style="--w: {width}"' if width else ""
+        out.append(f'<figure><div class="fig"><img src="data:image/png;base64,{data}" '
+                   f'alt="{_e(f.caption)}"{size}></div>'
                    f"<figcaption>{_e(f.caption)}</figcaption></figure>")
     out.append(f"<h3>Verdict</h3><p>{_verdict_html(r.verdict)} {_e(r.key)}</p>")
     out.append(f"<p>{_e(r.explanation)}</p>")
