@@ -86,7 +86,10 @@ td.name { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
 blockquote { margin: 0.4em 0; padding: 0.3em 0.9em; border-left: 4px solid #c8c8c8;
              background: #fafafa; color: #333; }
 .protocol { font-size: 0.95em; color: #333; white-space: pre-line; }
-figure { margin: 0.8em 0; } figure img { max-width: 100%; height: auto; display: block; }
+figure { margin: 0.8em 0; }
+/* 150-dpi figures drawn at 0.72 of their pixels: 9-pt text is 13.5 px on the screen */
+figure img { width: calc(var(--w, 900) * 0.72px); max-width: 100%; height: auto;
+             display: block; }
 .fig { overflow-x: auto; }
 figcaption { font-size: 0.9em; color: #555; }
 pre { background: #f6f6f6; padding: 0.6em; overflow-x: auto; font-size: 0.85em; }
@@ -697,9 +700,9 @@ def _errata_html(results: Sequence[Result], errata: Sequence[dict[str, Any]]) ->
         if e.get("evidence"):
             out.append(f"<p><strong>Evidence.</strong> {_code_spans(_e(e['evidence']))}</p>")
         where = []
-        if e.get("source"):
-            where.append(f"Source: {_e(e['source'])}")
         exp = e.get("experiment")
+        if e.get("source") and e["source"] != f"experiment {exp}":
+            where.append(f"Source: {_e(e['source'])}")
         if exp:
             r = by_id.get(exp)
             where.append(f'Experiment: <a href="#{_anchor(r)}">{_e(r.title)}</a>' if r is not
@@ -897,9 +900,9 @@ def render_markdown(results: Sequence[Result], meta: dict[str, Any],
         if e.get("evidence"):
             out += [f"**Evidence.** {_m(e['evidence'])}", ""]
         where = []
-        if e.get("source"):
-            where.append(f"Source: {_m(e['source'])}")
         exp = e.get("experiment")
+        if e.get("source") and e["source"] != f"experiment {exp}":
+            where.append(f"Source: {_m(e['source'])}")
         if exp:
             hit = by_id.get(exp)
             where.append(f"Experiment: [{_m(hit[1].title)}](#{_md_slug(*hit)})" if hit else
