@@ -737,3 +737,17 @@ def test_a_full_write_removes_the_figures_of_the_report_it_replaces(small_report
     write_report(results, small_report)
     assert all(not (small_report / f).exists() for f in old)
     assert os.listdir(small_report / "figures") == []
+
+
+def test_update_keeps_the_stability_of_kept_experiments_and_adds_the_new(tmp_path):
+    out = tmp_path / "rep"
+    checks = check_seeds(seeds=(0, 1), progress=False, experiments=[Fake(), FakeFails()])
+    write_report([c.results[0] for c in checks], out, stability=checks)
+    again = check_seeds(seeds=(0, 2), progress=False, experiments=[FakeFails()])
+    update_report([c.results[0] for c in again], out, stability=again)
+    stab = json.load(open(out / "results.json"))["meta"]["stability"]
+    assert stab["fake-holds"]["seeds"] == [0, 1] and stab["fake-fails"]["seeds"] == [0, 2]
+    # a rerun without --seeds drops the stability it no longer matches
+    update_report(run_experiments(progress=False, experiments=[Fake()]), out)
+    stab = json.load(open(out / "results.json"))["meta"]["stability"]
+    assert list(stab) == ["fake-fails"]
