@@ -43,6 +43,7 @@ _HIDDEN = 32
 _CELLS = ("rnn", "irnn", "lstm", "gru")
 _LABELS = {"rnn": "RNN (tanh)", "irnn": "IRNN (ReLU, U = I)", "lstm": "LSTM", "gru": "GRU"}
 _REPEATS = 3      # independent runs (init and batches) per cell and length; medians are judged
+_REPEATS_LONG = {"rnn": 7, "irnn": 7}   # the cheap cells at the longest length get more runs
 _SMOOTH = 20      # steps in the running mean of the training loss for "steps to learned"
 
 
@@ -144,7 +145,8 @@ class Recurrent(Experiment):
                 "(ReLU, U = I, input weights N(0, 0.001^2)), LSTM (forget bias 1), GRU; hidden "
                 "32, linear read-out of the last state. Adam lr 0.02, clip 1, batch 64, 200 "
                 "steps (full: 600) on fresh batches, 3 independent runs (init and batches) per "
-                "cell and length; judged: the median over the runs of the test MSE on 500 "
+                "cell and length, 7 for the RNN and IRNN at the longest length; judged: the "
+                "median over the runs of the test MSE on 500 "
                 "sequences over the baseline MSE of predicting the mean, and the median number "
                 "of steps until the 20-step mean training loss is at or below 0.5x the baseline. "
                 "In quick mode only the RNN and IRNN run at length 5 (the short-length control). "
@@ -174,14 +176,20 @@ class Recurrent(Experiment):
                    "ratio is below 0.17, as measured)."),
         Revision(
             date="2026-12-06",
-            what="Every cell and length is run 3 times (other inits and batches) and the "
-                 "medians are judged; the IRNN half can now give 'does not hold' (the IRNN does "
-                 "not learn the long task that the LSTM learns), the verdict is the worse of the "
+            what="Every cell and length is run 3 times (other inits and batches), the RNN and "
+                 "IRNN at the longest length 7 times, and the medians are judged; the IRNN "
+                 "half can now give 'does not hold' (the IRNN does not learn the long task that "
+                 "the LSTM learns), the verdict is the worse of the "
                  "two halves, and 'learns faster' is measured (steps until the 20-step mean "
                  "training loss is <= 0.5x the baseline; new threshold faster_max = 1).",
             why="Issue 13 and the review: one run at Adam lr 0.02 swung from 0.80 to 1.13 "
                 "between BLAS kernels (a chaotic run); the quoted IRNN sentence could at worst "
-                "give 'holds with caveats'; 'faster' was concluded on without being measured.",
+                "give 'holds with caveats'; 'faster' was concluded on without being measured. "
+                "With 3 runs everywhere, seed 1's IRNN median was 0.556 (SkylakeX), 0.554 "
+                "(Haswell) and 0.472 under a 1e-6 jitter (its runs: 0.56, 0.12, 0.88 and "
+                "0.56, 0.25, 0.47): the verdict flipped, so the two cheapest cells (about "
+                "0.2 s a run against 0.5 s for the LSTM and GRU) got 7 runs within the 8 s "
+                "quick budget.",
             moved="toward does not hold",
             effect="Before: holds with caveats for seeds 0-2. After: does not hold for seeds "
                    "0-2 on the SkylakeX and Haswell kernels and with a 1e-6 jitter (the IRNN "
@@ -202,14 +210,16 @@ class Recurrent(Experiment):
             short_only = quick and length == lengths[0]
             for cell in (("rnn", "irnn") if short_only else _CELLS):
                 runs[cell][length] = []
-                for r in range(_REPEATS):
+                reps = _REPEATS_LONG.get(cell, _REPEATS) if length == lengths[-1] else _REPEATS
+                for r in range(reps):
                     out = _train(cell, length, steps, seed, xte, yte, repeat=r)
                     out["ratio"] = out["mse"] / base
                     out["steps_to_learned"] = _steps_to_learned(out["curve"], base, learned)
                     runs[cell][length].append(out)
         grads = {c: _input_gradients(c, 50, seed) for c in _CELLS}
         short, long = lengths[0], lengths[-1]
-        numbers: dict[str, Any] = {"lengths": lengths, "steps": steps, "repeats": _REPEATS,
+        numbers: dict[str, Any] = {"lengths": lengths, "steps": steps,
+                                   "repeats": {c: len(runs[c][long]) for c in _CELLS},
                                    "baseline_mse": [baselines[n] for n in lengths]}
         for c in _CELLS:
             numbers[f"{c}_ratios"] = {str(n): [o["ratio"] for o in runs[c][n]] for n in runs[c]}
@@ -230,7 +240,8 @@ class Recurrent(Experiment):
             a1.plot(ns, [numbers[f"{c}_ratio"][str(n)] for n in ns], markers[c],
                     label=_LABELS[c])
             for n in ns:
-                a1.scatter([n] * _REPEATS, numbers[f"{c}_ratios"][str(n)], s=12, alpha=0.5,
+                vals = numbers[f"{c}_ratios"][str(n)]
+                a1.scatter([n] * len(vals), vals, s=12, alpha=0.5,
                            color=a1.get_lines()[-1].get_color())
         a1.axhline(learned, color="grey", ls=":", lw=1)
         a1.axhline(1.0, color="black", lw=0.5)
@@ -249,7 +260,7 @@ class Recurrent(Experiment):
         a2.legend(fontsize=9)
         f1 = png(fig, "adding_problem",
                  f"Left: test MSE over the predict-the-mean baseline per cell and length, median "
-                 f"of {_REPEATS} runs (lines) and each run (dots); dotted: the 'learned' "
+                 f"of the runs (lines) and each run (dots); dotted: the 'learned' "
                  f"threshold. Right: gradient of the output with respect to each input step at "
                  f"initialization, relative to the last step's (floored at {floor:g} on the "
                  f"log axis).")
@@ -301,7 +312,8 @@ class Recurrent(Experiment):
 
         steps = ", ".join(f"{c.upper()} {st(c)}" for c in ("lstm", "gru", "irnn", "rnn"))
         explanation = (
-            f"Median over {n['repeats']} runs of test MSE over the baseline at length {lg}: "
+            f"Median over runs ({', '.join(f'{c.upper()} {k}' for c, k in n['repeats'].items())}"
+            f") of test MSE over the baseline at length {lg}: "
             f"RNN {rnn_l:.2f}, LSTM {lstm_l:.3f}, GRU {gru_l:.3f}, IRNN {irnn_l:.2f} (learned: "
             f"<= {lm:g}); at length {s} the RNN reaches {rnn_s:.2f} and the IRNN "
             f"{n['irnn_ratio'][s]:.2f}. Median steps until the {_SMOOTH}-step mean training loss "
