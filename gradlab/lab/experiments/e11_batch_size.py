@@ -237,7 +237,7 @@ class BatchSizeExperiment(Experiment):
         Revision(
             date="2026-12-06",
             what="The uphill fraction counts every single-sample update until the target is "
-                 "reached at N = 500 (700 updates for seeds 0 and 2), not only the first 300; "
+                 "reached at N = 500 (700 updates for seed 0), not only the first 300; "
                  "the first-300 fraction is still reported.",
             why="The seed's sentence is about the whole course to the optimum. Changed after "
                 "seeing the first 300 give 4% at lr 0.02 on seed 0 (below the 10% threshold).",
