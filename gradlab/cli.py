@@ -28,7 +28,8 @@ def _info(args: argparse.Namespace) -> int:
     print(f"gradlab  {gradlab.__version__}")
     print(f"python   {platform.python_version()} ({sys.executable})")
     print(f"numpy    {np.__version__}")
-    print(f"BLAS     {blas['name']} {blas['version']}, {threads} threads")
+    core = f", {blas['core']} kernel" if blas.get("core") else ""
+    print(f"BLAS     {blas['name']} {blas['version']}{core}, {threads} threads")
     print(f"dtype    {backend.get_default_dtype()} (default)")
     try:
         import torch  # only reported; gradlab never needs it at run time
@@ -362,9 +363,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="test accuracy to reach, else exit status 1 (default: the recipe's, "
                    "for the default settings only)")
     t.add_argument("--threads", type=int, default=None,
-                   help="BLAS threads (default 1: as fast for these small nets, the same sums "
-                   "on every machine, and no stalls when another process holds a core; more "
-                   "help big models on idle cores)")
+                   help="BLAS threads (default 1: as fast for these small nets, no "
+                   "thread-partitioning differences in the sums (the BLAS kernel still depends "
+                   "on the CPU), and no stalls when another process holds a core; more help "
+                   "big models on idle cores)")
     t.add_argument("--no-plot", action="store_true", help="do not draw curves.png")
     t.add_argument("--monitor", action="store_true",
                    help="watch per-layer activations and gradients every 20 steps: print "

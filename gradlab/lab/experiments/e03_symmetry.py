@@ -112,7 +112,7 @@ class Symmetry(Experiment):
              "so they cannot become different (symmetric weights) and the layer has no more "
              "distinct units than one; random initialization breaks the symmetry.")
     claim_zh = ("参数为0：在第一遍前向计算时，所有的隐层神经元的激活值都相同。"
-                "这样会导致深层神经元没有区分性。这种现象也称为**对称权重**现象。")
+                "这样会导致深层神经元没有区分性。这种现象也称为对称权重现象。")
     protocol = (f"A 64-{HIDDEN}-10 sigmoid MLP on the Digits training set, full-batch SGD "
                 f"(lr {LR:g}) on cross-entropy in float64, initialized with all zeros, all "
                 f"weights {CONSTANT:g} or PyTorch's random init, against a 64-1-10 net with "
