@@ -245,6 +245,17 @@ class BatchSizeExperiment(Experiment):
             effect="With the first 300: holds with caveats. With the run to the target: 10.0% "
                    "(seeds 0 and 2, exactly on the 10% threshold) and 10.6% (seed 1): holds, "
                    "the same on both kernels and jittered, but with no margin."),
+        Revision(
+            date="2026-12-06",
+            what="The previous revision is withdrawn: the judged uphill fraction is again the "
+                 "first 300 single-sample updates, as first registered; the fraction over the "
+                 "whole run to the target is reported beside it, not judged.",
+            why="A window chosen after seeing the registered one miss, which then lands exactly "
+                "on the threshold, is a protocol tuned to a verdict. The registered window is "
+                "judged, whatever it gives.",
+            moved="toward does not hold",
+            effect="Holds -> holds with caveats for seeds 0-2 (the first-300 fractions are in "
+                   "the numbers as frac_uphill_first)."),
     )
 
     def measure(self, seed: int, quick: bool) -> Measurement:
@@ -348,8 +359,9 @@ class BatchSizeExperiment(Experiment):
         large = Criterion(f"batch GD / mini-batch examples to the target at N = {big}",
                           n["large_cost_ratio"], ">=", t["large_cost_ratio_min"],
                           "large_cost_ratio_min")
-        uphill = Criterion("fraction of single-sample updates that raise the full loss",
-                           n["frac_uphill"], ">=", t["uphill_min"], "uphill_min")
+        uphill = Criterion(f"fraction of the first {_FIRST} single-sample updates that raise "
+                           "the full loss", n["frac_uphill_first"], ">=", t["uphill_min"],
+                           "uphill_min")
         sgd = Criterion(f"single-sample / batch GD examples to the target at N = {big}",
                         n["sgd_vs_batch"], "<=", t["sgd_vs_batch_max"], "sgd_vs_batch_max")
         cross = n["crossover_2x"]
@@ -365,11 +377,11 @@ class BatchSizeExperiment(Experiment):
                 f"Single-sample SGD needed {n['sgd_vs_batch']:.3f}x batch GD's examples at "
                 f"N = {big:,} (threshold {t['sgd_vs_batch_max']:g}x) and "
                 f"{n['sgd_vs_minibatch']:.2f}x mini-batch's. "
-                f"At N = {n['sizes'][0]:,}, {n['frac_uphill']:.0%} of the "
-                f"{n['uphill_watched']} single-sample updates that reached the target raised "
-                f"the full loss (threshold {t['uphill_min']:.0%}; "
-                f"{n['frac_uphill_first']:.0%} of the first {_FIRST}), yet over them the loss "
-                f"went from {n['uphill_loss_before']:.2f} to {n['uphill_loss_after']:.2f}.")
+                f"At N = {n['sizes'][0]:,}, {n['frac_uphill_first']:.0%} of the first {_FIRST} "
+                f"single-sample updates raised the full loss (threshold "
+                f"{t['uphill_min']:.0%}; {n['frac_uphill']:.0%} of all "
+                f"{n['uphill_watched']} until the target), yet over them the loss went from "
+                f"{n['uphill_loss_before']:.2f} to {n['uphill_loss_after']:.2f}.")
         sgd_part = uphill.passed and sgd.passed
         if not growth.passed:
             verdict = FAILS
