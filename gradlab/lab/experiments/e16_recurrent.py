@@ -136,8 +136,9 @@ class Recurrent(Experiment):
     seed_ref = "seed 004 §2.4-2.6"
     claim = ("A vanilla RNN's gradient through time is a product of diag(f'(z)) U^T factors "
              "and vanishes, so it cannot learn long dependencies; gated cells (LSTM, GRU) "
-             "solve this; and a ReLU RNN with the recurrent matrix initialized to the identity "
-             "(IRNN) gets results similar to the LSTM and learns faster.")
+             "solve this; and, in some applications, a ReLU RNN with the recurrent matrix "
+             "initialized to the identity (IRNN) gets results similar to the LSTM and learns "
+             "faster.")
     claim_zh = ("RNN梯度消失的解决方法；残差结构、门控机制（LSTM、GRU） / "
                 "实验证明，初始化W为单位矩阵并使用ReLU激活函数在一些应用中取得了与长短期记忆模型相似的结果，"
                 "并且学习速度比长短期记忆模型更快，是一个值得尝试的小技巧。")
@@ -194,6 +195,19 @@ class Recurrent(Experiment):
             effect="Before: holds with caveats for seeds 0-2. After: does not hold for seeds "
                    "0-2 on the SkylakeX and Haswell kernels and with a 1e-6 jitter (the IRNN "
                    "does not learn length 12; the gated half holds)."),
+        Revision(
+            date="2026-12-06",
+            what="The IRNN half gives 'does not hold' only when the IRNN learns neither the "
+                 "long nor the short length (where the LSTM learns the long one); missing only "
+                 "the long length gives 'holds with caveats' (not reproduced here).",
+            why="The seed's sentence is hedged: '在一些应用中' (in some applications) and 'worth "
+                "trying'. One task at a budget unlike the reported regime (Adam lr 0.02, 200 "
+                "steps) can fail to reproduce that, not refute it; an IRNN that cannot learn "
+                "even the length the plain RNN learns would contradict 'similar to the LSTM'. "
+                "Changed by reading the sentence, after the previous revision's results.",
+            moved="toward holds",
+            effect="Does not hold -> holds with caveats for seeds 0-2 (the IRNN learns length "
+                   "5: median 0.16 of the baseline on seed 0, and misses length 12: 0.87)."),
     )
 
     def measure(self, seed: int, quick: bool) -> Measurement:
@@ -294,8 +308,14 @@ class Recurrent(Experiment):
         st_i = n["irnn_steps_to_learned"].get(lg)
         st_l = n["lstm_steps_to_learned"].get(lg)
         faster = None
+        c_irnn_s = Criterion(f"IRNN learns length {s}", n["irnn_ratio"][s], "<=", lm,
+                             "learned_max")
         if not c_irnn.passed:
-            irnn = FAILS if c_lstm.passed else CAVEATS
+            # the seed's sentence is hedged ("在一些应用中"): the IRNN missing the longer task
+            # in this budget is a claim not reproduced; missing even the short task the plain
+            # RNN learns contradicts "similar to the LSTM"
+            criteria.append(c_irnn_s)
+            irnn = FAILS if not c_irnn_s.passed and c_lstm.passed else CAVEATS
         else:
             criteria += [c_solved, c_close]
             similar = c_solved.passed or c_close.passed
@@ -334,11 +354,18 @@ class Recurrent(Experiment):
             explanation += (f"The IRNN learns the task but not as the seed says (similar: <= "
                             f"{t['solved_max']:g} or <= {t['similar_factor']:g}x the LSTM's "
                             f"ratio; faster: <= {t['faster_max']:g}x its steps).")
+        elif irnn == FAILS:
+            explanation += (f"The IRNN learns neither length {lg} nor length {s} in this "
+                            f"budget (Adam lr 0.02, {n['steps']} steps), where the LSTM "
+                            "learns the longer one, so its half of the claim does not hold "
+                            "here.")
         else:
-            explanation += (f"The IRNN does not learn length {lg} in this budget (Adam lr "
-                            f"0.02, {n['steps']} steps), "
-                            + ("where the LSTM does, so its half of the claim does not hold "
-                               "here." if c_lstm.passed else "nor does the LSTM."))
+            explanation += (f"The IRNN learns length {s} but not length {lg} in this budget "
+                            f"(Adam lr 0.02, {n['steps']} steps; not the regime the IRNN was "
+                            "reported in), "
+                            + ("where the LSTM does: the seed's 'similar in some applications' "
+                               "is not reproduced here." if c_lstm.passed
+                               else "nor does the LSTM."))
         key = (f"L={lg} median: RNN {rnn_l:.2f}, LSTM {lstm_l:.2f}, GRU {gru_l:.2f}, "
                f"IRNN {irnn_l:.2f} x baseline")
         return Verdict(verdict, explanation, key, criteria=criteria)
