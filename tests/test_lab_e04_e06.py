@@ -51,10 +51,12 @@ def test_metadata(key):
         assert rev.date == "2026-12-06" and rev.effect
 
 
-def test_e04_states_the_seed_error_and_narrows_the_claim():
+def test_e04_feeds_the_seed_error_and_narrows_the_claim():
+    from gradlab.lab.errata import ERRATA
+
     e = experiment("e04")
-    assert "sqrt(6/(n_in+n_out))" in e.seed_error and "Glorot" in e.seed_error
-    assert "swapped" in e.seed_error
+    (entry,) = [x for x in ERRATA if x.id == "xavier-ranges-swapped"]
+    assert entry.experiment == e.id
     # the nonlinearity clause of the seed is not measured, and the claim says so
     assert "nonlinearity is not tested here" in e.claim
 

@@ -107,7 +107,6 @@ class SigmoidDepth(Experiment):
                 "where it grows are the exploding case the seed treats separately.")
     thresholds = {"r2_min": 0.9, "ratio_max_geometric": 1.0, "seed_bound": 0.25,
                   "relu_ratio_min": 0.8}
-    seed_error = None
     revisions = (
         Revision(
             date="2026-11-27",

@@ -151,13 +151,6 @@ class ExplodingGradients(Experiment):
                 "clipping is the reference.")
     thresholds = {"growth_min": 1.0, "r2_min": 0.9, "diverged_fraction_min": 0.5,
                   "clipped_loss_ratio_max": 0.1}
-    seed_error = ("Seed 000 Q64 illustrates exploding gradients with sigmoid slopes all at their "
-                  "maximum 0.25 and all weights 100 (25x per layer). The two cannot go "
-                  "together: the slope is 0.25 only at pre-activation 0, and weights of 100 on "
-                  "sigmoid outputs in (0, 1) put the next units far into saturation, so such a "
-                  "chain's gradient vanishes. Exploding gradients need |w sigmoid'(z)| > 1 "
-                  "layer after layer, as with non-saturating units (the ReLU net measured here) "
-                  "or many units kept near z = 0.")
     revisions = (
         Revision(
             date="2026-12-06",

@@ -124,7 +124,6 @@ class Symmetry(Experiment):
                 "same symmetric nets in float32 show this machine's BLAS rounding (a note).")
     thresholds = {"identical_max_rel_diff": 1e-4, "distinct_min_rel_diff": 0.05,
                   "random_gap_min": 0.2, "width1_excess_max": 0.05}
-    seed_error = None
     revisions = (
         Revision(
             date="2026-11-27",

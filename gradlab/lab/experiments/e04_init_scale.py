@@ -115,13 +115,6 @@ class InitScale(Experiment):
     thresholds = {"kept_ratio_low": 1e-2, "kept_ratio_high": 1e2, "vanish_ratio_max": 1e-4,
                   "explode_ratio_min": 1e4, "saturated_fraction_min": 0.5,
                   "kept_well_low": 0.1, "kept_well_high": 10.0, "swap_excess_max": 0.0}
-    seed_error = ("Seed 004 §3.2 writes Xavier's uniform range as r = sqrt(6/(n_in+n_out)) "
-                  "\"对于sigmoid 型激活函数\" and r = 4 sqrt(6/(n_in+n_out)) \"对于tanh函数\": the "
-                  "two are swapped. Glorot & Bengio (2010) derive r = sqrt(6/(n_in+n_out)) for "
-                  "tanh (tanh'(0) = 1) and 4 times it for sigmoid (sigmoid'(0) = 1/4, so the "
-                  "weights must be 4x larger to pass the same signal). Part 2 measures which "
-                  "assignment preserves the back-propagated gradient (the verdict says whether "
-                  "the measurement confirms the correction).")
     revisions = (
         Revision(
             date="2026-12-06",

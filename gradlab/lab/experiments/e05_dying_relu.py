@@ -106,7 +106,6 @@ class DyingReLU(Experiment):
                 "training image (dead for ReLU). Measured: inactive fractions after each "
                 "phase, whether inactive units revive or move in phase 2, accuracy.")
     thresholds = {"dead_large_min": 0.2, "dead_normal_max": 0.1, "leaky_vs_relu_max": 0.5}
-    seed_error = None
     revisions = (
         Revision(
             date="2026-12-06",

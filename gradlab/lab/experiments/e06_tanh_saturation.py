@@ -78,7 +78,6 @@ class TanhSaturation(Experiment):
                 "and the training loss reached.")
     thresholds = {"raw_saturated_min": 0.25, "standardized_saturated_max": 0.05,
                   "loss_ratio_max": 0.8, "loss_ratio_fails_min": 1.25}
-    seed_error = None
     revisions = (
         Revision(
             date="2026-12-06",

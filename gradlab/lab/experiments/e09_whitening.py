@@ -112,7 +112,6 @@ class WhiteningExperiment(Experiment):
         "standardize_speedup_min": 2.0,   # raw steps / standardized steps
         "whiten_speedup_min": 2.0,        # standardized steps / whitened (PCA) steps
     }
-    seed_error = None
     revisions = (
         Revision(
             date="2026-11-27",

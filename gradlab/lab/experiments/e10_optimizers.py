@@ -241,7 +241,6 @@ class OptimizersExperiment(Experiment):
         "adagrad_behind_min": 1.5,       # AdaGrad's final Digits loss / RMSProp's: stalls
         "adagrad_not_behind_max": 1.0,   # that ratio at or below this: AdaGrad not behind
     }
-    seed_error = None
     revisions = (
         Revision(
             date="2026-11-27",

@@ -202,7 +202,6 @@ class BatchSizeExperiment(Experiment):
         "uphill_min": 0.1,            # fraction of single-sample updates that raise the loss
         "sgd_vs_batch_max": 0.5,      # B=1 examples to target / BGD's, at the largest N
     }
-    seed_error = None
     revisions = (
         Revision(
             date="2026-11-27",

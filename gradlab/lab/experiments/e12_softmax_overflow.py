@@ -248,7 +248,6 @@ class SoftmaxOverflow(Experiment):
         "speedup_min": 10.0,             # saturated start: MSE steps to 90% / CE steps
         "ordinary_speedup_min": 2.0,     # ordinary init: median MSE steps / median CE steps
     }
-    seed_error = None
     revisions = (
         Revision(
             date="2026-12-06",

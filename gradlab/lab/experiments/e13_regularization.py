@@ -217,7 +217,6 @@ class Regularization(Experiment):
             moved="toward does not hold",
             effect="no verdict changes on seeds 0-2 (holds before and after)."),
     )
-    seed_error = None
 
     def measure(self, seed: int, quick: bool) -> Measurement:
         x, y, xt, yt = _digits()

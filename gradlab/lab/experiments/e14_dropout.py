@@ -176,12 +176,6 @@ class Dropout(Experiment):
             effect="a check, not the verdict; the value is the same to float32 rounding "
                    "(4.000 at p = 0.2, seed 0)."),
     )
-    seed_error = ("Seed 003 defines p as the drop probability (设置超参——随机失活概率 p) and then "
-                  "multiplies by p at test time; the test-time factor is the keep probability "
-                  "1 - p (the mean of the training mask). The two agree only at p = 0.5: at "
-                  "p = 0.2 the seed's rule makes test activations 4x too small (measured "
-                  "E[train] / (p x input) below). Its '输入层 0.8，隐层 0.5' are keep "
-                  "probabilities (Srivastava et al. 2014).")
 
     def measure(self, seed: int, quick: bool) -> Measurement:
         rng = np.random.default_rng(seed)

@@ -232,14 +232,6 @@ class Residual(Experiment):
             moved="none",
             effect="no verdict changes (the judge never used either part)."),
     )
-    seed_error = ("Seed 004 §1.8 says BatchNorm keeps the gradient stable through the layers "
-                  "(BN层能对各层的输出做归一化，这样梯度在反向层层传递后仍能保持大小稳定，"
-                  "不会出现过小或过大的情况). A stack of BatchNorm layers does not: in a deep "
-                  "plain net with BatchNorm after every layer the gradient at initialization "
-                  "grows towards the input with depth (Yang et al. 2019, 'A mean field theory "
-                  "of batch normalization'); grad_ratio_plain measures it here (deepest over "
-                  "shallowest first-layer gradient norm), grad_ratio_residual the same with "
-                  "identity shortcuts.")
 
     #: starts per depth and variant (the median is over these)
     starts = 9

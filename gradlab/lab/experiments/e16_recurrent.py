@@ -158,11 +158,6 @@ class Recurrent(Experiment):
         "similar_factor": 3.0,  # ratio or at most this many times the LSTM's ratio
         "faster_max": 1.0,      # IRNN's steps to learned / the LSTM's, at or below: faster
     }
-    seed_error = ("Seed 004 §2.5 writes '初始化W为单位矩阵' where its own notation "
-                  "(z = U h + W x + b) needs U, the recurrent matrix, to be the identity (W "
-                  "is the input matrix); and 'diag(f'(z_i)) = I' for ReLU holds only for the "
-                  "units whose pre-activation is positive (irnn_active_fraction measures "
-                  "their share at initialization), so the product is diag(0/1) U^T, not U^T.")
 
     revisions = (
         Revision(
