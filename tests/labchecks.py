@@ -1,10 +1,16 @@
 """Checks every lab experiment's tests share: a quick run's result, the metadata, the
 reachability of every verdict from the criteria, and the checks."""
 
+import contextlib
+import fcntl
 import functools
+import hashlib
 import importlib
 import json
 import math
+import os
+import pickle
+import tempfile
 
 from gradlab.lab import Experiment
 from gradlab.lab.experiment import VERDICTS, Revision
@@ -18,10 +24,44 @@ def experiment(module: str):
     return importlib.import_module(f"gradlab.lab.experiments.{module}").EXPERIMENT
 
 
+def _shared_dir() -> str | None:
+    """A folder the pytest-xdist workers of one test run share (None without xdist)."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if not run:
+        return None
+    path = os.path.join(tempfile.gettempdir(), f"gradlab-lab-tests-{run}")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+@contextlib.contextmanager
+def _locked(path: str):
+    with open(path + ".lock", "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 @functools.cache
 def quick_result(module: str, seed: int, jitter: float = 0.0):
-    """One quick run per (experiment, seed, jitter), shared by the tests of a session."""
-    return experiment(module).run(seed, quick=True, jitter=jitter)
+    """One quick run per (experiment, seed, jitter), shared by the tests of a session: under
+    pytest-xdist the first worker to need it runs it and the others read its pickle."""
+    shared = _shared_dir()
+    if shared is None:
+        return experiment(module).run(seed, quick=True, jitter=jitter)
+    key = hashlib.sha1(f"{module}|{seed}|{jitter!r}".encode()).hexdigest()[:16]
+    path = os.path.join(shared, f"{module}-{key}.pickle")
+    with _locked(path):
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                return pickle.load(f)
+        r = experiment(module).run(seed, quick=True, jitter=jitter)
+        with open(path + ".tmp", "wb") as f:
+            pickle.dump(r, f)
+        os.replace(path + ".tmp", path)
+        return r
 
 
 def _leaves(x):

@@ -228,8 +228,6 @@ class Experiment:
     protocol: str = ""
     #: the thresholds ``judge`` applies, by name (quoted in the report)
     thresholds: dict[str, float] = {}
-    #: an error in the seed that this experiment shows, with its correction (or None)
-    seed_error: str | None = None
     #: changes made after results were seen, oldest first (see :class:`Revision`)
     revisions: tuple[Revision, ...] = ()
 

@@ -165,7 +165,6 @@ class BatchNormExperiment(Experiment):
         "lr_ratio_min": 3.0,         # largest stable lr with BN / without
         "skew_drop_min": 0.2,        # eval accuracy - train-mode accuracy on single-class batches
     }
-    seed_error = None
     revisions = (
         Revision(
             date="2026-11-27",

@@ -185,13 +185,6 @@ class BNPlacementExperiment(Experiment):
         "t_max": 2.0,             # |paired t| below this: the difference is within the spread
         "margin_min": 0.01,       # a clear win: significant (|t| >= t_max) and >= 1 point
     }
-    seed_error = ("Seed 003 says \"BN 将输入归一化到高斯分布\" (BN normalizes its input to a "
-                  "Gaussian distribution). BN only shifts and scales each unit to mean 0 and "
-                  "variance 1 over the batch; the shape of the distribution is kept. After a "
-                  "ReLU (placement 'after') every unit's zeros become one repeated value, so "
-                  "its normalized output is a point mass plus a skewed tail, not a Gaussian; "
-                  "the numbers after_bn_mass_at_min and after_bn_abs_skew measure this on the "
-                  "training set (a Gaussian has no mass at a point and skewness 0).")
     revisions = (
         Revision(
             date="2026-11-27",
