@@ -260,3 +260,33 @@ def test_no_sideways_scrolling_even_with_every_block_open(browser, page_url):
     assert boxes and all(ov == "auto" for _, _, ov in boxes)
     if width < 600:
         assert any(sw > cw for sw, cw, _ in boxes), "expected a table wider than a phone"
+
+
+def test_questions_page_filters_entries_as_the_reader_types(browser, page_url):
+    """questions.html, written beside report.html: typing a word in its search box hides the
+    entries without it (an inline script, from file://), and nothing scrolls sideways."""
+    from selenium.webdriver.common.by import By
+
+    from gradlab.lab.questions import QUESTIONS
+
+    driver, width = browser
+    _load(driver, page_url.replace("report.html", "questions.html"))
+    shown = "return Array.from(document.querySelectorAll('article.q')).filter(" \
+            "a => a.offsetParent !== null).map(a => a.textContent.toLowerCase())"
+    assert len(driver.execute_script(shown)) == len(QUESTIONS)
+    box = driver.find_element(By.ID, "q-search")
+    box.send_keys("Dropout")
+    visible = driver.execute_script(shown)
+    assert 0 < len(visible) < len(QUESTIONS)
+    assert all("dropout" in text for text in visible)
+    want = sum("dropout" in f"{q.question_zh} {q.question_en} {q.answer} {q.ref} {q.id} "
+               f"{' '.join(q.experiments + q.code + q.commands + q.tests + q.errata)} "
+               f"{q.topic}".lower() for q in QUESTIONS)
+    assert len(visible) == want
+    count = driver.find_element(By.ID, "q-count").text
+    assert count == f"{len(visible)} of {len(QUESTIONS)} questions"
+    box.send_keys(" 梯度")  # every word must match
+    assert all("dropout" in t and "梯度" in t for t in driver.execute_script(shown))
+    scroll_w, inner_w = driver.execute_script(
+        "return [document.documentElement.scrollWidth, window.innerWidth]")
+    assert scroll_w <= inner_w, (width, scroll_w, inner_w)

@@ -4,6 +4,8 @@
     gradlab lab                      every experiment, quick, report in lab-report/
     gradlab lab list                 id, title and seed reference of each experiment
     gradlab lab run ID [ID ...]      only these, updated inside the report already in --out
+    gradlab lab --question QID       the experiments behind one question of the answer index
+                                     (gradlab ask WORDS finds QID), updated as with run
     options: --full --seed N --out DIR --threads N --jitter REL --seeds 0,1,2
 
 ``gradlab lab`` writes the whole report, replacing one in --out. ``gradlab lab run ID ...``
@@ -77,6 +79,11 @@ def register(sub) -> None:
         "keeps the others. Exit status 1 when an experiment raised, a check failed or, with "
         "--seeds, a verdict changed with the seed.")
     _add_options(lab, suppress=False)
+    lab.add_argument("--question", default=None, metavar="QID",
+                     help="run the experiments behind one question of the answer index "
+                     "(gradlab ask WORDS finds its id) and update them in the report in --out, "
+                     "as 'lab run' does; a question without experiments lists what shows it "
+                     "instead (exit status 2)")
     lab.set_defaults(func=_lab, lab_command=None, ids=None)
     cmds = lab.add_subparsers(dest="lab_command", metavar="{list,run}")
     ls = cmds.add_parser("list", help="id, title and seed reference of each experiment")
@@ -103,6 +110,8 @@ def _short(text: str, n: int = 70) -> str:
 def _list(args: argparse.Namespace) -> int:
     from .runner import select
 
+    if getattr(args, "question", None) is not None:
+        raise UsageError("--question runs a question's experiments: it does not go with list")
     exps = select(None)
     print(_table([[e.id, e.title, e.seed_ref] for e in exps], ["id", "title", "seed"]))
     print(f"{len(exps)} experiment{'s' if len(exps) != 1 else ''}; run one with: "
@@ -156,10 +165,42 @@ def _existing_report(args: argparse.Namespace, quick: bool, seed: int) -> bool:
     return True
 
 
+def _question(args: argparse.Namespace) -> int | None:
+    """For ``gradlab lab --question QID``: put the question's experiments in ``args.ids``
+    and return None, or, for a question without experiments, print what shows it and return
+    2. An unknown id, or --question with ``run``, is a usage error."""
+    from .questions import get_question, related_commands
+
+    if args.ids is not None:
+        raise UsageError("give --question QID or run ID ..., not both")
+    try:
+        q = get_question(args.question)
+    except KeyError:
+        raise UsageError(f"--question: no question {args.question!r} in the index (gradlab ask "
+                         "WORDS prints the ids of the questions that match)") from None
+    print(f"question {q.id} ({q.ref}): {q.question_en}", flush=True)
+    if q.experiments:
+        args.ids = list(q.experiments)
+        return None
+    print(f"gradlab lab: question {q.id} has no lab experiment; what shows it:",
+          file=sys.stderr)
+    shown = [f"  {c}" for c in related_commands(q)]
+    shown += [f"  {kind}: {item}" for kind, items in (("code", q.code), ("test", q.tests),
+                                                       ("erratum", q.errata))
+              for item in items]
+    shown.append(f"  gradlab ask {q.id}")
+    print("\n".join(shown))
+    return 2
+
+
 def _lab(args: argparse.Namespace) -> int:
     from .report import ReportError, summary_line, update_report, write_report
     from .runner import UnknownExperimentError, check_seeds, run_experiments, select
 
+    if getattr(args, "question", None) is not None:
+        status = _question(args)
+        if status is not None:
+            return status
     _check_args(args)
     try:
         chosen = select(args.ids)
