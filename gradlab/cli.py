@@ -140,7 +140,8 @@ def _ask(args: argparse.Namespace) -> int:
         print(_ask_text(q))
         print()
     more = len(found) - len(shown)
-    print(f"{len(found)} question{'s' if len(found) != 1 else ''} match {query!r}"
+    print(f"{len(found)} question{'s' if len(found) != 1 else ''} match {query!r} (those "
+          "with every word first)"
           + (f"; showing the best {len(shown)} (--limit {len(found)} shows all)" if more
              else ""))
     return 0
