@@ -204,9 +204,12 @@ def _html(paths):
 
 def test_folder_holds_the_three_files_and_the_figures(report):
     results, paths, out = report
-    assert sorted(os.listdir(out)) == ["figures", "report.html", "report.md", "results.json"]
+    assert sorted(os.listdir(out)) == ["figures", "questions.html", "questions.md",
+                                       "report.html", "report.md", "results.json"]
     assert paths == {"html": str(out / "report.html"), "markdown": str(out / "report.md"),
-                     "json": str(out / "results.json"), "figures": str(out / "figures")}
+                     "json": str(out / "results.json"), "figures": str(out / "figures"),
+                     "questions_html": str(out / "questions.html"),
+                     "questions_markdown": str(out / "questions.md")}
     n_figs = sum(len(r.figures) for r in results)
     assert n_figs == 5
     pngs = sorted(os.listdir(out / "figures"))
