@@ -653,8 +653,7 @@ _THEORY = (
         "cases.",
         experiments=("l2-l1-regularization",),
         code=("gradlab.nn.utils.l2_penalty", "gradlab.optim.SGD", "gradlab.optim.AdamW"),
-        tests=("tests/test_clip_penalty.py::test_l2_penalty_in_loss_equals_sgd_weight_decay",
-               "tests/test_optim.py::test_adamw_load_keeps_decoupled")),
+        tests=("tests/test_clip_penalty.py::test_l2_penalty_in_loss_equals_sgd_weight_decay",)),
     Question(
         id="003-gaussian-ubiquity", seed="003", ref="seed 003 L420-424", topic="general",
         question_zh="高斯分布的广泛应用的缘由",
@@ -1002,8 +1001,8 @@ _THEORY = (
         "rate that is stable over the first few hundred steps and decays it by steps, "
         "linearly or by a cosine (gradlab.optim.lr_scheduler). Momentum keeps a velocity "
         "v <- alpha v - eps g: components that flip sign across a steep valley cancel, "
-        "while consistent ones along the flat direction add up to about eps / (1 - alpha) "
-        "per step. It therefore damps the zig-zag of an ill-conditioned Hessian and "
+        "while consistent ones along the flat direction build up to a step of about "
+        "eps |g| / (1 - alpha). It therefore damps the zig-zag of an ill-conditioned Hessian and "
         "averages out part of the gradient noise; optimizers measures it on an "
         "ill-conditioned quadratic.",
         experiments=("optimizers",),
@@ -1147,11 +1146,11 @@ _THEORY = (
         answer="An LSTM keeps a cell state: c_t = f * c_(t-1) + i * g and h_t = o * "
         "tanh(c_t), with forget, input and output gates f, i, o (sigmoids) and a candidate "
         "g (tanh), all computed from x_t and h_(t-1). A GRU merges the state and the cell "
-        "with an update gate z and a reset gate r: h_t = (1 - z) * h_(t-1) + z * n with "
-        "n = tanh(W x_t + U (r * h_(t-1))) in Cho's original form (gradlab.nn.GRU(cho=True); "
-        "its default is PyTorch's form, which puts r after the matmul and writes z the "
-        "other way round). A seq2seq model encodes the source with one RNN, starts a second "
-        "RNN from the final state and decodes the target token by token, with teacher "
+        "with an update gate z and a reset gate r: h_t = z * h_(t-1) + (1 - z) * n with "
+        "n = tanh(W x_t + U (r * h_(t-1))) in Cho et al.'s form (gradlab.nn.GRU(cho=True)); "
+        "PyTorch's form, gradlab's default, applies r after the matmul, to U h_(t-1). Many "
+        "texts swap z and 1 - z, which only relabels the gate. A seq2seq model encodes the "
+        "source with one RNN, starts a second RNN from the final state and decodes the target token by token, with teacher "
         "forcing in training and its own predictions at test time. gated-rnn-adding shows "
         "the gated cells learning long dependencies.",
         experiments=("gated-rnn-adding",),
@@ -1295,7 +1294,7 @@ _THEORY = (
         answer="word2vec (Mikolov et al. 2013) learns vectors by predicting words from their "
         "local context windows (skip-gram predicts the context from a word, CBOW the "
         "reverse), trained by SGD with negative sampling or a hierarchical softmax. GloVe "
-        "(Pennington et al. 2014) fits the vectors so that w_i . w_j + b_i + b_j "
+        "(Pennington et al. 2014) fits the vectors so that w_i^T v_j + b_i + c_j "
         "approximates the log of the global co-occurrence count X_ij, by weighted least "
         "squares over the co-occurrence matrix. The two are closer than they look: "
         "skip-gram with negative sampling implicitly factorizes a shifted PMI matrix (Levy "
@@ -1512,7 +1511,8 @@ _PRACTICE = (
         answer="Besides the seed's TensorFlow Lite, MACE (Xiaomi) and ncnn (Tencent), there "
         "are Core ML on Apple devices, PyTorch's mobile runtime, MNN (Alibaba), Paddle Lite "
         "(Baidu) and ONNX Runtime Mobile. Models usually reach them through an exchange "
-        "format: ONNX is read directly by ONNX Runtime and converted by the others' tools. "
+        "format: ONNX Runtime reads ONNX directly, and converters bring it to most of the "
+        "others. "
         "`gradlab export` writes a trained model as ONNX and checks it against onnxruntime, "
         "and `gradlab compress --quantize int8` makes the int8 weights such runtimes use. "
         "gradlab itself runs on NumPy and does not target phones.",
