@@ -1150,9 +1150,9 @@ _THEORY = (
         "n = tanh(W x_t + U (r * h_(t-1))) in Cho et al.'s form (gradlab.nn.GRU(cho=True)); "
         "PyTorch's form, gradlab's default, applies r after the matmul, to U h_(t-1). Many "
         "texts swap z and 1 - z, which only relabels the gate. A seq2seq model encodes the "
-        "source with one RNN, starts a second RNN from the final state and decodes the target token by token, with teacher "
-        "forcing in training and its own predictions at test time. gated-rnn-adding shows "
-        "the gated cells learning long dependencies.",
+        "source with one RNN, starts a second RNN from the final state and decodes the "
+        "target token by token, with teacher forcing in training and its own predictions "
+        "at test time. gated-rnn-adding shows the gated cells learning long dependencies.",
         experiments=("gated-rnn-adding",),
         code=("gradlab.nn.LSTM", "gradlab.nn.GRU", "gradlab.models.Seq2Seq"),
         tests=("tests/test_nn_rnn.py::test_gru_cho_matches_reference_and_differs_from_torch_form",
