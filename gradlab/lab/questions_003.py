@@ -77,8 +77,7 @@ _BASICS = (
         "treats its inputs as an unordered set (a permutation of the inputs is undone by "
         "permuting its first weight matrix), so tabular data such as the seed's health "
         "records suit an MLP or tree ensembles rather than a CNN.",
-        experiments=("cnn-local-correlation",),
-        code=("gradlab.models.MLP", "gradlab.models.LeNet5")),
+        experiments=("cnn-local-correlation",)),
     Question(
         id="003-cnn-terms", seed="003", ref="seed 003 L90-99", topic="convolution",
         question_zh="CNN 中术语解释",
@@ -745,7 +744,7 @@ _THEORY = (
         "be permuted) and many saddle points. In practice gradient methods reach good "
         "solutions in large networks, and saddle-points looks at what a deep linear net "
         "meets on its way to the optimum.",
-        experiments=("saddle-points", "symmetry")),
+        experiments=("saddle-points",)),
     Question(
         id="003-saturation-smoothness", seed="003", ref="seed 003 L456-460",
         topic="gradients",
