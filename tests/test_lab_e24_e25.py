@@ -48,7 +48,6 @@ def _numbers(base: dict, changes: dict) -> dict:
 def test_quick_run(key, seed):
     r = result(key, seed)
     labchecks.check_result(r, MEASURED[key], seed, CITED[key])
-    assert r.seconds < 60   # generous: the budget (8 s CPU) is checked by hand, not under load
 
 
 @pytest.mark.parametrize("key", sorted(MODULES))
