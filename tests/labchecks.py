@@ -133,3 +133,35 @@ def check_metadata(e) -> None:
     for rev in e.revisions:
         assert isinstance(rev, Revision)
         assert len(rev.date) == 10 and rev.date[4] == "-" and rev.what and rev.why
+
+
+def with_changes(base: dict, changes: dict) -> dict:
+    """A deep copy of synthetic numbers ``base`` with ``changes`` applied (for judge tests)."""
+    n = json.loads(json.dumps(base))
+    n.update(changes)
+    return n
+
+
+def standard_tests(modules: dict, measured: dict, cited: dict):
+    """The two tests every experiment file has, for the experiments ``modules`` (key ->
+    module file name): ``test_quick_run`` (seeds 0-2 give the ``measured`` verdict, with the
+    numbers ``cited`` in the explanation; see :func:`check_result`) and ``test_metadata``
+    (:func:`check_metadata`, every revision with its effect). Use as
+    ``test_quick_run, test_metadata = labchecks.standard_tests(MODULES, MEASURED, CITED)``."""
+    import pytest
+
+    keys = sorted(modules)
+
+    @pytest.mark.parametrize("seed", [0, 1, 2])
+    @pytest.mark.parametrize("key", keys)
+    def test_quick_run(key, seed):
+        check_result(quick_result(modules[key], seed), measured[key], seed, cited[key])
+
+    @pytest.mark.parametrize("key", keys)
+    def test_metadata(key):
+        e = experiment(modules[key])
+        check_metadata(e)
+        for rev in e.revisions:
+            assert rev.effect, f"{e.id}: revision of {rev.date} says nothing of its effect"
+
+    return test_quick_run, test_metadata

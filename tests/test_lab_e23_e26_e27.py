@@ -7,8 +7,6 @@ numbers; the stacked nets train as separate nets would, and the shifts are Rando
 
 from __future__ import annotations
 
-import json
-
 import labchecks
 import numpy as np
 import pytest
@@ -45,25 +43,10 @@ def result(key: str, seed: int):
     return labchecks.quick_result(MODULES[key], seed)
 
 
-def _numbers(base: dict, changes: dict) -> dict:
-    n = json.loads(json.dumps(base))
-    n.update(changes)
-    return n
+_numbers = labchecks.with_changes
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-@pytest.mark.parametrize("key", sorted(MODULES))
-def test_quick_run(key, seed):
-    r = result(key, seed)
-    labchecks.check_result(r, MEASURED[key], seed, CITED[key])
-
-
-@pytest.mark.parametrize("key", sorted(MODULES))
-def test_metadata(key):
-    e = experiment(key)
-    labchecks.check_metadata(e)
-    for rev in e.revisions:
-        assert rev.effect
+test_quick_run, test_metadata = labchecks.standard_tests(MODULES, MEASURED, CITED)
 
 
 # ---- the shared helpers ---------------------------------------------------------------------
