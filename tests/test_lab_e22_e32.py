@@ -1,10 +1,9 @@
-"""Lab experiments e18 (shallow layers barely learn under vanishing gradients), e22 (internal
-covariate shift grows with depth) and e32 (tiny weights make a sigmoid net linear): each runs
-in quick mode for seeds 0, 1 and 2 with the verdict measured on this project; its numbers are
-finite JSON, the numbers its explanation cites are there, its figures are PNG and its checks
-pass. Each ``judge`` reaches all three verdicts from synthetic numbers on both sides of every
-threshold, each check fails on broken numbers, and the protocols' helpers (relative weight
-change, the stacked nets, the layer shift, the affine R²) agree with direct computations."""
+"""Lab experiments e22 (internal covariate shift grows with depth) and e32 (tiny weights make
+a sigmoid net linear): each runs in quick mode for seeds 0, 1 and 2 with the verdict measured on
+this project; its numbers are finite JSON, the numbers its explanation cites are there, its
+figures are PNG and its checks pass. Each ``judge`` reaches all three verdicts from synthetic
+numbers on both sides of every threshold, each check fails on broken numbers, and the protocols'
+helpers (the layer shift, the affine R²) agree with direct computations."""
 
 from __future__ import annotations
 
@@ -16,21 +15,16 @@ import labchecks
 import numpy as np
 import pytest
 
-import gradlab
 from gradlab.lab.experiment import CAVEATS, FAILS, HOLDS
 
-MODULES = {"e18": "e18_shallow_layers", "e22": "e22_covariate_shift",
-           "e32": "e32_tiny_weights_linear"}
+MODULES = {"e22": "e22_covariate_shift", "e32": "e32_tiny_weights_linear"}
 
 # the verdicts measured in quick mode (the same for seeds 0, 1 and 2, on OpenBLAS's SkylakeX
 # and Haswell kernels, and under a 1e-6 jitter)
-MEASURED = {"e18": HOLDS, "e22": HOLDS, "e32": CAVEATS}
+MEASURED = {"e22": HOLDS, "e32": CAVEATS}
 
 # numbers each explanation cites, with the format it prints them in
 CITED = {
-    "e18": [("full_ratio", ".3g"), ("relu_ratio", ".3g"), ("full_test_acc", ".1%"),
-            ("top2_test_acc", ".1%"), ("relu_test_acc", ".1%"),
-            ("full_final_batch_loss", ".3f")],
     "e22": [("plain_ratio", ".2f"), ("bn_ratio", ".2f")],
     "e32": [("r2_small", ".6f"), ("r2_xavier", ".4f"), ("one_minus_r2_small", ".1e"),
             ("acc_small", ".1%"), ("acc_logistic", ".1%"), ("acc_xavier", ".1%"),
@@ -55,24 +49,18 @@ def result(key: str, seed: int):
 def test_quick_run(key, seed):
     r = result(key, seed)
     labchecks.check_result(r, MEASURED[key], seed, CITED[key])
-    assert r.seconds < 30   # generous: the budget (8 s CPU) is checked by hand, not under load
 
 
 @pytest.mark.parametrize("key", sorted(MODULES))
 def test_metadata(key):
     e = experiment(key)
     labchecks.check_metadata(e)
-    assert e.seed_error is None
     for rev in e.revisions:
         assert rev.effect and rev.date == "2026-12-06"
 
 
 def test_quick_numbers_tell_the_story():
     """The measured facts behind the verdicts, on seed 0."""
-    n = result("e18", 0).numbers
-    ch = n["full_change_per_layer"]
-    assert all(a < b for a, b in zip(ch[:8], ch[1:9]))    # grows towards the top
-    assert n["relu_diverged"] == 0 and n["relu_ratio"] > 0.1
     n = result("e22", 0).numbers
     assert n["plain_shift"][-1] > n["plain_shift"][0] and n["bn_ratio"] < n["plain_ratio"]
     assert len(n["probe_steps"]) == 30 and n["probe_steps"][0] == 0
@@ -82,25 +70,6 @@ def test_quick_numbers_tell_the_story():
 
 
 # ---- helpers against direct computations ----------------------------------------------------
-
-def test_e18_stacked_net_is_the_separate_nets():
-    m = module("e18")
-    np.random.seed(0)
-    w, b = m.initial_weights(2, "default", 0)
-    net = m.StackedMLP(w, b, "sigmoid")
-    x = np.random.rand(5, 64).astype(np.float32)
-    with gradlab.no_grad():
-        got = net(gradlab.tensor(np.stack([x, x]))).numpy()
-    for k in range(2):
-        h = x.astype(np.float64)
-        for i in range(len(w)):
-            h = h @ w[i][k] + b[i][k]
-            if i < len(w) - 1:
-                h = 1 / (1 + np.exp(-h))
-        assert np.allclose(got[k], h, atol=1e-5)
-    before = [np.ones((2, 3, 3)), 2 * np.ones((2, 3, 3))]
-    after = [np.ones((2, 3, 3)) * np.array([1.5, 1.0])[:, None, None], 2 * np.ones((2, 3, 3))]
-    assert np.allclose(m.relative_change(before, after), [[0.5, 0.0], [0.0, 0.0]])
 
 
 def test_e22_layer_shift():
@@ -130,48 +99,8 @@ def _n(base, **changes):
     return n
 
 
-E18 = {"starts": 3, "steps": 400, "full_ratio": 5e-7, "acc_gap": 0.0, "relu_ratio": 0.7,
-       "relu_diverged": 0, "relu_lr": 0.05, "full_test_acc": 0.10, "top2_test_acc": 0.10,
-       "relu_test_acc": 0.94, "full_final_batch_loss": 2.31,
-       "full_change_per_layer": [6e-8] + [1e-4] * 8 + [0.13],
-       "full_test_acc_runs": [0.1, 0.1, 0.1], "top2_test_acc_runs": [0.1, 0.1, 0.1],
-       "top2_change_runs": [[0.0] * 8 + [0.5, 0.1]] * 3}
-
-
-def test_judge_e18_reaches_every_verdict():
-    labchecks.check_reachable(experiment("e18"), [
-        (E18, HOLDS),
-        (_n(E18, full_ratio=0.1), HOLDS),
-        (_n(E18, full_ratio=0.11), FAILS),
-        (_n(E18, full_ratio=0.11, acc_gap=0.3), FAILS),
-        (_n(E18, full_ratio=None), FAILS),                 # every sigmoid start diverged
-        (_n(E18, acc_gap=0.02), HOLDS),
-        (_n(E18, acc_gap=0.021), CAVEATS),
-        (_n(E18, acc_gap=-0.05), HOLDS),                   # top-2-only better: within
-        (_n(E18, relu_ratio=None, relu_diverged=3), HOLDS),    # the control is not judged
-    ])
-
-
-def test_judge_e18_wording():
-    e = experiment("e18")
-    assert "10% on ten classes" in e.judge(E18).explanation
-    v = e.judge(_n(E18, relu_ratio=None, relu_diverged=3))
-    assert "3 of 3 starts diverged" in v.explanation
-    assert "loses more than the threshold" in e.judge(_n(E18, acc_gap=0.05)).explanation
-
-
 def _failed(e, numbers):
     return {c.name for c in e.checks(numbers) if not c.passed}
-
-
-def test_checks_e18_fail_on_broken_numbers():
-    e = experiment("e18")
-    assert not _failed(e, E18)
-    moved = [[0.0] * 7 + [1e-9, 0.5, 0.1]] + E18["top2_change_runs"][1:]
-    assert _failed(e, _n(E18, top2_change_runs=moved)) == {
-        "the top-2-only net's frozen layers 1-8 do not move"}
-    assert _failed(e, _n(E18, acc_gap=0.01)) == {
-        "the gap is the median of the paired per-start differences"}
 
 
 E22 = {"starts": 3, "hidden_layers": 8, "plain_ratio": 5.0, "plain_ratio_runs": [4.0, 5.0, 6.0],
