@@ -375,9 +375,10 @@ _S002 = (
         "last convolution has that many channels, and it then replaces the fully connected "
         "layer with no parameters. Stochastic pooling draws one activation per window with "
         "probability proportional to its value in training and uses the probability-weighted "
-        "mean at test time; its effect on generalization is not tested here. shift-tolerance "
-        "measures how much max pooling adds to a CNN's tolerance of small shifts.",
-        experiments=("shift-tolerance",),
+        "mean at test time; its effect on generalization is not tested here. Max pooling "
+        "also makes a CNN's output more tolerant of small shifts of the input, since a "
+        "maximum moved within its window is unchanged; gradlab does not measure this.",
+        experiments=(),
         code=("gradlab.nn.MaxPool2d", "gradlab.nn.AvgPool2d", "gradlab.nn.AdaptiveAvgPool2d",
               "gradlab.nn.StochasticPool2d"),
         tests=("tests/test_nn_layers.py::test_stochastic_pool_properties_and_gradients",
@@ -503,9 +504,9 @@ _S004 = (
         "it has far fewer parameters than a fully connected layer and its output shifts with "
         "its input. Pooling has no parameters itself: it shrinks the feature maps, which "
         "cuts the computation and the size of the layers after it, and adds some tolerance to "
-        "small shifts (shift-tolerance). These structural assumptions pay off only when "
-        "nearby inputs are related (cnn-local-correlation).",
-        experiments=("shift-tolerance", "cnn-local-correlation"),
+        "small shifts. These structural assumptions pay off only when nearby inputs are "
+        "related (cnn-local-correlation).",
+        experiments=("cnn-local-correlation",),
         code=("gradlab.nn.Conv2d", "gradlab.nn.MaxPool2d", "gradlab.models.LeNet5",
               "gradlab.tools.summary"),
         commands=("gradlab summary lenet5 --input 1 28 28",)),
@@ -768,11 +769,12 @@ _S004 = (
         "gamma and beta, which can undo the normalization (gamma equal to the standard "
         "deviation and beta to the mean give the identity) so no expressive power is lost. "
         "The seed credits it with faster training and larger learning rates (batchnorm), "
-        "less overfitting (bn-regularizer) and less sensitivity to the initialization "
-        "(bn-init-sensitivity); each is measured separately. Calling it chiefly a "
-        "regularization method overstates it: its main effect is on optimization, and its "
-        "regularizing effect comes from the noise of batch statistics.",
-        experiments=("batchnorm", "bn-regularizer", "bn-init-sensitivity"),
+        "less sensitivity to the initialization (bn-init-sensitivity) and less overfitting; "
+        "the first two are measured, the last is not. Calling it chiefly a regularization "
+        "method overstates it: its main effect is on optimization, and its mild "
+        "regularizing effect comes from the noise of batch statistics, each sample being "
+        "normalized with the mean and variance of a random batch.",
+        experiments=("batchnorm", "bn-init-sensitivity"),
         code=("gradlab.nn.BatchNorm1d",),
         tests=("tests/test_nn_layers.py::test_batchnorm_train_then_eval_matches_torch",)),
     Question(
@@ -795,16 +797,17 @@ _S004 = (
         topic="regularization",
         question_zh="神经网络正则化的方法有哪些？",
         question_en="Which regularization methods are used for neural networks?",
-        answer="L1 and L2 penalties (l2-l1-regularization), BatchNorm (bn-regularizer), early "
-        "stopping and data augmentation (early-stopping-augmentation), dropout (dropout) and "
-        "label smoothing. Dropout trains a different thinned sub-network at each step with "
+        answer="L1 and L2 penalties (l2-l1-regularization), BatchNorm, early stopping and data "
+        "augmentation (early-stopping-augmentation), dropout (dropout) and label smoothing. "
+        "BatchNorm regularizes mildly through the noise of its batch statistics, which gradlab "
+        "does not measure. Dropout trains a different thinned sub-network at each step with "
         "shared weights, and the test-time net approximates their average; ensembles-bagging "
         "compares that with an explicit ensemble. In recurrent nets a fresh dropout mask on "
         "the hidden state at every step harms the memory (recurrent-dropout); dropping only "
         "the non-recurrent connections, or using one mask for all steps (variational "
         "dropout), avoids it. Label smoothing is cross_entropy's label_smoothing argument; "
         "it has no experiment here.",
-        experiments=("l2-l1-regularization", "bn-regularizer", "early-stopping-augmentation",
+        experiments=("l2-l1-regularization", "early-stopping-augmentation",
                      "dropout", "ensembles-bagging", "recurrent-dropout"),
         code=("gradlab.nn.Dropout", "gradlab.train.EarlyStopping",
               "gradlab.transforms.RandomCrop", "gradlab.nn.functional.cross_entropy",
@@ -980,10 +983,9 @@ _BASICS = (
         "212 x 212 at pool5). The seed's 平移不变性 is loose: a stride-1 convolution is "
         "translation-equivariant (shifting the input shifts the feature map), and only "
         "pooling and the layers after it make the output approximately invariant to small "
-        "shifts. shift-tolerance measures how much one-pixel shifts cost an MLP, a CNN "
-        "without pooling and a CNN with pooling, and cnn-local-correlation what the locality "
-        "prior is worth.",
-        experiments=("shift-tolerance", "cnn-local-correlation"),
+        "shifts. cnn-local-correlation measures what the locality prior is worth, by "
+        "shuffling the pixels; the tolerance to shifts is not measured here.",
+        experiments=("cnn-local-correlation",),
         code=("gradlab.nn.Conv2d", "gradlab.tools.receptive_field"),
         commands=("gradlab rf vgg16 --input 224",)),
     Question(
@@ -1071,10 +1073,10 @@ _BASICS = (
         "from 3 x 32 x 32 to 6 x 28 x 28 has 456 parameters, a fully connected layer with "
         "the same input and output 14,455,392 (exact arithmetic). Whether sharing also "
         "eases training, as the seed says, is not measured by gradlab; what the locality "
-        "prior and pooling are worth on images is measured by cnn-local-correlation and "
-        "shift-tolerance. A filter detects one pattern wherever it occurs, and pooling with "
-        "the growing receptive field combines local features into larger ones.",
-        experiments=("cnn-local-correlation", "shift-tolerance"),
+        "prior is worth on images is measured by cnn-local-correlation. A filter detects "
+        "one pattern wherever it occurs, and pooling with the growing receptive field "
+        "combines local features into larger ones.",
+        experiments=("cnn-local-correlation",),
         code=("gradlab.tools.conv_cost", "gradlab.models.LeNet5"),
         commands=("gradlab summary lenet5 --input 1 28 28",)),
     Question(
@@ -1082,14 +1084,14 @@ _BASICS = (
         question_zh="pooling 层作用",
         question_en="What does a pooling layer do?",
         answer="Pooling summarizes each window by its maximum or mean, which makes the output "
-        "tolerant to small shifts of the input; shift-tolerance measures the accuracy lost "
-        "to one-pixel shifts with and without pooling. A stride of 2 halves each side of "
+        "tolerant to small shifts of the input: a maximum or mean that moves within its "
+        "window is unchanged (not measured here). A stride of 2 halves each side of "
         "the feature map, so later layers cost a quarter of the multiply-adds and a "
         "following fully connected layer needs a quarter of the weights; that this lowers "
         "overfitting is not measured here. Max pooling is a nonlinear function of its "
         "inputs, and average pooling a linear one. Pooling has no parameters; its gradient "
         "goes to the maximum of each window (max) or is spread evenly over it (average).",
-        experiments=("shift-tolerance",),
+        experiments=(),
         code=("gradlab.nn.MaxPool2d", "gradlab.nn.AvgPool2d", "gradlab.nn.AdaptiveAvgPool2d"),
         tests=("tests/test_nn_layers.py::"
                "test_max_pool_routes_gradient_to_argmax_and_avg_spreads_evenly",)),
@@ -1117,13 +1119,14 @@ _BASICS = (
         "it uses running averages. It does not normalize to a Gaussian, as the seed says: "
         "the shape of the distribution is kept. The lab measures the seed's claims one by "
         "one: faster training and larger usable learning rates (batchnorm), lower "
-        "sensitivity to the initial scale (bn-init-sensitivity), a regularizing effect from "
-        "the batch noise the seed calls far-fetched (bn-regularizer), and how the layer "
-        "inputs drift during training (covariate-shift-depth). It does not keep gradients "
+        "sensitivity to the initial scale (bn-init-sensitivity), and how the layer inputs "
+        "drift during training (covariate-shift-depth). Its regularizing effect, from the "
+        "noise of batch statistics, is real but mild, so the seed's doubt is reasonable; "
+        "gradlab does not measure it. It does not keep gradients "
         "stable: in a deep plain net with BatchNorm the gradient still grows towards the "
         "input (residual-degradation). gradlab's BatchNorm is written by hand, forward and "
         "backward, and checked against PyTorch.",
-        experiments=("batchnorm", "bn-init-sensitivity", "bn-regularizer",
+        experiments=("batchnorm", "bn-init-sensitivity",
                      "covariate-shift-depth", "residual-degradation"),
         code=("gradlab.nn.BatchNorm1d", "gradlab.nn.BatchNorm2d", "gradlab.ops.norm.Normalize"),
         tests=("tests/test_nn_layers.py::test_batchnorm_train_then_eval_matches_torch",
@@ -1913,9 +1916,8 @@ _THEORY = (
         "convolutions that mix channels, transposed convolutions that upsample, 1-D and 3-D "
         "ones, and locally connected or tiled layers that share less. gradlab has all but "
         "the last two (Conv1d, Conv2d with stride, padding, dilation and groups, "
-        "ConvTranspose2d, DepthwiseSeparableConv2d); shift-tolerance measures what "
-        "equivariance plus pooling is worth against small shifts.",
-        experiments=("shift-tolerance",),
+        "ConvTranspose2d, DepthwiseSeparableConv2d).",
+        experiments=(),
         code=("gradlab.nn.Conv1d", "gradlab.nn.Conv2d", "gradlab.nn.ConvTranspose2d",
               "gradlab.compress.DepthwiseSeparableConv2d"),
         tests=("tests/test_nn_layers.py::test_conv2d_matches_torch",
@@ -1931,9 +1933,8 @@ _THEORY = (
         "can learn invariance to other transformations. With a stride it downsamples, "
         "cutting the later layers' computation, and global or adaptive pooling turns inputs "
         "of any size into a fixed-size vector. It is a strong prior and can cause "
-        "underfitting where precise positions matter. shift-tolerance measures the "
-        "tolerance to one-pixel shifts with and without pooling.",
-        experiments=("shift-tolerance",),
+        "underfitting where precise positions matter.",
+        experiments=(),
         code=("gradlab.nn.MaxPool2d", "gradlab.nn.AvgPool2d", "gradlab.nn.AdaptiveAvgPool2d"),
         tests=("tests/test_nn_layers.py::test_adaptive_pools_match_torch",)),
     Question(
@@ -2208,14 +2209,14 @@ _PRACTICE = (
         question_en="Remedies for overfitting.",
         answer="Overfitting is a low training error with a much higher test error: the model "
         "fits noise of the training set, most often because it has many parameters for "
-        "little data. Each remedy the seed lists has a lab experiment: norm penalties "
-        "(l2-l1-regularization), dropout (dropout), BatchNorm's noise (bn-regularizer), "
-        "early stopping and data augmentation (early-stopping-augmentation) and ensembles "
-        "(ensembles-bagging). Parameter sharing cuts the parameter count (convolutions, "
-        "recurrent cells). The seed's last sentence, that overfitting happens at the data's "
-        "boundary and an initialization inside the data eases it, is too vague to test, and "
-        "gradlab does not.",
-        experiments=("l2-l1-regularization", "dropout", "bn-regularizer",
+        "little data. Most remedies the seed lists have a lab experiment: norm penalties "
+        "(l2-l1-regularization), dropout (dropout), early stopping and data augmentation "
+        "(early-stopping-augmentation) and ensembles (ensembles-bagging). BatchNorm's batch "
+        "noise regularizes mildly too, which gradlab does not measure. Parameter sharing "
+        "cuts the parameter count (convolutions, recurrent cells). The seed's last "
+        "sentence, that overfitting happens at the data's boundary and an initialization "
+        "inside the data eases it, is too vague to test, and gradlab does not.",
+        experiments=("l2-l1-regularization", "dropout",
                      "early-stopping-augmentation", "ensembles-bagging"),
         code=("gradlab.train.EarlyStopping", "gradlab.transforms.RandomCrop",
               "gradlab.nn.Dropout", "gradlab.nn.utils.l2_penalty"),
@@ -2345,11 +2346,11 @@ _PRACTICE = (
         answer="Prevent overfitting and combine models, as the seed says, and above all get "
         "more data or augment the data one has. The lab measures each lever: norm penalties "
         "(l2-l1-regularization), dropout (dropout), early stopping and augmentation "
-        "(early-stopping-augmentation), and BatchNorm as a regularizer (bn-regularizer). "
-        "ensembles-bagging measures whether an ensemble of independently trained nets beats "
-        "its members, the seed's 模型融合.",
+        "(early-stopping-augmentation); BatchNorm also regularizes mildly, which is not "
+        "measured here. ensembles-bagging measures whether an ensemble of independently "
+        "trained nets beats its members, the seed's 模型融合.",
         experiments=("ensembles-bagging", "early-stopping-augmentation", "dropout",
-                     "l2-l1-regularization", "bn-regularizer"),
+                     "l2-l1-regularization"),
         code=("gradlab.transforms.RandomCrop", "gradlab.train.EarlyStopping")),
     Question(
         id="003-model-acceleration", seed="003", ref="seed 003 L820-849",
