@@ -4,7 +4,7 @@ Ghahramani 2016).
 
 The seed: a fresh dropout mask on the hidden state at each time step harms the net's memory
 across time; the simple way is to drop only the non-time connections. Measured on the adding
-problem (``gradlab.datasets.adding_problem``, length 20), whose answer has to be carried from
+problem (``gradlab.datasets.adding_problem``, length 10), whose answer has to be carried from
 the two marked steps to the last one: an LSTM (``nn.LSTMCell``, hidden 32) trained with no
 dropout, with dropout p = 0.25 on the inputs and the read-out only, and with the same masks plus
 a fresh mask on h_{t-1} where it enters the recurrence (h_{t-1} W_hh) at every step.
@@ -41,7 +41,7 @@ from gradlab.lab.experiment import (
 )
 
 _HIDDEN = 32
-_LENGTH = 20
+_LENGTH = 10
 _BATCH = 32
 _P = 0.25                    # dropout probability of every masked connection
 _LR = 0.01
@@ -334,24 +334,26 @@ class RecurrentDropout(Experiment):
     claim = ("In a recurrent net, dropout with a fresh mask on the hidden state at every time "
              "step harms the net's memory across time; dropping only the non-recurrent "
              "connections (here the inputs and the read-out) is the simple way that does not. "
-             "Tested on one memory task (the adding problem, length 20) with an LSTM.")
+             "Tested on one memory task (the adding problem, length 10) with an LSTM.")
     claim_zh = ("当在循环神经网络上应用丢弃法，不能直接对每个时刻的隐状态进行随机丢弃，"
                 "这样会损害循环网络在时间维度上记忆能力。一种简单的方法是对非时间维度的连接"
                 "（即非循环连接）进行随机丢失")
-    protocol = ("Adding problem, length 20. LSTM (nn.LSTMCell, hidden 32, PyTorch's init, "
+    protocol = ("Adding problem, length 10. LSTM (nn.LSTMCell, hidden 32, PyTorch's init, "
                 "forget-gate bias 1 as in e16) + Linear(32, 1) on the last state. Three variants "
                 "from the same start: no dropout; p = 0.25 on the inputs (fresh mask per step) "
                 "and on the read-out; the same masks plus a fresh p = 0.25 mask on h_{t-1} "
                 "where it enters h_{t-1} W_hh at every step. Adam lr 0.01, gradient norm "
                 "clipped at 1 per net, batches of 32 fresh sequences (start j's batches shared "
-                "by its three variants), 200 steps, 5 starts (full: 400 steps, 9 starts), "
+                "by its three variants), 600 steps, 5 starts (full: 600 steps, 9 starts), "
                 "trained side by side. Judged: test MSE on 500 sequences over the baseline "
                 "(predicting the mean), no dropout at test; R = median over starts of the "
                 "recurrent / non-recurrent ratio, and the non-recurrent variant's median. "
                 "Before any run, beyond review C.2: 5 starts and medians (the adding problem "
                 "is chaotic between BLAS kernels, e16), batch 32 (C.2 names none; the quick "
                 "budget), and the gap C.2 leaves (R >= 2 while the non-recurrent variant does "
-                "not learn, > 0.5) is 'holds with caveats'.")
+                "not learn, > 0.5) is 'holds with caveats'. C.2 registered length 20 and 200 "
+                "steps; length 10 and 600 steps and the control check (the net without dropout "
+                "must learn, median <= 0.5, or the lab exits 1) are a recorded revision.")
     thresholds = {
         "harm_min": 2.0,         # R at or above: the recurrent mask clearly harms (holds)
         "no_effect_max": 1.3,    # R at or below: no harm (does not hold)
@@ -369,12 +371,34 @@ class RecurrentDropout(Experiment):
                 "compares untrained nets, which the reader must be told.",
             moved="none",
             effect="Does not hold for seed 0 before and after (R 1.00 <= 1.3)."),
+        Revision(
+            date="2026-12-06",
+            what="Protocol: adding problem of length 10 (was 20) and 600 Adam steps (was 200; "
+                 "full mode 600 steps, was 400), 5 starts kept (9 in full mode). New check "
+                 "(not a criterion): the no-dropout control learns, its median test MSE / "
+                 "baseline <= learned_max (0.5); when it fails the lab exits 1 instead of "
+                 "judging untrained nets. Criteria and thresholds unchanged.",
+            why="At the registered budget (length 20, 200 steps) not even the net without "
+                "dropout learned (0.98-1.01 of the baseline for seeds 0-2), so no comparison "
+                "of dropout placements was possible. Chosen from exploratory runs (seed 0, 3 "
+                "starts, not in the module): length 10, 600 steps: no dropout 0.001-0.003, "
+                "non-recurrent 0.38-0.43, recurrent 0.40-0.42 of the baseline; length 20, "
+                "800 steps: no dropout 0.001-0.004, non-recurrent 0.34-0.47, recurrent "
+                "0.32-0.45. Length 10 keeps the quick budget (800 steps at length 20 cost "
+                "about 2.7x as much as 600 at length 10). Written before the new protocol's "
+                "runs.",
+            moved="none",
+            effect="Before: does not hold for seeds 0-2 (R 1.00, untrained nets). After "
+                   "(measured once this was written; moved set then): does not hold for seeds "
+                   "0-2 on SkylakeX, Haswell and jittered, R 1.05 / 0.91 / 0.99 (<= 1.3), "
+                   "the control learns (median 0.0024-0.0026 of the baseline), non-recurrent "
+                   "0.488 / 0.472 / 0.423, recurrent 0.472 / 0.471 / 0.418."),
     )
 
     #: starts per variant in quick and full mode (medians over these)
     starts = {True: 5, False: 9}
     #: training steps in quick and full mode
-    steps = {True: 200, False: 400}
+    steps = {True: 600, False: 600}
 
     def measure(self, seed: int, quick: bool) -> Measurement:
         k, steps = self.starts[quick], self.steps[quick]
@@ -445,7 +469,7 @@ class RecurrentDropout(Experiment):
                 f"recurrent / non-recurrent ratios is {R:.2f}. ")
         if verdict == HOLDS:
             tail = (f"The recurrent mask makes the net at least {t['harm_min']:g}x worse at a "
-                    "task that needs memory across 20 steps, while dropping only the "
+                    f"task that needs memory across {n['length']} steps, while dropping only the "
                     "non-recurrent connections still learns it, as the seed says.")
         elif verdict == FAILS:
             tail = (f"A ratio at or below {t['no_effect_max']:g} is no clear harm from the "
@@ -467,7 +491,8 @@ class RecurrentDropout(Experiment):
 
     def checks(self, n: dict[str, Any]) -> list[Check]:
         """The stacked nets are nn.LSTMCell's (outputs and gradient at the start); the masks
-        keep 1 - p of the units; the baseline is the adding problem's 1/6."""
+        keep 1 - p of the units; the net without dropout learns the task (a precondition of the
+        protocol, not a verdict gate); the baseline is the adding problem's 1/6."""
         keep = n["keep_fraction"]
         base = n["baseline_mse"]
         return [
@@ -478,6 +503,11 @@ class RecurrentDropout(Experiment):
             Check("dropout masks keep 1 - p of the units",
                   abs(keep - (1 - n["p"])) <= 0.005,
                   f"kept fraction {keep:.4f} vs {1 - n['p']:g} (within 0.005)"),
+            Check("the no-dropout control learns (protocol precondition)",
+                  n["none_ratio"] <= self.thresholds["learned_max"],
+                  f"median test MSE / baseline without dropout {n['none_ratio']:.3f} "
+                  f"(<= {self.thresholds['learned_max']:g}); otherwise the dropout variants "
+                  "are compared as untrained nets"),
             Check("baseline MSE is the adding problem's 1/6",
                   abs(base * 6 - 1) <= 0.2,
                   f"baseline {base:.4f} vs 1/6 = {1 / 6:.4f} (within 20%)"),
