@@ -185,7 +185,6 @@ class CovariateShift(Experiment):
         "ratio_holds": 2.0,      # shift_8 / shift_1 at least this: holds
         "ratio_caveats": 1.2,    # in [1.2, 2): holds with caveats; below: does not hold
     }
-    seed_error = None
 
     def measure(self, seed: int, quick: bool) -> Measurement:
         tr = Digits(train=True)

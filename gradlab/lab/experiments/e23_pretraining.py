@@ -178,7 +178,6 @@ class Pretraining(Experiment):
         "steps_ratio_max": 0.5,        # median fine-tune steps / median scratch steps
         "head_only_vs_full_min": -0.01,  # test accuracy: last-layer-only - full fine-tune
     }
-    seed_error = None
     revisions = ()
 
     #: draws of the 50 new-task images (the statistics are over these)

@@ -94,7 +94,6 @@ class EarlyStopping(Experiment):
         "early_acc_diff_min": -0.01,   # test accuracy, early-stopped - step 800
         "augment_gain_min": 0.02,      # test accuracy at step 800, augmented - plain
     }
-    seed_error = None
     revisions = ()
 
     def measure(self, seed: int, quick: bool) -> Measurement:

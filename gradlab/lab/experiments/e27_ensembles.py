@@ -84,7 +84,6 @@ class Ensembles(Experiment):
         "vs_best_min": 0.0,        # ensemble - best member accuracy, for holds
         "expectation_tol": 0.02,   # check: |E[input dropout] / input - 1|
     }
-    seed_error = None
     revisions = ()
 
     def measure(self, seed: int, quick: bool) -> Measurement:

@@ -167,7 +167,6 @@ class TinyWeightsLinear(Experiment):
         "r2_xavier_max": 0.95,    # R^2 at Xavier init (the control must be non-linear)
         "escape_max": 0.05,       # small-init accuracy minus logistic regression's
     }
-    seed_error = None
     def measure(self, seed: int, quick: bool) -> Measurement:
         x, y = two_spirals(_POINTS, generator=gradlab.Generator().manual_seed(seed))
         x = perturb(x)
