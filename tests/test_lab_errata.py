@@ -71,6 +71,11 @@ EXPECTED = {
     "convex-gd-global": ["2/L = 0.5"],
     "adaptive-methods-not-decay": ["RMSprop's falls to", "AdaDelta's falls to",
                                    "AdaGrad's only falls"],
+    "cross-entropy-not-distance": ["H(p, p) = 0.693 (ln 2", "H(p, q) = 1.204 and H(q, p) = 0.693",
+                                   "is 0.000 at q = p",
+                                   "KL(p || q) = 0.511 and KL(q || p) = 0.368"],
+    "conv-equivariant-not-invariant": ["max |difference| 0.0e+00 away from the border"],
+    "l1-laplace-prior": ["is 1.386 = log(2b)", "is 1.324 = log(sigma sqrt(2 pi))"],
 }
 
 
@@ -193,6 +198,25 @@ def test_local_evidence_numbers():
     for name in ("eq14-missing-lr", "internal-covariance", "irnn-init-w-not-u"):
         text = BY_ID[name].evidence(None)
         assert re.search(r"seed \d{3} L\d+: '", text), text
+
+
+def test_seed_003_review_evidence_numbers():
+    conv = BY_ID["conv-equivariant-not-invariant"].evidence(None)
+    equi, change, pooled = (float(x) for x in re.search(
+        r"max \|difference\| (\S+) away from the border, while the output itself changes by "
+        r"up to (\S+) \(.*change by at most (\S+)\.$", conv).groups())
+    assert equi < 1e-12 and change > 1.0 and pooled < change / 10
+    prior = BY_ID["l1-laplace-prior"].evidence(None)
+    spreads = [float(x) for x in re.findall(r"spread (\S+?)[,)]", prior)]
+    grads = [float(x) for x in re.findall(r"at most (\S+?)[;)]", prior)]
+    assert len(spreads) == 2 and len(grads) == 2
+    assert max(spreads + grads) < 1e-12, prior
+    ce = BY_ID["cross-entropy-not-distance"].evidence(None)
+    hpq, hqp = (float(x) for x in re.search(r"H\(p, q\) = (\S+) and H\(q, p\) = (\S+)\.",
+                                            ce).groups())
+    kpq, kqp = (float(x) for x in re.search(r"KL\(p \|\| q\) = (\S+) and KL\(q \|\| p\) = "
+                                            r"(\S+)\.$", ce).groups())
+    assert hpq != hqp and kpq != kqp and min(kpq, kqp) > 0.1
 
 
 def test_local_evidence_is_cheap_and_leaves_the_generator_alone():

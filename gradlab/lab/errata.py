@@ -529,6 +529,84 @@ def _gap_features(_: dict | None = None) -> str:
             f"to {classes} channels (Network in Network), {nin}.")
 
 
+def _cross_entropy_not_distance(_: dict | None = None) -> str:
+    """H(p, q) from gradlab's cross_entropy with probability targets, on logits log q."""
+    import gradlab
+    from gradlab.nn import functional as F
+
+    p, q = np.array([0.5, 0.5]), np.array([0.9, 0.1])
+
+    def h(a: np.ndarray, b: np.ndarray) -> float:
+        return float(F.cross_entropy(gradlab.tensor(np.log(b)), gradlab.tensor(a)).item())
+
+    def kl(a: np.ndarray, b: np.ndarray) -> float:
+        return float(F.kl_div(gradlab.tensor(np.log(b)), gradlab.tensor(a),
+                              reduction="sum").item())
+
+    return (f"gradlab.nn.functional.cross_entropy with probability targets p on logits log q: "
+            f"for p = (0.5, 0.5), H(p, p) = {h(p, p):.3f} (ln 2, the entropy of p), not 0; with "
+            f"q = (0.9, 0.1), H(p, q) = {h(p, q):.3f} and H(q, p) = {h(q, p):.3f}. The KL "
+            f"divergence H(p, q) - H(p) (gradlab.nn.functional.kl_div) is {abs(kl(p, p)):.3f} "
+            f"at q = p, but KL(p || q) = {kl(p, q):.3f} and KL(q || p) = {kl(q, p):.3f}.")
+
+
+def _conv_equivariant(_: dict | None = None) -> str:
+    """A Conv2d's output on an input and on the input shifted by one pixel."""
+    import gradlab
+    from gradlab import nn
+
+    x = np.random.default_rng(0).standard_normal((1, 1, 16, 16))
+    shifted = np.zeros_like(x)
+    shifted[..., 1:] = x[..., :-1]  # one pixel to the right, a zero column enters
+    with _kept_rng(), gradlab.no_grad():
+        conv = nn.Conv2d(1, 4, 3, dtype=gradlab.float64)
+        gap = nn.AdaptiveAvgPool2d(1)
+        y, ys = conv(gradlab.tensor(x)), conv(gradlab.tensor(shifted))
+        pooled = float(np.abs(gap(ys).numpy() - gap(y).numpy()).max())
+        y, ys = y.numpy(), ys.numpy()
+    equi = float(np.abs(ys[..., 1:] - y[..., :-1]).max())
+    change = float(np.abs(ys - y).max())
+    return (f"gradlab's nn.Conv2d(1, 4, 3) (float64) on a 16 x 16 input and on the input "
+            f"shifted one pixel to the right: the new output is the old one shifted one pixel, "
+            f"max |difference| {equi:.1e} away from the border, while the output itself "
+            f"changes by up to {change:.2f} (max |output| {np.abs(y).max():.2f}). After "
+            f"nn.AdaptiveAvgPool2d(1) the four channel means change by at most {pooled:.3f}.")
+
+
+def _laplace_prior(_: dict | None = None) -> str:
+    """-log of a Laplace and a Gaussian density against the L1 and L2 penalties."""
+    import gradlab
+    from gradlab import nn
+    from gradlab.nn.utils import l1_penalty, l2_penalty
+
+    b, sigma, grid = 2.0, 1.5, np.linspace(-3.0, 3.0, 61)
+    rows = {}
+    for name, scale, penalty in (("laplace", 1.0 / b, l1_penalty),
+                                 ("gauss", 1.0 / sigma ** 2, l2_penalty)):
+        w = nn.Parameter(gradlab.tensor(grid, dtype=gradlab.float64))
+        if name == "laplace":
+            density = (-(w.abs()) / b).exp() / (2.0 * b)
+        else:
+            density = (-(w * w) / (2.0 * sigma ** 2)).exp() / (sigma * np.sqrt(2.0 * np.pi))
+        nll = -density.log()
+        nll.sum().backward()
+        grad_nll = w.grad.numpy().copy()
+        w.grad = None
+        (penalty(w) * scale).backward()
+        pen = np.array([penalty(gradlab.tensor(v)).item() * scale for v in grid])
+        gap = nll.detach().numpy() - pen
+        rows[name] = (float(gap.mean()), float(np.ptp(gap)),
+                      float(np.abs(grad_nll - w.grad.numpy()).max()))
+    (lc, ls, lg), (gc, gs, gg) = rows["laplace"], rows["gauss"]
+    return (f"On {grid.size} weights w in [-3, 3] (gradlab autograd, float64): -log of the "
+            f"Laplace density exp(-|w|/b)/(2b), b = {b:g}, minus the L1 penalty |w|/b "
+            f"(gradlab.nn.utils.l1_penalty / b) is {lc:.3f} = log(2b) at every w (spread "
+            f"{ls:.1e}), and its gradient differs from the penalty's, sign(w)/b, by at most "
+            f"{lg:.1e}; -log of the Gaussian N(0, sigma^2), sigma = {sigma:g}, minus w^2/"
+            f"(2 sigma^2) (l2_penalty / sigma^2) is {gc:.3f} = log(sigma sqrt(2 pi)) (spread "
+            f"{gs:.1e}, gradients apart by at most {gg:.1e}).")
+
+
 # ------------------------------------------------------------------------------ registry
 
 def _entry(id: str, seed_ref: str, sentence: str, correction: str, source: str,
@@ -679,6 +757,25 @@ ERRATA: tuple[Erratum, ...] = (
            "vector has as many entries as the number of classes only when the last convolution "
            "has that many channels (as in Network in Network).",
            "gradlab.nn.AdaptiveAvgPool2d", None, _gap_features),
+    _entry("cross-entropy-not-distance", "seed 003 cross-entropy L139",
+           "交叉熵刻画了两个概率分布之间的距离",
+           "Cross-entropy is not a distance: H(p, p) is the entropy of p, above 0 unless p is "
+           "one-hot, and H(p, q) differs from H(q, p). The gap H(p, q) - H(p) is the KL "
+           "divergence, 0 only at q = p, but it is not symmetric either.",
+           "gradlab.nn.functional.cross_entropy", None, _cross_entropy_not_distance),
+    _entry("conv-equivariant-not-invariant", "seed 003 convolution L152",
+           "卷积神经网络学到的模式具有平移不变性（translation invariant）",
+           "A stride-1 convolution is translation-equivariant, not invariant: shifting the input "
+           "shifts the feature map by the same amount (away from the borders). Only pooling "
+           "and the layers after it make the output approximately invariant to small shifts.",
+           "gradlab.nn.Conv2d, gradlab.nn.AdaptiveAvgPool2d", None, _conv_equivariant),
+    _entry("l1-laplace-prior", "seed 003 regularization L508",
+           "L1／L2 正则化与高斯先验／对数先验的 MAP 贝叶斯推断的关系",
+           "L1 corresponds to a Laplace prior, not a 'log prior': -log of a Laplace density "
+           "with scale b is |w|/b + log(2b), whose gradient is the L1 penalty's sign(w)/b; "
+           "-log of a Gaussian N(0, sigma^2) is w^2/(2 sigma^2) + a constant, the L2 penalty. "
+           "A log appears in every MAP penalty.",
+           "gradlab.nn.utils.l1_penalty, gradlab.nn.utils.l2_penalty", None, _laplace_prior),
 )
 
 

@@ -970,7 +970,8 @@ _BASICS = (
         experiments=("softmax-overflow",),
         code=("gradlab.nn.functional.cross_entropy", "gradlab.nn.CrossEntropyLoss",
               "gradlab.nn.functional.kl_div"),
-        tests=("tests/test_nn_loss.py::test_vs_torch", "tests/test_nn_loss.py::test_gradcheck")),
+        tests=("tests/test_nn_loss.py::test_vs_torch", "tests/test_nn_loss.py::test_gradcheck"),
+        errata=("cross-entropy-not-distance",)),
     Question(
         id="003-role-of-convolution", seed="003", ref="seed 003 L146-152",
         topic="convolution",
@@ -988,7 +989,8 @@ _BASICS = (
         "shuffling the pixels; the tolerance to shifts is not measured here.",
         experiments=("cnn-local-correlation",),
         code=("gradlab.nn.Conv2d", "gradlab.tools.receptive_field"),
-        commands=("gradlab rf vgg16 --input 224",)),
+        commands=("gradlab rf vgg16 --input 224",),
+        errata=("conv-equivariant-not-invariant",)),
     Question(
         id="003-layer-differences", seed="003", ref="seed 003 L155-166",
         topic="architectures",
@@ -1705,7 +1707,8 @@ _THEORY = (
         experiments=("l2-l1-regularization",),
         code=("gradlab.nn.utils.l1_penalty", "gradlab.nn.utils.l2_penalty"),
         tests=("tests/test_clip_penalty.py::test_l1_penalty_value_and_gradient_is_sign",
-               "tests/test_clip_penalty.py::test_l2_penalty_value_and_gradient_is_w")),
+               "tests/test_clip_penalty.py::test_l2_penalty_value_and_gradient_is_w"),
+        errata=("l1-laplace-prior",)),
     Question(
         id="003-under-constrained", seed="003", ref="seed 003 L512-518",
         topic="regularization",
