@@ -236,8 +236,8 @@ def blas_info() -> dict:
 
 
 def _threadpool_blas() -> dict | None:
-    """threadpoolctl's record of the BLAS NumPy loaded (an OpenBLAS first), or None where
-    threadpoolctl is missing or finds none."""
+    """threadpoolctl's record of the BLAS NumPy loaded (the library in NumPy's folders, else an
+    OpenBLAS, else the first), or None where threadpoolctl is missing or finds none."""
     try:
         from threadpoolctl import threadpool_info
     except ImportError:
@@ -248,7 +248,22 @@ def _threadpool_blas() -> dict | None:
         return None
     if not pools:
         return None
-    return next((p for p in pools if p.get("internal_api") == "openblas"), pools[0])
+    # SciPy (loaded by scikit-learn, say) brings a BLAS of its own: NumPy's is the one in
+    # NumPy's own folders (numpy.libs/ on Linux wheels, numpy/.dylibs on macOS)
+    site = os.path.dirname(os.path.dirname(os.path.abspath(np.__file__)))
+
+    def numpys(p: dict) -> bool:
+        path = p.get("filepath") or ""
+        if not path:
+            return False
+        try:
+            first = os.path.relpath(path, site).split(os.sep)[0]
+        except ValueError:  # another drive (Windows)
+            return False
+        return first in ("numpy", "numpy.libs")
+
+    return next((p for p in pools if numpys(p)),
+                next((p for p in pools if p.get("internal_api") == "openblas"), pools[0]))
 
 
 def _openblas_fn(kind: str):

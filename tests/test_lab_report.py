@@ -527,6 +527,22 @@ def test_blas_info_reads_the_kernel_through_threadpoolctl():
         assert isinstance(info["core"], str) and info["core"]
 
 
+def test_blas_info_names_numpys_blas_when_scipy_brings_another():
+    import subprocess
+    import sys
+
+    # scikit-learn loads SciPy, whose wheels carry an OpenBLAS of their own; the report must
+    # name the one NumPy computes with
+    code = ("import numpy, os, gradlab.backend as b; from gradlab.datasets import Digits; "
+            "Digits(); i = b.blas_info(); "
+            "print(os.path.dirname(os.path.abspath(numpy.__file__)), i['filepath'])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    numpy_dir, path = out[0], out[1]
+    assert path == "None" or os.path.basename(os.path.dirname(path)) in (
+        "numpy.libs", ".dylibs") or path.startswith(numpy_dir), path
+
+
 def test_stability_column_from_check_seeds(tmp_path):
     class Flip(Fake):
         id = "flip"
