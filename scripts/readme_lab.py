@@ -1,4 +1,5 @@
-"""Write the README's lab table from the lab's own output, never by hand.
+"""Write the README's lab table (and its ``gradlab ask`` example) from the program's own
+output, never by hand.
 
     gradlab lab --seeds 0,1,2 --out /tmp/lab                         # this machine's kernel
     OPENBLAS_CORETYPE=Haswell gradlab lab --seeds 0,1,2 --out /tmp/lab-hsw   # optional, by hand
@@ -24,6 +25,9 @@ KEPT = ROOT / "docs" / "lab-results.json"
 KEPT_OTHER = ROOT / "docs" / "lab-results-other-kernel.json"
 BEGIN = "<!-- lab-table: written by scripts/readme_lab.py from docs/lab-results*.json -->"
 END = "<!-- /lab-table -->"
+ASK_BEGIN = "<!-- ask-example: written by scripts/readme_lab.py from gradlab ask's output -->"
+ASK_END = "<!-- /ask-example -->"
+ASK_ARGS = ["梯度爆炸", "--limit", "1"]
 
 
 def trim(doc: dict) -> dict:
@@ -111,15 +115,35 @@ def _load(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def ask_example() -> str:
+    """``gradlab ask`` on ASK_ARGS, as a terminal block (the command and what it printed)."""
+    import contextlib
+    import io
+
+    from gradlab.cli import main as gradlab_main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = gradlab_main(["ask", *ASK_ARGS])
+    if code != 0:
+        raise SystemExit(f"readme_lab: gradlab ask {' '.join(ASK_ARGS)} exited {code}")
+    return "```text\n$ gradlab ask " + " ".join(ASK_ARGS) + "\n" + out.getvalue().rstrip() + "\n```"
+
+
+def _replace(text: str, begin: str, end: str, body: str) -> str:
+    if begin not in text or end not in text:
+        raise SystemExit(f"readme_lab: README.md lacks the markers {begin!r} ... {end!r}")
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{begin}\n{body}\n{end}{tail}"
+
+
 def expected_readme() -> str:
-    """README.md with its block as the kept files give it."""
+    """README.md with its blocks as the kept files and ``gradlab ask`` give them."""
     text = README.read_text(encoding="utf-8")
-    if BEGIN not in text or END not in text:
-        raise SystemExit(f"readme_lab: README.md lacks the markers {BEGIN!r} ... {END!r}")
     other = _load(KEPT_OTHER) if KEPT_OTHER.exists() else None
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{BEGIN}\n{render(_load(KEPT), other)}\n{END}{tail}"
+    text = _replace(text, BEGIN, END, render(_load(KEPT), other))
+    return _replace(text, ASK_BEGIN, ASK_END, ask_example())
 
 
 def main(argv: list[str] | None = None) -> int:
