@@ -1431,7 +1431,7 @@ _THEORY = (
         "the Hessian forces gradient descent to a learning rate set by the steepest "
         "direction, so it crawls along the flattest one (whitening); momentum and adaptive "
         "steps reduce the cost (optimizers).",
-        experiments=("saddle-points", "whitening", "optimizers")),
+        experiments=("saddle-points", "whitening", "optimizers", "newton-vs-gd")),
     Question(
         id="003-kkt", seed="003", ref="seed 003 L402-406", topic="optimization",
         question_zh="KTT 方法与约束优化问题，活跃约束的定义",
@@ -1646,7 +1646,9 @@ _THEORY = (
         "input, minimizing a loss L(x, g(f(x))). It is kept from copying the input by a "
         "bottleneck (a code smaller than x), a sparsity penalty on h, or noise on the input, "
         "so the code has to capture the data's main structure. gradlab has no autoencoder "
-        "model; one can be built from gradlab.nn.Linear layers and an MSE loss."),
+        "model; linear-autoencoder-pca builds a linear one from two weight matrices and an "
+        "MSE loss.",
+        experiments=("linear-autoencoder-pca",)),
     Question(
         id="003-no-bias-penalty", seed="003", ref="seed 003 L488-492",
         topic="regularization",
@@ -1691,7 +1693,9 @@ _THEORY = (
         "number falls. Decay keeps weights small, which limits how far backpropagated "
         "products can grow, but it also lowers each layer's gain and so can deepen "
         "vanishing; it is not a remedy for either, which initialization, normalization, "
-        "residual connections and clipping address."),
+        "residual connections and clipping address. weight-decay-eigendirections measures "
+        "the factor lambda_i / (lambda_i + alpha) along each eigenvector.",
+        experiments=("weight-decay-eigendirections",)),
     Question(
         id="003-l1-l2-map", seed="003", ref="seed 003 L506-512", topic="regularization",
         question_zh="L1／L2 正则化与高斯先验／对数先验的 MAP 贝叶斯推断的关系",
@@ -1886,8 +1890,11 @@ _THEORY = (
         "are conjugate with respect to H, so a step does not undo the previous ones, and "
         "solve a k-dimensional quadratic in at most k steps without forming H. BFGS builds "
         "an approximation of H^-1 from successive gradient differences by rank-two updates, "
-        "with O(k^2) memory; L-BFGS keeps only the last few pairs. gradlab implements only "
-        "first-order optimizers."),
+        "with O(k^2) memory; L-BFGS keeps only the last few pairs. gradlab's optimizers are "
+        "first-order; newton-vs-gd compares Newton's step with gradient descent on "
+        "ill-conditioned quadratics and shows Newton heading to a saddle where the Hessian "
+        "is indefinite.",
+        experiments=("newton-vs-gd",)),
     Question(
         id="003-hessian-normalization", seed="003", ref="seed 003 L572-576",
         topic="normalization",
@@ -2006,8 +2013,10 @@ _THEORY = (
         "them up to order and scale. An undercomplete linear autoencoder trained with "
         "squared error learns the same subspace as PCA, the span of the top principal "
         "components, though not necessarily their orthogonal axes (Baldi and Hornik 1989). "
-        "Nonlinear autoencoders generalize this to curved manifolds. gradlab computes PCA "
-        "(gradlab.transforms.PCAWhitening) but has no autoencoder or ICA.",
+        "Nonlinear autoencoders generalize this to curved manifolds. linear-autoencoder-pca "
+        "trains such an autoencoder with gradlab and measures the angle between its subspace "
+        "and PCA's (gradlab.transforms.PCAWhitening); gradlab has no ICA.",
+        experiments=("linear-autoencoder-pca",),
         code=("gradlab.transforms.PCAWhitening",),
         tests=("tests/test_transforms.py::test_pca_matches_sklearn_up_to_sign",)),
     Question(
