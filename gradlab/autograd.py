@@ -29,6 +29,11 @@ import numpy as np
 
 _Tensor: Any = None  # set by gradlab.tensor (the floor above) to break the import cycle
 
+# gradlab.autograd is still one file; this __path__ lets its submodules live where DESIGN.md's
+# package layout puts them (gradlab/autograd/functional.py), so `gradlab.autograd.functional`
+# imports as in torch
+__path__ = [os.path.join(os.path.dirname(os.path.abspath(__file__)), "autograd")]
+
 
 # --------------------------------------------------------------------------- grad mode
 
@@ -824,3 +829,6 @@ def gradcheck(fn: Callable, inputs, *, eps: float = 1e-6, atol: float = 1e-5,
                     raise GradcheckError(msg)
                 return False
     return True
+
+
+from gradlab.autograd import functional  # noqa: E402, F401  (jacobian, vjp; needs the engine)
