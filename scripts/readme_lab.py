@@ -76,7 +76,8 @@ def render(doc: dict, other: dict | None = None) -> str:
                 f"{_kernel(meta)}, Python {meta['python']}, NumPy {meta['numpy']}, "
                 f"{meta['date'][:10]}: {meta['summary']}")
     if took:
-        sentence += f", {took:.0f} s (CPU {meta['total_cpu_seconds']:.0f} s)"
+        sentence += (f", {took:.0f} s in all (seed {meta['seed']}'s experiments: "
+                     f"{meta['total_cpu_seconds']:.0f} s CPU)")
     sentence += "."
     if agree is not None:
         sentence += (f" Every verdict is the same for seeds {seeds_text}." if agree else
