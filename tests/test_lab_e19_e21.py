@@ -4,8 +4,7 @@ measured on this project; its numbers are finite JSON, the numbers its explanati
 there, its figures are PNG and its checks pass; each ``judge`` reaches all three verdicts from
 synthetic numbers on both sides of every threshold, and each check fails on broken numbers.
 The stacked nets they train side by side normalize each net as a separate layer would.
-
-(e19, BatchNorm as a regularizer, is not in the lab: its verdict was not stable over seeds.)"""
+(e19, BatchNorm as a regularizer, has its own file.)"""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
-"""Lab experiment e24 (CNNs need local correlation: permuted pixels): it runs in quick mode for
-seeds 0, 1 and 2 with the verdict measured on this project; its numbers are finite JSON, the
-numbers its explanation cites are there, its figure is PNG and its checks pass; ``judge``
-reaches all three verdicts from synthetic numbers on both sides of every threshold, and each
-check fails on broken numbers. The nets trained side by side train as the separate nets do.
-(e25, shift tolerance, shares these nets; it is not in the lab: its verdict was not stable.)"""
+"""Lab experiments e24 (CNNs need local correlation: permuted pixels) and e25 (convolution plus
+pooling tolerate small shifts): each runs in quick mode for seeds 0, 1 and 2 with the verdicts
+measured on this project; its numbers are finite JSON, the numbers its explanation cites are
+there, its figures are PNG and its checks pass; each ``judge`` reaches all three verdicts from
+synthetic numbers on both sides of every threshold, and each check fails on broken numbers.
+The side-by-side nets train as the separate nets do, and the shift is a translation."""
 
 from __future__ import annotations
 
@@ -14,16 +14,21 @@ import pytest
 import gradlab
 from gradlab.lab.experiment import CAVEATS, FAILS, HOLDS
 
-MODULES = {"e24": "e24_local_correlation"}
+MODULES = {"e24": "e24_local_correlation", "e25": "e25_shift_tolerance"}
 
-# the verdicts measured in quick mode (the same for seeds 0, 1 and 2, on OpenBLAS's SkylakeX
-# and Haswell kernels)
-MEASURED = {"e24": HOLDS}
+# the verdicts measured in quick mode, the same on OpenBLAS's SkylakeX and Haswell kernels and
+# under a 1e-6 jitter; e25's differs between seeds (its ratio 0.85 / 0.91 / 0.73 straddles the
+# registered 0.8), as reported
+MEASURED = {"e24": HOLDS, "e25": {0: FAILS, 1: FAILS, 2: CAVEATS}}
 
 # numbers each explanation cites, with the format it prints them in
 CITED = {
     "e24": [("cnn_orig_acc", ".1%"), ("cnn_perm_acc", ".1%"), ("mlp_orig_acc", ".1%"),
             ("mlp_perm_acc", ".1%"), ("drop_pt", ".1f"), ("excess_pt", "+.1f")],
+    "e25": [("mlp_acc", ".1%"), ("mlp_shifted_acc", ".1%"), ("pool_acc", ".1%"),
+            ("pool_shifted_acc", ".1%"), ("nopool_acc", ".1%"), ("nopool_shifted_acc", ".1%"),
+            ("mlp_drop_pt", ".1f"), ("pool_drop_pt", ".1f"), ("nopool_drop_pt", ".1f"),
+            ("ratio", ".2f")],
 }
 
 
@@ -136,4 +141,107 @@ def test_e24_reachable():
 def test_e24_checks(changes, failed):
     checks = experiment("e24").checks(_numbers(E24, changes))
     assert len(checks) == 3
+    assert [i for i, c in enumerate(checks) if not c.passed] == failed
+
+
+# ---- e25 --------------------------------------------------------------------------------------
+
+def test_shift_images_is_a_translation():
+    from gradlab.lab.experiments import e25_shift_tolerance as m
+
+    img = np.arange(64, dtype=np.float32).reshape(1, 64) + 1
+    for (dy, dx) in m.DIRECTIONS:
+        out = m.shift_images(img, np.array([[dy, dx]])).reshape(8, 8)
+        src = img.reshape(8, 8)
+        for i in range(8):
+            for j in range(8):
+                si, sj = i - dy, j - dx
+                want = src[si, sj] if 0 <= si < 8 and 0 <= sj < 8 else 0.0
+                assert out[i, j] == want
+    rng = np.random.default_rng(0)
+    x = rng.random((40, 64)).astype(np.float32)
+    moves = np.array(m.DIRECTIONS)[rng.integers(0, 4, 40)]
+    np.testing.assert_array_equal(m.shift_images(x, moves), m._rolled(x, moves))
+
+
+def test_convolution_is_equivariant():
+    from gradlab.lab.experiments import e24_local_correlation as m24
+    from gradlab.lab.experiments import e25_shift_tolerance as m
+
+    rng = np.random.default_rng(2)
+    x = rng.random((2, 30, 64)).astype(np.float32)
+    moves = np.array(m.DIRECTIONS)[rng.integers(0, 4, 30)]
+    model = m24.StackedCNN.from_nets(m24.build_starts("pool", 2, 0, 3), pool=True)
+    assert m.equivariance_error(model, x, moves) < 1e-5
+
+    class Positional(m24.StackedCNN):
+        """The same features plus a term that depends on the position: not equivariant."""
+
+        def conv_features(self, x):
+            ramp = np.arange(64, dtype=np.float32).reshape(1, 1, 8, 8) / 64
+            return super().conv_features(x) + gradlab.tensor(ramp)
+
+    broken = Positional.from_nets(m24.build_starts("pool", 2, 0, 3), pool=True)
+    assert m.equivariance_error(broken, x, moves) > 1e-2
+
+
+def test_e25_numbers():
+    n = result("e25", 0).numbers
+    k = n["starts"]
+    assert sum(n["moves_per_direction"]) == n["test_size"]
+    for name in ("mlp", "pool", "nopool"):
+        runs = n[f"{name}_drop_runs"]
+        assert len(runs) == k
+        np.testing.assert_allclose(runs, 100 * (np.array(n[f"{name}_acc_runs"])
+                                                - np.array(n[f"{name}_shifted_acc_runs"])))
+        assert n[f"{name}_drop_pt"] == pytest.approx(float(np.median(runs)))
+    assert n["ratio"] == pytest.approx(n["pool_drop_pt"] / n["mlp_drop_pt"])
+    assert n["pool_minus_nopool_pt"] == pytest.approx(n["pool_drop_pt"] - n["nopool_drop_pt"])
+
+
+E25 = {"starts": 3, "mlp_acc": 0.91, "mlp_shifted_acc": 0.51, "pool_acc": 0.92,
+       "pool_shifted_acc": 0.75, "nopool_acc": 0.94, "nopool_shifted_acc": 0.5,
+       "mlp_drop_pt": 40.0, "pool_drop_pt": 17.0, "nopool_drop_pt": 44.0, "ratio": 0.425,
+       "pool_minus_nopool_pt": -27.0, "mlp_stack_error": 0.0, "pool_stack_error": 0.0,
+       "nopool_stack_error": 0.0, "shift_error": 0.0, "equivariance_error": 0.0}
+
+E25_CASES = [
+    ({}, HOLDS),
+    ({"ratio": 0.5}, HOLDS),                          # "at most" half the MLP's drop
+    ({"ratio": 0.501}, CAVEATS),                      # C.2's gap: more tolerant, not by half
+    ({"ratio": 0.8}, CAVEATS),
+    ({"ratio": 0.801}, FAILS),                        # "more than 0.8": does not hold
+    ({"ratio": 1.3}, FAILS),
+    ({"pool_minus_nopool_pt": -0.01}, HOLDS),
+    ({"pool_minus_nopool_pt": 0.0}, CAVEATS),         # the unpooled CNN is as tolerant
+    ({"pool_minus_nopool_pt": 5.0, "ratio": 0.7}, CAVEATS),
+    ({"pool_minus_nopool_pt": -5.0, "ratio": 0.9}, FAILS),
+    ({"mlp_drop_pt": 0.0, "ratio": None}, FAILS),     # the MLP loses nothing: no ratio
+    ({"mlp_drop_pt": -1.0, "ratio": None}, FAILS),
+    ({"mlp_drop_pt": 0.01, "ratio": 0.4}, HOLDS),
+    ({"shift_error": 1.0, "equivariance_error": 1.0}, HOLDS),     # checks, not verdicts
+]
+
+
+def test_e25_reachable():
+    labchecks.check_reachable(experiment("e25"),
+                              [(_numbers(E25, c), v) for c, v in E25_CASES])
+
+
+# the checks, in order: 0-2 stacking (MLP, pooled CNN, unpooled CNN), 3 the shift, 4
+# equivariance
+@pytest.mark.parametrize("changes,failed", [
+    ({}, []),
+    ({"mlp_stack_error": 2e-4}, [0]),
+    ({"pool_stack_error": 1e-4}, []),
+    ({"pool_stack_error": 0.5}, [1]),
+    ({"nopool_stack_error": 0.5}, [2]),
+    ({"shift_error": 1 / 16}, [3]),
+    ({"equivariance_error": 1e-4}, []),
+    ({"equivariance_error": 1.1e-4}, [4]),
+    ({"shift_error": 1.0, "equivariance_error": 0.3}, [3, 4]),
+])
+def test_e25_checks(changes, failed):
+    checks = experiment("e25").checks(_numbers(E25, changes))
+    assert len(checks) == 5
     assert [i for i, c in enumerate(checks) if not c.passed] == failed
