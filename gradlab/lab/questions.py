@@ -2225,10 +2225,15 @@ _THEORY = (
         "Each lambda_i grows with the number of samples, so with more data more directions "
         "have lambda_i much larger than alpha: they count as determined by the data (ratio "
         "near 1), while poorly determined ones stay at the prior (ratio near 0). The "
-        "effective count therefore rises with the data without any change to the model. "
-        "Nonparametric models such as Gaussian processes go further, with a complexity that "
-        "grows with the data set, which is the seed's answer. The ratio is the same "
-        "shrinkage factor as L2 weight decay's in the Hessian's eigenbasis."),
+        "effective count therefore rises with the data without any change to the model: "
+        "with 20 features of scales 1 to 1e-3 and alpha, beta fitted by the evidence, the "
+        "median gamma goes from 6.0-6.3 at 25 samples to 16.2 at 25,600 "
+        "(bayesian-effective-parameters, seeds 0-2). Nonparametric models such as Gaussian "
+        "processes go further, with a complexity that grows with the data set, which is the "
+        "seed's answer. The ratio is the same shrinkage factor as L2 weight decay's in the "
+        "Hessian's eigenbasis (weight-decay-eigendirections).",
+        experiments=("bayesian-effective-parameters", "weight-decay-eigendirections"),
+        tests=("tests/test_lab_e38.py::test_evidence_fit_against_a_direct_computation",)),
 )
 
 # ----------------------------------------------------------------------------- 4 实战

@@ -373,7 +373,8 @@ class ShallowLayers(Experiment):
                      "matter.")
         else:
             text += "The first layer's weights change too much to call it 'barely learning'."
-        key = (f"layer-1/10 change ratio {fmt(n['full_ratio'], '.2g')}; top-2-only "
+        key = (f"layer-1/10 change ratio {fmt(n['full_ratio'], '.2g')}; all layers "
+               f"{fmt(n['full_test_acc'], '.1%')}, top-2-only "
                f"{fmt(n['acc_gap'] and n['acc_gap'] * 100, '+.1f')} pt behind")
         return Verdict(verdict, text, key, criteria=criteria)
 
