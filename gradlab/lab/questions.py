@@ -1479,8 +1479,16 @@ _THEORY = (
         "optimal capacity is where the generalization error is lowest: below it the model "
         "underfits (high training error), above it the gap between test and training error "
         "grows and it overfits. The VC dimension is one formal measure of capacity for "
-        "binary classifiers. Very large networks can generalize well beyond this classical "
-        "picture, which gradlab does not measure."),
+        "binary classifiers. optimal-capacity shows the classical picture with polynomials "
+        "fitted to 15 noisy points of sin(pi x): the median training error falls from 0.47 "
+        "at degree 0 to 0.006 at degree 12, while the test error is lowest at degree 3 (0.13)"
+        " and 186,000 times that at degree 12 (seed 0; d* = 3 for seeds 0-2); a ridge "
+        "penalty at degree 12 lowers the effective degrees of freedom from 12.9 to 5.6 and "
+        "the median test error from 2,453 to 0.185, the effective capacity falling below the "
+        "representational one. "
+        "Very large networks can generalize well beyond this classical picture, which "
+        "gradlab does not measure.",
+        experiments=("optimal-capacity",)),
     Question(
         id="003-weight-decay-prior", seed="003", ref="seed 003 L414-418",
         topic="regularization",
