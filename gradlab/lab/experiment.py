@@ -386,9 +386,17 @@ def png(fig, name: str, caption: str) -> Figure:
 
     Raises ValueError naming the figure when :func:`figure_problems` finds text that is too
     small or values that vanish on a log axis."""
+    from PIL import Image  # matplotlib's own dependency
+
+    # one draw: it lays the figure out and sets the tick labels the check reads, and its
+    # pixels are encoded as they are (savefig would draw again)
+    fig.canvas.draw()
     problems = figure_problems(fig)
     if problems:
         raise ValueError(f"figure {name!r}: " + "; ".join(problems))
+    width, height = fig.canvas.get_width_height(physical=True)
+    image = Image.frombuffer("RGBA", (width, height), fig.canvas.buffer_rgba(), "raw",
+                             "RGBA", 0, 1)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI)
+    image.save(buf, format="png", dpi=(DPI, DPI))
     return Figure(name=name, caption=caption, png=buf.getvalue())
