@@ -2138,7 +2138,13 @@ _THEORY = (
         "shared representation is trained with a supervised and an unsupervised loss "
         "together. Other methods are pseudo-labelling of confident predictions and "
         "consistency regularization, which asks for the same prediction under noise or "
-        "augmentation. gradlab has no semi-supervised experiment."),
+        "augmentation. It helps only when the unlabelled data's structure matches the "
+        "classes in the way the method uses it: in semi-supervised, logistic regression on 2 "
+        "labelled Digits images per class does worse on the unlabelled set's whitened top-16 "
+        "principal components than on the raw pixels (test accuracy 57.5% against 74.0%, seed "
+        "0) and than on the same reduction fitted to the 20 labelled images alone, for seeds "
+        "0-2.",
+        experiments=("semi-supervised",)),
     Question(
         id="003-channel-meaning", seed="003", ref="seed 003 L648-652", topic="data",
         question_zh="举例 CNN 中的 channel 在不同数据源中的含义",
