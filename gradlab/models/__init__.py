@@ -5,10 +5,11 @@ models for the sequence patterns (classifier, tagger, encoder-decoder, character
 from .classic import VGG16, AlexNet, ZFNet
 from .lenet import LeNet5
 from .mlp import MLP
+from .rbm import RBM
 from .recurrent import CharLM, Seq2Seq, SequenceClassifier, SequenceTagger
 from .resnet import BasicBlock, Bottleneck, ResNet, resnet20, resnet32, resnet56
 from .vgg import VGG
 
 __all__ = ["MLP", "LeNet5", "VGG", "ResNet", "BasicBlock", "Bottleneck", "resnet20",
            "resnet32", "resnet56", "AlexNet", "VGG16", "ZFNet", "SequenceClassifier",
-           "SequenceTagger", "Seq2Seq", "CharLM"]
+           "SequenceTagger", "Seq2Seq", "CharLM", "RBM"]
