@@ -2098,7 +2098,13 @@ _THEORY = (
         "first ways to train deep networks. They were also used for collaborative filtering "
         "and for acoustic models in speech recognition (Mohamed et al. 2012, which the seed "
         "cites). Better initialization, ReLU units and normalization later made such "
-        "pretraining unnecessary; gradlab has no RBM."),
+        "pretraining unnecessary. gradlab.models.RBM implements one (exact conditionals, "
+        "block Gibbs sampling, the CD-k loss, exact log Z for small models), and "
+        "rbm-contrastive-divergence measures the point of CD: on the 30 bars-and-stripes "
+        "patterns CD-1 raises the exact log-likelihood by 1.41-1.61 nats in 1,000 steps, "
+        "0.92-0.94 of what the exact gradient gains (seeds 0-2).",
+        experiments=("rbm-contrastive-divergence",),
+        code=("gradlab.models.RBM",)),
     Question(
         id="003-partition-function", seed="003", ref="seed 003 L630-634", topic="general",
         question_zh="配分函数通常难以计算的解决方案",
@@ -2110,8 +2116,12 @@ _THEORY = (
         "matching or noise-contrastive estimation; or estimate Z itself for evaluation by "
         "annealed importance sampling. Another answer is to choose models whose Z is "
         "tractable. For a softmax over a modest number of classes Z is a plain sum, which "
-        "gradlab computes stably in log space with logsumexp.",
-        code=("gradlab.logsumexp", "gradlab.nn.functional.log_softmax")),
+        "gradlab computes stably in log space with logsumexp; a small RBM's Z is a sum over "
+        "2^n states (RBM.log_partition), and contrastive divergence trains it without Z "
+        "(rbm-contrastive-divergence).",
+        experiments=("rbm-contrastive-divergence",),
+        code=("gradlab.logsumexp", "gradlab.nn.functional.log_softmax",
+              "gradlab.models.RBM.log_partition")),
     Question(
         id="003-mle-map-bayes", seed="003", ref="seed 003 L636-640", topic="general",
         question_zh="几种参数估计的联系与区别: MLE／MAP／贝叶斯",
