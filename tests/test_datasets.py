@@ -310,7 +310,9 @@ def test_digits_transforms_and_errors(monkeypatch):
     with pytest.raises(ValueError, match=r"Digits: size must be one of \(8, 28, 32\), got 16"):
         D.Digits(size=16)
     digits_module._load.cache_clear()
-    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
+    find_spec = digits_module.importlib.util.find_spec
+    monkeypatch.setattr(digits_module.importlib.util, "find_spec",
+                        lambda name, *a: None if name == "sklearn" else find_spec(name, *a))
     try:
         with pytest.raises(ImportError, match=r'pip install "gradlab\[train\]"'):
             D.Digits()
@@ -413,3 +415,24 @@ def test_rng_rejects_a_numpy_generator_everywhere():
     with pytest.raises(TypeError, match=r"^generator must be a gradlab\.Generator .* got "
                                         r"numpy\.random\.Generator"):
         gradlab.rand(3, generator=np.random.default_rng(0))
+
+
+def test_digits_file_read_equals_sklearn_load_digits():
+    """Digits reads scikit-learn's bundled CSV itself (no sklearn import); it must give exactly
+    load_digits()'s images and labels, and the process must not have imported sklearn."""
+    import subprocess
+
+    from sklearn.datasets import load_digits
+
+    from gradlab.datasets.digits import _load
+
+    images, labels = _load()
+    ref = load_digits()
+    assert images.dtype == np.uint8 and labels.dtype == np.int64
+    np.testing.assert_array_equal(images, ref.images.astype(np.uint8))
+    np.testing.assert_array_equal(labels, ref.target)
+    code = ("import sys; from gradlab.datasets import Digits; Digits(train=True); "
+            "print('sklearn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=os.path.dirname(os.path.dirname(__file__)))
+    assert out.stdout.strip() == "False", out.stdout + out.stderr

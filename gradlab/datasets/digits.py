@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import functools
+import gzip
+import importlib.util
+import os
 from collections.abc import Callable
 
 import numpy as np
@@ -15,11 +18,24 @@ _SIZES = (8, 28, 32)
 
 @functools.lru_cache(maxsize=1)
 def _load() -> tuple[np.ndarray, np.ndarray]:
-    try:
-        from sklearn.datasets import load_digits
-    except ImportError as e:
+    """The 1,797 images (N, 8, 8) uint8 in 0..16 and their labels (N,) int64.
+
+    Read from the data file scikit-learn ships (``sklearn/datasets/data/digits.csv.gz``: one
+    row per image, 64 pixels then the label) without importing scikit-learn, whose import
+    costs about a second and loads SciPy's own BLAS into the process; ``load_digits`` reads
+    the same file (a test checks they agree) and is the fallback if the file is not there."""
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None:
         raise ImportError('Digits: the digits images come with scikit-learn, which is not '
-                          'installed; install it with  pip install "gradlab[train]"') from e
+                          'installed; install it with  pip install "gradlab[train]"')
+    for root in spec.submodule_search_locations or ():
+        path = os.path.join(root, "datasets", "data", "digits.csv.gz")
+        if os.path.exists(path):
+            with gzip.open(path, "rt") as f:
+                rows = np.loadtxt(f, delimiter=",", dtype=np.float64)
+            return (rows[:, :64].reshape(-1, 8, 8).astype(np.uint8),
+                    rows[:, 64].astype(np.int64))
+    from sklearn.datasets import load_digits
     d = load_digits()
     return d.images.astype(np.uint8), d.target.astype(np.int64)
 
