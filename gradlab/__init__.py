@@ -159,3 +159,23 @@ bool = bool_  # noqa: A001
 
 if __import__("os").environ.get("GRADLAB_TUNE_MALLOC", "1") != "0":
     backend.tune_allocator()  # reuse freed array memory: no page faults per step
+
+#: Sub-packages that ``import gradlab`` does not load (they pull in more: datasets, matplotlib,
+#: the lab's experiments) but that are reachable as attributes, as ``torch.utils`` is:
+#: ``gradlab.models.resnet20()`` works after a plain ``import gradlab``.
+_LAZY_SUBMODULES = frozenset({"compress", "datasets", "diagnose", "lab", "models", "tools",
+                              "transforms"})
+
+
+def __getattr__(name: str):
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        module = importlib.import_module(f"{__name__}.{name}")
+        globals()[name] = module     # later lookups skip this function
+        return module
+    raise AttributeError(f"module 'gradlab' has no attribute {name!r}")
+
+
+def __dir__() -> list:
+    return sorted(set(globals()) | _LAZY_SUBMODULES)

@@ -1,0 +1,44 @@
+"""What ``import gradlab`` loads and what it makes reachable: the heavy sub-packages (the lab,
+datasets, models, tools, diagnose, compress, transforms) load on first use as attributes, not at
+import time."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+LAZY = ("compress", "datasets", "diagnose", "lab", "models", "tools", "transforms")
+
+
+def _run(code: str) -> str:
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=ROOT, check=True)
+    return out.stdout.strip()
+
+
+def test_import_gradlab_does_not_load_the_lazy_subpackages():
+    code = ("import sys, gradlab; print(sorted(n for n in " + repr(LAZY) +
+            " if 'gradlab.' + n in sys.modules))")
+    assert _run(code) == "[]"
+
+
+@pytest.mark.parametrize("name, attr", [("models", "resnet20"), ("tools", "receptive_field"),
+                                        ("diagnose", "Monitor"), ("lab", "run_experiments"),
+                                        ("datasets", "Digits"), ("transforms", "Normalize"),
+                                        ("compress", "DepthwiseSeparableConv2d")])
+def test_subpackage_reachable_after_plain_import(name, attr):
+    code = (f"import gradlab as gl; m = gl.{name}; print(m.__name__, hasattr(m, {attr!r}), "
+            f"'{name}' in dir(gl))")
+    assert _run(code) == f"gradlab.{name} True True"
+
+
+def test_unknown_attribute_is_an_attribute_error():
+    import gradlab
+
+    with pytest.raises(AttributeError, match="module 'gradlab' has no attribute 'modelz'"):
+        gradlab.modelz   # noqa: B018
+    assert not hasattr(gradlab, "modelz")
