@@ -395,6 +395,10 @@ def main(make_cases: Callable[[], list[Case]], description: str,
     """Parse the command line, set threads, run every case and print (and save) the table."""
     import torch
 
+    from gradlab import backend
+
+    backend.use_tuned_allocator()   # as gradlab's command line and Trainer.fit do
+
     args = parser(description).parse_args(argv)
     steps = args.steps or (30 if args.quick else 60)
     if steps < 30:

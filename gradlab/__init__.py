@@ -157,9 +157,6 @@ int = int32  # noqa: A001
 short = int16
 bool = bool_  # noqa: A001
 
-if __import__("os").environ.get("GRADLAB_TUNE_MALLOC", "1") != "0":
-    backend.tune_allocator()  # reuse freed array memory: no page faults per step
-
 #: Sub-packages that ``import gradlab`` does not load (they pull in more: datasets, matplotlib,
 #: the lab's experiments) but that are reachable as attributes, as ``torch.utils`` is:
 #: ``gradlab.models.resnet20()`` works after a plain ``import gradlab``.

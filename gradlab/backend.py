@@ -351,9 +351,11 @@ def tune_allocator(mmap_threshold: int = 32 << 20, trim_threshold: int = 1 << 30
     development machines (DESIGN.md "Speed"). Raising the mmap threshold (to 32 MiB, glibc's
     maximum) and the trim threshold makes later steps reuse the heap: ~2 faults per step.
     The cost: the process keeps up to ``trim_threshold`` of freed memory instead of returning
-    it, as a caching allocator does. ``import gradlab`` calls this unless the environment
-    variable ``GRADLAB_TUNE_MALLOC=0`` is set. Returns False where the C library has no
-    ``mallopt`` (not glibc); the process is then unchanged.
+    it, as a caching allocator does. ``import gradlab`` does not call it (importing a library
+    changes nothing process-wide); the ``gradlab`` command line, ``Trainer.fit`` and the
+    benchmarks call :func:`use_tuned_allocator`, and a training loop of your own can call it
+    first. Returns False where the C library has no ``mallopt`` (not glibc); the process is
+    then unchanged.
     """
     import ctypes
 
@@ -366,3 +368,20 @@ def tune_allocator(mmap_threshold: int = 32 << 20, trim_threshold: int = 1 << 30
     mallopt.restype = ctypes.c_int
     ok = mallopt(_M_MMAP_THRESHOLD, int(mmap_threshold)) == 1
     return mallopt(_M_TRIM_THRESHOLD, int(trim_threshold)) == 1 and ok
+
+
+_allocator_tuned: bool | None = None
+
+
+def use_tuned_allocator() -> bool:
+    """:func:`tune_allocator` once per process, unless the environment variable
+    ``GRADLAB_TUNE_MALLOC=0`` is set (then the allocator is left alone and this returns False).
+    Called by the ``gradlab`` command line, ``Trainer.fit`` and the benchmarks; returns whether
+    the allocator is tuned."""
+    global _allocator_tuned
+    if _allocator_tuned is None:
+        import os
+
+        off = os.environ.get("GRADLAB_TUNE_MALLOC", "1") == "0"
+        _allocator_tuned = False if off else tune_allocator()
+    return _allocator_tuned

@@ -42,3 +42,23 @@ def test_unknown_attribute_is_an_attribute_error():
     with pytest.raises(AttributeError, match="module 'gradlab' has no attribute 'modelz'"):
         gradlab.modelz   # noqa: B018
     assert not hasattr(gradlab, "modelz")
+
+
+def test_import_changes_nothing_process_wide_and_the_cli_tunes_the_allocator():
+    """import gradlab leaves the C allocator alone; the command line tunes it (once), unless
+    GRADLAB_TUNE_MALLOC=0."""
+    code = ("import gradlab, contextlib, io; from gradlab import backend; "
+            "a = backend._allocator_tuned; "
+            "from gradlab.cli import main; "
+            "f = io.StringIO(); ctx = contextlib.redirect_stdout(f); ctx.__enter__(); "
+            "main(['lab', 'list']); ctx.__exit__(None, None, None); "
+            "print(a, backend._allocator_tuned is not None)")
+    assert _run(code) == "None True"
+    import os
+
+    out = subprocess.run([sys.executable, "-c", "import os; os.environ['GRADLAB_TUNE_MALLOC']"
+                          " = '0'; from gradlab import backend; "
+                          "print(backend.use_tuned_allocator())"],
+                         capture_output=True, text=True, cwd=ROOT, check=True,
+                         env={**os.environ})
+    assert out.stdout.strip() == "False"
