@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from gradlab.cli import main
+from gradlab.cli import build_parser, main
 from gradlab.lab import questions as qmod
 from gradlab.lab.questions import (
     QUESTIONS,
@@ -33,6 +33,7 @@ from gradlab.lab.report import (
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 IDS = [q.id for q in QUESTIONS]
+PARSER = build_parser()
 
 
 def _seed_text(seed: str) -> str:
@@ -99,7 +100,7 @@ def test_the_question_occurs_verbatim_in_its_seed(qid):
 
 @pytest.mark.parametrize("qid", IDS)
 def test_every_pointer_resolves(qid):
-    problems = unresolved(get_question(qid))
+    problems = unresolved(get_question(qid), parser=PARSER)
     assert not problems, f"{qid}: " + "; ".join(problems)
 
 
@@ -121,7 +122,7 @@ def test_unresolved_names_each_broken_pointer_and_why():
                           "tests/test_engine.py::test_nothing_like_this",
                           "tests/test_missing_file.py::test_x", "tests/test_engine.py"),
                    errata=("l2-sparsifies", "no-such-erratum"))
-    problems = unresolved(bad)
+    problems = unresolved(bad, parser=PARSER)
     want = ["topic 'nonsense'", "experiment 'no-such-experiment'",
             "code 'gradlab.nn.NoSuchLayer': gradlab.nn has no attribute 'NoSuchLayer'",
             "code 'nosuchpackage.x': no module", "command 'gradlab summary': ",
@@ -330,3 +331,13 @@ def test_questions_markdown_is_compact_and_complete():
         assert f"id `{q.id}`" in md
     assert "## Seed 000 (also seed 001)" in md and "### recurrent" in md
     assert "Shown by: experiments `gated-rnn-adding`" in md
+
+
+def test_unresolved_needs_the_parser_for_command_pointers():
+    """The library does not import the command line: checking a command pointer takes the
+    parser as an argument, and leaving it out is an error, not a silent pass."""
+    with_cmd = next(q for q in QUESTIONS if q.commands)
+    with pytest.raises(TypeError, match="pass parser=gradlab.cli.build_parser()"):
+        unresolved(with_cmd)
+    without = next(q for q in QUESTIONS if not q.commands)
+    assert unresolved(without) == []

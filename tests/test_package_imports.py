@@ -62,3 +62,28 @@ def test_import_changes_nothing_process_wide_and_the_cli_tunes_the_allocator():
                          capture_output=True, text=True, cwd=ROOT, check=True,
                          env={**os.environ})
     assert out.stdout.strip() == "False"
+
+
+def test_library_packages_do_not_import_the_command_line():
+    """gradlab/cli/ holds every sub-command and its argument parsing; nothing else in the
+    package imports it (gradlab/__main__.py, the entry point, excepted)."""
+    import ast
+
+    offenders = []
+    for path in sorted((ROOT / "gradlab").rglob("*.py")):
+        rel = path.relative_to(ROOT / "gradlab").as_posix()
+        if rel.startswith("cli/") or rel == "__main__.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                mod = node.module or ""
+                names = [mod] + [f"{mod}.{a.name}" for a in node.names]
+                if node.level and (mod == "cli" or mod.startswith("cli.")
+                                   or any(a.name == "cli" for a in node.names)):
+                    names.append("gradlab.cli")
+            if any(n == "gradlab.cli" or n.startswith("gradlab.cli.") for n in names):
+                offenders.append(f"{rel}:{node.lineno}")
+    assert offenders == []

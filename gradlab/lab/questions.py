@@ -2617,12 +2617,11 @@ def _resolve_code(path: str) -> str | None:
     return f"no module of {path} imports"
 
 
-def _resolve_command(cmd: str) -> str | None:
-    """Why the command line does not parse with gradlab's own parser (None when it does)."""
+def _resolve_command(cmd: str, parser) -> str | None:
+    """Why the command line does not parse with ``parser``, gradlab's own (None when it
+    does)."""
     import contextlib
     import io
-
-    from gradlab.cli import build_parser
 
     try:
         argv = shlex.split(cmd)
@@ -2633,7 +2632,7 @@ def _resolve_command(cmd: str) -> str | None:
     err = io.StringIO()
     try:
         with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-            args = build_parser().parse_args(argv[1:])
+            args = parser.parse_args(argv[1:])
     except SystemExit as exc:
         return f"{cmd!r} does not parse (exit {exc.code}): {' '.join(err.getvalue().split())}"
     if getattr(args, "command", None) is None:
@@ -2678,11 +2677,16 @@ def _errata_ids() -> set[str]:
     return {e.id for e in ERRATA}
 
 
-def unresolved(q: Question) -> list[str]:
+def unresolved(q: Question, parser=None) -> list[str]:
     """Each pointer of ``q`` that does not resolve, with why: a code path that does not
-    import, an experiment id the lab does not have, a command line gradlab's own parser
-    refuses, a test file or function that does not exist, an errata id not in the registry
-    (and a topic not in :data:`TOPICS`). Empty when everything resolves."""
+    import, an experiment id the lab does not have, a command line ``parser`` (gradlab's own:
+    ``gradlab.cli.build_parser()``; the library does not import the command line) refuses, a
+    test file or function that does not exist, an errata id not in the registry (and a topic
+    not in :data:`TOPICS`). Empty when everything resolves. Raises TypeError when ``q`` has
+    command pointers and no parser is given."""
+    if q.commands and parser is None:
+        raise TypeError(f"unresolved: {q.id} has command pointers; pass "
+                        "parser=gradlab.cli.build_parser() to check them")
     problems = []
     if q.topic not in TOPICS:
         problems.append(f"topic {q.topic!r} is not one of TOPICS")
@@ -2694,7 +2698,7 @@ def unresolved(q: Question) -> list[str]:
         if why:
             problems.append(f"code {path!r}: {why}")
     for cmd in q.commands:
-        why = _resolve_command(cmd)
+        why = _resolve_command(cmd, parser)
         if why:
             problems.append(f"command {cmd!r}: {why}")
     for ref in q.tests:

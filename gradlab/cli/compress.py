@@ -21,7 +21,7 @@ import argparse
 import json
 import os
 
-from gradlab.cli import UsageError
+from gradlab.cli.common import UsageError
 
 
 def _check_args(args: argparse.Namespace) -> None:
@@ -41,10 +41,10 @@ def _check_args(args: argparse.Namespace) -> None:
 
 
 def _compress(args: argparse.Namespace) -> int:
-    from .. import backend
+    from gradlab import backend
 
     _check_args(args)
-    from ..train.recipes import load_trained
+    from gradlab.train.recipes import load_trained
 
     try:
         path, ckpt, cfg = load_trained(args.checkpoint)
@@ -68,11 +68,7 @@ def _finetune(model, splits, epochs: int, seed: int) -> None:
 
 def _run(args, path: str, ckpt: dict, cfg: dict) -> int:
     import gradlab
-    from gradlab.io import save
-    from gradlab.train import evaluate, recipes
-    from gradlab.utils.data import DataLoader
-
-    from . import (
+    from gradlab.compress import (
         count_parameters,
         factorize_model,
         magnitude_prune,
@@ -82,6 +78,9 @@ def _run(args, path: str, ckpt: dict, cfg: dict) -> int:
         sparse_state_dict,
         sparsity_report,
     )
+    from gradlab.io import save
+    from gradlab.train import evaluate, recipes
+    from gradlab.utils.data import DataLoader
 
     try:
         splits = recipes.load_data(cfg["data"], cfg["model"], cfg.get("data_dir"), False,

@@ -24,7 +24,7 @@ import os
 import sys
 import time
 
-from gradlab.cli import UsageError
+from gradlab.cli.common import UsageError
 
 
 def _seeds(text: str) -> list[int]:
@@ -108,7 +108,7 @@ def _short(text: str, n: int = 70) -> str:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from .runner import select
+    from gradlab.lab.runner import select
 
     if getattr(args, "question", None) is not None:
         raise UsageError("--question runs a question's experiments: it does not go with list")
@@ -146,7 +146,7 @@ def _existing_report(args: argparse.Namespace, quick: bool, seed: int) -> bool:
     (False). A report that cannot be read, or was made with another seed, mode, jitter,
     thread count or BLAS kernel, is a usage error before anything runs: its results are never
     overwritten by a run that does not belong with them."""
-    from .report import ReportError, check_compatible, load_report
+    from gradlab.lab.report import ReportError, check_compatible, load_report
 
     out = args.out
     has_json = os.path.exists(os.path.join(out, "results.json"))
@@ -169,7 +169,7 @@ def _question(args: argparse.Namespace) -> int | None:
     """For ``gradlab lab --question QID``: put the question's experiments in ``args.ids``
     and return None, or, for a question without experiments, print what shows it and return
     2. An unknown id, or --question with ``run``, is a usage error."""
-    from .questions import get_question, related_commands
+    from gradlab.lab.questions import get_question, related_commands
 
     if args.ids is not None:
         raise UsageError("give --question QID or run ID ..., not both")
@@ -194,8 +194,8 @@ def _question(args: argparse.Namespace) -> int | None:
 
 
 def _lab(args: argparse.Namespace) -> int:
-    from .report import ReportError, summary_line, update_report, write_report
-    from .runner import UnknownExperimentError, check_seeds, run_experiments, select
+    from gradlab.lab.report import ReportError, summary_line, update_report, write_report
+    from gradlab.lab.runner import UnknownExperimentError, check_seeds, run_experiments, select
 
     if getattr(args, "question", None) is not None:
         status = _question(args)

@@ -1,16 +1,11 @@
-"""The ``gradlab`` command: ``gradlab train``, ``gradlab demo``, ``gradlab info``,
-``gradlab ask``, ``gradlab --version``.
-
-Bad arguments print one line (``gradlab train: error: ...``) and exit with status 2.
-"""
+"""``gradlab train``: train a zoo model on a data set with gradlab.train and write the run's
+files (see :func:`register`)."""
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
-import platform
 import sys
 import time
 
@@ -18,150 +13,7 @@ import numpy as np
 
 import gradlab
 from gradlab import backend, nn
-from gradlab.datasets import two_spirals
-from gradlab.nn import functional as F
-
-
-def _info(args: argparse.Namespace) -> int:
-    blas = backend.blas_info()
-    threads = blas["threads"] if blas["threads"] is not None else "unknown"
-    print(f"gradlab  {gradlab.__version__}")
-    print(f"python   {platform.python_version()} ({sys.executable})")
-    print(f"numpy    {np.__version__}")
-    core = f", {blas['core']} kernel" if blas.get("core") else ""
-    print(f"BLAS     {blas['name']} {blas['version']}{core}, {threads} threads")
-    print(f"dtype    {backend.get_default_dtype()} (default)")
-    try:
-        import torch  # only reported; gradlab never needs it at run time
-
-        print(f"torch    {torch.__version__} (the test oracle)")
-    except ImportError:
-        print("torch    not installed (needed only for the tests)")
-    return 0
-
-
-def _mlp_forward(params: list, x: gradlab.Tensor) -> gradlab.Tensor:
-    h = x
-    for i in range(0, len(params), 2):
-        h = h @ params[i] + params[i + 1]
-        if i < len(params) - 2:
-            h = h.tanh()
-    return h
-
-
-def _demo(args: argparse.Namespace) -> int:
-    """Train an MLP written with raw tensors on two spirals, full batch, plain SGD."""
-    gradlab.manual_seed(args.seed)
-    x, y = two_spirals(args.n + args.n // 5, noise=args.noise)
-    n = args.n
-    x_train, y_train, x_val, y_val = x[:n], y[:n], x[n:], y[n:]
-    sizes = [2, args.hidden, args.hidden, 2]
-    params = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        params.append((gradlab.randn(fan_in, fan_out) * (2 / fan_in) ** 0.5).requires_grad_())
-        params.append(gradlab.zeros(fan_out, requires_grad=True))
-    n_params = sum(p.numel() for p in params)
-    print(f"gradlab demo: two spirals, {n} training and {len(y_val)} validation points")
-    print(f"MLP 2-{args.hidden}-{args.hidden}-2 (tanh), {n_params} parameters, full-batch SGD "
-          f"lr={args.lr}, {args.steps} steps, seed {args.seed}")
-    start = time.perf_counter()
-    every = max(args.steps // 10, 1)
-    for step in range(1, args.steps + 1):
-        loss = F.cross_entropy(_mlp_forward(params, x_train), y_train)
-        loss.backward()
-        with gradlab.no_grad():
-            for p in params:
-                p -= args.lr * p.grad
-                p.grad = None
-        if step % every == 0 or step == 1:
-            print(f"  step {step:5d}  loss {loss.item():.4f}")
-    with gradlab.no_grad():
-        train_acc = (_mlp_forward(params, x_train).argmax(1) == y_train).float().mean().item()
-        val_acc = (_mlp_forward(params, x_val).argmax(1) == y_val).float().mean().item()
-    took = time.perf_counter() - start
-    print(f"train accuracy {train_acc:.1%}, validation accuracy {val_acc:.1%} "
-          f"({took:.1f} s)")
-    ok = val_acc >= args.target
-    print(f"target: validation accuracy >= {args.target:.0%}: {'reached' if ok else 'MISSED'}")
-    return 0 if ok else 1
-
-
-def _ask_text(q, width: int = 88) -> str:
-    """One entry of the answer index as terminal text."""
-    import textwrap
-
-    also = f"; also seed {', '.join(q.also_in)}" if q.also_in else ""
-    lines = [f"{q.id}  [{q.topic}]  {q.ref}{also}", f"  {q.question_zh}",
-             *textwrap.wrap(q.question_en, width, initial_indent="  ",
-                            subsequent_indent="  "), ""]
-    lines += textwrap.wrap(q.answer, width, initial_indent="  ", subsequent_indent="  ")
-    pointers = [("experiments", q.experiments), ("code", q.code), ("commands", q.commands),
-                ("tests", q.tests), ("errata", q.errata)]
-    if any(items for _, items in pointers):
-        lines.append("")
-    for name, items in pointers:
-        if name in ("experiments", "errata") and items:
-            items = textwrap.wrap(", ".join(items), width - 15, break_on_hyphens=False)
-        for i, item in enumerate(items):
-            lines.append(f"  {name + ':' if i == 0 else '':<13}{item}")
-    if q.experiments:
-        lines.append(f"  {'run:':<13}gradlab lab --question {q.id}")
-    return "\n".join(lines)
-
-
-def _ask(args: argparse.Namespace) -> int:
-    """Print the entries of the answer index that match the words."""
-    from gradlab.lab import questions
-
-    if args.limit < 1:
-        raise UsageError(f"--limit must be >= 1, got {args.limit}")
-    if args.html:
-        from gradlab.lab.report import write_questions_html
-
-        try:
-            path = write_questions_html(args.html)
-        except OSError as exc:
-            raise UsageError(f"--html {args.html}: cannot write: {exc.strerror or exc}") from None
-        print(f"wrote {path} ({len(questions.QUESTIONS)} questions)")
-        if not args.words:
-            return 0
-    if not args.words:
-        raise UsageError("give words to search for, e.g. gradlab ask batchnorm 学习率 "
-                         "(or --html PATH to write the whole index)")
-    query = " ".join(args.words)
-    found = questions.search(args.words)
-    if not found:
-        print(f"gradlab ask: no question matches {query!r} (the index has "
-              f"{len(questions.QUESTIONS)} questions; try other English or Chinese words, or "
-              "a topic: " + ", ".join(questions.TOPICS) + ")", file=sys.stderr)
-        return 1
-    shown = found[:args.limit]
-    for q in shown:
-        print(_ask_text(q))
-        print()
-    more = len(found) - len(shown)
-    print(f"{len(found)} question{'s' if len(found) != 1 else ''} match {query!r} (those "
-          "with every word first)"
-          + (f"; showing the best {len(shown)} (--limit {len(found)} shows all)" if more
-             else ""))
-    return 0
-
-
-class UsageError(Exception):
-    """A bad command-line argument: reported in one line, exit status 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse without the usage block on errors: one line, exit status 2."""
-
-    def error(self, message: str):
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
-# Packages that add their own sub-commands: each module has ``register(sub)``, and its
-# commands raise UsageError for bad arguments like the ones here.
-_COMMAND_MODULES = ("gradlab.lab.cli", "gradlab.tools.cli", "gradlab.compress.cli",
-                    "gradlab.io.cli")
+from gradlab.cli.common import UsageError
 
 _RESUME_KEYS = ("model", "data", "epochs", "batch_size", "optimizer", "lr", "momentum",
                 "weight_decay", "scheduler", "augment", "val_fraction", "seed", "threads")
@@ -376,13 +228,10 @@ def _run_training(cfg: dict) -> int:
     return 0 if reached is not False else 1
 
 
-def build_parser() -> argparse.ArgumentParser:
+def register(sub) -> None:
+    """Add this module's sub-commands to ``sub`` (argparse sub-parsers of ``gradlab``)."""
     from gradlab.train import recipes
 
-    p = _Parser(prog="gradlab", description="gradlab: deep learning from scratch on NumPy, "
-                "verified against PyTorch.")
-    p.add_argument("--version", action="version", version=f"gradlab {gradlab.__version__}")
-    sub = p.add_subparsers(dest="command")
     t = sub.add_parser(
         "train", help="train a zoo model (default: LeNet-5 on the bundled digits, offline)",
         description="Train a zoo model on a data set with gradlab.train: per-epoch metrics on "
@@ -434,55 +283,3 @@ def build_parser() -> argparse.ArgumentParser:
                    "warnings (vanishing/exploding gradients, dead or saturated units, NaN/Inf) "
                    "and write monitor_gradients.png and monitor_activations.png")
     t.set_defaults(func=_train)
-    d = sub.add_parser("demo", help="train a raw-tensor MLP on two spirals (offline, seconds)")
-    d.add_argument("--steps", type=int, default=1000, help="SGD steps (default 1000)")
-    d.add_argument("--lr", type=float, default=0.5, help="learning rate (default 0.5)")
-    d.add_argument("--hidden", type=int, default=64, help="hidden units per layer (default 64)")
-    d.add_argument("--n", type=int, default=1000, help="training points (default 1000)")
-    d.add_argument("--noise", type=float, default=0.2, help="spiral noise (default 0.2)")
-    d.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    d.add_argument("--target", type=float, default=0.97,
-                   help="validation accuracy to reach; exit status 1 if missed (default 0.97)")
-    d.set_defaults(func=_demo)
-    i = sub.add_parser("info", help="versions, BLAS library and threads")
-    i.set_defaults(func=_info)
-    a = sub.add_parser(
-        "ask", help="find the questions of the seeds that match some words, with their "
-        "answers and what in gradlab shows them",
-        description="Search the answer index (every question and heading of the seeds: the "
-        "question in Chinese and English, a short answer, and pointers to experiments, code, "
-        "commands and tests) for Chinese or English words, case-insensitive, and print the "
-        "matching entries, best first. Exit status 1 when nothing matches.")
-    a.add_argument("words", nargs="*", metavar="WORD", help="words to look for (all of them "
-                   "ranks first), e.g. batchnorm, 梯度消失, dropout")
-    a.add_argument("--limit", type=int, default=5, help="print at most this many entries "
-                   "(default 5)")
-    a.add_argument("--html", default=None, metavar="PATH",
-                   help="also write the whole index as one HTML page (searchable offline) "
-                   "to PATH")
-    a.set_defaults(func=_ask)
-    for name in _COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
-    return p
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 0
-    backend.use_tuned_allocator()  # reuse freed array memory: no page faults per step
-    try:
-        return args.func(args)
-    except UsageError as exc:
-        print(f"gradlab {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    # run the imported module's main, not this __main__ copy: the sub-command packages raise
-    # gradlab.cli.UsageError, which only that copy's main catches
-    from gradlab.cli import main as _main
-
-    sys.exit(_main())

@@ -28,7 +28,7 @@ def register(sub) -> None:
 def _export(args: argparse.Namespace) -> int:
     """``gradlab export``: the model of a training checkpoint as ONNX, compared in onnxruntime."""
     from gradlab import backend
-    from gradlab.cli import UsageError
+    from gradlab.cli.common import UsageError
 
     if not 17 <= args.opset <= 21:
         raise UsageError(f"--opset must be between 17 and 21, got {args.opset}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 
-from gradlab.cli import UsageError
+from gradlab.cli.common import UsageError
 
 #: image models: name -> default input channels (``gradlab rf`` uses them)
 IMAGE_MODELS = {"mlp": 1, "lenet5": 1, "vgg": 3, "resnet20": 3, "resnet32": 3, "resnet56": 3,

@@ -1,0 +1,7 @@
+"""``python -m gradlab.cli`` runs the ``gradlab`` command."""
+
+import sys
+
+from gradlab.cli import main
+
+sys.exit(main())
