@@ -1,7 +1,9 @@
-"""The array backend: array module, dtypes, default dtype and random-number streams.
+"""The array backend: dtypes, default dtype, random-number streams, BLAS threads and the
+allocator.
 
-Everything that touches NumPy's type system or its random generators lives here, so that a
-different array module with the same API (CuPy) can later be slotted in at one place.
+Everything that touches NumPy's type system or its random generators lives here. The ops call
+NumPy directly (``import numpy as np``); there is no array-module seam yet, so running on
+another array library (CuPy) would need one, added where the ops import NumPy.
 """
 
 from __future__ import annotations
@@ -10,8 +12,6 @@ import contextlib
 import os
 
 import numpy as np
-
-xp = np  # the array module; every floor above calls ``backend.xp`` or NumPy-compatible methods
 
 
 class dtype:

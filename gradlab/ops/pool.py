@@ -112,7 +112,8 @@ class MaxPool2d(Function):
         if _tiled(k, s, p, d, x.shape, ho, wo):  # e.g. 2x2 stride 2: no window copy
             out, arg = _tile_max(x, k, ho, wo)
             ctx.save_for_backward(arg)
-            ctx.conf = (x.shape, None, k, None)
+            # the tiled path keeps each tile's arg-max tap; backward routes g to it
+            ctx.x_shape, ctx.tiled, ctx.kernel = x.shape, True, k
             if not with_indices:
                 return out
             r = np.arange(ho).reshape(-1, 1) * k[0] + arg // k[1]
@@ -129,7 +130,9 @@ class MaxPool2d(Function):
         q = np.arange(wo) * s[1] + (arg % k[1]) * d[1]
         pos = r * xp.shape[3] + q
         ctx.save_for_backward(pos)
-        ctx.conf = (x.shape, xp.shape, p, _overlapping(k, s, d))
+        # the window path keeps each arg-max's flat position in the padded plane
+        ctx.x_shape, ctx.tiled, ctx.padded_shape = x.shape, False, xp.shape
+        ctx.padding, ctx.overlap = p, _overlapping(k, s, d)
         # indices into the unpadded input plane, as PyTorch's return_indices
         if not with_indices:
             return np.ascontiguousarray(out)
@@ -139,10 +142,10 @@ class MaxPool2d(Function):
 
     @staticmethod
     def backward(ctx, g, _gidx=None):
-        x_shape, xp_shape, p, overlap = ctx.conf
-        if xp_shape is None:  # tiled: route g to each tile's arg-max tap
+        x_shape = ctx.x_shape
+        if ctx.tiled:  # route g to each tile's arg-max tap
             (arg,) = ctx.saved_tensors
-            k = p
+            k = ctx.kernel
             n, c, ho, wo = g.shape
             tiled = (ho * k[0], wo * k[1]) == tuple(x_shape[2:])
             gx = (np.empty if tiled else np.zeros)(x_shape, dtype=g.dtype)
@@ -153,7 +156,8 @@ class MaxPool2d(Function):
                                                                    tap % k[1]])
             return gx, None, None, None, None, None, None
         (pos,) = ctx.saved_tensors
-        gxp = _scatter_windows(g, pos, xp_shape, overlap)
+        p = ctx.padding
+        gxp = _scatter_windows(g, pos, ctx.padded_shape, ctx.overlap)
         return (gxp[:, :, p[0]:p[0] + x_shape[2], p[1]:p[1] + x_shape[3]],
                 None, None, None, None, None, None)
 
@@ -181,13 +185,16 @@ class AvgPool2d(Function):
         else:
             div = _avg_divisor(x.shape, k, s, p, ceil_mode, count_include_pad, ho, wo,
                                xp.shape, x.dtype)
-        ctx.conf = (x.shape, xp.shape, k, s, p, div)
+        ctx.x_shape, ctx.padded_shape, ctx.kernel, ctx.stride, ctx.padding = (
+            x.shape, xp.shape, k, s, p)
+        ctx.divisor = div
         return (win.sum(axis=(-1, -2)) / div).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
-        x_shape, xp_shape, k, s, p, div = ctx.conf
-        gd = g / div
+        x_shape, xp_shape = ctx.x_shape, ctx.padded_shape
+        k, s, p = ctx.kernel, ctx.stride, ctx.padding
+        gd = g / ctx.divisor
         gxp = np.zeros(xp_shape, dtype=g.dtype)
         ho, wo = g.shape[2:]
         for a in range(k[0]):  # one strided add per kernel offset, never per pixel
@@ -268,7 +275,8 @@ class StochasticPool2d(Function):
         ho, wo = (h - k[0]) // s[0] + 1, (w - k[1]) // s[1] + 1
         win = _windows(x, k, s, (1, 1), ho, wo).reshape(n, c, ho, wo, k[0] * k[1])
         total = win.sum(axis=-1, keepdims=True)
-        ctx.conf = (x.shape, k, s, training, _overlapping(k, s, (1, 1)))
+        ctx.x_shape, ctx.kernel, ctx.stride, ctx.training = x.shape, k, s, training
+        ctx.overlap = _overlapping(k, s, (1, 1))
         if training:
             cdf = np.cumsum(win, axis=-1)
             u = rng.random(total.shape) * total
@@ -287,10 +295,10 @@ class StochasticPool2d(Function):
 
     @staticmethod
     def backward(ctx, g):
-        shape, k, s, training, overlap = ctx.conf
-        if training:
+        shape, k, s = ctx.x_shape, ctx.kernel, ctx.stride
+        if ctx.training:
             (pos,) = ctx.saved_tensors
-            return _scatter_windows(g, pos, shape, overlap), None, None, None, None
+            return _scatter_windows(g, pos, shape, ctx.overlap), None, None, None, None
         win, s1, s2 = ctx.saved_tensors
         with np.errstate(invalid="ignore", divide="ignore"):
             d = (2 * win * s1[..., None] - s2[..., None]) / (s1 * s1)[..., None]
