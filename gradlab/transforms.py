@@ -3,7 +3,7 @@
 
 Two kinds of transform live here.
 
-*Fitted preprocessing* (seed 004 §3.2: scaling, standardization, whitening; 002 Q6 on why
+*Fitted preprocessing* (source 004 §3.2: scaling, standardization, whitening; 002 Q6 on why
 normalized inputs train faster): :class:`MinMaxScaler`, :class:`StandardScaler`,
 :class:`PCAWhitening`, :class:`ZCAWhitening`. Each learns its statistics with ``fit`` on the
 training set only and applies them with ``transform`` to any split (scikit-learn's method and
@@ -107,7 +107,7 @@ def _nonzero(scale: np.ndarray) -> np.ndarray:
 
 class MinMaxScaler(_Fitted):
     """Rescale each feature linearly so the training minimum maps to ``feature_range[0]`` and
-    the training maximum to ``feature_range[1]`` (seed 004 §3.2, "缩放归一化").
+    the training maximum to ``feature_range[1]`` (source 004 §3.2, "缩放归一化").
 
     ``x' = (x - min) / (max - min) * (b - a) + a``, stored as ``x' = x * scale_ + min_``.
     A constant feature maps to ``a``. ``clip=True`` clamps transformed test values to the range.
@@ -149,7 +149,7 @@ class MinMaxScaler(_Fitted):
 
 
 class StandardScaler(_Fitted):
-    """Give each feature zero mean and unit variance on the training set (seed 004 §3.2,
+    """Give each feature zero mean and unit variance on the training set (source 004 §3.2,
     "标准归一化").
 
     ``x' = (x - mean_) / scale_`` with ``scale_ = sqrt(var_)`` (population variance, ddof=0);
@@ -205,7 +205,7 @@ def _eig_cov(rows: np.ndarray, who: str) -> tuple[np.ndarray, np.ndarray, np.nda
 class PCAWhitening(_Fitted):
     """PCA whitening: rotate centred data onto the principal axes and divide each axis by its
     standard deviation, so the features become uncorrelated with equal (unit) variance
-    (seed 004 §3.2, "白化").
+    (source 004 §3.2, "白化").
 
     ``C = U diag(λ) U^T`` is the training covariance (divisor N - 1), λ descending.
     ``z = diag(1 / sqrt(λ_k + eps)) U_k^T (x - μ)`` keeps the top ``n_components`` axes.
@@ -527,7 +527,7 @@ class RandomVerticalFlip(_RandomFlip):
 class GaussianNoise:
     """Add Gaussian noise: ``out = x + mean + sigma * n``, ``n ~ N(0, 1)`` per element, then
     clamp to [0, 1] if ``clip`` (torchvision.transforms.v2.GaussianNoise; an augmentation
-    and a regularizer, seed 004 §3.5).
+    and a regularizer, source 004 §3.5).
 
     Shape:
         any float tensor -> same shape and dtype.

@@ -125,7 +125,7 @@ def check_reachable(e, cases) -> None:
 def check_metadata(e) -> None:
     """Every attribute the report shows is filled, both methods are written, and the
     revisions are complete."""
-    assert e.id and e.title and e.seed_ref.startswith("seed 00")
+    assert e.id and e.title and e.source_ref.startswith("source 00")
     assert e.claim and e.claim_zh and e.protocol
     assert e.thresholds and all(isinstance(v, float) for v in e.thresholds.values())
     assert type(e).measure is not Experiment.measure

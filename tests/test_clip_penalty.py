@@ -2,7 +2,7 @@
 
 clip_grad_norm_ / clip_grad_value_ run on the same gradients in both libraries (several norm
 types, inf, non-finite gradients); the L2 penalty is checked to be SGD weight decay step by
-step (seed 002 eq. 7), and the L1 penalty's gradient to be sign(w).
+step (source 002 eq. 7), and the L1 penalty's gradient to be sign(w).
 
 torch is imported unconditionally: without it these tests must fail, never skip.
 """
@@ -197,7 +197,7 @@ def _model_and_data(dtype):
 
 
 def test_l2_penalty_in_loss_equals_sgd_weight_decay():
-    """Seed 002 eq. 7: SGD on J + α·½‖w‖² is SGD with weight_decay=α on J, step by step."""
+    """Source 002 eq. 7: SGD on J + α·½‖w‖² is SGD with weight_decay=α on J, step by step."""
     alpha, lr = 0.05, 0.1
     a, x, y = _model_and_data(gradlab.float64)
     b, _, _ = _model_and_data(gradlab.float64)

@@ -55,7 +55,7 @@ def _two_panels():
 def _result(i: int, verdict: str, **kw) -> LabResult:
     base = dict(
         id=f"claim-{i}", title=f"Claim number {i}: gradients shrink with depth in sigmoid nets",
-        seed_ref=f"seed 000 Q{60 + i}", seed=0, quick=True,
+        source_ref=f"source 000 Q{60 + i}", seed=0, quick=True,
         claim="Each sigmoid layer multiplies the gradient by at most 0.25, so the first layer "
         "gets less than 0.25^n of it.",
         claim_zh="假设每层学习梯度都小于最大值0.25，网络有n个隐层，那么第一层的梯度小于0.25的n次方。",
@@ -86,11 +86,12 @@ def _result(i: int, verdict: str, **kw) -> LabResult:
 
 
 ERRATA = [
-    {"id": "xavier-swap", "seed_ref": "seed 004 §3.2", "sentence": "sigmoid 的 r 是 tanh 的 4 倍",
+    {"id": "xavier-swap", "source_ref": "source 004 §3.2",
+     "sentence": "sigmoid 的 r 是 tanh 的 4 倍",
      "correction": "The 4x belongs to sigmoid's range, not tanh's.", "source": "Glorot 2010",
      "experiment": "claim-2", "evidence": "sigmoid keeps 0.47 of the variance, tanh 0.04.",
      "shown": True},
-    {"id": "seven-two-six", "seed_ref": "seed 001 L88", "sentence": "7×2⁶ = 228",
+    {"id": "seven-two-six", "source_ref": "source 001 L88", "sentence": "7×2⁶ = 228",
      "correction": "7×2⁶ = 448.", "source": "arithmetic", "experiment": None,
      "evidence": "python: 7 * 2**6 == 448", "shown": True},
 ]

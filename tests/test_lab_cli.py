@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 class Alpha(Experiment):
     id = "alpha"
     title = "Alpha claim"
-    seed_ref = "seed 000 Q64"
+    source_ref = "source 000 Q64"
     claim = "alpha holds"
     claim_zh = "甲"
     protocol = "one step"
@@ -55,7 +55,7 @@ class Alpha(Experiment):
 class Beta(Alpha):
     id = "beta"
     title = "Beta claim"
-    seed_ref = "seed 003 table"
+    source_ref = "source 003 table"
 
     def judge(self, numbers):  # flips with the seed: check_seeds must say so
         return Verdict(HOLDS if numbers["seed"] < 2 else CAVEATS, "beta", "b")
@@ -93,10 +93,10 @@ def test_lab_list(fakes, capsys):
     rc, out, err = run_main(["lab", "list"], capsys)
     assert rc == 0 and err == ""
     assert out.splitlines() == [
-        "id      title         seed",
-        "alpha   Alpha claim   seed 000 Q64",
-        "beta    Beta claim    seed 003 table",
-        "broken  Broken claim  seed 000 Q64",
+        "id      title         source",
+        "alpha   Alpha claim   source 000 Q64",
+        "beta    Beta claim    source 003 table",
+        "broken  Broken claim  source 000 Q64",
         "3 experiments; run one with: gradlab lab run ID"]
 
 

@@ -266,7 +266,7 @@ def test_seed_chain_matches_autograd():
     h.sum().backward()
     assert out["log10_grad"] == pytest.approx(np.median(np.log10(np.abs(x.grad.data))),
                                               rel=1e-9)
-    # the seed's example underflows float64 by far: the log-space sum still reports it
+    # the source's example underflows float64 by far: the log-space sum still reports it
     assert seed_chain()["log10_grad"] < -300
 
 

@@ -77,7 +77,7 @@ E04 = {"depth": 32, "tanh/too small var_ratio": 1e-59, "relu/too small var_ratio
        "seed_assignment_log_dev": {"sigmoid": 1.43, "tanh": 0.43},
        "glorot_assignment_log_dev": {"sigmoid": 0.46, "tanh": 0.04},
        "tanh_slope_at_0": 1.0, "sigmoid_slope_at_0": 0.25}
-# the seed's ranges do as well as Glorot's for tanh and Xavier+tanh keeps half its variance
+# the source's ranges do as well as Glorot's for tanh and Xavier+tanh keeps half its variance
 E04_H = {**E04, "tanh/xavier var_ratio": 0.5,
          "seed_assignment_log_dev": {"sigmoid": 1.43, "tanh": 0.04}}
 
@@ -85,7 +85,7 @@ E04_H = {**E04, "tanh/xavier var_ratio": 0.5,
 @pytest.mark.parametrize("numbers,verdict", [
     (E04, CAVEATS),
     (E04_H, HOLDS),
-    # the swap: the seed's smallest excess |log ratio| over Glorot's on each side of 0
+    # the swap: the source's smallest excess |log ratio| over Glorot's on each side of 0
     (_with(E04_H, seed_assignment_log_dev={"sigmoid": 1.43, "tanh": 0.05}), CAVEATS),
     (_with(E04_H, seed_assignment_log_dev={"sigmoid": 0.1, "tanh": 0.5}), HOLDS),
     # the order-of-magnitude band [0.1, 10]
@@ -208,7 +208,7 @@ E06 = {"tanh_x1": 0.0997, "tanh_x20": 0.964, "tanh_x40": 0.9993, "slope_x1": 0.9
     ({"loss_ratio_standardized_raw": 0.79, "raw_saturated_init": 0.26}, HOLDS),
     ({"loss_ratio_standardized_raw": 0.79, "standardized_saturated_init": 0.051}, FAILS),
     ({"loss_ratio_standardized_raw": 0.79, "standardized_saturated_init": 0.049}, HOLDS),
-    # the seed's arithmetic is a check: broken, it leaves the verdict alone
+    # the source's arithmetic is a check: broken, it leaves the verdict alone
     ({"loss_ratio_standardized_raw": 0.79, "slope_ratio_x20_x1": 0.11}, HOLDS),
     ({"loss_ratio_standardized_raw": 1.0, "tanh_x20": 0.94}, CAVEATS),
 ])

@@ -132,7 +132,7 @@ def test_e13_check(gap, passed):
 
 def test_e14_seed_rule_is_measured():
     # scaling by the drop probability 0.2 instead of the keep probability 0.8: 4x off, as
-    # E[training output] over the masks divided by the seed's test output p x
+    # E[training output] over the masks divided by the source's test output p x
     n = result("e14", 0).numbers
     assert n["seed_rule_ratio_p0.2"] == pytest.approx(4.0, rel=0.02)
     assert n["seed_rule_ratio_p0.5"] == pytest.approx(1.0, rel=0.02)
@@ -184,7 +184,7 @@ def test_e14_reachable():
                               [(_numbers(E14, c), v) for c, v in E14_CASES])
 
 
-# the checks, in order: 0 inverted expectation, 1 classic expectation, 2 the seed's rule,
+# the checks, in order: 0 inverted expectation, 1 classic expectation, 2 the source's rule,
 # 3 classic vs inverted agreement
 @pytest.mark.parametrize("changes,failed", [
     ({}, []),

@@ -59,7 +59,7 @@ def test_quick_run(key, seed):
 def test_metadata(key):
     e = experiment(key)
     labchecks.check_metadata(e)
-    assert "L" in e.seed_ref
+    assert "L" in e.source_ref
     for rev in e.revisions:
         assert rev.effect
 

@@ -1,9 +1,9 @@
-"""gradlab.lab.errata: the registry of errors in the seeds. Every sentence is the seed's own
+"""gradlab.lab.errata: the registry of errors in the sources. Every sentence is the source's own
 text at the lines its reference gives; every evidence cites the number that shows the error
 (computed here with gradlab's tools, or read from a real quick run of the experiment), and
 never an experiment's verdict.
 
-The seeds are read from ``../shared/seeds`` beside the clone (CI keeps a copy there); without
+The sources are read from ``../shared/seeds`` beside the clone (CI keeps a copy there); without
 them the tests that need them fail, naming the folder."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from gradlab.lab.runner import get_experiment
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
-FIELDS = ("id", "seed_ref", "sentence", "correction", "source", "experiment", "evidence",
+FIELDS = ("id", "source_ref", "sentence", "correction", "source", "experiment", "evidence",
           "shown")
 
 BY_ID = {e.id: e for e in ERRATA}
@@ -85,7 +85,7 @@ EXPECTED = {
 def _seed_lines(number: str) -> list[str]:
     """The lines of seed file ``number`` (``"003"``), 1-based through a leading ''."""
     if not SEEDS.is_dir():
-        pytest.fail(f"the seeds are missing: expected them in {SEEDS} (the shared/ folder "
+        pytest.fail(f"the sources are missing: expected them in {SEEDS} (the shared/ folder "
                     "beside the clone); the errata tests check every sentence against them")
     files = sorted(SEEDS.glob(f"{number}_*.txt"))
     if len(files) != 1:
@@ -94,8 +94,8 @@ def _seed_lines(number: str) -> list[str]:
     return [""] + files[0].read_text(encoding="utf-8").split("\n")
 
 
-def _ranges(seed_ref: str) -> list[tuple[int, int]]:
-    return [(int(a), int(b or a)) for a, b in re.findall(r"L(\d+)(?:-(\d+))?", seed_ref)]
+def _ranges(source_ref: str) -> list[tuple[int, int]]:
+    return [(int(a), int(b or a)) for a, b in re.findall(r"L(\d+)(?:-(\d+))?", source_ref)]
 
 
 def _module(experiment_id: str) -> str:
@@ -122,9 +122,9 @@ def test_registry_shape():
     for e in ERRATA:
         assert isinstance(e, Erratum)
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", e.id), e.id
-        assert re.match(r"seed \d{3} \S.* L\d+", e.seed_ref), e.seed_ref
+        assert re.match(r"source \d{3} \S.* L\d+", e.source_ref), e.source_ref
         assert e.sentence and e.correction and e.source and callable(e.evidence)
-        assert re.search(r"[\u4e00-\u9fff]|\\theta|cx1", e.sentence), e.id  # the seed's text
+        assert re.search(r"[\u4e00-\u9fff]|\\theta|cx1", e.sentence), e.id  # the source's text
         assert 20 <= len(e.correction) <= 400, e.correction
         with pytest.raises(AttributeError):
             e.id = "x"  # frozen
@@ -144,14 +144,15 @@ def test_experiments_exist():
 
 @pytest.mark.parametrize("e", ERRATA, ids=lambda e: e.id)
 def test_sentence_is_verbatim_at_its_lines(e):
-    number = re.match(r"seed (\d{3})", e.seed_ref).group(1)
+    number = re.match(r"source (\d{3})", e.source_ref).group(1)
     lines = _seed_lines(number)
-    ranges = _ranges(e.seed_ref)
-    assert ranges, e.seed_ref
+    ranges = _ranges(e.source_ref)
+    assert ranges, e.source_ref
     first = e.sentence.split("\n")[0]
     # the sentence starts on the first line of one of the cited ranges and ends within it
     assert any(first in lines[a] and e.sentence in "\n".join(lines[a:b + 1])
-               for a, b in ranges), f"{e.id}: the sentence is not at {e.seed_ref} of seed {number}"
+               for a, b in ranges), (f"{e.id}: the sentence is not at {e.source_ref} of "
+                                     f"source {number}")
 
 
 def test_quoted_seed_lines_are_verbatim():
@@ -197,7 +198,7 @@ def test_local_evidence_numbers():
         assert end > 2 * low, (name, steps)
     for name in ("eq14-missing-lr", "internal-covariance", "irnn-init-w-not-u"):
         text = BY_ID[name].evidence(None)
-        assert re.search(r"seed \d{3} L\d+: '", text), text
+        assert re.search(r"source \d{3} L\d+: '", text), text
 
 
 def test_seed_003_review_evidence_numbers():

@@ -37,7 +37,7 @@ class Draw(Experiment):
 
     id = "draw"
     title = "Random draws"
-    seed_ref = "seed 000 Q1"
+    source_ref = "source 000 Q1"
     claim = "draws are seeded"
     claim_zh = "随机"
     protocol = "draw 4 numbers"
@@ -58,7 +58,7 @@ class Draw(Experiment):
 
 
 class Flaky(Draw):
-    """Its verdict follows the seed's parity: the kind of experiment check_seeds must catch."""
+    """Its verdict follows the source's parity: the kind of experiment check_seeds must catch."""
 
     id = "flaky"
 
@@ -94,15 +94,15 @@ def test_registry_experiments_are_complete_and_unique():
     for e in exps:
         assert isinstance(e, Experiment)
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", e.id), e.id
-        for attr in ("title", "seed_ref", "claim", "claim_zh", "protocol"):
+        for attr in ("title", "source_ref", "claim", "claim_zh", "protocol"):
             value = getattr(e, attr)
             assert isinstance(value, str) and value.strip(), (e.id, attr)
-        assert e.seed_ref.startswith("seed "), (e.id, e.seed_ref)
+        assert e.source_ref.startswith("source "), (e.id, e.source_ref)
         assert re.search(r"[\u4e00-\u9fff]", e.claim_zh), (e.id, "claim_zh is not Chinese")
         assert isinstance(e.thresholds, dict) and e.thresholds, e.id
         assert all(isinstance(k, str) and isinstance(v, (int, float)) and not
                    isinstance(v, bool) for k, v in e.thresholds.items()), e.id
-        # errors in the seeds live in one place, the registry gradlab.lab.errata
+        # errors in the sources live in one place, the registry gradlab.lab.errata
         assert not hasattr(e, "seed_error"), (e.id, "seed_error: put it in gradlab.lab.errata")
         assert type(e).measure is not Experiment.measure, e.id
         assert type(e).judge is not Experiment.judge, e.id

@@ -4,7 +4,7 @@ commands gradlab's own parser accepts, tests that are defined, errata in the reg
 search in Chinese and English; ``gradlab ask``; ``gradlab lab --question``; questions.html
 and questions.md beside the report.
 
-The seeds are read from ``../shared/seeds`` next to the repository: without them the tests
+The sources are read from ``../shared/seeds`` next to the repository: without them the tests
 that need them FAIL, naming the folder (they are the source the entries quote)."""
 
 from __future__ import annotations
@@ -57,31 +57,31 @@ def _sentences(text: str) -> int:
 def test_ids_are_unique_and_fields_well_formed():
     assert len(IDS) == len(set(IDS)), [i for i in IDS if IDS.count(i) > 1]
     for q in QUESTIONS:
-        assert q.seed in ("000", "002", "003", "004"), q.id
-        assert q.id.startswith(q.seed + "-") and re.fullmatch(r"[0-9a-z.-]+", q.id), q.id
-        assert q.ref.startswith(f"seed {q.seed} "), q.id
+        assert q.source in ("000", "002", "003", "004"), q.id
+        assert q.id.startswith(q.source + "-") and re.fullmatch(r"[0-9a-z.-]+", q.id), q.id
+        assert q.ref.startswith(f"source {q.source} "), q.id
         assert q.topic in TOPICS, q.id
         assert q.question_en.strip() and q.answer.strip(), q.id
-        assert set(q.also_in) <= {"001"} and (not q.also_in or q.seed == "000"), q.id
+        assert set(q.also_in) <= {"001"} and (not q.also_in or q.source == "000"), q.id
     assert len(TOPICS) == len(set(TOPICS))
 
 
 def test_every_question_of_seeds_000_002_004_has_an_entry():
     refs = [q.ref for q in QUESTIONS]
     for n in range(61, 66):
-        assert any(f"seed 000 Q{n} " in r for r in refs), f"000 Q{n}"
+        assert any(f"source 000 Q{n} " in r for r in refs), f"000 Q{n}"
     for n in range(1, 9):
-        assert any(f"seed 002 Q{n} " in r for r in refs), f"002 Q{n}"
+        assert any(f"source 002 Q{n} " in r for r in refs), f"002 Q{n}"
     sections = [f"§1.{i}" for i in range(1, 9)] + [f"§2.{i}" for i in range(1, 9)] + [
         "§3 "] + [f"§3.{i}" for i in range(1, 7)]
     for s in sections:
-        assert any(f"seed 004 {s}" in r + " " for r in refs), f"004 {s}"
-    assert all(q.also_in == ("001",) for q in QUESTIONS if q.seed == "000")
+        assert any(f"source 004 {s}" in r + " " for r in refs), f"004 {s}"
+    assert all(q.also_in == ("001",) for q in QUESTIONS if q.source == "000")
     assert len(QUESTIONS) >= 126  # review C.4 counts 126 questions and headings
 
 
 def test_questions_are_in_seed_order_and_cover_every_seed():
-    seeds = [q.seed for q in QUESTIONS]
+    seeds = [q.source for q in QUESTIONS]
     assert seeds == sorted(seeds)
     assert set(seeds) == {"000", "002", "003", "004"}
 
@@ -89,8 +89,8 @@ def test_questions_are_in_seed_order_and_cover_every_seed():
 @pytest.mark.parametrize("qid", IDS)
 def test_the_question_occurs_verbatim_in_its_seed(qid):
     q = get_question(qid)
-    text = _seed_text(q.seed)
-    assert q.question_zh in text, f"{qid}: {q.question_zh!r} is not in seed {q.seed}"
+    text = _seed_text(q.source)
+    assert q.question_zh in text, f"{qid}: {q.question_zh!r} is not in seed {q.source}"
     spans = [(int(a), int(b or a)) for a, b in re.findall(r"L(\d+)(?:-(\d+))?", q.ref)]
     if spans:  # the question starts on a line inside one of the cited ranges
         starts = [text[:m.start()].count("\n") + 1
@@ -112,7 +112,7 @@ def test_the_answer_has_3_to_8_sentences(qid):
 
 
 def test_unresolved_names_each_broken_pointer_and_why():
-    bad = Question(id="000-bad", seed="000", ref="seed 000 L1", topic="nonsense",
+    bad = Question(id="000-bad", source="000", ref="source 000 L1", topic="nonsense",
                    question_zh="x", question_en="x", answer="x",
                    experiments=("whitening", "no-such-experiment"),
                    code=("gradlab.nn.Linear", "gradlab.nn.NoSuchLayer", "nosuchpackage.x"),
@@ -184,7 +184,7 @@ def test_ask_prints_each_match_with_its_pointers(capsys):
     out = capsys.readouterr().out
     q = get_question("000-q64-exploding")
     assert rc == 0
-    assert out.startswith(f"{q.id}  [gradients]  {q.ref}; also seed 001\n")
+    assert out.startswith(f"{q.id}  [gradients]  {q.ref}; also source 001\n")
     assert q.question_zh in out and q.question_en in out
     body = [line for line in out.splitlines() if line.startswith("  ") and ":" not in line[:15]]
     assert max(len(line) for line in body) <= 90  # the answer is wrapped
@@ -246,7 +246,7 @@ def test_lab_question_argument_errors(capsys, argv, message):
 def test_lab_question_runs_its_experiments_and_the_report_links_them(tmp_path, capsys,
                                                                      monkeypatch):
     # a question pointing at one fast experiment (whitening, about a second): a real run
-    q = Question(id="000-test-whitening", seed="000", ref="seed 000 Q64 L116",
+    q = Question(id="000-test-whitening", source="000", ref="source 000 Q64 L116",
                  topic="data", question_zh="为什么输入数据需要归一化", question_en="Why normalize?",
                  answer="One. Two. Three.", experiments=("whitening",))
     monkeypatch.setitem(qmod._BY_ID, q.id, q)
@@ -254,7 +254,7 @@ def test_lab_question_runs_its_experiments_and_the_report_links_them(tmp_path, c
     rc = main(["lab", "--question", q.id, "--out", str(out)])
     text = capsys.readouterr().out
     assert rc == 0, text
-    assert text.startswith(f"question {q.id} (seed 000 Q64 L116): Why normalize?\n")
+    assert text.startswith(f"question {q.id} (source 000 Q64 L116): Why normalize?\n")
     assert "gradlab lab: 1 experiment, seed 0" in text
     page = (out / "questions.html").read_text(encoding="utf-8")
     assert 'href="report.html#exp-whitening"' in page  # whitening is in this report
@@ -292,12 +292,12 @@ def test_questions_html_has_every_entry_grouped_and_balanced():
     assert len(p.ids) == len(set(p.ids))
     for q in QUESTIONS:
         assert f'id="q-{q.id}"' in page
-    seeds = sorted({q.seed for q in QUESTIONS})
-    assert [m for m in re.findall(r'<section class="q-group" id="seed-(\d+)"', page)] == seeds
-    assert "Seed 000 (also seed 001)" in page
+    seeds = sorted({q.source for q in QUESTIONS})
+    assert [m for m in re.findall(r'<section class="q-group" id="source-(\d+)"', page)] == seeds
+    assert "Source 000 (also source 001)" in page
     # within a seed, topics in TOPICS order, each once
     for seed in seeds:
-        part = page[page.index(f'id="seed-{seed}"'):]
+        part = page[page.index(f'id="source-{seed}"'):]
         part = part[:part.index("</section>")]
         topics = re.findall(r"<h3>([a-z]+)</h3>", part)
         assert topics == sorted(set(topics), key=TOPICS.index)
@@ -305,7 +305,7 @@ def test_questions_html_has_every_entry_grouped_and_balanced():
 
 
 def test_questions_html_escapes_text_and_has_its_search_script():
-    q = Question(id="000-x", seed="000", ref="seed 000 <L1>", topic="general",
+    q = Question(id="000-x", source="000", ref="source 000 <L1>", topic="general",
                  question_zh="<b>问</b> & 答", question_en='"quoted" <script>alert(1)</script>',
                  answer="A < b & c > d. Two. Three.", code=("gradlab.nn.Linear",),
                  errata=("l2-sparsifies",), experiments=("whitening",))
@@ -326,10 +326,10 @@ def test_questions_html_escapes_text_and_has_its_search_script():
 
 def test_questions_markdown_is_compact_and_complete():
     md = render_questions_markdown()
-    assert md.startswith("# The questions of the seeds, answered")
+    assert md.startswith("# The questions of the sources, answered")
     for q in QUESTIONS:
         assert f"id `{q.id}`" in md
-    assert "## Seed 000 (also seed 001)" in md and "### recurrent" in md
+    assert "## Source 000 (also source 001)" in md and "### recurrent" in md
     assert "Shown by: experiments `gated-rnn-adding`" in md
 
 

@@ -1,5 +1,5 @@
 """The lab's report folder: a self-contained HTML page that parses and holds every figure and
-verdict with what decided it (criteria, checks, machine notes, revisions, errors in the seeds),
+verdict with what decided it (criteria, checks, machine notes, revisions, errors in the sources),
 a Markdown twin whose figures exist, a JSON file with every number and the machine, a report
 that reads back as written, and updates that keep the experiments they do not rerun."""
 
@@ -58,7 +58,7 @@ class Fake(Experiment):
 
     id = "fake-holds"
     title = "Gradients <shrink> & vanish"
-    seed_ref = "seed 000 Q64"
+    source_ref = "source 000 Q64"
     claim = "each layer multiplies the gradient by at most 0.25 <b>bold?</b>"
     claim_zh = "第一层的梯度小于0.25的n次方"
     protocol = "line one of the protocol\nline two | with a pipe"
@@ -123,11 +123,12 @@ FAKES = [Fake(), FakeCaveats(), FakeFails(), FakeBroken()]
 
 #: entries as the registry's evidence_for gives them
 ERRATA = [
-    {"id": "xavier-swap", "seed_ref": "seed 004 §3.2", "sentence": "sigmoid 的 r 是 tanh 的 4 倍",
+    {"id": "xavier-swap", "source_ref": "source 004 §3.2",
+     "sentence": "sigmoid 的 r 是 tanh 的 4 倍",
      "correction": "The 4x belongs to <sigmoid>'s range.", "source": "Glorot & Bengio 2010",
      "experiment": "fake-caveats", "evidence": "sigmoid keeps 0.47 of the variance, tanh 0.04",
      "shown": True},
-    {"id": "seven-two-six", "seed_ref": "seed 001 L88", "sentence": "7×2⁶ = 228",
+    {"id": "seven-two-six", "source_ref": "source 001 L88", "sentence": "7×2⁶ = 228",
      "correction": "7×2⁶ = 448.", "source": "arithmetic", "experiment": None,
      "evidence": "7 * 2**6 == 448", "shown": True},
 ]
@@ -255,7 +256,7 @@ def test_html_opens_with_one_screen_of_summary(report):
     assert "Failed checks" in alert and "SGD+L2 = weight decay" in alert
     assert "(seed 7)" in alert and "largest difference 3e-2" in alert
     assert '<a href="#exp-fake-caveats">' in alert
-    assert "2 errors in the seeds" in summary
+    assert "2 errors in the sources" in summary
     # user text is escaped, never markup
     assert "<b>bold?</b>" not in text and "&lt;b&gt;bold?&lt;/b&gt;" in text
     assert "Gradients &lt;shrink&gt; &amp; vanish" in text
@@ -272,7 +273,7 @@ def test_the_table_of_contents_links_every_section(report):
         assert f'href="#exp-{r.id}"' in side and f'href="#exp-{r.id}"' in menu
         assert f'id="exp-{r.id}"' in text
     for nav in (side, menu):
-        assert 'href="#errors-in-the-seeds"' in nav and 'href="#machine"' in nav
+        assert 'href="#errors-in-the-sources"' in nav and 'href="#machine"' in nav
     assert '<header class="bar">' in text and "position: sticky" in report_mod._CSS
     assert "position: fixed" in report_mod._CSS  # the sidebar on wide screens
 
@@ -359,8 +360,8 @@ def test_an_error_row_shows_the_exception_and_its_traceback_collapsed(report):
 def test_errors_in_the_seeds_come_from_the_registry(report):
     _, paths, _ = report
     text = _html(paths)
-    sec = _section(text, "errors-in-the-seeds")
-    assert "<h2>Errors in the seeds</h2>" in sec
+    sec = _section(text, "errors-in-the-sources")
+    assert "<h2>Errors in the sources</h2>" in sec
     first = sec[sec.index('id="err-xavier-swap"'):sec.index('id="err-seven-two-six"')]
     assert '<blockquote lang="zh">sigmoid 的 r 是 tanh 的 4 倍</blockquote>' in first
     assert "<strong>Correction.</strong> The 4x belongs to &lt;sigmoid&gt;&#x27;s range." in first
@@ -373,9 +374,9 @@ def test_errors_in_the_seeds_come_from_the_registry(report):
     assert "verdict" not in sec and "Evidence: " not in text
     # the experiment lists the errors it shows, linked
     caveats = _section(text, "exp-fake-caveats")
-    assert "<h4>Errors in the seeds shown here</h4>" in caveats
-    assert '<a href="#err-xavier-swap">seed 004 §3.2</a>' in caveats
-    assert "Errors in the seeds shown here" not in _section(text, "exp-fake-holds")
+    assert "<h4>Errors in the sources shown here</h4>" in caveats
+    assert '<a href="#err-xavier-swap">source 004 §3.2</a>' in caveats
+    assert "Errors in the sources shown here" not in _section(text, "exp-fake-holds")
 
 
 def test_errata_entries_asks_the_registry_with_the_results(fake_errata, tmp_path):
@@ -401,7 +402,7 @@ def test_a_registry_that_cannot_read_the_numbers_does_not_stop_the_report(fake_e
         "The registry could not read this run's numbers (KeyError: ")
     assert entries[1] == ERRATA[1]
     text = _html(write_report(results, tmp_path))
-    assert "which fake-caveats lacks" in _section(text, "errors-in-the-seeds")
+    assert "which fake-caveats lacks" in _section(text, "errors-in-the-sources")
 
 
 def test_the_registry_module_itself_when_it_exists(tmp_path):
@@ -416,7 +417,7 @@ def test_the_registry_module_itself_when_it_exists(tmp_path):
         assert set(report_mod.ERRATUM_KEYS) <= set(e), e
         assert e["sentence"] and e["correction"] and e["evidence"]
     text = _html(write_report(results, tmp_path))
-    sec = _section(text, "errors-in-the-seeds")
+    sec = _section(text, "errors-in-the-sources")
     assert sec.count('class="erratum"') == len(entries)
     assert all(f'id="{report_mod._erratum_anchor(e)}"' in sec for e in entries)
     # an entry tied to an experiment this report lacks says so, and no verdict is evidence
@@ -432,7 +433,7 @@ def test_no_registry_says_so_and_seed_error_is_not_needed(tmp_path, monkeypatch)
     results = run_experiments(progress=False, experiments=[FakeFails()])
     assert results[0].verdict == FAILS
     text = _html(write_report(results, tmp_path))
-    assert "No errors in the seeds are registered." in text
+    assert "No errors in the sources are registered." in text
 
 
 def test_markdown_references_existing_pngs_and_mirrors_the_report(report):
@@ -453,11 +454,11 @@ def test_markdown_references_existing_pngs_and_mirrors_the_report(report):
     assert "- **FAILED**: SGD+L2 = weight decay: largest difference 3e-2" in md
     assert "- **2026-11-02**: ratio threshold 0.5 -\\> 1.0" in md
     assert md.count("<details><summary>All numbers (12 in 2 groups)") == 3
-    errs = md[md.index("## Errors in the seeds"):]
+    errs = md[md.index("## Errors in the sources"):]
     assert "> sigmoid 的 r 是 tanh 的 4 倍" in errs
     assert "**Evidence.** 7 \\* 2\\*\\*6 == 448" in errs
     assert "Experiment: [Xavier ranges](#2-xavier-ranges)" in errs
-    assert "[seed 004 §3.2](#seed-004-32-xavier-swap)" in md
+    assert "[source 004 §3.2](#source-004-32-xavier-swap)" in md
     assert f"gradlab {gradlab.__version__}" in md[md.rindex("---"):]
 
 
@@ -736,10 +737,23 @@ def test_an_unreadable_report_is_an_error_naming_the_problem(small_report):
     with pytest.raises(ReportError, match="is not a gradlab lab report"):
         load_report(small_report)
     (small_report / "results.json").write_text('{"meta": {}, "experiments": [{"id": "x"}]}')
-    with pytest.raises(ReportError, match="lacks title, seed_ref"):
+    with pytest.raises(ReportError, match="lacks title, source_ref"):
         load_report(small_report)
     with pytest.raises(ReportError, match="cannot be read"):
         load_report(small_report / "nowhere")
+
+
+def test_a_report_written_before_the_source_rename_still_loads(small_report):
+    """Reports name the documents' reference ``source_ref``; one written when it was called
+    ``seed_ref`` loads the same."""
+    path = small_report / "results.json"
+    doc = json.load(open(path))
+    want = [e["source_ref"] for e in doc["experiments"]]
+    for e in doc["experiments"]:
+        e["seed_ref"] = e.pop("source_ref")
+    path.write_text(json.dumps(doc))
+    results, _ = load_report(small_report)
+    assert [r.source_ref for r in results] == want
 
 
 def test_update_without_a_report_writes_one(tmp_path):

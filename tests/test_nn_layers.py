@@ -207,7 +207,7 @@ def test_adaptive_pools_match_torch(size):
 
 
 def test_max_pool_routes_gradient_to_argmax_and_avg_spreads_evenly():
-    # seed 002 Q8: max routes each gradient to one position, average spreads 1/k^2 each
+    # source 002 Q8: max routes each gradient to one position, average spreads 1/k^2 each
     x = gradlab.tensor([[[[1.0, 5.0], [3.0, 2.0]]]], requires_grad=True)
     F.max_pool2d(x, 2).sum().backward()
     assert x.grad.tolist() == [[[[0.0, 1.0], [0.0, 0.0]]]]

@@ -1,5 +1,5 @@
 """Seeded convergence: an LSTM solves the adding problem at length 50 (Hochreiter & Schmidhuber
-1997; seed 004 §2.6): test MSE < 0.01, against the 1/6 of always predicting 1."""
+1997; source 004 §2.6): test MSE < 0.01, against the 1/6 of always predicting 1."""
 
 import numpy as np
 

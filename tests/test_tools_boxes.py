@@ -1,5 +1,5 @@
 """gradlab.tools.boxes: IoU against pixel counting and a scalar loop, NMS against a plain greedy
-loop, conversions, gradients against torch, and seed 003's IoU snippet with its two bugs."""
+loop, conversions, gradients against torch, and source 003's IoU snippet with its two bugs."""
 
 import numpy as np
 import pytest
@@ -146,7 +146,7 @@ def test_batched_nms_against_per_class_loop():
     assert len(expect) > len(nms(b, s, 0.4).tolist())  # classes do not suppress each other
 
 
-# ------------------------------------------------------------------ seed 003's IoU snippet
+# ------------------------------------------------------------------ source 003's IoU snippet
 
 SEED_LINE = "cx1， cy1， cx1, cx2 = candidateBound"
 
@@ -154,11 +154,11 @@ SEED_LINE = "cx1， cy1， cx1, cx2 = candidateBound"
 def test_seed_snippet_as_printed_does_not_parse():
     # its first line uses full-width commas
     with pytest.raises(SyntaxError):
-        compile(SEED_LINE, "<seed 003>", "exec")
+        compile(SEED_LINE, "<source 003>", "exec")
 
 
 def _seed_iou(candidateBound, groundTruthBound):
-    """Seed 003's calculateIoU with ASCII commas, otherwise verbatim (its two bugs kept)."""
+    """Source 003's calculateIoU with ASCII commas, otherwise verbatim (its two bugs kept)."""
     cx1, cy1, cx1, cx2 = candidateBound  # noqa: F841  (bug 1: unpacks x1 into cx1 twice)
     gx1, gy1, gx2, gy2 = groundTruthBound
 

@@ -1,4 +1,4 @@
-"""gradlab.tools.receptive_field: seed 003's appendix tables (AlexNet, VGG16, ZF-5 at 224x224)
+"""gradlab.tools.receptive_field: source 003's appendix tables (AlexNet, VGG16, ZF-5 at 224x224)
 from layer specs and from the zoo's models, and the closed form against the autograd
 measurement (input pixels with a non-zero gradient for one output unit) on the zoo."""
 
@@ -10,7 +10,7 @@ from gradlab.models.vgg import VGG16_CFG, make_layers
 from gradlab.nn import functional as F
 from gradlab.tools.receptive_field import measure_receptive_field, receptive_field
 
-# seed 003 appendix B, verbatim: [filter size, stride, padding] and the layer names
+# source 003 appendix B, verbatim: [filter size, stride, padding] and the layer names
 SEED_NETS = {
     "alexnet": ([[11, 4, 0], [3, 2, 0], [5, 1, 2], [3, 2, 0], [3, 1, 1], [3, 1, 1], [3, 1, 1],
                  [3, 2, 0]],
@@ -27,7 +27,7 @@ SEED_NETS = {
 
 
 def _seed_out_from_in(isz, net, layernum):
-    """The seed's outFromIn, as written for Python 2 (``/`` on ints floors: here ``//``)."""
+    """The source's outFromIn, as written for Python 2 (``/`` on ints floors: here ``//``)."""
     totstride = 1
     insize = isz
     for layer in range(layernum):
@@ -39,7 +39,7 @@ def _seed_out_from_in(isz, net, layernum):
 
 
 def _seed_in_from_out(net, layernum):
-    """The seed's inFromOut, verbatim."""
+    """The source's inFromOut, verbatim."""
     RF = 1
     for layer in reversed(range(layernum)):
         fsize, stride, pad = net[layer]
@@ -84,7 +84,7 @@ def test_seed_numbers_spelled_out():
 
 
 def test_seed_pooling_rule_disagrees_with_its_script():
-    """Seed 003's text says pooling rounds *up* ((input - kernel) / stride + 1, ceil, Caffe's
+    """Source 003's text says pooling rounds *up* ((input - kernel) / stride + 1, ceil, Caffe's
     rule) but its appendix script floors (PyTorch's default): for AlexNet at 224 the two give
     different tables (pool1 27 vs 26, pool2 13 vs 12, pool5 6 vs 5). The zoo follows the
     script; ceil_mode=True gives the text's numbers."""
@@ -180,7 +180,7 @@ def test_residual_branch_takes_the_larger_field_and_flatten_ends_table():
 
 
 def test_stacked_small_kernels_and_growth():
-    """Seed 003: two 3x3 convs see what one 5x5 sees, three what one 7x7 sees. Its remark that
+    """Source 003: two 3x3 convs see what one 5x5 sees, three what one 7x7 sees. Its remark that
     the field grows exponentially holds only with downsampling: at stride 1 it grows by k - 1
     per layer (linearly); each stride multiplies the later growth."""
     plain = receptive_field([(3, 1, 1)] * 4, 32)

@@ -116,8 +116,8 @@ def test_tuples_and_defaults():
     layer = nn.Conv2d(1, 1, (5, 3), stride=(1, 2), padding=(2, 1))
     assert tuple(layer(gradlab.zeros(1, 1, 32, 28)).shape[2:]) == (32, 14)
     assert pool_output_size(224, 2) == 112  # stride defaults to the kernel size
-    assert conv_output_size(224, 11, 4) == 54  # seed 003: (224 - 11) / 4 + 1, floored
-    assert conv_transpose_output_size(7, 4, 2, 1) == 14  # seed 003: (7 - 1) 2 - 2 + 4
+    assert conv_output_size(224, 11, 4) == 54  # source 003: (224 - 11) / 4 + 1, floored
+    assert conv_transpose_output_size(7, 4, 2, 1) == 14  # source 003: (7 - 1) 2 - 2 + 4
     assert conv_output_size(9, 3, padding="valid") == 7
     assert conv_output_size((9, 5), 4, padding="same") == (9, 5)
 

@@ -1,6 +1,6 @@
 """gradlab.tools.summary: parameter counts against torch-built twins and numel(), MACs against
 an independent count (all-ones inputs and weights: each output sums its products), recurrent
-models, user modules, the table, seed 003's cost comparisons, errors."""
+models, user modules, the table, source 003's cost comparisons, errors."""
 
 import numpy as np
 import pytest
@@ -240,7 +240,7 @@ def test_alexnet_params_match_torch_twin():
     assert feats.output_shape == (1, 256, 5, 5)
 
 
-# ------------------------------------------------------------------ seed 003's comparisons
+# ------------------------------------------------------------------ source 003's comparisons
 
 def test_stacked_3x3_vs_5x5_is_072_and_matches_real_layers():
     c, size = 16, 12

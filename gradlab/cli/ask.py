@@ -13,7 +13,7 @@ def _ask_text(q, width: int = 88) -> str:
     """One entry of the answer index as terminal text."""
     import textwrap
 
-    also = f"; also seed {', '.join(q.also_in)}" if q.also_in else ""
+    also = f"; also source {', '.join(q.also_in)}" if q.also_in else ""
     lines = [f"{q.id}  [{q.topic}]  {q.ref}{also}", f"  {q.question_zh}",
              *textwrap.wrap(q.question_en, width, initial_indent="  ",
                             subsequent_indent="  "), ""]
@@ -73,9 +73,9 @@ def _ask(args: argparse.Namespace) -> int:
 def register(sub) -> None:
     """Add this module's sub-commands to ``sub`` (argparse sub-parsers of ``gradlab``)."""
     a = sub.add_parser(
-        "ask", help="find the questions of the seeds that match some words, with their "
+        "ask", help="find the questions of the sources that match some words, with their "
         "answers and what in gradlab shows them",
-        description="Search the answer index (every question and heading of the seeds: the "
+        description="Search the answer index (every question and heading of the sources: the "
         "question in Chinese and English, a short answer, and pointers to experiments, code, "
         "commands and tests) for Chinese or English words, case-insensitive, and print the "
         "matching entries, best first. Exit status 1 when nothing matches.")

@@ -2,7 +2,7 @@
 ``gradlab.cli.build_parser``, which calls :func:`register`).
 
     gradlab lab                      every experiment, quick, report in lab-report/
-    gradlab lab list                 id, title and seed reference of each experiment
+    gradlab lab list                 id, title and source reference of each experiment
     gradlab lab run ID [ID ...]      only these, updated inside the report already in --out
     gradlab lab --question QID       the experiments behind one question of the answer index
                                      (gradlab ask WORDS finds QID), updated as with run
@@ -71,8 +71,8 @@ def register(sub) -> None:
     """Add ``gradlab lab`` (with ``list`` and ``run``) to ``sub``, the sub-parsers of
     ``gradlab``."""
     lab = sub.add_parser(
-        "lab", help="run the lab: each claim of the seeds measured, with a verdict and a plot",
-        description="Run the lab's experiments (each claim of the seeds: a protocol, numbers, "
+        "lab", help="run the lab: each claim of the sources measured, with a verdict and a plot",
+        description="Run the lab's experiments (each claim of the sources: a protocol, numbers, "
         "figures and a verdict by stated thresholds) and write report.html (self-contained), "
         "report.md with figures/ and results.json into --out. Quick protocols by default. "
         "'gradlab lab run ID ...' updates those experiments inside the report in --out and "
@@ -86,7 +86,7 @@ def register(sub) -> None:
                      "instead (exit status 2)")
     lab.set_defaults(func=_lab, lab_command=None, ids=None)
     cmds = lab.add_subparsers(dest="lab_command", metavar="{list,run}")
-    ls = cmds.add_parser("list", help="id, title and seed reference of each experiment")
+    ls = cmds.add_parser("list", help="id, title and source reference of each experiment")
     ls.set_defaults(func=_list)
     run = cmds.add_parser("run", help="run only the named experiments and update them in the "
                           "report in --out (the other experiments are kept)")
@@ -113,7 +113,7 @@ def _list(args: argparse.Namespace) -> int:
     if getattr(args, "question", None) is not None:
         raise UsageError("--question runs a question's experiments: it does not go with list")
     exps = select(None)
-    print(_table([[e.id, e.title, e.seed_ref] for e in exps], ["id", "title", "seed"]))
+    print(_table([[e.id, e.title, e.source_ref] for e in exps], ["id", "title", "source"]))
     print(f"{len(exps)} experiment{'s' if len(exps) != 1 else ''}; run one with: "
           "gradlab lab run ID")
     return 0

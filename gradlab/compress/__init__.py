@@ -1,5 +1,5 @@
 """Compression: pruning, quantization, distillation, low-rank factorization, efficient convs
-(SCOPE L; seed 003 "model acceleration").
+(SCOPE L; source 003 "model acceleration").
 
     from gradlab import compress
     compress.magnitude_prune(model, 0.8)               # masks; fine-tune; remove_masks

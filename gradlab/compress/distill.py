@@ -1,4 +1,4 @@
-"""Knowledge distillation (Hinton, Vinyals & Dean 2015; seed 003 "model acceleration"): a small
+"""Knowledge distillation (Hinton, Vinyals & Dean 2015; source 003 "model acceleration"): a small
 student learns from a trained teacher's softened outputs as well as from the labels."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Efficient convolution blocks (seed 003 "model acceleration", structure changes): depthwise
+"""Efficient convolution blocks (source 003 "model acceleration", structure changes): depthwise
 separable convolution (MobileNet, Xception), group convolution with channel shuffle
 (ShuffleNet), and the SqueezeNet Fire module (a 1 x 1 "squeeze" bottleneck before the
 expensive convolutions). :func:`compare_costs` counts their parameters and multiply-adds next

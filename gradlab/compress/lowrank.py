@@ -1,5 +1,5 @@
 """Low-rank factorization by the SVD: a Linear becomes two thinner Linears, a Conv2d a k x k conv
-with r filters followed by a 1 x 1 conv, or a 1 x k conv followed by a k x 1 conv (seed 003
+with r filters followed by a 1 x 1 conv, or a 1 x k conv followed by a k x 1 conv (source 003
 "model acceleration": factorized convolution, 1 x k and k x 1 in place of k x k; low-rank
 decomposition by SVD).
 

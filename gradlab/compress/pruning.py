@@ -2,7 +2,7 @@
 or in steps with fine-tuning between them), structured pruning that physically removes
 filters / units, kernel sparsification by an L1 penalty, and a per-layer sparsity report.
 
-Seed 003 "model acceleration": pruning removes by ratio the weights closest to 0 (a mask, then
+Source 003 "model acceleration": pruning removes by ratio the weights closest to 0 (a mask, then
 fine-tuning, then export); kernel sparsification induces sparsity during training with a
 regularizer so that pruning can follow. Masks are :mod:`gradlab.nn.utils.prune`'s, so they stay
 applied while the pruned model trains.
@@ -104,7 +104,7 @@ def remove_masks(model: nn.Module) -> nn.Module:
 
 def l1_sparsity_penalty(model: nn.Module, strength: float, types: tuple = PRUNABLE) -> Tensor:
     """strength * Σ|w| over the weights of the Linear / Conv layers: added to the loss during
-    training it drives weights to exactly 0 (kernel sparsification, seed 003), so a later
+    training it drives weights to exactly 0 (kernel sparsification, source 003), so a later
     magnitude pruning costs less accuracy. Call it after the forward pass (a pruned layer's
     effective weight is recomputed there)."""
     if strength < 0:

@@ -2,7 +2,7 @@
 quantization for quantization-aware training (straight-through estimator), and binary /
 ternary weights.
 
-Seed 003 "model acceleration", quantization rows: integer and single-precision quantization;
+Source 003 "model acceleration", quantization rows: integer and single-precision quantization;
 binary networks (weights in {-1, +1}: less storage, additions instead of multiplications);
 XNOR networks (a scaled sign); ternary weights ("a single threshold becomes two").
 

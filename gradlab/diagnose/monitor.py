@@ -1,7 +1,7 @@
 """The training monitor: per-layer activation and gradient statistics, warnings, plots.
 
-"Babysitting the learning process" (seed 000 Q64): watch, per layer, what the activations and
-gradients do while a net trains, and say early when something is wrong. Seed 003's
+"Babysitting the learning process" (source 000 Q64): watch, per layer, what the activations and
+gradients do while a net trains, and say early when something is wrong. Source 003's
 vanishing/exploding table gives the symptoms: early layers whose gradients are far smaller (or
 larger) than the last layer's, NaN weights or losses; dead ReLUs and saturated sigmoid/tanh
 units are the usual causes.
@@ -117,8 +117,8 @@ def _check_positive(value: float | None, name: str) -> float | None:
 
 
 class Monitor(Callback):
-    """Per-layer activation and gradient statistics with warnings and plots (seed 000 Q64,
-    "babysitting the learning process"; seed 003's vanishing/exploding table).
+    """Per-layer activation and gradient statistics with warnings and plots (source 000 Q64,
+    "babysitting the learning process"; source 003's vanishing/exploding table).
 
     Forward hooks on every leaf module record, at sampled steps, the output's mean and standard
     deviation (population, ``ddof=0``) and NaN/Inf count; for ``nn.ReLU`` layers the fraction of
@@ -127,7 +127,7 @@ class Monitor(Callback):
     outputs (``sigmoid < sigmoid_low`` or ``> sigmoid_high``; ``|tanh| > tanh_threshold``). Only
     forwards run with grad enabled count (evaluation under ``no_grad`` is left out). After the
     optimizer step it reads each parameter's gradient norm ``||g||`` and the update-to-weight
-    ratio ``||w_t - w_{t-1}|| / ||w_{t-1}||`` (around 1e-3 is healthy, seed 000 Q64).
+    ratio ``||w_t - w_{t-1}|| / ||w_{t-1}||`` (around 1e-3 is healthy, source 000 Q64).
     Activations a module's own ``forward`` applies as functions (``F.relu``, ``torch.sigmoid``,
     ``x.tanh()``, as in the zoo's residual blocks) are recorded too, under the module's name
     with the function's (``layer1.0/relu``, type ``F.relu``), all such calls of one module and

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..train.checkpoint import atomic_write
 
-#: the update-to-weight ratio that seed 000 Q64 calls healthy, drawn as a reference line
+#: the update-to-weight ratio that source 000 Q64 calls healthy, drawn as a reference line
 HEALTHY_UPDATE_RATIO = 1e-3
 
 
@@ -72,7 +72,7 @@ def _line_panel(ax, monitor: Any, stat: str, layers: list[str], title: str) -> N
 
 def plot_gradients(monitor: Any, path: str | os.PathLike) -> str:
     """Draw each layer's gradient norm and update-to-weight ratio over the sampled steps (log
-    scale; the ratio panel marks the healthy 1e-3 of seed 000 Q64) into a PNG at ``path``
+    scale; the ratio panel marks the healthy 1e-3 of source 000 Q64) into a PNG at ``path``
     (written atomically); returns the path."""
     Figure, FigureCanvasAgg = _matplotlib()
     if not monitor.records:

@@ -1,4 +1,4 @@
-"""The lab: each claim of the seeds as an experiment with numbers, figures and a verdict."""
+"""The lab: each claim of the sources as an experiment with numbers, figures and a verdict."""
 
 from .experiment import (
     CAVEATS,

@@ -1,6 +1,6 @@
-"""Errors in the seeds: one registry, fed by the lab's experiments, gradlab's tools and its tests.
+"""Errors in the sources: one registry, fed by the lab's experiments, gradlab's tools and its tests.
 
-Each :class:`Erratum` quotes the seed's own words (verbatim, with the seed file, section and
+Each :class:`Erratum` quotes the source's own words (verbatim, with the source file, section and
 line numbers), says in English what is wrong and what is right, names what shows it, and has
 an ``evidence`` function that returns the sentence citing the number or output that shows it:
 
@@ -9,7 +9,7 @@ an ``evidence`` function that returns the sentence citing the number or output t
   verdict;
 * an entry without an experiment computes its evidence on the spot with gradlab's own tools
   and modules (all of them together take a fraction of a second), or, for a statement that is
-  only a matter of wording, quotes the seed's own other line that shows the right form.
+  only a matter of wording, quotes the source's own other line that shows the right form.
 
 :func:`evidence_for` turns the registry into rows for the report.
 """
@@ -30,17 +30,17 @@ __all__ = ["Erratum", "ERRATA", "evidence_for"]
 
 @dataclass(frozen=True)
 class Erratum:
-    """One error in the seeds.
+    """One error in the sources.
 
-    ``id`` is a short unique slug; ``seed_ref`` the seed file number, section and line numbers
-    (``"seed 004 §3.2 L442-448"``); ``sentence`` the seed's own words, verbatim; ``correction``
+    ``id`` is a short unique slug; ``source_ref`` the source file number, section and line numbers
+    (``"source 004 §3.2 L442-448"``); ``sentence`` the source's own words, verbatim; ``correction``
     what is wrong and what is right (English); ``source`` what shows it (an experiment, a
     gradlab tool or module, a test); ``experiment`` the id of the lab experiment whose numbers
     give the evidence, or None; ``evidence`` returns the sentence citing the measured or
     computed number: it takes that experiment's ``numbers`` (None for entries without one)."""
 
     id: str
-    seed_ref: str
+    source_ref: str
     sentence: str
     correction: str
     source: str
@@ -102,9 +102,9 @@ def _kept_rng() -> Iterator[None]:
         gradlab.set_rng_state(state)
 
 
-# ------------------------------------------------------------ seed text the evidence quotes
+# ------------------------------------------------------------ source text the evidence quotes
 
-#: seed lines quoted as evidence: name -> (seed file number, line, verbatim text)
+#: source lines quoted as evidence: name -> (source file number, line, verbatim text)
 _QUOTES: dict[str, tuple[str, int, str]] = {
     "eq10": ("002", 119, r"$$\theta_j := \theta_j - \alpha \frac{\partial}{\partial \theta_j} "
                          r"J(\theta_0, \theta_1) \quad (10)$$"),
@@ -121,7 +121,7 @@ _QUOTES: dict[str, tuple[str, int, str]] = {
                                   "'pool5']"),
 }
 
-#: seed 003's IoU snippet (L928-941), verbatim: full-width commas and both bugs kept
+#: source 003's IoU snippet (L928-941), verbatim: full-width commas and both bugs kept
 _SEED_IOU = """def calculateIoU(candidateBound, groundTruthBound):
     cx1， cy1， cx1, cx2 = candidateBound
     gx1, gy1, gx2, gy2 = groundTruthBound
@@ -138,7 +138,7 @@ _SEED_IOU = """def calculateIoU(candidateBound, groundTruthBound):
     return iou"""
 _SEED_IOU_LINE = 928  # the line of "def calculateIoU"
 
-#: seed 004 §3.3 L454-455, the table that files the methods (a tab between its columns)
+#: source 004 §3.3 L454-455, the table that files the methods (a tab between its columns)
 _OPTIMIZER_TABLE = ("学习率衰减\t梯度方向优化\n"
                     "AdaGrad、RMSprop、AdaDelta\t动量法、Nesterov 加速梯度、梯度截断")
 
@@ -147,24 +147,24 @@ _FIXED_UNPACKING = "cx1, cy1, cx2, cy2 = candidateBound"
 
 
 def _q(name: str) -> str:
-    """A quoted seed line with its reference: ``seed 002 L119: '...'``."""
-    seed, line, text = _QUOTES[name]
-    return f"seed {seed} L{line}: '{text}'"
+    """A quoted source line with its reference: ``source 002 L119: '...'``."""
+    doc, line, text = _QUOTES[name]
+    return f"source {doc} L{line}: '{text}'"
 
 
 def _seed_iou(source: str) -> Callable:
-    """Define the seed's calculateIoU from ``source`` and return it."""
+    """Define the source's calculateIoU from ``source`` and return it."""
     scope: dict[str, Any] = {}
-    exec(compile(source, "<seed 003 IoU>", "exec"), scope)  # noqa: S102 (our own constant)
+    exec(compile(source, "<source 003 IoU>", "exec"), scope)  # noqa: S102 (our own constant)
     return scope["calculateIoU"]
 
 
 # ------------------------------------------------------------- evidence from experiments
 
 def _sigmoid_chain(n: _Numbers) -> str:
-    """e02: the seed's sigmoid chain with weights 100, and where explosion does happen."""
+    """e02: the source's sigmoid chain with weights 100, and where explosion does happen."""
     depth = n["seed_chain_depth"]
-    return (f"The seed's example computed (a {depth}-unit chain of sigmoid units with weights "
+    return (f"The source's example computed (a {depth}-unit chain of sigmoid units with weights "
             f"100 on N(0, 1) inputs, float64): the gradient is 10^{n['seed_chain_log10_grad']:.0f}"
             f", not the (0.25 × 100)^{depth} = 10^{n['seed_arithmetic_log10_grad']:.1f} its "
             f"arithmetic gives, because the mean slope is {n['seed_chain_mean_slope']:.3f}, not "
@@ -177,10 +177,10 @@ def _xavier_swap(n: _Numbers) -> str:
     """e04: gradient factor per layer under each assignment of the two Xavier ranges."""
     seed, glorot = n["seed_assignment_log_dev"], n["glorot_assignment_log_dev"]
     return (f"Back-propagated gradient over {n['depth']} layers, factor per layer (1 keeps the "
-            f"scale): sigmoid ×{n['sigmoid/xavier grad_ratio']:.2f} with the seed's r and "
+            f"scale): sigmoid ×{n['sigmoid/xavier grad_ratio']:.2f} with the source's r and "
             f"×{n['sigmoid/xavier x4 grad_ratio']:.2f} with 4r; tanh "
-            f"×{n['tanh/xavier x4 grad_ratio']:.2f} with the seed's 4r and "
-            f"×{n['tanh/xavier grad_ratio']:.2f} with r. |ln factor| under the seed's "
+            f"×{n['tanh/xavier x4 grad_ratio']:.2f} with the source's 4r and "
+            f"×{n['tanh/xavier grad_ratio']:.2f} with r. |ln factor| under the source's "
             f"assignment: {seed['sigmoid']:.2f} (sigmoid), {seed['tanh']:.2f} (tanh); under "
             f"Glorot's: {glorot['sigmoid']:.2f}, {glorot['tanh']:.2f}. Slopes at 0: sigmoid "
             f"{n['sigmoid_slope_at_0']:g}, tanh {n['tanh_slope_at_0']:g}.")
@@ -201,7 +201,7 @@ def _dropout_scale(n: _Numbers) -> str:
     s02, s05 = n["seed_rule_ratio_p0.2"], n["seed_rule_ratio_p0.5"]
     return (f"Expected training activation over test activation, measured over random masks: "
             f"{r02:.3f} at p = 0.2 and {r05:.3f} at p = 0.5 when the test output is scaled by "
-            f"the keep probability 1 - p. Scaled by p as the seed says (the measured ratio "
+            f"the keep probability 1 - p. Scaled by p as the source says (the measured ratio "
             f"× (1 - p) / p), it is {s02:.2f} at p = 0.2, test activations {s02:.1f} times too "
             f"small, and {s05:.3f} at p = 0.5.")
 
@@ -243,27 +243,27 @@ def _l2_sparsity(n: _Numbers) -> str:
 # ----------------------------------------------------------------- evidence computed here
 
 def _iou_does_not_run(_: dict | None = None) -> str:
-    """The seed's IoU function as printed, then with ASCII commas."""
+    """The source's IoU function as printed, then with ASCII commas."""
     try:
         _seed_iou(_SEED_IOU)
     except SyntaxError as exc:
-        printed = (f"{type(exc).__name__} at line {_SEED_IOU_LINE + exc.lineno - 1} of the seed "
+        printed = (f"{type(exc).__name__} at line {_SEED_IOU_LINE + exc.lineno - 1} of the source "
                    f"({exc.msg})")
-    else:  # pragma: no cover - the constant is the seed's text
-        raise AssertionError("the seed's IoU snippet compiled")
+    else:  # pragma: no cover - the constant is the source's text
+        raise AssertionError("the source's IoU snippet compiled")
     iou = _seed_iou(_SEED_IOU.replace("，", ","))
     try:
         iou([0, 0, 2, 2], [1, 1, 3, 3])
     except NameError as exc:
         called = f"{type(exc).__name__}: {exc}"
     else:  # pragma: no cover
-        raise AssertionError("the seed's IoU snippet ran")
-    return (f"Compiling the seed's calculateIoU as printed: {printed}. With ASCII commas it "
+        raise AssertionError("the source's IoU snippet ran")
+    return (f"Compiling the source's calculateIoU as printed: {printed}. With ASCII commas it "
             f"compiles, and calculateIoU([0, 0, 2, 2], [1, 1, 3, 3]) raises {called}.")
 
 
 def _iou_y_extent(_: dict | None = None) -> str:
-    """The seed's IoU (unpacking fixed) against gradlab.tools.box_iou."""
+    """The source's IoU (unpacking fixed) against gradlab.tools.box_iou."""
     from ..tools import box_iou
 
     iou = _seed_iou(_SEED_IOU.replace(_SEED_UNPACKING, _FIXED_UNPACKING))
@@ -273,7 +273,7 @@ def _iou_y_extent(_: dict | None = None) -> str:
         out.append((c, g, iou(c, g), right))
     (c1, g1, w1, r1), (c2, g2, w2, r2) = out
     frac = Fraction(r1).limit_denominator(100)
-    return (f"With the unpacking fixed, the seed's function gives {w1:.3f} for {c1} and {g1} "
+    return (f"With the unpacking fixed, the source's function gives {w1:.3f} for {c1} and {g1} "
             f"(overlap: the unit square), gradlab.tools.box_iou {r1:.4f} = {frac}; for {c2} "
             f"and {g2}, apart on y, it gives {w2:.1f}{' (below 0)' if w2 < 0 else ''}, box_iou "
             f"{r2:.1f}.")
@@ -297,9 +297,9 @@ def _pool_rounding(_: dict | None = None) -> str:
                 else conv_output_size(size, k, s, p))
         ceil[name] = size
     pools = [nm for nm in names if nm.startswith("pool")]
-    return (f"AlexNet at 224 x 224 with the seed's own layers ({_q('alexnet_specs')}): rounding "
+    return (f"AlexNet at 224 x 224 with the source's own layers ({_q('alexnet_specs')}): rounding "
             f"pooling up (gradlab.tools.pool_output_size, ceil_mode=True) gives "
-            f"{', '.join(f'{p} {ceil[p]}' for p in pools)}; the seed's script "
+            f"{', '.join(f'{p} {ceil[p]}' for p in pools)}; the source's script "
             f"({_q('script_floors')}, integer division in Python 2) rounds down, as "
             f"gradlab.tools.receptive_field does: {', '.join(f'{p} {floor[p]}' for p in pools)}.")
 
@@ -425,20 +425,20 @@ def _adaptive_steps(_: dict | None = None) -> str:
 
 
 def _covariance_term(_: dict | None = None) -> str:
-    """The seeds' own naming of internal covariate shift."""
-    return (f"The seed's own definition ({_q('covariance_defined')}) describes a change of a "
-            f"layer's input distribution, and seed 004 names it ({_q('covariate_shift_named')}).")
+    """The sources' own naming of internal covariate shift."""
+    return (f"The source's own definition ({_q('covariance_defined')}) describes a change of a "
+            f"layer's input distribution, and source 004 names it ({_q('covariate_shift_named')}).")
 
 
 def _eq14_alpha(_: dict | None = None) -> str:
-    """The seed's own update rule with the learning rate."""
-    return (f"The same seed's gradient-descent update has the learning rate ({_q('eq10')}; "
+    """The source's own update rule with the learning rate."""
+    return (f"The same source's gradient-descent update has the learning rate ({_q('eq10')}; "
             f"{_q('alpha_is_lr')}); eq. (14) is eq. (10) with alpha = 1.")
 
 
 def _irnn_w_or_u(_: dict | None = None) -> str:
-    """The seed's own RNN notation."""
-    return (f"The seed's own notation makes U the recurrent matrix ({_q('rnn_net_input')}), "
+    """The source's own RNN notation."""
+    return (f"The source's own notation makes U the recurrent matrix ({_q('rnn_net_input')}), "
             f"and the same paragraph first says so ({_q('init_u_identity')}).")
 
 
@@ -609,167 +609,170 @@ def _laplace_prior(_: dict | None = None) -> str:
 
 # ------------------------------------------------------------------------------ registry
 
-def _entry(id: str, seed_ref: str, sentence: str, correction: str, source: str,
+def _entry(id: str, source_ref: str, sentence: str, correction: str, source: str,
            experiment: str | None, fn: Callable) -> Erratum:
     evidence = fn if experiment is None else _from_numbers(id, experiment, fn)
-    return Erratum(id, seed_ref, sentence, correction, source, experiment, evidence)
+    return Erratum(id, source_ref, sentence, correction, source, experiment, evidence)
 
 
 ERRATA: tuple[Erratum, ...] = (
     # ----- the errors the experiments found
-    _entry("sigmoid-weights-100-explode", "seed 000 Q64 L229",
+    _entry("sigmoid-weights-100-explode", "source 000 Q64 L229",
            "假如激活层斜率均为最大值0.25，所有层的权值为100，这样梯度就会指数增加。",
            "A sigmoid's slope is 0.25 only at pre-activation 0, and weights of 100 on outputs in "
-           "(0, 1) push the next unit deep into saturation, so the seed's chain vanishes instead "
+           "(0, 1) push the next unit deep into saturation, so the source's chain vanishes instead "
            "of exploding. Exploding gradients need |w sigmoid'(z)| > 1 layer after layer, as "
            "with non-saturating units and large weights.",
            "experiment exploding-gradients", "exploding-gradients", _sigmoid_chain),
-    _entry("xavier-ranges-swapped", "seed 004 §3.2 L442-448",
+    _entry("xavier-ranges-swapped", "source 004 §3.2 L442-448",
            "对于sigmoid 型激活函数：\n\n$$r = \\sqrt{\\frac{6}{n^{l-1} + n^l}}$$\n\n"
            "对于tanh函数：\n\n$$r = 4\\sqrt{\\frac{6}{n^{l-1} + n^l}}$$",
            "The two ranges are swapped: Glorot & Bengio (2010) derive r = sqrt(6/(n_in + n_out)) "
            "for tanh (tanh'(0) = 1) and 4 times it for sigmoid (sigmoid'(0) = 1/4).",
            "experiment init-scale", "init-scale", _xavier_swap),
-    _entry("bn-gaussian", "seed 003 BN L251", "BN 将输入归一化到高斯分布",
+    _entry("bn-gaussian", "source 003 BN L251", "BN 将输入归一化到高斯分布",
            "BatchNorm shifts and scales each unit to mean 0 and variance 1 over the batch; the "
            "shape of the distribution is kept, so its output is not Gaussian unless its input "
            "was.",
            "experiment bn-placement", "bn-placement", _bn_gaussian),
-    _entry("dropout-test-scale", "seed 003 dropout L792, L801",
+    _entry("dropout-test-scale", "source 003 dropout L792, L801",
            "每个神经单元的权重参数要乘以概率 p",
-           "The seed defines p as the drop probability (L792: 随机失活概率 p), so at test time "
+           "The source defines p as the drop probability (L792: 随机失活概率 p), so at test time "
            "the weights must be multiplied by the keep probability 1 - p, the mean of the "
            "training mask; p is right only at p = 0.5. Its '输入层 0.8，隐层 0.5' are keep "
            "probabilities (Srivastava et al. 2014).",
            "experiment dropout", "dropout", _dropout_scale),
-    _entry("bn-keeps-gradient-stable", "seed 004 §1.8 L197",
+    _entry("bn-keeps-gradient-stable", "source 004 §1.8 L197",
            "BN层能对各层的输出做归一化，这样梯度在反向层层传递后仍能保持大小稳定，"
            "不会出现过小或过大的情况。",
            "BatchNorm normalizes the forward activations, not the gradients: in a deep plain "
            "network with BatchNorm in every layer the gradient at initialization grows towards "
            "the input with depth (Yang et al. 2019).",
            "experiment residual-degradation", "residual-degradation", _bn_gradient),
-    _entry("relu-derivative-identity", "seed 004 §2.5 L319",
+    _entry("relu-derivative-identity", "source 004 §2.5 L319",
            "$\\text{diag}(f'(z_i)) = I$ ，只要 U 不是单位矩阵，梯度还是会出现消失或者爆炸的现象。",
            "ReLU's derivative is 1 only where the pre-activation is positive and 0 elsewhere, so "
            "diag(f'(z_i)) is a 0/1 diagonal, not I, and the product is diag(0/1) U^T, not U^T.",
            "experiment gated-rnn-adding", "gated-rnn-adding", _relu_diag),
-    _entry("irnn-init-w-not-u", "seed 004 §2.5 L321", "初始化W为单位矩阵并使用ReLU激活函数",
+    _entry("irnn-init-w-not-u", "source 004 §2.5 L321", "初始化W为单位矩阵并使用ReLU激活函数",
            "It is U, the recurrent matrix, that the IRNN initializes to the identity (Le et al. "
-           "2015); W is the input matrix in the seed's notation.",
-           "the seed's own notation (seed 004 L287, L321)", None, _irnn_w_or_u),
+           "2015); W is the input matrix in the source's notation.",
+           "the source's own notation (source 004 L287, L321)", None, _irnn_w_or_u),
     # ----- found by gradlab's tools and their tests
-    _entry("iou-snippet-does-not-run", "seed 003 IoU L929", _SEED_UNPACKING,
+    _entry("iou-snippet-does-not-run", "source 003 IoU L929", _SEED_UNPACKING,
            "The snippet cannot run: its first line has full-width commas (a SyntaxError), and "
            "with ASCII commas it unpacks x1 into cx1 twice and never assigns cy2. The unpacking "
            "must be cx1, cy1, cx2, cy2.",
            "tests/test_tools_boxes.py::test_seed_snippet_as_printed_does_not_parse, "
            "::test_seed_snippet_bugs", None, _iou_does_not_run),
-    _entry("iou-snippet-y-extent", "seed 003 IoU L934-935",
+    _entry("iou-snippet-y-extent", "source 003 IoU L934-935",
            "x1, y1, x2, y2 = max(cx1, gx1), min(cy1, gy1), min(cx2, gx2), max(cy2, gy2)",
            "The intersection spans the larger of the two lower edges to the smaller of the two "
            "upper edges on both axes: max(cy1, gy1) and min(cy2, gy2) on y, as on x. The snippet "
            "takes the union's y-extent; the origin (its comment) does not change this.",
            "gradlab.tools.box_iou; tests/test_tools_boxes.py::test_seed_snippet_bugs", None,
            _iou_y_extent),
-    _entry("pooling-rounding", "seed 003 feature-map size L179; appendix script L876, L895",
+    _entry("pooling-rounding", "source 003 feature-map size L179; appendix script L876, L895",
            "池化： $out = (input - kernel) / {strid} + 1 \\quad$   *（向上取整）*",
            "Rounding is a framework's convention, not a rule: Caffe rounds pooling up, PyTorch "
-           "and gradlab round down unless ceil_mode=True. The seed's own appendix script rounds "
+           "and gradlab round down unless ceil_mode=True. The source's own appendix script rounds "
            "every layer down, so its receptive-field tables do not follow this formula.",
            "gradlab.tools.pool_output_size, gradlab.tools.receptive_field; tests/"
            "test_tools_receptive_field.py::test_seed_pooling_rule_disagrees_with_its_script",
            None, _pool_rounding),
-    _entry("input-7x2-6", "seed 003 input 224 L67", "下采样 $1 / 6$，输入是 $7 \\times  2^6=228$",
+    _entry("input-7x2-6", "source 003 input 224 L67", "下采样 $1 / 6$，输入是 $7 \\times  2^6=228$",
            "7 × 2^6 = 448, not 228. The downsampling factors the line calls 1/4, 1/5, 1/6 are "
            "1/2^4, 1/2^5, 1/2^6.",
            "gradlab.tools.receptive_field", None, _input_448),
     # ----- review part C.3
-    _entry("bn-identity-needs-std", "seed 003 BN L262",
+    _entry("bn-identity-needs-std", "source 003 BN L262",
            "当二者恰好为数据的均值和方差时，就相当于没有归一化",
            "BatchNorm outputs gamma (x - mean) / std + beta, so it is the identity when gamma is "
            "the standard deviation and beta the mean; not with the variance, and not in the "
            "order the sentence gives (gamma, beta = mean, variance).",
            "gradlab.nn.BatchNorm1d", None, _bn_identity),
-    _entry("receptive-field-exponential", "seed 003 receptive field L191",
+    _entry("receptive-field-exponential", "source 003 receptive field L191",
            "感受野在 `CNN` 中是呈指数级增加的",
            "Without downsampling the receptive field grows linearly: each 3 x 3 stride-1 layer "
            "adds 2 (2L + 1). It grows exponentially only when the layers have strides above 1.",
            "gradlab.tools.receptive_field; tests/test_tools_receptive_field.py::"
            "test_stacked_small_kernels_and_growth", None, _rf_growth),
-    _entry("clipping-keeps-direction", "seed 004 §3.3 L454-455",
+    _entry("clipping-keeps-direction", "source 004 §3.3 L454-455",
            _OPTIMIZER_TABLE,
            "Gradient clipping is listed as a direction method, but norm clipping rescales the "
            "whole gradient by one factor: it changes the step's length and keeps its direction. "
            "Only element-wise value clipping bends it, as a side effect.",
            "gradlab.nn.utils.clip_grad_norm_", None, _clipping),
-    _entry("adaptive-methods-not-decay", "seed 004 §3.3 L454-455",
+    _entry("adaptive-methods-not-decay", "source 004 §3.3 L454-455",
            _OPTIMIZER_TABLE,
            "RMSprop and AdaDelta are listed as learning-rate decay, but their step follows a "
            "moving average of squared gradients and grows again when the gradients shrink; only "
            "AdaGrad's accumulated "
            "sum makes the step fall for good.",
            "gradlab.optim.RMSprop, Adadelta, Adagrad", None, _adaptive_steps),
-    _entry("iid-weights-cancel", "seed 004 §2.5 L337",
+    _entry("iid-weights-cancel", "source 004 §2.5 L337",
            "因为他们每一层的 W 不同，且在初始化时是独立同分布的，因此可以在一定程度相互抵消。"
            "即使多层之后一般也不会出现数值问题。",
            "Independent layers do not cancel: products of independent random layers still grow "
            "or shrink geometrically with depth. What protects feedforward ReLU nets is the "
            "scale of the initialization (He, Xavier), not the independence.",
            "experiment exploding-gradients", "exploding-gradients", _iid_layers),
-    _entry("l2-sparsifies", "seed 002 Q2 L46",
+    _entry("l2-sparsifies", "source 002 Q2 L46",
            "加入正则项可以削弱特征之间的耦合关系，即特征稀疏化；",
-           "Sparsity comes from the L1 term, not from the L2 term the seed derives next: L2 "
+           "Sparsity comes from the L1 term, not from the L2 term the source derives next: L2 "
            "shrinks weights in proportion and leaves few at zero.",
            "experiment l2-l1-regularization", "l2-l1-regularization", _l2_sparsity),
-    _entry("eq14-missing-lr", "seed 002 Q4 L143",
+    _entry("eq14-missing-lr", "source 002 Q4 L143",
            "$$\\theta'_j = \\theta_j - \\frac{1}{m} \\sum_{i=1}^m (h_{\\theta}(x^{(i)}) - y^{(i)})"
            " x_j^i \\quad (14)$$",
            "The update omits the learning rate: theta'_j = theta_j - alpha (1/m) sum_i "
            "(h(x_i) - y_i) x_ij.",
-           "the seed's own eq. (10) (seed 002 L119, L121)", None, _eq14_alpha),
-    _entry("internal-covariance", "seed 002 Q6 L186, L197, L199",
+           "the source's own eq. (10) (source 002 L119, L121)", None, _eq14_alpha),
+    _entry("internal-covariance", "source 002 Q6 L186, L197, L199",
            "通过归一化操作减少内部协方差的变化",
            "The term is internal covariate shift (内部协变量偏移, Ioffe & Szegedy 2015): the "
            "change of a layer's input distribution during training, not a covariance.",
-           "the seeds' own definitions (seed 002 L199, seed 004 L488)", None, _covariance_term),
-    _entry("standardize-is-not-normal", "seed 000 Q64 L173",
+           "the sources' own definitions (source 002 L199, source 004 L488)", None,
+           _covariance_term),
+    _entry("standardize-is-not-normal", "source 000 Q64 L173",
            "数据进行标准化（个人认为称作正态化也可以）",
            "Standardization (x - mean) / std is an affine map: it gives mean 0 and variance 1 "
            "but keeps the shape of the distribution, so it does not make data normal.",
            "gradlab.transforms.StandardScaler", None, _standardize),
-    _entry("slope-is-not-learning-rate", "seed 000 Q64 L215",
+    _entry("slope-is-not-learning-rate", "source 000 Q64 L215",
            "其斜率（梯度）在反向传播中是权值学习速率",
            "The gradient is not the learning rate: gradient descent moves a weight by learning "
            "rate × gradient, so a small slope makes a small step at any learning rate.",
            "gradlab.optim.SGD", None, _step_is_lr_times_grad),
-    _entry("normalization-same-distribution", "seed 000 Q64 L118", "使训练数据与测试数据的分布相同",
+    _entry("normalization-same-distribution", "source 000 Q64 L118",
+           "使训练数据与测试数据的分布相同",
            "Input normalization applies one affine map, fitted on the training data, to both "
            "sets; it cannot remove a difference between their distributions.",
            "gradlab.transforms.StandardScaler", None, _same_map),
-    _entry("convex-gd-global", "seed 002 Q4 L115", "当目标函数是凸函数时，梯度下降法的解是全局解。",
+    _entry("convex-gd-global", "source 002 Q4 L115",
+           "当目标函数是凸函数时，梯度下降法的解是全局解。",
            "Only with a suitable step: on a convex function whose gradient is L-Lipschitz, "
            "gradient descent converges for a learning rate below 2/L and diverges above it.",
            "gradlab.optim.SGD", None, _convex_needs_step),
-    _entry("gap-dimension", "seed 002 Q7 L246",
+    _entry("gap-dimension", "source 002 Q7 L246",
            "经过全局平均池化之后就得到一个维度等于类别数的特征向量",
            "Global average pooling gives one value per channel of the last feature map; the "
            "vector has as many entries as the number of classes only when the last convolution "
            "has that many channels (as in Network in Network).",
            "gradlab.nn.AdaptiveAvgPool2d", None, _gap_features),
-    _entry("cross-entropy-not-distance", "seed 003 cross-entropy L139",
+    _entry("cross-entropy-not-distance", "source 003 cross-entropy L139",
            "交叉熵刻画了两个概率分布之间的距离",
            "Cross-entropy is not a distance: H(p, p) is the entropy of p, above 0 unless p is "
            "one-hot, and H(p, q) differs from H(q, p). The gap H(p, q) - H(p) is the KL "
            "divergence, 0 only at q = p, but it is not symmetric either.",
            "gradlab.nn.functional.cross_entropy", None, _cross_entropy_not_distance),
-    _entry("conv-equivariant-not-invariant", "seed 003 convolution L152",
+    _entry("conv-equivariant-not-invariant", "source 003 convolution L152",
            "卷积神经网络学到的模式具有平移不变性（translation invariant）",
            "A stride-1 convolution is translation-equivariant, not invariant: shifting the input "
            "shifts the feature map by the same amount (away from the borders). Only pooling "
            "and the layers after it make the output approximately invariant to small shifts.",
            "gradlab.nn.Conv2d, gradlab.nn.AdaptiveAvgPool2d", None, _conv_equivariant),
-    _entry("l1-laplace-prior", "seed 003 regularization L508",
+    _entry("l1-laplace-prior", "source 003 regularization L508",
            "L1／L2 正则化与高斯先验／对数先验的 MAP 贝叶斯推断的关系",
            "L1 corresponds to a Laplace prior, not a 'log prior': -log of a Laplace density "
            "with scale b is |w|/b + log(2b), whose gradient is the L1 penalty's sign(w)/b; "
@@ -793,7 +796,7 @@ def _experiment_result(results: Iterable[Any], experiment: str) -> Any | None:
 
 
 def evidence_for(results: Iterable[Any] | None) -> list[dict[str, Any]]:
-    """For the report: each erratum as a dict with ``id``, ``seed_ref``, ``sentence``,
+    """For the report: each erratum as a dict with ``id``, ``source_ref``, ``sentence``,
     ``correction``, ``source``, ``experiment``, ``evidence`` and ``shown``.
 
     An entry tied to an experiment computes its evidence from that experiment's ``numbers``
@@ -820,7 +823,7 @@ def evidence_for(results: Iterable[Any] | None) -> list[dict[str, Any]]:
                 if isinstance(seed, int):
                     mode = {True: "quick", False: "full"}.get(getattr(r, "quick", None))
                     text = f"Seed {seed}{f', {mode} run' if mode else ''}: {text}"
-        rows.append({"id": e.id, "seed_ref": e.seed_ref, "sentence": e.sentence,
+        rows.append({"id": e.id, "source_ref": e.source_ref, "sentence": e.sentence,
                      "correction": e.correction, "source": e.source,
                      "experiment": e.experiment, "evidence": text, "shown": shown})
     return rows

@@ -1,4 +1,4 @@
-"""What an experiment of the lab is: a claim from the seeds, a protocol that measures it, and
+"""What an experiment of the lab is: a claim from the sources, a protocol that measures it, and
 a verdict computed from the measured numbers by stated thresholds.
 
 An experiment subclasses :class:`Experiment`, fills in the class attributes and writes two
@@ -9,7 +9,7 @@ methods:
 * ``judge(numbers) -> Verdict``: a pure function of the numbers. The thresholds it uses are
   named in ``thresholds`` and quoted in the explanation, so the verdict never comes from a
   hard-coded answer and can be unit-tested on synthetic numbers on both sides of each
-  threshold. The verdict comes only from quantities that test the seed's claim: each is a
+  threshold. The verdict comes only from quantities that test the source's claim: each is a
   :class:`Criterion` (value, comparison, threshold) listed in ``Verdict.criteria``, and each of
   the three verdicts must be reachable from them.
 * ``checks(numbers) -> list[Check]`` (optional): identities and arithmetic the protocol relies
@@ -183,7 +183,7 @@ class Result:
 
     id: str
     title: str
-    seed_ref: str
+    source_ref: str
     claim: str
     seed: int
     quick: bool
@@ -218,8 +218,8 @@ class Experiment:
     id: str = ""
     #: one-line title
     title: str = ""
-    #: where the claim is made: seed file and question/section, e.g. ``"seed 000 Q64"``
-    seed_ref: str = ""
+    #: where the claim is made: seed file and question/section, e.g. ``"source 000 Q64"``
+    source_ref: str = ""
     #: the claim in English
     claim: str = ""
     #: the original sentence of the seed (Chinese), quoted
@@ -261,7 +261,7 @@ class Experiment:
         took = time.perf_counter() - start
         v = self.judge(m.numbers)
         checks = list(self.checks(m.numbers))
-        return Result(id=self.id, title=self.title, seed_ref=self.seed_ref, claim=self.claim,
+        return Result(id=self.id, title=self.title, source_ref=self.source_ref, claim=self.claim,
                       seed=seed, quick=quick, numbers=m.numbers, figures=m.figures,
                       verdict=v.verdict, explanation=v.explanation, key=v.key, seconds=took,
                       criteria=list(v.criteria), checks=checks, notes=list(v.notes),

@@ -1,12 +1,12 @@
-"""The answer index: every question and heading of the seeds, answered for gradlab.
+"""The answer index: every question and heading of the sources, answered for gradlab.
 
-Each :class:`Question` holds the seed's question verbatim (Chinese) and in English, a short
-correct answer written for this project (correcting the seed where it is wrong, citing the ids
+Each :class:`Question` holds the source's question verbatim (Chinese) and in English, a short
+correct answer written for this project (correcting the source where it is wrong, citing the ids
 of :mod:`gradlab.lab.errata`), and pointers to what in gradlab shows it: lab experiments,
 importable code, ``gradlab`` command lines and tests.
 
-This one file holds the entries of every seed: 000 (seed 001 repeats it: ``also_in``), 002,
-003 and 004; :data:`QUESTIONS` holds them in seed order.
+This one file holds the entries of every source: 000 (source 001 repeats it: ``also_in``), 002,
+003 and 004; :data:`QUESTIONS` holds them in source order.
 :func:`search` finds entries by words (``gradlab ask WORDS``), :func:`unresolved` says which
 pointers of an entry do not resolve, and ``gradlab lab --question ID`` runs an entry's
 experiments. ``questions.html`` and ``questions.md`` beside the lab report render the index.
@@ -45,13 +45,13 @@ TOPICS: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class Question:
-    """One question or heading of a seed, with its answer and pointers into gradlab."""
+    """One question or heading of a source, with its answer and pointers into gradlab."""
 
     id: str                  # stable slug, unique: "000-q64-batchnorm", "003-receptive-field"
-    seed: str                # "000", "002", "003", "004"; seed 001 repeats 000: also_in=("001",)
-    ref: str                 # where: "seed 003 L185-203" (line numbers of the seed file)
+    source: str              # "000", "002", "003", "004"; source 001 repeats 000: also_in=("001",)
+    ref: str                 # where: "source 003 L185-203" (line numbers of the source file)
     topic: str               # one of TOPICS
-    question_zh: str         # the seed's question or heading, verbatim
+    question_zh: str         # the source's question or heading, verbatim
     question_en: str         # the same in English
     answer: str              # 3-8 sentences in English, written for gradlab, correct
     experiments: tuple[str, ...] = ()   # lab experiment ids that give evidence
@@ -62,15 +62,16 @@ class Question:
     also_in: tuple[str, ...] = ()
 
 
-# ----------------------------------------------------------------------- seeds 000 and 001
-# Seed 001 is a machine-rewritten copy of seed 000 Q61-65: its entries are these (also_in).
+# ----------------------------------------------------------------------- sources 000 and 001
+# Source 001 is a machine-rewritten copy of source 000 Q61-65: its entries are these (also_in).
 
 _S000 = (
     Question(
-        id="000-q61-faster-convergence", seed="000", ref="seed 000 Q61 L6-20", topic="optimization",
+        id="000-q61-faster-convergence", source="000", ref="source 000 Q61 L6-20",
+        topic="optimization",
         question_zh="深度学习中有什么加快收敛/降低训练难度的方法？",
         question_en="What speeds up convergence or makes deep networks easier to train?",
-        answer="The seed lists bottleneck blocks, residual connections, the learning rate and "
+        answer="The source lists bottleneck blocks, residual connections, the learning rate and "
         "momentum, the choice of optimizer, and pretraining. Residual connections let deep "
         "nets train where plain ones of the same depth degrade (residual-degradation). "
         "Momentum and adaptive optimizers cut the steps needed on ill-conditioned problems "
@@ -86,7 +87,7 @@ _S000 = (
         commands=("gradlab summary resnet20 --input 3 32 32",),
         also_in=("001",)),
     Question(
-        id="000-q62-computational-graph", seed="000", ref="seed 000 Q62 L22-32",
+        id="000-q62-computational-graph", source="000", ref="source 000 Q62 L22-32",
         topic="backpropagation",
         question_zh="请简单说下计算流图的前向和反向传播",
         question_en="Explain the forward and backward pass of a computational graph.",
@@ -97,14 +98,14 @@ _S000 = (
         "derivative (a vector-Jacobian product) and adds the result to its inputs' gradients. "
         "A value used twice receives the sum of both contributions. gradlab's engine "
         "(gradlab.autograd) works this way and is checked against PyTorch and against finite "
-        "differences (gradcheck). The seed's own answer is only an image.",
+        "differences (gradcheck). The source's own answer is only an image.",
         code=("gradlab.autograd.backward", "gradlab.autograd.grad", "gradlab.autograd.gradcheck"),
         tests=("tests/test_engine.py::test_diamond_graph_matches_torch",
                "tests/test_engine.py::test_reused_tensor_accumulates_within_one_backward",
                "tests/test_engine.py::test_next_functions_walk_the_graph"),
         also_in=("001",)),
     Question(
-        id="000-q63-chain-rule", seed="000", ref="seed 000 Q63 L34-76", topic="backpropagation",
+        id="000-q63-chain-rule", source="000", ref="source 000 Q63 L34-76", topic="backpropagation",
         question_zh="请写出链式法则并证明",
         question_en="State the chain rule and prove it.",
         answer="For y = f(u) with u = g(x), dy/dx = f'(g(x)) g'(x). Proof: g(x + h) = g(x) + "
@@ -119,7 +120,7 @@ _S000 = (
                "tests/test_nn_activation.py::test_gradcheck"),
         also_in=("001",)),
     Question(
-        id="000-q64-batchnorm", seed="000", ref="seed 000 Q64 L80-195", topic="normalization",
+        id="000-q64-batchnorm", source="000", ref="source 000 Q64 L80-195", topic="normalization",
         question_zh="请写出Batch Normalization的计算方法及其应用",
         question_en="How is Batch Normalization computed, and what is it used for?",
         answer="For each feature (each channel in BatchNorm2d) BatchNorm takes the mini-batch "
@@ -127,10 +128,10 @@ _S000 = (
         "outputs y = gamma x_hat + beta with learnable gamma and beta. In training it also "
         "keeps running averages of the mean and the unbiased variance, which eval mode uses "
         "instead of the batch statistics. Gradients flow through the batch mean and variance "
-        "as well as through gamma and beta, by the chain rule as the seed says. The lab "
+        "as well as through gamma and beta, by the chain rule as the source says. The lab "
         "measures faster training and larger usable learning rates (batchnorm) and placement "
         "before or after the activation (bn-placement). Standardizing is an affine map: it "
-        "does not make a distribution normal (the seed's 正态化 is wrong), and BatchNorm alone "
+        "does not make a distribution normal (the source's 正态化 is wrong), and BatchNorm alone "
         "does not keep gradients stable in deep plain nets (residual-degradation).",
         experiments=("batchnorm", "bn-placement", "residual-degradation"),
         code=("gradlab.nn.BatchNorm1d", "gradlab.nn.BatchNorm2d", "gradlab.ops.norm.Normalize"),
@@ -139,11 +140,11 @@ _S000 = (
         errata=("standardize-is-not-normal", "bn-keeps-gradient-stable"),
         also_in=("001",)),
     Question(
-        id="000-q64-workflow", seed="000", ref="seed 000 Q64 L86-114", topic="general",
+        id="000-q64-workflow", source="000", ref="source 000 Q64 L86-114", topic="general",
         question_zh="机器学习流程简介",
         question_en="The workflow of training a network: one-time setup, training dynamics, "
         "evaluation.",
-        answer="The seed's list follows the Stanford CS231n outline. One-time setup: the "
+        answer="The source's list follows the Stanford CS231n outline. One-time setup: the "
         "activation functions are in gradlab.nn, preprocessing in gradlab.transforms, weight "
         "initialization in gradlab.nn.init, regularization as penalties, weight decay and "
         "dropout, and gradient checking is gradlab.autograd.gradcheck. Training dynamics: "
@@ -159,7 +160,8 @@ _S000 = (
                "test_deep_sigmoid_mlp_reports_vanishing_gradients_in_its_early_layers",),
         also_in=("001",)),
     Question(
-        id="000-q64-why-normalize-inputs", seed="000", ref="seed 000 Q64 L116-136", topic="data",
+        id="000-q64-why-normalize-inputs", source="000", ref="source 000 Q64 L116-136",
+        topic="data",
         question_zh="为什么输入数据需要归一化（Normalized Data），或者说，归一化后有什么好处呢？",
         question_en="Why should input data be normalized; what does normalization buy?",
         answer="Features on very different scales make the loss surface ill-conditioned, so "
@@ -167,7 +169,7 @@ _S000 = (
         "whitening the inputs lowers the condition number and the step count (whitening). "
         "Inputs of large magnitude also push tanh or sigmoid units into saturation where "
         "their slope is near zero; normalized inputs keep them in their sensitive range "
-        "(tanh-saturation), which is the seed's x = 20 example. Normalization does not make "
+        "(tanh-saturation), which is the source's x = 20 example. Normalization does not make "
         "the training and test distributions the same: one affine map fitted on the "
         "training data is applied to both, so any difference between them remains.",
         experiments=("whitening", "tanh-saturation"),
@@ -177,7 +179,7 @@ _S000 = (
         errata=("normalization-same-distribution",),
         also_in=("001",)),
     Question(
-        id="000-q64-vanishing", seed="000", ref="seed 000 Q64 L197-225", topic="gradients",
+        id="000-q64-vanishing", source="000", ref="source 000 Q64 L197-225", topic="gradients",
         question_zh="梯度消失",
         question_en="Vanishing gradients: why do the first layers of a deep sigmoid net "
         "learn slowly?",
@@ -185,11 +187,11 @@ _S000 = (
         "weights; the sigmoid's slope is at most 0.25 (at input 0), so with weights of "
         "moderate size the gradient shrinks geometrically towards the first layer "
         "(sigmoid-depth). The bound 0.25^n holds for the product of slopes alone; the weights "
-        "multiply in too. The slope is not the learning rate, as the seed says: the step is "
+        "multiply in too. The slope is not the learning rate, as the source says: the step is "
         "the learning rate times the gradient, so a small gradient gives a small step at any "
         "learning rate. With sigmoid layers at the default init the ratio is about 0.14 per "
         "layer (sigmoid-depth), so ten layers pass on about 1e-8 of the last layer's gradient "
-        "and such a net trained by plain SGD may not learn at all. The seed's consequence, "
+        "and such a net trained by plain SGD may not learn at all. The source's consequence, "
         "that the shallow layers barely learn while the last layers come to represent the "
         "net, is half shown (vanishing-shallow-layers): in a ten-layer sigmoid net the first "
         "layer moves less than a millionth as much as the last, but the whole net then stays at "
@@ -201,12 +203,12 @@ _S000 = (
         errata=("slope-is-not-learning-rate",),
         also_in=("001",)),
     Question(
-        id="000-q64-exploding", seed="000", ref="seed 000 Q64 L227-229", topic="gradients",
+        id="000-q64-exploding", source="000", ref="source 000 Q64 L227-229", topic="gradients",
         question_zh="梯度爆炸",
         question_en="Exploding gradients: how do they arise?",
         answer="The gradient reaching the first layer is a product of one slope-times-weight "
         "factor per layer, so it grows geometrically when those factors exceed 1 in size. The "
-        "seed's example is wrong: with sigmoid slopes of 0.25 and weights of 100, the "
+        "source's example is wrong: with sigmoid slopes of 0.25 and weights of 100, the "
         "pre-activations become huge, the sigmoids saturate and their slopes collapse, so the "
         "chain vanishes instead of exploding. Exploding needs |w sigmoid'(z)| > 1 at every "
         "layer, which for a sigmoid requires |w| > 4 and pre-activations kept near 0. "
@@ -218,14 +220,14 @@ _S000 = (
         errata=("sigmoid-weights-100-explode",),
         also_in=("001",)),
     Question(
-        id="000-q65-bgd-sgd", seed="000", ref="seed 000 Q65 L231-241", topic="optimization",
+        id="000-q65-bgd-sgd", source="000", ref="source 000 Q65 L231-241", topic="optimization",
         question_zh="神经网络中会用到批量梯度下降（BGD）吗？为什么用随机梯度下降（SGD）?",
         question_en="Is batch gradient descent used for neural networks? Why use stochastic "
         "gradient descent?",
         answer="Full-batch gradient descent is rarely used: each step costs a pass over the "
         "whole training set, while a mini-batch gives an unbiased estimate of the same "
         "gradient for a fraction of the cost, so far more steps fit in the same time "
-        "(batch-size). The noise of the estimate is the seed's second reason: a stochastic "
+        "(batch-size). The noise of the estimate is the source's second reason: a stochastic "
         "gradient is not zero at a local minimum, so SGD can leave a shallow basin, and it can "
         "also leave the global one (sgd-noise-escape). Restarts from several initializations "
         "and annealing are other ways round local minima. In practice mini-batches of tens to "
@@ -235,11 +237,11 @@ _S000 = (
         also_in=("001",)),
 )
 
-# --------------------------------------------------------------------------------- seed 002
+# --------------------------------------------------------------------------------- source 002
 
 _S002 = (
     Question(
-        id="002-q1-activations", seed="002", ref="seed 002 Q1 L3-40", topic="activations",
+        id="002-q1-activations", source="002", ref="source 002 Q1 L3-40", topic="activations",
         question_zh="Q1: 常见的激活函数有哪些，它们的特点以及适用的场景？",
         question_en="Which activation functions are common, what are their properties and "
         "where is each used?",
@@ -250,7 +252,7 @@ _S002 = (
         "cheap, which removes the slope factor below 1 that makes sigmoid nets vanish; it "
         "does not remove vanishing caused by the weights, and units whose input is always "
         "negative stop learning (dying-relu). Whether zero-centred outputs train faster is "
-        "measured by zero-centred-activations. The seed's claim that ReLU's sparsity fits the "
+        "measured by zero-centred-activations. The source's claim that ReLU's sparsity fits the "
         "data better is not tested here.",
         experiments=("sigmoid-depth", "tanh-saturation", "dying-relu",
                      "zero-centred-activations"),
@@ -258,7 +260,7 @@ _S002 = (
               "gradlab.nn.ELU", "gradlab.nn.GELU"),
         tests=("tests/test_nn_activation.py::test_vs_torch",)),
     Question(
-        id="002-q1-logistic-sigmoid", seed="002", ref="seed 002 Q1 L18", topic="activations",
+        id="002-q1-logistic-sigmoid", source="002", ref="source 002 Q1 L18", topic="activations",
         question_zh="Logistic Regression 选取 Sigmoid 作为激活函数难道仅因为其形状可以满足"
         "对条件概率的要求嘛？",
         question_en="Does logistic regression use the sigmoid only because its shape fits a "
@@ -275,17 +277,18 @@ _S002 = (
         code=("gradlab.nn.functional.binary_cross_entropy_with_logits",
               "gradlab.nn.BCEWithLogitsLoss")),
     Question(
-        id="002-q2-regularization", seed="002", ref="seed 002 Q2 L42-74", topic="regularization",
+        id="002-q2-regularization", source="002", ref="source 002 Q2 L42-74",
+        topic="regularization",
         question_zh="Q2：正则化的本质是什么以及常用的正则化方法有哪些？",
         question_en="What is regularization at heart, and which regularization methods are "
         "common?",
         answer="Regularization restricts or biases the solution (a penalty, a prior, noise, "
         "less training time) so that the model's variance over training sets falls at the "
         "cost of some bias. For SGD, adding (alpha / 2) w^T w to the loss is exactly weight "
-        "decay, w <- (1 - eta alpha) w - eta grad J, as the seed derives; with Adam the two "
+        "decay, w <- (1 - eta alpha) w - eta grad J, as the source derives; with Adam the two "
         "differ (l2-l1-regularization). Sparsity comes from the L1 penalty, not from the L2 "
-        "term the seed derives next: L2 shrinks weights in proportion and leaves few at zero. "
-        "The other methods the seed names are measured by dropout and "
+        "term the source derives next: L2 shrinks weights in proportion and leaves few at zero. "
+        "The other methods the source names are measured by dropout and "
         "early-stopping-augmentation.",
         experiments=("l2-l1-regularization", "dropout", "early-stopping-augmentation"),
         code=("gradlab.nn.utils.l1_penalty", "gradlab.nn.utils.l2_penalty", "gradlab.optim.SGD",
@@ -296,17 +299,17 @@ _S002 = (
                "test_l1_penalty_in_loss_moves_weights_toward_zero_by_sign"),
         errata=("l2-sparsifies",)),
     Question(
-        id="002-q3-gradients", seed="002", ref="seed 002 Q3 L76-111", topic="gradients",
+        id="002-q3-gradients", source="002", ref="source 002 Q3 L76-111", topic="gradients",
         question_zh="Q3: 梯度是什么，发生梯度消失、梯度爆炸可能的原因有哪些？",
         question_en="What is the gradient, and what can make gradients vanish or explode?",
         answer="The gradient is the vector of partial derivatives of the loss with respect to "
         "the parameters; it points in the direction of steepest increase. By the chain rule "
         "the gradient at an early layer is a product of one factor per later layer, the "
-        "activation's slope times the weight, as in the seed's eq. 8. When those factors are "
+        "activation's slope times the weight, as in the source's eq. 8. When those factors are "
         "below 1 in size the product vanishes geometrically with depth (sigmoid-depth); when "
         "they are above 1 it explodes (exploding-gradients). The causes are depth, saturating "
         "activations and an initialization scale that is too small or too large (init-scale); "
-        "the seed's recipe for exploding, large weights with biases that keep sigmoid'(z) near "
+        "the source's recipe for exploding, large weights with biases that keep sigmoid'(z) near "
         "its maximum, is right in principle but needs |w| > 4.",
         experiments=("sigmoid-depth", "exploding-gradients", "init-scale",
                      "residual-degradation"),
@@ -315,7 +318,7 @@ _S002 = (
                "test_deep_sigmoid_mlp_reports_vanishing_gradients_in_its_early_layers",
                "tests/test_diagnose.py::test_exploding_gradients_from_large_weights")),
     Question(
-        id="002-q4-gradient-descent", seed="002", ref="seed 002 Q4 L113-149",
+        id="002-q4-gradient-descent", source="002", ref="source 002 Q4 L113-149",
         topic="optimization",
         question_zh="Q4：梯度下降的原理是什么？有哪几种梯度下降的方式？",
         question_en="How does gradient descent work, and which kinds of gradient descent are "
@@ -323,10 +326,10 @@ _S002 = (
         answer="Gradient descent moves the parameters against the gradient, theta <- theta - "
         "alpha grad J, the direction of steepest local decrease. On a convex function it "
         "reaches the global minimum only with a suitable step: with an L-Lipschitz gradient, "
-        "a learning rate below 2 / L converges and one above diverges. The seed's eq. 14 "
+        "a learning rate below 2 / L converges and one above diverges. The source's eq. 14 "
         "drops the learning rate alpha. Batch gradient descent uses the whole training set "
         "per step, stochastic gradient descent one sample, and mini-batch gradient descent "
-        "(which the seed omits, and which is what is used in practice) a few dozen to a few "
+        "(which the source omits, and which is what is used in practice) a few dozen to a few "
         "hundred. batch-size measures their cost and noise; whitening shows how the step "
         "count grows with the condition number.",
         experiments=("batch-size", "whitening"),
@@ -334,13 +337,13 @@ _S002 = (
         tests=("tests/test_optim.py::test_converges_on_a_quadratic",),
         errata=("convex-gd-global", "eq14-missing-lr")),
     Question(
-        id="002-q5-backprop", seed="002", ref="seed 002 Q5 L151-178", topic="backpropagation",
+        id="002-q5-backprop", source="002", ref="source 002 Q5 L151-178", topic="backpropagation",
         question_zh="Q5：模型反向传播的原理是什么？",
         question_en="What is the principle of backpropagation?",
         answer="Backpropagation computes the gradient of the loss with respect to every "
         "parameter by the chain rule, layer by layer from the output back, reusing each "
         "layer's error term for the layer below; its cost is a small multiple of the forward "
-        "pass. For the seed's single neuron, dL/dw = dL/da * sigma'(z) * x and dL/db = dL/da * "
+        "pass. For the source's single neuron, dL/dw = dL/da * sigma'(z) * x and dL/db = dL/da * "
         "sigma'(z). The parameter update that follows, w <- w - eta dL/dw, is gradient descent, "
         "a separate step. gradlab.autograd does the backward pass for any graph of its "
         "operations and is checked against PyTorch and finite differences.",
@@ -348,14 +351,15 @@ _S002 = (
         tests=("tests/test_engine.py::test_diamond_graph_matches_torch",
                "tests/test_engine.py::test_raw_sgd_loop_under_no_grad")),
     Question(
-        id="002-q6-normalization", seed="002", ref="seed 002 Q6 L180-230", topic="normalization",
+        id="002-q6-normalization", source="002", ref="source 002 Q6 L180-230",
+        topic="normalization",
         question_zh="Q6: 归一化方法有哪些？为什么要对数据进行归一化处理？",
         question_en="Which normalization methods are there, and why normalize data?",
         answer="Normalizing the inputs puts features on comparable scales, which lowers the "
         "condition number of the problem so gradient descent converges in fewer steps "
         "(whitening). Inside the network, BatchNorm normalizes each feature over the batch, "
         "LayerNorm each sample over its features, InstanceNorm each sample and channel over "
-        "its pixels, and GroupNorm each sample over groups of channels. The seed's "
+        "its pixels, and GroupNorm each sample over groups of channels. The source's "
         "'internal covariance' is internal covariate shift, the change of a layer's input "
         "distribution during training; whether it grows with depth is measured by "
         "covariate-shift-depth. BatchNorm's dependence on the batch size, which LayerNorm "
@@ -368,13 +372,13 @@ _S002 = (
         tests=("tests/test_nn_layers.py::test_layer_group_instance_norm_match_torch",),
         errata=("internal-covariance",)),
     Question(
-        id="002-q7-pooling", seed="002", ref="seed 002 Q7 L232-252", topic="pooling",
+        id="002-q7-pooling", source="002", ref="source 002 Q7 L232-252", topic="pooling",
         question_zh="Q7：池化方法有哪些？原理、区别、使用场景？",
         question_en="Which pooling methods are there; how do they work, differ, and where is "
         "each used?",
         answer="Average pooling outputs the mean of each window, a smoothed summary of all its "
         "values; max pooling outputs the largest, the strongest response such as an edge or "
-        "a texture detector firing, which is the sense of the seed's 'background' versus "
+        "a texture detector firing, which is the sense of the source's 'background' versus "
         "'texture' (a heuristic, not measured here). Global average pooling averages each "
         "channel over the whole map; its vector has as many entries as classes only when the "
         "last convolution has that many channels, and it then replaces the fully connected "
@@ -392,7 +396,7 @@ _S002 = (
                "tests/test_nn_layers.py::test_adaptive_pools_match_torch"),
         errata=("gap-dimension",)),
     Question(
-        id="002-q8-pooling-backward", seed="002", ref="seed 002 Q8 L254-268", topic="pooling",
+        id="002-q8-pooling-backward", source="002", ref="source 002 Q8 L254-268", topic="pooling",
         question_zh="Q8: 池化的前向过程和反向过程有什么区别？",
         question_en="How do the forward and backward passes of pooling differ?",
         answer="The forward pass shrinks each window to one value; the backward pass maps each "
@@ -408,11 +412,11 @@ _S002 = (
                "tests/test_nn_layers.py::test_max_pool_ties_and_nans_match_torch")),
 )
 
-# --------------------------------------------------------------------------------- seed 004
+# --------------------------------------------------------------------------------- source 004
 
 _S004 = (
     Question(
-        id="004-s1-1-relu-vs-sigmoid", seed="004", ref="seed 004 §1.1 L36-66",
+        id="004-s1-1-relu-vs-sigmoid", source="004", ref="source 004 §1.1 L36-66",
         topic="activations",
         question_zh="神经网络中的激活函数：对比ReLU与Sigmoid、Tanh的优缺点？ReLU有哪些变种？",
         question_en="Activation functions: the pros and cons of ReLU against sigmoid and tanh; "
@@ -420,7 +424,7 @@ _S004 = (
         answer="ReLU needs only a comparison instead of an exponential, and for positive inputs "
         "its slope is 1, so it does not shrink the gradient the way the sigmoid's slope of at "
         "most 0.25 does (sigmoid-depth). Its outputs, like the sigmoid's, are not zero-centred, "
-        "which the seed calls a minor nuisance; zero-centred-activations measures how much it "
+        "which the source calls a minor nuisance; zero-centred-activations measures how much it "
         "costs. A unit whose pre-activation is negative on every input gets no gradient and "
         "never recovers, the dying ReLU (dying-relu). Leaky ReLU and PReLU keep a small "
         "slope for negative inputs, ELU a smooth negative part, and Softplus is a smooth "
@@ -430,7 +434,7 @@ _S004 = (
               "gradlab.nn.Softplus"),
         tests=("tests/test_nn_activation.py::test_vs_torch",)),
     Question(
-        id="004-s1-2-architectures", seed="004", ref="seed 004 §1.2 L68-78",
+        id="004-s1-2-architectures", source="004", ref="source 004 §1.2 L68-78",
         topic="architectures",
         question_zh="神经网络结构哪几种？各自都有什么特点？",
         question_en="Which kinds of neural network structure are there, and what marks each?",
@@ -445,10 +449,10 @@ _S004 = (
               "gradlab.nn.RNN", "gradlab.models.SequenceClassifier"),
         commands=("gradlab summary lenet5 --input 1 28 28",)),
     Question(
-        id="004-s1-3-mlp-name", seed="004", ref="seed 004 §1.3 L80-82", topic="architectures",
+        id="004-s1-3-mlp-name", source="004", ref="source 004 §1.3 L80-82", topic="architectures",
         question_zh="前馈神经网络叫做多层感知机是否合适？",
         question_en="Is 'multi-layer perceptron' a fitting name for a feedforward network?",
-        answer="Not strictly, and the seed says why. A perceptron applies a step function, "
+        answer="Not strictly, and the source says why. A perceptron applies a step function, "
         "which has no useful derivative, while the layers of a 'multi-layer perceptron' apply "
         "continuous, differentiable nonlinearities (sigmoid, tanh, ReLU) so that the whole "
         "network can be trained by backpropagation. Each unit is therefore closer to a "
@@ -457,7 +461,7 @@ _S004 = (
         code=("gradlab.models.MLP",),
         commands=("gradlab summary mlp --input 1 8 8",)),
     Question(
-        id="004-s1-4-layers", seed="004", ref="seed 004 §1.4 L84-86", topic="architectures",
+        id="004-s1-4-layers", source="004", ref="source 004 §1.4 L84-86", topic="architectures",
         question_zh="前馈神经网络怎么划分层？",
         question_en="How is a feedforward network divided into layers?",
         answer="Layer 0 is the input, the last layer is the output, and the ones between are "
@@ -470,7 +474,7 @@ _S004 = (
         code=("gradlab.models.MLP", "gradlab.tools.summary"),
         commands=("gradlab summary mlp --input 1 8 8",)),
     Question(
-        id="004-s1-5-universal-approximation", seed="004", ref="seed 004 §1.5 L88-110",
+        id="004-s1-5-universal-approximation", source="004", ref="source 004 §1.5 L88-110",
         topic="architectures",
         question_zh="如何理解通用近似定理？",
         question_en="How should the universal approximation theorem be understood?",
@@ -479,20 +483,20 @@ _S004 = (
         "squashing activations, and it holds for any non-polynomial activation, ReLU "
         "included. It is an existence result: the number of units needed can be very large, "
         "and it says nothing about whether gradient descent finds such weights or whether they "
-        "generalize from finite data. The seed's eq. 4.34 writes I_n where it means I_d. "
+        "generalize from finite data. The source's eq. 4.34 writes I_n where it means I_d. "
         "gradlab demo illustrates the capacity on a small scale, a two-hidden-layer tanh net "
         "fitting two spirals, without testing the theorem.",
         code=("gradlab.models.MLP",),
         commands=("gradlab demo",)),
     Question(
-        id="004-s1-6-backprop", seed="004", ref="seed 004 §1.6 L112-156",
+        id="004-s1-6-backprop", source="004", ref="source 004 §1.6 L112-156",
         topic="backpropagation",
         question_zh="怎么理解前馈神经网络中的反向传播? 具体计算流程是怎样的?",
         question_en="How does backpropagation work in a feedforward network; what is the "
         "procedure step by step?",
         answer="The error term of layer l is delta_l = f'(z_l) * (W_{l+1}^T delta_{l+1}), "
         "computed from the output back; the gradients are then dL/dW_l = delta_l a_{l-1}^T and "
-        "dL/db_l = delta_l, as the seed writes. The seed's procedure is stochastic gradient "
+        "dL/db_l = delta_l, as the source writes. The source's procedure is stochastic gradient "
         "descent over shuffled samples with an L2 term lambda W in the update (weight decay), "
         "stopped when the validation error no longer falls (early stopping). gradlab.autograd "
         "computes the same gradients for any graph of operations, checked by gradcheck, and "
@@ -502,7 +506,7 @@ _S004 = (
         tests=("tests/test_engine.py::test_raw_sgd_loop_under_no_grad",
                "tests/test_clip_penalty.py::test_l2_penalty_in_loss_equals_sgd_weight_decay")),
     Question(
-        id="004-s1-7-cnn-parts", seed="004", ref="seed 004 §1.7 L160-186", topic="convolution",
+        id="004-s1-7-cnn-parts", source="004", ref="source 004 §1.7 L160-186", topic="convolution",
         question_zh="卷积神经网络哪些部分构成？各部分作用分别是什么？",
         question_en="What are the parts of a convolutional network, and what does each do?",
         answer="A CNN stacks convolution layers, pooling (subsampling) layers and, at the end, "
@@ -518,7 +522,7 @@ _S004 = (
               "gradlab.tools.summary"),
         commands=("gradlab summary lenet5 --input 1 28 28",)),
     Question(
-        id="004-s1-8-depth-resnet", seed="004", ref="seed 004 §1.8 L189-235",
+        id="004-s1-8-depth-resnet", source="004", ref="source 004 §1.8 L189-235",
         topic="architectures",
         question_zh="在深度学习中，网络层数增多会伴随哪些问题，怎么解决？为什么要采取残差网络ResNet？",
         question_en="What problems come with more layers, how are they solved, and why use "
@@ -528,9 +532,9 @@ _S004 = (
         "than a shallower one, which is not overfitting. A residual block computes x + F(x), "
         "so it only has to learn the residual and represents the identity with F = 0; "
         "residual-degradation shows the plain net degrading and the residual one not. "
-        "BatchNorm does not keep gradients stable in deep plain nets, against the seed's "
+        "BatchNorm does not keep gradients stable in deep plain nets, against the source's "
         "item 3: there the gradient at initialization grows towards the input with depth. The "
-        "seed's 'no vanishing in residual nets' is derived for x_L = x_l + sum F, which needs "
+        "source's 'no vanishing in residual nets' is derived for x_L = x_l + sum F, which needs "
         "nothing after the addition; with a ReLU after it the identity path is not pure, so "
         "the derivation does not cover it.",
         experiments=("residual-degradation", "dropout", "batchnorm"),
@@ -539,7 +543,8 @@ _S004 = (
         tests=("tests/test_models.py::test_plain_resnet_has_no_shortcuts",),
         errata=("bn-keeps-gradient-stable",)),
     Question(
-        id="004-s2-1-rnn-structure", seed="004", ref="seed 004 §2.1 L239-249", topic="recurrent",
+        id="004-s2-1-rnn-structure", source="004", ref="source 004 §2.1 L239-249",
+        topic="recurrent",
         question_zh="什么是循环神经网络？循环神经网络的基本结构是怎样的？",
         question_en="What is a recurrent neural network, and what is its basic structure?",
         answer="An RNN keeps a hidden state h_t = f(U h_{t-1} + W x_t + b) that it updates at "
@@ -553,7 +558,7 @@ _S004 = (
         tests=("tests/test_nn_rnn.py::test_cell_unrolled_equals_layer",
                "tests/test_nn_rnn.py::test_layer_matches_torch")),
     Question(
-        id="004-s2-2-rnn-patterns", seed="004", ref="seed 004 §2.2 L251-269", topic="recurrent",
+        id="004-s2-2-rnn-patterns", source="004", ref="source 004 §2.2 L251-269", topic="recurrent",
         question_zh="循环神经网络RNN常见的几种设计模式是怎样的？",
         question_en="What are the common design patterns of recurrent networks?",
         answer="Sequence to class: the whole sequence is read and one output comes from the "
@@ -569,13 +574,13 @@ _S004 = (
                "tests/test_models_recurrent.py::"
                "test_seq2seq_teacher_forcing_and_greedy_decoding_agree")),
     Question(
-        id="004-s2-3-bptt", seed="004", ref="seed 004 §2.3 L271-297", topic="recurrent",
+        id="004-s2-3-bptt", source="004", ref="source 004 §2.3 L271-297", topic="recurrent",
         question_zh="循环神经网络RNN怎样进行参数学习？",
         question_en="How are the parameters of a recurrent network learned?",
         answer="By backpropagation through time: the network is unrolled over the sequence "
         "into a feedforward net with one layer per time step, and ordinary backpropagation is "
         "run through it. Because every unrolled layer shares the same U, W and b, their true "
-        "gradients are the sums of the per-step gradients, as in the seed's formulas. On long "
+        "gradients are the sums of the per-step gradients, as in the source's formulas. On long "
         "sequences the unrolling is often truncated to a fixed number of steps to bound "
         "memory and cost. gradlab's recurrent layers write this backward pass out and are "
         "checked against finite differences and PyTorch.",
@@ -583,7 +588,7 @@ _S004 = (
         tests=("tests/test_nn_rnn.py::test_layer_function_gradcheck",
                "tests/test_nn_rnn.py::test_cell_unrolled_equals_layer")),
     Question(
-        id="004-s2-4-long-term-dependencies", seed="004", ref="seed 004 §2.4 L299-313",
+        id="004-s2-4-long-term-dependencies", source="004", ref="source 004 §2.4 L299-313",
         topic="recurrent",
         question_zh="循环神经网络RNN长期依赖问题产生的原因是怎样的？",
         question_en="What causes the long-term dependency problem of recurrent networks?",
@@ -591,13 +596,13 @@ _S004 = (
         "diag(f'(z_i)) U^T, so its size behaves roughly like gamma^(t-k): it vanishes when the "
         "factors shrink vectors and can explode when they stretch them. A norm below 1 for "
         "every factor guarantees vanishing; a norm above 1 only makes explosion possible. As "
-        "the seed says, what vanishes is the contribution of distant steps, not the whole "
+        "the source says, what vanishes is the contribution of distant steps, not the whole "
         "gradient of U, so U is learned from nearby steps only. gated-rnn-adding measures "
         "the gradient through time of a plain RNN against gated cells on the adding problem.",
         experiments=("gated-rnn-adding",),
         code=("gradlab.nn.RNN", "gradlab.datasets.adding_problem")),
     Question(
-        id="004-s2-5-tanh-vs-relu-rnn", seed="004", ref="seed 004 §2.5 L315-337",
+        id="004-s2-5-tanh-vs-relu-rnn", source="004", ref="source 004 §2.5 L315-337",
         topic="recurrent",
         question_zh="RNN中为什么要采用tanh而不是ReLU作为激活函数？为什么普通的前馈网络或 CNN "
         "中采取ReLU不会出现问题？",
@@ -607,7 +612,7 @@ _S004 = (
         "and the gradient grow geometrically whenever U stretches them, while tanh keeps the "
         "state in (-1, 1); rnn-tanh-relu counts the blow-ups of each. ReLU's derivative is 1 "
         "only for positive inputs and 0 elsewhere, so diag(f'(z)) is a 0/1 diagonal, not the "
-        "identity as the seed writes. The IRNN (Le et al. 2015) initializes the recurrent "
+        "identity as the source writes. The IRNN (Le et al. 2015) initializes the recurrent "
         "matrix U, not W, to the identity (gated-rnn-adding). Feedforward ReLU nets are not "
         "safe because independent layers cancel: products of independent random layers still "
         "grow or shrink geometrically, and what protects them is an initialization scale "
@@ -617,7 +622,7 @@ _S004 = (
         tests=("tests/test_nn_rnn.py::test_irnn_init_keeps_state_without_input",),
         errata=("relu-derivative-identity", "irnn-init-w-not-u", "iid-weights-cancel")),
     Question(
-        id="004-s2-6-lstm", seed="004", ref="seed 004 §2.6 L339-363", topic="recurrent",
+        id="004-s2-6-lstm", source="004", ref="source 004 §2.6 L339-363", topic="recurrent",
         question_zh="循环神经网络RNN怎么解决长期依赖问题？LSTM的结构是怎样的？LSTM又有哪些变种的？",
         question_en="How do RNNs overcome long-term dependencies; what is the structure of an "
         "LSTM, and which variants are there?",
@@ -627,14 +632,14 @@ _S004 = (
         "* tanh(c_t); with f near 1 the gradient passes through many steps without "
         "shrinking. gated-rnn-adding shows LSTM and GRU learning the adding problem where the "
         "plain tanh RNN does not. Variants include peephole connections (gates that also see "
-        "c), a coupled input and forget gate, and the GRU. The seed leaves the variants "
+        "c), a coupled input and forget gate, and the GRU. The source leaves the variants "
         "unanswered.",
         experiments=("gated-rnn-adding",),
         code=("gradlab.nn.LSTM", "gradlab.nn.GRU", "gradlab.nn.utils.clip_grad_norm_"),
         tests=("tests/test_nn_rnn_convergence.py::test_lstm_solves_adding_problem_length_50",
                "tests/test_clip_penalty.py::test_clip_grad_norm_matches_torch")),
     Question(
-        id="004-s2-7-cell-vs-hidden", seed="004", ref="seed 004 §2.7 L366-373",
+        id="004-s2-7-cell-vs-hidden", source="004", ref="source 004 §2.7 L366-373",
         topic="recurrent",
         question_zh="怎么理解“长短时记忆单元”？RNN中的隐状态 h_t 与LSTM中的记忆状态 C_t "
         "有什么区别？",
@@ -650,12 +655,12 @@ _S004 = (
         code=("gradlab.nn.LSTM", "gradlab.nn.LSTMCell"),
         tests=("tests/test_nn_rnn.py::test_cell_matches_torch",)),
     Question(
-        id="004-s2-8-lstm-gru", seed="004", ref="seed 004 §2.8 L375-391", topic="recurrent",
+        id="004-s2-8-lstm-gru", source="004", ref="source 004 §2.8 L375-391", topic="recurrent",
         question_zh="LSTM与GRU关系是怎样的？",
         question_en="How are the LSTM and the GRU related?",
         answer="The GRU merges the LSTM's forget and input gates into one update gate z that "
         "mixes the old state and the candidate, h_t = (1 - z_t) h_{t-1} + z_t h~_t in the "
-        "seed's convention (PyTorch swaps the roles of z and 1 - z). A reset gate r scales "
+        "source's convention (PyTorch swaps the roles of z and 1 - z). A reset gate r scales "
         "h_{t-1} inside the candidate. There is no separate cell state and no output gate, so "
         "a GRU has three weight blocks per layer against the LSTM's four. gradlab.nn.GRU with "
         "cho=True applies the reset before the matrix product as Cho et al. wrote it; the "
@@ -665,27 +670,27 @@ _S004 = (
         tests=("tests/test_nn_rnn.py::test_gru_cho_matches_reference_and_differs_from_torch_form",
                "tests/test_nn_rnn.py::test_parameters_and_repr_as_torch")),
     Question(
-        id="004-s3-training-problems", seed="004", ref="seed 004 §3 L393-407",
+        id="004-s3-training-problems", source="004", ref="source 004 §3 L393-407",
         topic="optimization",
         question_zh="三、神经网络的训练技巧及优化问题",
         question_en="Training techniques and optimization problems of neural networks "
         "(overview).",
-        answer="The seed splits the difficulties into optimization (a non-convex loss, "
+        answer="The source splits the difficulties into optimization (a non-convex loss, "
         "vanishing gradients, large models and data) and generalization (overfitting, "
         "handled by regularization). Its remedy for local optima, learning-rate decay and "
         "better gradient directions, does not target local optima as such: in high dimension "
         "most critical points are saddles (saddle-points), and momentum and adaptive methods "
         "mainly help on ill-conditioned problems (optimizers). Mini-batch noise can leave a "
         "shallow local minimum (sgd-noise-escape). Initialization and preprocessing, the "
-        "seed's other two items, have their own entries in §3.2.",
+        "source's other two items, have their own entries in §3.2.",
         experiments=("saddle-points", "optimizers", "sgd-noise-escape"),
         code=("gradlab.optim.lr_scheduler", "gradlab.optim.SGD")),
     Question(
-        id="004-s3-1-optimization-difficulty", seed="004", ref="seed 004 §3.1 L409-411",
+        id="004-s3-1-optimization-difficulty", source="004", ref="source 004 §3.1 L409-411",
         topic="optimization",
         question_zh="神经网络优化的难点体现在哪里？",
         question_en="Where does the difficulty of optimizing neural networks lie?",
-        answer="The loss is non-convex, but in high dimension the seed is right that saddle "
+        answer="The loss is non-convex, but in high dimension the source is right that saddle "
         "points, not bad local minima, are the main obstacle: at a saddle the gradient is zero "
         "while some direction still goes down, and gradient descent can sit on the plateau "
         "around it for a long time. saddle-points measures this on a deep linear network whose "
@@ -695,7 +700,7 @@ _S004 = (
         "(sigmoid-depth).",
         experiments=("saddle-points", "whitening", "optimizers", "sigmoid-depth")),
     Question(
-        id="004-s3-2-preprocessing-init", seed="004", ref="seed 004 §3.2 L414-448",
+        id="004-s3-2-preprocessing-init", source="004", ref="source 004 §3.2 L414-448",
         topic="initialization",
         question_zh="神经网络数据预处理方法有哪些？神经网络怎样进行参数初始化？参数初始化为0、过大、"
         "过小会怎样？",
@@ -707,7 +712,7 @@ _S004 = (
         "constant) weights give every hidden unit the same output and gradient, so they stay "
         "identical (symmetry). Too-large weights saturate sigmoid and tanh units and "
         "too-small ones shrink the signal layer by layer (init-scale); tiny weights also keep "
-        "sigmoid units in their nearly linear range (tiny-weights-linear). The seed's Xavier "
+        "sigmoid units in their nearly linear range (tiny-weights-linear). The source's Xavier "
         "ranges are swapped: sqrt(6 / (n_in + n_out)) is for tanh and four times it for the "
         "sigmoid; He initialization is the one for ReLU.",
         experiments=("whitening", "symmetry", "init-scale", "tiny-weights-linear"),
@@ -717,7 +722,7 @@ _S004 = (
         tests=("tests/test_transforms.py::test_whitened_training_covariance_is_identity",),
         errata=("xavier-ranges-swapped",)),
     Question(
-        id="004-s3-3-optimizers", seed="004", ref="seed 004 §3.3 L450-478",
+        id="004-s3-3-optimizers", source="004", ref="source 004 §3.3 L450-478",
         topic="optimization",
         question_zh="神经网络优化方法有哪些？",
         question_en="Which optimization methods are used for neural networks?",
@@ -726,7 +731,7 @@ _S004 = (
         "by its history of squared gradients; Adam combines momentum with RMSprop and "
         "corrects the bias of both averages. optimizers compares them on an ill-conditioned "
         "quadratic and shows AdaGrad's accumulated sum shrinking its step on Digits. The "
-        "seed's table is loose in two places: only AdaGrad's step falls for good (RMSprop and "
+        "source's table is loose in two places: only AdaGrad's step falls for good (RMSprop and "
         "AdaDelta follow a moving average and grow again when gradients shrink), and norm "
         "clipping changes a step's length, not its direction. Learning-rate schedules are in "
         "gradlab.optim.lr_scheduler.",
@@ -736,7 +741,7 @@ _S004 = (
         tests=("tests/test_optim.py::test_matches_torch_on_gradient_sequence",),
         errata=("adaptive-methods-not-decay", "clipping-keeps-direction")),
     Question(
-        id="004-s3-4-bn-ln", seed="004", ref="seed 004 §3.4 L480-541", topic="normalization",
+        id="004-s3-4-bn-ln", source="004", ref="source 004 §3.4 L480-541", topic="normalization",
         question_zh="请介绍逐层归一化（Batch Normalization和Layer Normalization）？",
         question_en="Describe layer-wise normalization: Batch Normalization and Layer "
         "Normalization.",
@@ -752,35 +757,35 @@ _S004 = (
         code=("gradlab.nn.BatchNorm1d", "gradlab.nn.LayerNorm"),
         tests=("tests/test_nn_layers.py::test_layer_group_instance_norm_match_torch",)),
     Question(
-        id="004-s3-4-covariate-shift", seed="004", ref="seed 004 §3.4 L482-506",
+        id="004-s3-4-covariate-shift", source="004", ref="source 004 §3.4 L482-506",
         topic="normalization",
         question_zh="（1）为什么要进行逐层归一化？什么是内部协变量偏移？",
         question_en="Why normalize layer by layer? What is internal covariate shift?",
         answer="Internal covariate shift is the change of a layer's input distribution during "
         "training, caused by the updates of the layers below it (Ioffe and Szegedy 2015). The "
-        "seed says it grows with depth and slows learning because each layer must keep "
+        "source says it grows with depth and slows learning because each layer must keep "
         "adapting; covariate-shift-depth measures whether the shift grows with depth in a "
         "plain ReLU net and reports the shift before each BatchNorm in the normalized net. "
         "That BatchNorm helps by removing this shift is disputed: Santurkar et al. (2018) "
         "found BatchNorm nets training well even with shift injected after it, and pointed "
-        "to a smoother loss surface instead. The seed's claim that the shift raises the risk "
+        "to a smoother loss surface instead. The source's claim that the shift raises the risk "
         "of overfitting is not tested here.",
         experiments=("covariate-shift-depth",),
         code=("gradlab.nn.BatchNorm1d",)),
     Question(
-        id="004-s3-4-bn-effects", seed="004", ref="seed 004 §3.4 L508-535",
+        id="004-s3-4-bn-effects", source="004", ref="source 004 §3.4 L508-535",
         topic="normalization",
         question_zh="（2）批量归一化（Batch Normalization，BN）的主要作用是什么？主要原理是什么？",
         question_en="What does Batch Normalization mainly do, and how does it work?",
         answer="BatchNorm standardizes each feature over the batch and then applies a learned "
         "gamma and beta, which can undo the normalization (gamma equal to the standard "
         "deviation and beta to the mean give the identity) so no expressive power is lost. "
-        "The seed credits it with faster training and larger learning rates (batchnorm), "
+        "The source credits it with faster training and larger learning rates (batchnorm), "
         "less sensitivity to the initialization (bn-init-sensitivity) and less overfitting "
         "(bn-regularizer). On 150 Digits images BatchNorm's test-minus-train loss gap is 0.92 of "
         "the plain net's (bn-regularizer, seeds 0-2), not the 0.8 or less the lab asks, with a "
         "test accuracy gain of +0.9 to +1.1 pt at the 1-pt threshold, so that verdict changes with "
-        "the seed. Calling it chiefly a regularization "
+        "the source. Calling it chiefly a regularization "
         "method overstates it: its main effect is on optimization, and its mild "
         "regularizing effect comes from the noise of batch statistics, each sample being "
         "normalized with the mean and variance of a random batch.",
@@ -788,14 +793,14 @@ _S004 = (
         code=("gradlab.nn.BatchNorm1d",),
         tests=("tests/test_nn_layers.py::test_batchnorm_train_then_eval_matches_torch",)),
     Question(
-        id="004-s3-4-bn-train-test", seed="004", ref="seed 004 §3.4 L537-541",
+        id="004-s3-4-bn-train-test", source="004", ref="source 004 §3.4 L537-541",
         topic="normalization",
         question_zh="(3) BN 在训练和测试时分别是怎么做的？",
         question_en="How does Batch Normalization work at training and at test time?",
         answer="In training each batch is normalized by its own mean and variance, and at the "
         "same time running (moving) averages of both are updated. At test time the running "
         "averages replace the batch statistics, so the output of a sample no longer depends "
-        "on the other samples and a batch of one works. The seed's 'no moving average in "
+        "on the other samples and a batch of one works. The source's 'no moving average in "
         "training' is right about what normalizes a training batch, but the averages must "
         "still be accumulated during training. Evaluating in training mode, with the "
         "statistics of an unrepresentative batch, is the trap batchnorm measures.",
@@ -803,7 +808,7 @@ _S004 = (
         code=("gradlab.nn.BatchNorm1d",),
         tests=("tests/test_nn_layers.py::test_batchnorm_train_then_eval_matches_torch",)),
     Question(
-        id="004-s3-5-regularization", seed="004", ref="seed 004 §3.5 L544-560",
+        id="004-s3-5-regularization", source="004", ref="source 004 §3.5 L544-560",
         topic="regularization",
         question_zh="神经网络正则化的方法有哪些？",
         question_en="Which regularization methods are used for neural networks?",
@@ -824,11 +829,11 @@ _S004 = (
               "gradlab.nn.RNN"),
         tests=("tests/test_nn_rnn.py::test_dropout_between_layers_and_variational_mask",)),
     Question(
-        id="004-s3-6-fix-vanishing", seed="004", ref="seed 004 §3.6 L562-568",
+        id="004-s3-6-fix-vanishing", source="004", ref="source 004 §3.6 L562-568",
         topic="gradients",
         question_zh="神经网络怎么解决梯度消失问题？",
         question_en="How do neural networks overcome vanishing gradients?",
-        answer="The seed names the activation (ReLU in feedforward nets, tanh in recurrent "
+        answer="The source names the activation (ReLU in feedforward nets, tanh in recurrent "
         "ones), BatchNorm and residual connections. ReLU removes the sigmoid's slope factor of "
         "at most 0.25 (sigmoid-depth), an initialization scaled to the fan-in keeps the signal "
         "from shrinking (init-scale), and identity shortcuts let deep nets train "
@@ -841,13 +846,13 @@ _S004 = (
         errata=("bn-keeps-gradient-stable",)),
 )
 
-# ============================================================================= seed 003
+# ============================================================================= source 003
 
 # ----------------------------------------------------------------------------- 1 基础
 
 _BASICS = (
     Question(
-        id="003-traditional-image-processing", seed="003", ref="seed 003 L52-56",
+        id="003-traditional-image-processing", source="003", ref="source 003 L52-56",
         topic="general",
         question_zh="CNN 出现后，传统的图像处理还有意义吗",
         question_en="Now that CNNs exist, does traditional image processing still matter?",
@@ -857,17 +862,17 @@ _BASICS = (
         "registration are still solved mostly by classical methods, and with little data, "
         "little compute or a need for predictable behaviour a hand-designed filter can beat a "
         "learned one. A convolution layer is itself a bank of classical linear filters whose "
-        "coefficients are learned instead of designed. The seed gives only a link; gradlab "
+        "coefficients are learned instead of designed. The source gives only a link; gradlab "
         "has no experiment on this question.",
         code=("gradlab.transforms.RandomCrop", "gradlab.transforms.RandomHorizontalFlip",
               "gradlab.transforms.Normalize", "gradlab.nn.Conv2d")),
     Question(
-        id="003-input-224", seed="003", ref="seed 003 L58-72", topic="architectures",
+        id="003-input-224", source="003", ref="source 003 L58-72", topic="architectures",
         question_zh="网络输入为什么用 224",
         question_en="Why do classification networks take 224 x 224 inputs?",
-        answer="The seed's reasoning is arithmetic: five stride-2 stages divide the size by "
+        answer="The source's reasoning is arithmetic: five stride-2 stages divide the size by "
         "2^5 = 32, and 7 x 32 = 224 leaves a 7 x 7 map for the classifier; `gradlab rf "
-        "vgg16 --input 224` shows pool5 at 7 x 7, and at 448 it is 14 x 14. The seed's "
+        "vgg16 --input 224` shows pool5 at 7 x 7, and at 448 it is 14 x 14. The source's "
         "third case is wrong: 7 x 2^6 = 448, not 228, and its 1/4, 1/5, 1/6 mean 1/2^4, "
         "1/2^5, 1/2^6. 224 is a convention, not a requirement: gradlab's AlexNet (no padding "
         "in its first layer) gives a 5 x 5 pool5 at 224 and the 6 x 6 of the paper at 227. "
@@ -881,7 +886,7 @@ _BASICS = (
         tests=("tests/test_tools_receptive_field.py::test_seed_numbers_spelled_out",),
         errata=("input-7x2-6",)),
     Question(
-        id="003-input-rgb", seed="003", ref="seed 003 L75-80", topic="data",
+        id="003-input-rgb", source="003", ref="source 003 L75-80", topic="data",
         question_zh="网络输入必须是 RGB 吗",
         question_en="Must the input of a network be RGB?",
         answer="No. A convolution's first layer takes any number of input channels "
@@ -890,12 +895,12 @@ _BASICS = (
         "first layer's weights depend on the channel count; everything after it is "
         "unchanged. gradlab's LeNet-5 takes one grey channel and VGG16 three (`gradlab "
         "summary lenet5 --input 1 28 28`). Which colour space trains best is an empirical "
-        "question (ColorNet, which the seed cites); gradlab does not measure it.",
+        "question (ColorNet, which the source cites); gradlab does not measure it.",
         code=("gradlab.nn.Conv2d", "gradlab.models.LeNet5"),
         commands=("gradlab summary lenet5 --input 1 28 28",
                   "gradlab summary vgg16 --input 3 224 224")),
     Question(
-        id="003-data-unsuited-for-dl", seed="003", ref="seed 003 L83-88", topic="data",
+        id="003-data-unsuited-for-dl", source="003", ref="source 003 L83-88", topic="data",
         question_zh="不适合 DL 的数据集",
         question_en="Which data sets are not suited to deep learning?",
         answer="Small data sets give a large network little to learn from, so simpler models "
@@ -905,11 +910,11 @@ _BASICS = (
         "cnn-local-correlation trains a CNN and an MLP on Digits and on Digits with a fixed "
         "random permutation of the pixels, which destroys the local correlation. An MLP "
         "treats its inputs as an unordered set (a permutation of the inputs is undone by "
-        "permuting its first weight matrix), so tabular data such as the seed's health "
+        "permuting its first weight matrix), so tabular data such as the source's health "
         "records suit an MLP or tree ensembles rather than a CNN.",
         experiments=("cnn-local-correlation",)),
     Question(
-        id="003-cnn-terms", seed="003", ref="seed 003 L90-99", topic="convolution",
+        id="003-cnn-terms", source="003", ref="source 003 L90-99", topic="convolution",
         question_zh="CNN 中术语解释",
         question_en="The terms of a CNN: kernel (filter), padding, stride, pooling, channels.",
         answer="A kernel (filter) is a small weight array, C_in x k x k for a 2-D convolution, "
@@ -926,7 +931,7 @@ _BASICS = (
         tests=("tests/test_tools_shapes.py::test_conv_grid",
                "tests/test_nn_layers.py::test_conv2d_matches_torch")),
     Question(
-        id="003-activation-functions", seed="003", ref="seed 003 L101-120",
+        id="003-activation-functions", source="003", ref="source 003 L101-120",
         topic="activations",
         question_zh="激活函数",
         question_en="Activation functions (sigmoid, ReLU, softplus, tanh, RBF): formulas, "
@@ -934,9 +939,9 @@ _BASICS = (
         answer="Activations make the network nonlinear: a stack of convolutions and linear "
         "layers alone is one linear map. The sigmoid 1 / (1 + e^-x) has slope "
         "sigma (1 - sigma), at most 0.25, and saturates for large |x| (tanh-saturation, "
-        "sigmoid-depth). The seed's tanh formula is right: tanh x = (1 - e^-2x) / (1 + e^-2x) "
+        "sigmoid-depth). The source's tanh formula is right: tanh x = (1 - e^-2x) / (1 + e^-2x) "
         "= 2 sigmoid(2x) - 1, zero-centred with slope 1 - tanh^2, at most 1. ReLU max(0, x) "
-        "has slope exactly 1 for x > 0, which answers the seed's question about why it keeps "
+        "has slope exactly 1 for x > 0, which answers the source's question about why it keeps "
         "gradients, and slope 0 for x < 0, where units can die (dying-relu); that its "
         "sparsity reduces overfitting is not measured here. Softplus log(1 + e^x) is a "
         "smooth ReLU whose derivative is the sigmoid, and an RBF unit exp(-|x - c|^2 / "
@@ -949,7 +954,7 @@ _BASICS = (
                "tests/test_nn_activation.py::test_gradcheck",
                "tests/test_nn_activation.py::test_rbf_module_gradcheck_and_properties")),
     Question(
-        id="003-softmax", seed="003", ref="seed 003 L123-133", topic="losses",
+        id="003-softmax", source="003", ref="source 003 L123-133", topic="losses",
         question_zh="softmax",
         question_en="What does softmax do, and why is it used for classification?",
         answer="softmax(y)_i = e^(y_i) / sum_j e^(y_j) maps any vector of scores to positive "
@@ -965,12 +970,12 @@ _BASICS = (
               "gradlab.nn.Softmax"),
         tests=("tests/test_nn_activation.py::test_vs_torch",)),
     Question(
-        id="003-cross-entropy-loss", seed="003", ref="seed 003 L135-143", topic="losses",
+        id="003-cross-entropy-loss", source="003", ref="source 003 L135-143", topic="losses",
         question_zh="交叉熵损失",
         question_en="The cross-entropy loss.",
         answer="For a true distribution p and a prediction q, H(p, q) = -sum_x p(x) log q(x); "
         "with a one-hot label y it is -log q_y, the negative log-probability of the true "
-        "class. The seed calls it a distance between distributions, which it is not: "
+        "class. The source calls it a distance between distributions, which it is not: "
         "H(p, p) is the entropy of p, not 0, and H(p, q) differs from H(q, p). The gap "
         "H(p, q) - H(p) is the KL divergence, which is 0 only at q = p but is not symmetric "
         "either. gradlab.nn.functional.cross_entropy takes logits and fuses log-softmax "
@@ -982,7 +987,7 @@ _BASICS = (
         tests=("tests/test_nn_loss.py::test_vs_torch", "tests/test_nn_loss.py::test_gradcheck"),
         errata=("cross-entropy-not-distance",)),
     Question(
-        id="003-role-of-convolution", seed="003", ref="seed 003 L146-152",
+        id="003-role-of-convolution", source="003", ref="source 003 L146-152",
         topic="convolution",
         question_zh="卷积的作用",
         question_en="What do convolution layers do?",
@@ -991,18 +996,18 @@ _BASICS = (
         "weights (weight sharing), so it detects a pattern wherever it occurs. Stacked with "
         "pooling, the layers see ever larger regions and combine simple patterns into more "
         "abstract ones (`gradlab rf vgg16 --input 224`: from 3 x 3 pixels at conv1_1 to "
-        "212 x 212 at pool5). The seed's 平移不变性 is loose: a stride-1 convolution is "
+        "212 x 212 at pool5). The source's 平移不变性 is loose: a stride-1 convolution is "
         "translation-equivariant (shifting the input shifts the feature map), and only "
         "pooling and the layers after it make the output approximately invariant to small "
         "shifts. cnn-local-correlation measures what the locality prior is worth, by "
         "shuffling the pixels, and shift-tolerance the tolerance to one-pixel shifts: more "
-        "with pooling than without, but less than the seed's word suggests.",
+        "with pooling than without, but less than the source's word suggests.",
         experiments=("cnn-local-correlation", "shift-tolerance"),
         code=("gradlab.nn.Conv2d", "gradlab.tools.receptive_field"),
         commands=("gradlab rf vgg16 --input 224",),
         errata=("conv-equivariant-not-invariant",)),
     Question(
-        id="003-layer-differences", seed="003", ref="seed 003 L155-166",
+        id="003-layer-differences", source="003", ref="source 003 L155-166",
         topic="architectures",
         question_zh="各层的区别",
         question_en="How do convolution, fully connected and pooling layers differ?",
@@ -1020,18 +1025,18 @@ _BASICS = (
         commands=("gradlab summary vgg16 --input 3 224 224",),
         tests=("tests/test_tools_summary.py::test_params_match_torch_twin_and_numel",)),
     Question(
-        id="003-feature-map-size", seed="003", ref="seed 003 L169-181", topic="convolution",
+        id="003-feature-map-size", source="003", ref="source 003 L169-181", topic="convolution",
         question_zh="特征图大小计算",
         question_en="How is the size of a feature map computed?",
         answer="Convolution: out = floor((in + 2 padding - dilation (kernel - 1) - 1) / stride) "
-        "+ 1, which is the seed's formula for dilation 1. Transposed convolution: out = "
+        "+ 1, which is the source's formula for dilation 1. Transposed convolution: out = "
         "(in - 1) stride - 2 padding + dilation (kernel - 1) + output_padding + 1, the "
-        "seed's formula when dilation is 1 and output_padding 0. Pooling uses the "
-        "convolution's formula; the seed's rule that pooling rounds up is Caffe's "
+        "source's formula when dilation is 1 and output_padding 0. Pooling uses the "
+        "convolution's formula; the source's rule that pooling rounds up is Caffe's "
         "convention, while PyTorch and gradlab round down unless ceil_mode=True "
         "(gradlab.tools.pool_output_size gives 3 for a 7-pixel map, kernel 2, stride 2, and "
         "4 with ceil_mode). Padding (kernel - 1) / 2 at stride 1 keeps the size for odd "
-        "kernels, as the seed says (gradlab.tools.same_padding). The output channel count is "
+        "kernels, as the source says (gradlab.tools.same_padding). The output channel count is "
         "the number of filters; pooling keeps the input's.",
         code=("gradlab.tools.conv_output_size", "gradlab.tools.conv_transpose_output_size",
               "gradlab.tools.pool_output_size", "gradlab.tools.same_padding"),
@@ -1041,15 +1046,15 @@ _BASICS = (
                "tests/test_tools_shapes.py::test_same_padding_keeps_size_at_stride_1"),
         errata=("pooling-rounding",)),
     Question(
-        id="003-receptive-field", seed="003", ref="seed 003 L184-205", topic="convolution",
+        id="003-receptive-field", source="003", ref="source 003 L184-205", topic="convolution",
         question_zh="感受野及其计算",
         question_en="What is the receptive field, and how is it computed?",
         answer="The receptive field of a unit is the region of the input image that can "
-        "affect it. Its size follows the seed's recurrence RF_n = RF_(n-1) + (k_n - 1) "
+        "affect it. Its size follows the source's recurrence RF_n = RF_(n-1) + (k_n - 1) "
         "x (product of the strides of layers 1 to n-1), with (k_n - 1) dilation_n for "
         "dilated kernels; gradlab.tools.receptive_field evaluates it and "
         "measure_receptive_field checks it against the input pixels with a non-zero "
-        "gradient. The seed's claim that it grows exponentially is wrong without "
+        "gradient. The source's claim that it grows exponentially is wrong without "
         "downsampling: stacked 3 x 3 stride-1 layers give 3, 5, 9, 17, 33 for 1, 2, 4, 8, "
         "16 layers (2L + 1), and only strides make the growth exponential. Stacking small "
         "kernels does reach the field of a large one with fewer parameters: two 3 x 3 layers "
@@ -1062,11 +1067,11 @@ _BASICS = (
                "test_closed_form_agrees_with_autograd_on_zoo"),
         errata=("receptive-field-exponential",)),
     Question(
-        id="003-conv-parameter-count", seed="003", ref="seed 003 L208-213",
+        id="003-conv-parameter-count", source="003", ref="source 003 L208-213",
         topic="convolution",
         question_zh="卷积层参数量计算",
         question_en="How many parameters does a convolution layer have?",
-        answer="C_in x k_h x k_w x C_out weights plus C_out biases, as the seed writes; "
+        answer="C_in x k_h x k_w x C_out weights plus C_out biases, as the source writes; "
         "VGG16's first layer has 3 x 3 x 3 x 64 + 64 = 1,792 (gradlab.tools.conv_cost). "
         "The count does not depend on the size of the feature map, because the weights are "
         "shared across positions; the multiply-adds do, C_in x k_h x k_w x C_out per output "
@@ -1078,14 +1083,14 @@ _BASICS = (
         tests=("tests/test_tools_summary.py::test_conv_cost_bias_and_errors",
                "tests/test_tools_summary.py::test_params_match_torch_twin_and_numel")),
     Question(
-        id="003-cnn-structure", seed="003", ref="seed 003 L216-224", topic="architectures",
+        id="003-cnn-structure", source="003", ref="source 003 L216-224", topic="architectures",
         question_zh="CNN 结构特点",
         question_en="What characterizes the structure of a CNN?",
         answer="Local connectivity, weight sharing, pooling and a hierarchy of layers, as the "
-        "seed lists. Local connectivity and sharing cut the parameters: a 5 x 5 convolution "
+        "source lists. Local connectivity and sharing cut the parameters: a 5 x 5 convolution "
         "from 3 x 32 x 32 to 6 x 28 x 28 has 456 parameters, a fully connected layer with "
         "the same input and output 14,455,392 (exact arithmetic). Whether sharing also "
-        "eases training, as the seed says, is not measured by gradlab; what the locality "
+        "eases training, as the source says, is not measured by gradlab; what the locality "
         "prior is worth on images is measured by cnn-local-correlation. A filter detects "
         "one pattern wherever it occurs, and pooling with the growing receptive field "
         "combines local features into larger ones.",
@@ -1093,7 +1098,7 @@ _BASICS = (
         code=("gradlab.tools.conv_cost", "gradlab.models.LeNet5"),
         commands=("gradlab summary lenet5 --input 1 28 28",)),
     Question(
-        id="003-pooling-layer", seed="003", ref="seed 003 L227-233", topic="pooling",
+        id="003-pooling-layer", source="003", ref="source 003 L227-233", topic="pooling",
         question_zh="pooling 层作用",
         question_en="What does a pooling layer do?",
         answer="Pooling summarizes each window by its maximum or mean, which makes the output "
@@ -1102,7 +1107,7 @@ _BASICS = (
         "33-43 pt of test accuracy, an MLP 42-47 pt and the same CNN without pooling 43-49 pt "
         "(shift-tolerance, seeds 0-2): pooling helps, but the pooled CNN is far from invariant at "
         "this scale and keeps 0.73-0.91 of the MLP's loss, not the half the lab asks, so that "
-        "verdict changes with the seed. A stride of 2 halves each side of "
+        "verdict changes with the source. A stride of 2 halves each side of "
         "the feature map, so later layers cost a quarter of the multiply-adds and a "
         "following fully connected layer needs a quarter of the weights; that this lowers "
         "overfitting is not measured here. Max pooling is a nonlinear function of its "
@@ -1113,7 +1118,7 @@ _BASICS = (
         tests=("tests/test_nn_layers.py::"
                "test_max_pool_routes_gradient_to_argmax_and_avg_spreads_evenly",)),
     Question(
-        id="003-feature-hierarchy", seed="003", ref="seed 003 L235-239",
+        id="003-feature-hierarchy", source="003", ref="source 003 L235-239",
         topic="architectures",
         question_zh="特征的层次性",
         question_en="The hierarchy of features in a CNN.",
@@ -1128,17 +1133,17 @@ _BASICS = (
         code=("gradlab.tools.receptive_field",),
         commands=("gradlab rf vgg16 --input 224",)),
     Question(
-        id="003-bn", seed="003", ref="seed 003 L242-258", topic="normalization",
+        id="003-bn", source="003", ref="source 003 L242-258", topic="normalization",
         question_zh="BN 原理及作用",
         question_en="How does Batch Normalization work, and what does it do?",
         answer="BatchNorm standardizes each feature over the mini-batch, (x - mean) / "
         "sqrt(var + eps), then scales and shifts it by learned gamma and beta; in eval mode "
-        "it uses running averages. It does not normalize to a Gaussian, as the seed says: "
-        "the shape of the distribution is kept. The lab measures the seed's claims one by "
+        "it uses running averages. It does not normalize to a Gaussian, as the source says: "
+        "the shape of the distribution is kept. The lab measures the source's claims one by "
         "one: faster training and larger usable learning rates (batchnorm), lower "
         "sensitivity to the initial scale (bn-init-sensitivity), and how the layer inputs "
         "drift during training (covariate-shift-depth). Its regularizing effect, from the "
-        "noise of batch statistics, is mild, so the seed's doubt is reasonable: on 150 "
+        "noise of batch statistics, is mild, so the source's doubt is reasonable: on 150 "
         "Digits images BatchNorm narrows the test-minus-train loss gap only to 0.92 of the "
         "plain net's (bn-regularizer). It does not keep gradients "
         "stable: in a deep plain net with BatchNorm the gradient still grows towards the "
@@ -1151,28 +1156,28 @@ _BASICS = (
                "tests/test_nn_layers.py::test_norm_gradchecks"),
         errata=("bn-gaussian", "bn-keeps-gradient-stable")),
     Question(
-        id="003-bn-gamma-beta", seed="003", ref="seed 003 L260-263", topic="normalization",
+        id="003-bn-gamma-beta", source="003", ref="source 003 L260-263", topic="normalization",
         question_zh="为什么要加伽马和贝塔，不加可以吗？",
         question_en="Why add gamma and beta to BatchNorm; can they be left out?",
         answer="Without them every normalized unit would be forced to mean 0 and variance 1, "
         "which limits what the next layer receives; gamma and beta let the network choose "
-        "any mean and scale, including undoing the normalization. The seed gets the "
+        "any mean and scale, including undoing the normalization. The source gets the "
         "identity wrong: BatchNorm outputs gamma (x - mean) / std + beta, so it is the "
         "identity when gamma is the standard deviation and beta the mean, not the mean and "
         "the variance. They can be left out (gradlab.nn.BatchNorm1d(affine=False)) where the "
         "next layer can absorb them: a following linear layer can rescale and shift its "
         "input itself. Before a ReLU they are not redundant, because beta moves the point "
-        "where the unit switches off; the seed's claim that they matter only in deep nets "
+        "where the unit switches off; the source's claim that they matter only in deep nets "
         "is not measured here.",
         code=("gradlab.nn.BatchNorm1d",),
         tests=("tests/test_nn_layers.py::test_batchnorm_train_then_eval_matches_torch",),
         errata=("bn-identity-needs-std",)),
     Question(
-        id="003-bn-placement", seed="003", ref="seed 003 L265-268", topic="normalization",
+        id="003-bn-placement", source="003", ref="source 003 L265-268", topic="normalization",
         question_zh="BN 应在激活层之前还是之后",
         question_en="Should BatchNorm go before or after the activation?",
         answer="The original paper puts it before the nonlinearity, on the pre-activation "
-        "Wx; many later networks put it after, and the seed rightly calls the question "
+        "Wx; many later networks put it after, and the source rightly calls the question "
         "disputed. bn-placement trains pairs of nets that differ only in the placement, "
         "from the same weights, and compares their accuracy with a paired t-test; its "
         "verdict says how large and how stable the difference is. gradlab builds both "
@@ -1181,7 +1186,7 @@ _BASICS = (
         code=("gradlab.nn.BatchNorm1d", "gradlab.nn.ReLU"),
         tests=("tests/test_nn_layers.py::test_bn_before_or_after_activation_both_build",)),
     Question(
-        id="003-bn-variants", seed="003", ref="seed 003 L270-275", topic="normalization",
+        id="003-bn-variants", source="003", ref="source 003 L270-275", topic="normalization",
         question_zh="更多研究",
         question_en="Other normalizations: layer norm, weight norm, cosine norm, group norm, "
         "instance norm.",
@@ -1191,8 +1196,8 @@ _BASICS = (
         "64. Weight norm writes each weight vector as g v / |v|, separating its "
         "length from its direction (gradlab.nn.utils.weight_norm). Cosine norm "
         "replaces the dot product by the cosine between input and weight, bounded in "
-        "[-1, 1], at the cost of the magnitude information the seed mentions "
-        "(gradlab.nn.CosineLinear). GroupNorm, left blank in the seed, normalizes each "
+        "[-1, 1], at the cost of the magnitude information the source mentions "
+        "(gradlab.nn.CosineLinear). GroupNorm, left blank in the source, normalizes each "
         "sample over groups of channels, and InstanceNorm over each channel of each sample "
         "alone (GroupNorm with one channel per group), which suits style transfer.",
         experiments=("layernorm-batch-size",),
@@ -1202,7 +1207,7 @@ _BASICS = (
                "tests/test_nn_layers.py::test_weight_norm_matches_torch",
                "tests/test_nn_layers.py::test_cosine_linear_properties")),
     Question(
-        id="003-norms", seed="003", ref="seed 003 L278-298", topic="regularization",
+        id="003-norms", source="003", ref="source 003 L278-298", topic="regularization",
         question_zh="范数及其应用",
         question_en="Norms and their uses.",
         answer="|x|_p = (sum |x_i|^p)^(1/p) for p >= 1; L-infinity is the largest |x_i| and "
@@ -1227,12 +1232,12 @@ _BASICS = (
 
 _ADVANCED = (
     Question(
-        id="003-why-cross-entropy", seed="003", ref="seed 003 L301-305", topic="losses",
+        id="003-why-cross-entropy", source="003", ref="source 003 L301-305", topic="losses",
         question_zh="为什么交叉熵可以用作代价函数",
         question_en="Why can the cross-entropy serve as a cost function?",
         answer="KL(p || q) = H(p, q) - H(p), and the entropy H(p) of the data distribution "
         "does not depend on the model, so minimizing the KL divergence from the data to the "
-        "model is the same as minimizing the cross-entropy, as the seed says. With the "
+        "model is the same as minimizing the cross-entropy, as the source says. With the "
         "empirical distribution as p, the cross-entropy is the mean negative "
         "log-likelihood, so minimizing it is maximum-likelihood estimation. For a softmax "
         "or sigmoid output its gradient with respect to the logits is q - p, which does not "
@@ -1243,12 +1248,12 @@ _ADVANCED = (
         code=("gradlab.nn.functional.cross_entropy", "gradlab.nn.functional.kl_div"),
         tests=("tests/test_nn_loss.py::test_vs_torch",)),
     Question(
-        id="003-weight-sharing", seed="003", ref="seed 003 L308-315", topic="convolution",
+        id="003-weight-sharing", source="003", ref="source 003 L308-315", topic="convolution",
         question_zh="权值共享",
         question_en="Weight sharing.",
         answer="A convolution is a fully connected layer whose weight matrix is forced to be "
         "sparse (each output sees only a window) and tied (every position uses the same "
-        "kernel). The seed's picture of the fully connected weights split into equal parts "
+        "kernel). The source's picture of the fully connected weights split into equal parts "
         "that share values is loose: the convolution's matrix is mostly zeros, and its "
         "non-zero entries repeat the kernel along the diagonals. Sharing makes the parameter "
         "count independent of the image size: 456 for a 5 x 5 convolution from 3 x 32 x 32 "
@@ -1264,7 +1269,7 @@ _ADVANCED = (
 
 _THEORY = (
     Question(
-        id="003-optimization-algorithms", seed="003", ref="seed 003 L319-325",
+        id="003-optimization-algorithms", source="003", ref="source 003 L319-325",
         topic="optimization",
         question_zh="优化算法",
         question_en="Optimization algorithms: which are adaptive (Adam, AdaGrad, RMSProp)?",
@@ -1275,7 +1280,7 @@ _THEORY = (
         "instead, so its steps can grow again; Adam adds a moving average of the gradient "
         "itself (momentum) and corrects both averages for their start at zero. optimizers "
         "compares them on an ill-conditioned quadratic and follows AdaGrad's shrinking step "
-        "on Digits. The 121 under the seed's heading is a stray number, not content.",
+        "on Digits. The 121 under the source's heading is a stray number, not content.",
         experiments=("optimizers",),
         code=("gradlab.optim.SGD", "gradlab.optim.Adagrad", "gradlab.optim.RMSprop",
               "gradlab.optim.Adam", "gradlab.optim.Adadelta"),
@@ -1283,11 +1288,11 @@ _THEORY = (
                "tests/test_lab_e09_e10_e12.py::"
                "test_adagrad_effective_step_matches_its_accumulator")),
     Question(
-        id="003-rnn", seed="003", ref="seed 003 L327-334", topic="recurrent",
+        id="003-rnn", source="003", ref="source 003 L327-334", topic="recurrent",
         question_zh="RNN",
         question_en="What is a recurrent neural network?",
         answer="An RNN applies the same cell at every time step: h_t = tanh(W x_t + U h_(t-1) "
-        "+ b), so its inputs are the current sample and the previous state, as the seed "
+        "+ b), so its inputs are the current sample and the previous state, as the source "
         "says. Because the weights are shared across time, the parameter count does not "
         "depend on the sequence length: `gradlab summary lstm-classifier` gives 27,818 "
         "parameters for sequences of 20 and of 200 tokens. Training unrolls the loop and "
@@ -1301,14 +1306,14 @@ _THEORY = (
         tests=("tests/test_nn_rnn.py::test_cell_unrolled_equals_layer",
                "tests/test_nn_rnn.py::test_layer_matches_torch")),
     Question(
-        id="003-audio-video-fusion", seed="003", ref="seed 003 L337-343", topic="general",
+        id="003-audio-video-fusion", source="003", ref="source 003 L337-343", topic="general",
         question_zh="视频信息包括图片和音频，这两种特征怎么融合",
         question_en="A video has images and audio: how can the two kinds of features be "
         "fused?",
         answer="Encode each modality with a network suited to it, a 2-D CNN for the frames and "
         "a 1-D convolution or RNN over the waveform (or a 2-D CNN over its spectrogram), then "
         "combine the features. Concatenation needs no common size; addition or weighted "
-        "sums need both projected to the same dimension first, as the seed says. The "
+        "sums need both projected to the same dimension first, as the source says. The "
         "combination can happen early (inputs), in the middle (features, the usual choice) "
         "or late (averaging the two models' predictions), and attention can weight the "
         "modalities per sample. The streams must also be aligned in time, since frames and "
@@ -1316,31 +1321,31 @@ _THEORY = (
         "cat) but no multimodal model or experiment.",
         code=("gradlab.nn.Conv1d", "gradlab.nn.Conv2d", "gradlab.cat")),
     Question(
-        id="003-compute-feature-map-size", seed="003", ref="seed 003 L345-353",
+        id="003-compute-feature-map-size", source="003", ref="source 003 L345-353",
         topic="convolution",
         question_zh="计算 feature map 大小",
         question_en="Compute the size of a feature map.",
         answer="H_out = floor((H_in + 2 pad - kernel) / stride) + 1, and the same for W; the "
-        "seed's formula omits the floor, which matters whenever the division is not exact: "
+        "source's formula omits the floor, which matters whenever the division is not exact: "
         "a 7 x 7 stride-2 convolution with padding 3 on 224 gives floor(223 / 2) + 1 = 112 "
         "(gradlab.tools.conv_output_size). With dilation d the kernel spans d (kernel - 1) "
-        "+ 1 pixels. The seed's note is right for odd kernels: at stride 1, pad = "
+        "+ 1 pixels. The source's note is right for odd kernels: at stride 1, pad = "
         "(kernel - 1) / 2 keeps the size (gradlab.tools.same_padding).",
         code=("gradlab.tools.conv_output_size", "gradlab.tools.same_padding"),
         tests=("tests/test_tools_shapes.py::test_conv_grid",
                "tests/test_tools_shapes.py::test_same_padding_keeps_size_at_stride_1")),
     Question(
-        id="003-two-3x3-vs-5x5", seed="003", ref="seed 003 L356-366",
+        id="003-two-3x3-vs-5x5", source="003", ref="source 003 L356-366",
         topic="architectures",
         question_zh="VGG使用 2 个 3\\*3 代替 5\\*5 卷积的优势",
         question_en="Why does VGG use two 3 x 3 convolutions instead of one 5 x 5?",
         answer="Two stacked 3 x 3 stride-1 convolutions see the same 5 x 5 region as one "
         "5 x 5 convolution. With C channels in and out they have 2 x 9 C^2 weights against "
-        "25 C^2, the ratio 0.72 the seed gives, and gradlab.tools.stacked_3x3_vs_5x5 shows "
-        "the multiply-adds fall by the same 0.72, which answers the seed's question: the "
+        "25 C^2, the ratio 0.72 the source gives, and gradlab.tools.stacked_3x3_vs_5x5 shows "
+        "the multiply-adds fall by the same 0.72, which answers the source's question: the "
         "computation goes down, not up. They also put a second nonlinearity in between. "
         "The price is one more intermediate feature map to store for the backward pass; "
-        "whether the change lowers or raises overfitting, the seed's other question, is not "
+        "whether the change lowers or raises overfitting, the source's other question, is not "
         "measured by gradlab. Three 3 x 3 layers replace a 7 x 7 one with 27/49 of its "
         "weights.",
         code=("gradlab.tools.stacked_3x3_vs_5x5", "gradlab.tools.receptive_field"),
@@ -1348,7 +1353,7 @@ _THEORY = (
                "test_stacked_3x3_vs_5x5_is_072_and_matches_real_layers",
                "tests/test_tools_receptive_field.py::test_stacked_small_kernels_and_growth")),
     Question(
-        id="003-bayesian-frequentist", seed="003", ref="seed 003 L368-374", topic="general",
+        id="003-bayesian-frequentist", source="003", ref="source 003 L368-374", topic="general",
         question_zh="简单介绍一下贝叶斯概率与频率派概率，以及在统计中对于真实参数的假设。",
         question_en="Bayesian versus frequentist probability, and what each assumes about "
         "the true parameter.",
@@ -1362,7 +1367,7 @@ _THEORY = (
         "posterior averaging are Bayesian, and training with an L2 penalty is MAP under a "
         "Gaussian prior."),
     Question(
-        id="003-jacobian-hessian", seed="003", ref="seed 003 L376-380",
+        id="003-jacobian-hessian", source="003", ref="source 003 L376-380",
         topic="backpropagation",
         question_zh="Jacobian，Hessian 矩阵及其在深度学习中的重要性",
         question_en="The Jacobian and Hessian matrices and their importance in deep learning.",
@@ -1387,7 +1392,7 @@ _THEORY = (
                "tests/test_autograd_functional.py::"
                "test_mlp_jacobian_matches_finite_differences_float64")),
     Question(
-        id="003-kl-intuition", seed="003", ref="seed 003 L383-385", topic="losses",
+        id="003-kl-intuition", source="003", ref="source 003 L383-385", topic="losses",
         question_zh="KL 散度在信息论中度量的是那个直观量",
         question_en="What intuitive quantity does the KL divergence measure in information "
         "theory?",
@@ -1400,7 +1405,7 @@ _THEORY = (
         code=("gradlab.nn.functional.kl_div", "gradlab.nn.KLDivLoss"),
         tests=("tests/test_nn_loss.py::test_vs_torch",)),
     Question(
-        id="003-overflow-underflow", seed="003", ref="seed 003 L388-390", topic="losses",
+        id="003-overflow-underflow", source="003", ref="source 003 L388-390", topic="losses",
         question_zh="数值计算中的计算上溢与下溢问题，如 softmax 中的处理方式",
         question_en="Numerical overflow and underflow, and how softmax handles them.",
         answer="Overflow turns large numbers into inf (e^x exceeds the float32 range for x "
@@ -1416,7 +1421,7 @@ _THEORY = (
               "gradlab.logsumexp", "gradlab.nn.functional.cross_entropy"),
         tests=("tests/test_nn_activation.py::test_vs_torch",)),
     Question(
-        id="003-condition-number", seed="003", ref="seed 003 L393-395",
+        id="003-condition-number", source="003", ref="source 003 L393-395",
         topic="optimization",
         question_zh="与矩阵的特征值相关联的条件数 (病态条件) 指什么，与梯度爆炸与梯度弥散的关系",
         question_en="What is the condition number of a matrix (ill-conditioning), and how does "
@@ -1436,7 +1441,7 @@ _THEORY = (
         experiments=("whitening", "optimizers", "exploding-gradients"),
         code=("gradlab.transforms.PCAWhitening", "gradlab.transforms.ZCAWhitening")),
     Question(
-        id="003-critical-points", seed="003", ref="seed 003 L397-400",
+        id="003-critical-points", source="003", ref="source 003 L397-400",
         topic="optimization",
         question_zh="在基于梯度的优化问题中，如何判断一个梯度为 0 的零界点"
         "为局部极大值／全局极小值还是鞍点，Hessian 矩阵的条件数与梯度下降法的关系",
@@ -1454,11 +1459,11 @@ _THEORY = (
         "steps reduce the cost (optimizers).",
         experiments=("saddle-points", "whitening", "optimizers", "newton-vs-gd")),
     Question(
-        id="003-kkt", seed="003", ref="seed 003 L402-406", topic="optimization",
+        id="003-kkt", source="003", ref="source 003 L402-406", topic="optimization",
         question_zh="KTT 方法与约束优化问题，活跃约束的定义",
         question_en="The KKT method for constrained optimization, and what an active "
         "constraint is.",
-        answer="The seed's KTT is the Karush-Kuhn-Tucker (KKT) method. To minimize f(x) "
+        answer="The source's KTT is the Karush-Kuhn-Tucker (KKT) method. To minimize f(x) "
         "subject to g_i(x) = 0 and h_j(x) <= 0, form the generalized Lagrangian f + sum "
         "lambda_i g_i + sum alpha_j h_j; minimizing over x the maximum over lambda and "
         "alpha >= 0 gives the constrained optimum. At a solution (under regularity "
@@ -1468,7 +1473,7 @@ _THEORY = (
         "inactive one has alpha_j = 0 and could be dropped without moving the local "
         "solution. gradlab has no constrained optimizer."),
     Question(
-        id="003-capacity", seed="003", ref="seed 003 L408-412", topic="general",
+        id="003-capacity", source="003", ref="source 003 L408-412", topic="general",
         question_zh="模型容量，表示容量，有效容量，最优容量概念",
         question_en="Model capacity, representational capacity, effective capacity, optimal "
         "capacity.",
@@ -1490,7 +1495,7 @@ _THEORY = (
         "gradlab does not measure.",
         experiments=("optimal-capacity",)),
     Question(
-        id="003-weight-decay-prior", seed="003", ref="seed 003 L414-418",
+        id="003-weight-decay-prior", source="003", ref="source 003 L414-418",
         topic="regularization",
         question_zh="正则化中的权重衰减与加入先验知识在某些条件下的等价性",
         question_en="When is weight decay equivalent to adding prior knowledge?",
@@ -1506,7 +1511,7 @@ _THEORY = (
         code=("gradlab.nn.utils.l2_penalty", "gradlab.optim.SGD", "gradlab.optim.AdamW"),
         tests=("tests/test_clip_penalty.py::test_l2_penalty_in_loss_equals_sgd_weight_decay",)),
     Question(
-        id="003-gaussian-ubiquity", seed="003", ref="seed 003 L420-424", topic="general",
+        id="003-gaussian-ubiquity", source="003", ref="source 003 L420-424", topic="general",
         question_zh="高斯分布的广泛应用的缘由",
         question_en="Why is the Gaussian distribution so widely used?",
         answer="By the central limit theorem, a sum of many independent small effects is "
@@ -1524,7 +1529,7 @@ _THEORY = (
         experiments=("central-limit",),
         code=("gradlab.nn.init.normal_", "gradlab.nn.functional.mse_loss")),
     Question(
-        id="003-mle-kl-cross-entropy", seed="003", ref="seed 003 L426-430", topic="losses",
+        id="003-mle-kl-cross-entropy", source="003", ref="source 003 L426-430", topic="losses",
         question_zh="最大似然估计中最小化 KL 散度与最小化分布之间的交叉熵的关系",
         question_en="In maximum likelihood, how are minimizing the KL divergence and "
         "minimizing the cross-entropy related?",
@@ -1539,7 +1544,7 @@ _THEORY = (
         code=("gradlab.nn.functional.cross_entropy", "gradlab.nn.functional.nll_loss",
               "gradlab.nn.functional.kl_div")),
     Question(
-        id="003-map-linear-regression", seed="003", ref="seed 003 L432-438",
+        id="003-map-linear-regression", source="003", ref="source 003 L432-438",
         topic="regularization",
         question_zh="在线性回归问题，具有高斯先验权重的 MAP 贝叶斯推断与权重衰减的关系，"
         "与正则化的关系",
@@ -1555,7 +1560,7 @@ _THEORY = (
         code=("gradlab.nn.utils.l2_penalty",),
         tests=("tests/test_clip_penalty.py::test_l2_penalty_in_loss_equals_sgd_weight_decay",)),
     Question(
-        id="003-sparse-lowdim-independent", seed="003", ref="seed 003 L440-442",
+        id="003-sparse-lowdim-independent", source="003", ref="source 003 L440-442",
         topic="general",
         question_zh="稀疏表示，低维表示，独立表示",
         question_en="Sparse, low-dimensional and independent representations.",
@@ -1570,12 +1575,12 @@ _THEORY = (
         code=("gradlab.transforms.PCAWhitening",),
         tests=("tests/test_transforms.py::test_whitened_training_covariance_is_identity",)),
     Question(
-        id="003-non-gradient-costs", seed="003", ref="seed 003 L444-448",
+        id="003-non-gradient-costs", source="003", ref="source 003 L444-448",
         topic="optimization",
         question_zh="列举一些无法基于地图 (梯度？) 的优化来最小化的代价函数及其具有的特点",
         question_en="Which cost functions cannot be minimized by gradient-based optimization, "
         "and what characterizes them?",
-        answer="The seed's 地图 is a garbled 梯度 (gradient), as its own question mark "
+        answer="The source's 地图 is a garbled 梯度 (gradient), as its own question mark "
         "suggests. Costs that are piecewise constant have zero gradient almost everywhere "
         "and none at their jumps: the 0-1 classification error, counts such as the number "
         "of non-zero weights, and anything that passes through argmax, rounding or "
@@ -1588,7 +1593,7 @@ _THEORY = (
         code=("gradlab.compress.Binarize", "gradlab.compress.Ternarize"),
         tests=("tests/test_compress_quantize.py::test_binary_weights_and_ste",)),
     Question(
-        id="003-hidden-layers-nonconvex", seed="003", ref="seed 003 L450-454",
+        id="003-hidden-layers-nonconvex", source="003", ref="source 003 L450-454",
         topic="general",
         question_zh="在深度神经网络中，引入了隐藏层，放弃了训练问题的凸性，其意义何在",
         question_en="Hidden layers give up the convexity of the training problem: what is "
@@ -1604,7 +1609,7 @@ _THEORY = (
         "meets on its way to the optimum.",
         experiments=("saddle-points",)),
     Question(
-        id="003-saturation-smoothness", seed="003", ref="seed 003 L456-460",
+        id="003-saturation-smoothness", source="003", ref="source 003 L456-460",
         topic="gradients",
         question_zh="函数在某个区间的饱和与平滑性对基于梯度的学习的影响",
         question_en="How do saturation and smoothness of a function affect gradient-based "
@@ -1620,7 +1625,7 @@ _THEORY = (
         "trouble in practice.",
         experiments=("tanh-saturation", "sigmoid-depth", "softmax-overflow")),
     Question(
-        id="003-exploding-remedies", seed="003", ref="seed 003 L462-468", topic="gradients",
+        id="003-exploding-remedies", source="003", ref="source 003 L462-468", topic="gradients",
         question_zh="梯度爆炸的一些解决办法",
         question_en="Some remedies for exploding gradients.",
         answer="Clip the gradient: rescale it when its norm exceeds a threshold, which keeps "
@@ -1636,7 +1641,7 @@ _THEORY = (
         tests=("tests/test_clip_penalty.py::test_clip_grad_norm_result_has_max_norm",
                "tests/test_diagnose.py::test_exploding_gradients_from_large_weights")),
     Question(
-        id="003-depth-vs-width", seed="003", ref="seed 003 L470-474",
+        id="003-depth-vs-width", source="003", ref="source 003 L470-474",
         topic="architectures",
         question_zh="在前馈网络中，深度与宽度的关系及表示能力的差异",
         question_en="In feedforward networks, how do depth and width relate, and how do "
@@ -1652,7 +1657,7 @@ _THEORY = (
         "width at equal parameter counts.",
         experiments=("residual-degradation",)),
     Question(
-        id="003-ce-vs-mse-outputs", seed="003", ref="seed 003 L476-480", topic="losses",
+        id="003-ce-vs-mse-outputs", source="003", ref="source 003 L476-480", topic="losses",
         question_zh="为什么交叉熵损失可以提高具有 sigmoid 和 softmax 输出的模型的性能，"
         "而使用均方误差损失则会存在很多问题",
         question_en="Why does the cross-entropy suit sigmoid and softmax outputs better than "
@@ -1669,7 +1674,7 @@ _THEORY = (
         "not zero-centred, and a kink at 0 that is harmless in practice.",
         experiments=("softmax-overflow", "sigmoid-depth", "dying-relu")),
     Question(
-        id="003-representation-learning", seed="003", ref="seed 003 L482-486",
+        id="003-representation-learning", source="003", ref="source 003 L482-486",
         topic="architectures",
         question_zh="表示学习的发展的初衷？并介绍其典型例子: 自编码器",
         question_en="Why was representation learning developed? Describe its typical example, "
@@ -1685,7 +1690,7 @@ _THEORY = (
         "MSE loss.",
         experiments=("linear-autoencoder-pca",)),
     Question(
-        id="003-no-bias-penalty", seed="003", ref="seed 003 L488-492",
+        id="003-no-bias-penalty", source="003", ref="source 003 L488-492",
         topic="regularization",
         question_zh="在做正则化过程中，为什么只对权重做正则惩罚，而不对偏置做权重惩罚",
         question_en="Why do penalties apply to the weights only and not to the biases?",
@@ -1699,7 +1704,7 @@ _THEORY = (
         code=("gradlab.nn.utils.l2_penalty", "gradlab.optim.SGD"),
         tests=("tests/test_optim.py::test_added_param_group_matches_torch",)),
     Question(
-        id="003-same-weight-decay", seed="003", ref="seed 003 L494-498",
+        id="003-same-weight-decay", source="003", ref="source 003 L494-498",
         topic="regularization",
         question_zh="在深度学习神经网络中，所有的层中考虑使用相同的权重衰减的利弊",
         question_en="Pros and cons of using the same weight decay in every layer.",
@@ -1713,7 +1718,7 @@ _THEORY = (
         "group; gradlab does not measure the trade-off.",
         code=("gradlab.optim.SGD", "gradlab.optim.AdamW")),
     Question(
-        id="003-weight-decay-hessian", seed="003", ref="seed 003 L500-506",
+        id="003-weight-decay-hessian", source="003", ref="source 003 L500-506",
         topic="regularization",
         question_zh="正则化过程中，权重衰减与 Hessian 矩阵中特征值的一些关系，"
         "以及与梯度弥散，梯度爆炸的关系",
@@ -1732,14 +1737,14 @@ _THEORY = (
         "the factor lambda_i / (lambda_i + alpha) along each eigenvector.",
         experiments=("weight-decay-eigendirections",)),
     Question(
-        id="003-l1-l2-map", seed="003", ref="seed 003 L506-512", topic="regularization",
+        id="003-l1-l2-map", source="003", ref="source 003 L506-512", topic="regularization",
         question_zh="L1／L2 正则化与高斯先验／对数先验的 MAP 贝叶斯推断的关系",
         question_en="How do L1 and L2 regularization relate to MAP inference with a Gaussian "
         "or Laplace prior?",
         answer="MAP maximizes log p(y | X, w) + log p(w), so a penalty is the negative log of "
         "a prior. (alpha / 2) |w|^2 is -log of a Gaussian prior N(0, I / alpha) and "
         "alpha |w|_1 is -log of an isotropic Laplace prior with scale 1 / alpha, each up to a "
-        "constant. The seed's 对数先验 should be the Laplace prior; a log appears in every "
+        "constant. The source's 对数先验 should be the Laplace prior; a log appears in every "
         "MAP penalty. The Laplace density has a sharp peak at 0, which is why L1 sets many "
         "weights exactly to 0 while L2 only shrinks them; l2-l1-regularization measures the "
         "near-zero shares.",
@@ -1749,7 +1754,7 @@ _THEORY = (
                "tests/test_clip_penalty.py::test_l2_penalty_value_and_gradient_is_w"),
         errata=("l1-laplace-prior",)),
     Question(
-        id="003-under-constrained", seed="003", ref="seed 003 L512-518",
+        id="003-under-constrained", source="003", ref="source 003 L512-518",
         topic="regularization",
         question_zh="什么是欠约束，为什么大多数的正则化可以使欠约束下的欠定问题在迭代过程中收敛",
         question_en="What is an under-constrained problem, and why does regularization make "
@@ -1771,7 +1776,7 @@ _THEORY = (
         experiments=("under-constrained",),
         code=("gradlab.optim.SGD",)),
     Question(
-        id="003-noise-as-regularizer", seed="003", ref="seed 003 L518-524",
+        id="003-noise-as-regularizer", source="003", ref="source 003 L518-524",
         topic="regularization",
         question_zh="为什么考虑在模型训练时对输入 (隐藏单元／权重) 添加方差较小的噪声，"
         "与正则化的关系",
@@ -1789,7 +1794,7 @@ _THEORY = (
         code=("gradlab.transforms.GaussianNoise", "gradlab.nn.Dropout"),
         tests=("tests/test_transforms.py::test_gaussian_noise",)),
     Question(
-        id="003-parameter-sharing", seed="003", ref="seed 003 L524-530",
+        id="003-parameter-sharing", source="003", ref="source 003 L524-530",
         topic="architectures",
         question_zh="共享参数的概念及在深度学习中的广泛影响",
         question_en="Parameter sharing and its broad influence in deep learning.",
@@ -1807,7 +1812,7 @@ _THEORY = (
         commands=("gradlab summary lstm-classifier --input 20",
                   "gradlab summary lstm-classifier --input 200")),
     Question(
-        id="003-dropout-bagging", seed="003", ref="seed 003 L530-536",
+        id="003-dropout-bagging", source="003", ref="source 003 L530-536",
         topic="regularization",
         question_zh="Dropout 与 Bagging 集成方法的关系，以及 Dropout 带来的意义与其强大的原因",
         question_en="How is dropout related to bagging, and why is dropout so effective?",
@@ -1825,7 +1830,7 @@ _THEORY = (
         code=("gradlab.nn.Dropout", "gradlab.nn.functional.dropout"),
         tests=("tests/test_nn_dropout_embedding.py::test_dropout_statistics_and_gradient",)),
     Question(
-        id="003-batch-size-stability", seed="003", ref="seed 003 L536-542",
+        id="003-batch-size-stability", source="003", ref="source 003 L536-542",
         topic="optimization",
         question_zh="批量梯度下降法更新过程中，批量的大小与各种更新的稳定性关系",
         question_en="How does the batch size affect the stability of the updates?",
@@ -1840,7 +1845,7 @@ _THEORY = (
         experiments=("batch-size", "layernorm-batch-size"),
         code=("gradlab.utils.data.DataLoader", "gradlab.optim.SGD")),
     Question(
-        id="003-avoid-pathologies", seed="003", ref="seed 003 L542-548",
+        id="003-avoid-pathologies", source="003", ref="source 003 L542-548",
         topic="optimization",
         question_zh="如何避免深度学习中的病态，鞍点，梯度爆炸，梯度弥散",
         question_en="How to avoid ill-conditioning, saddle points, exploding and vanishing "
@@ -1858,7 +1863,7 @@ _THEORY = (
                      "gated-rnn-adding"),
         code=("gradlab.nn.utils.clip_grad_norm_", "gradlab.diagnose.Monitor")),
     Question(
-        id="003-sgd-lr-momentum", seed="003", ref="seed 003 L548-554",
+        id="003-sgd-lr-momentum", source="003", ref="source 003 L548-554",
         topic="optimization",
         question_zh="SGD 以及学习率的选择方法，带动量的 SGD 对"
         "于 Hessian 矩阵病态条件及随机梯度方差的影响",
@@ -1880,7 +1885,7 @@ _THEORY = (
         tests=("tests/test_lr_scheduler.py::test_rates_equal_torch",
                "tests/test_optim.py::test_matches_torch_on_gradient_sequence")),
     Question(
-        id="003-initialization", seed="003", ref="seed 003 L554-560",
+        id="003-initialization", source="003", ref="source 003 L554-560",
         topic="initialization",
         question_zh="初始化权重过程中，权重大小在各种网络结构中的影响，"
         "以及一些初始化的方法；偏置的初始化",
@@ -1901,7 +1906,7 @@ _THEORY = (
         tests=("tests/test_nn_module.py::test_init_distributions",
                "tests/test_nn_rnn.py::test_irnn_init_keeps_state_without_input")),
     Question(
-        id="003-adaptive-learning-rates", seed="003", ref="seed 003 L560-566",
+        id="003-adaptive-learning-rates", source="003", ref="source 003 L560-566",
         topic="optimization",
         question_zh="自适应学习率算法: AdaGrad，RMSProp，Adam 等算法的做法",
         question_en="How do the adaptive learning-rate algorithms AdaGrad, RMSProp and Adam "
@@ -1920,7 +1925,7 @@ _THEORY = (
                "tests/test_lab_e09_e10_e12.py::"
                "test_adagrad_effective_step_matches_its_accumulator")),
     Question(
-        id="003-second-order-methods", seed="003", ref="seed 003 L566-572",
+        id="003-second-order-methods", source="003", ref="source 003 L566-572",
         topic="optimization",
         question_zh="二阶近似方法: 牛顿法，共轭梯度，BFGS 等的做法",
         question_en="How do the second-order methods work: Newton's method, conjugate "
@@ -1938,12 +1943,12 @@ _THEORY = (
         "is indefinite.",
         experiments=("newton-vs-gd",)),
     Question(
-        id="003-hessian-normalization", seed="003", ref="seed 003 L572-576",
+        id="003-hessian-normalization", source="003", ref="source 003 L572-576",
         topic="normalization",
         question_zh="Hessian 的标准化对于高阶优化算法的意义",
         question_en="What does normalization mean for higher-order effects in optimization "
-        "(the seed's 'Hessian normalization')?",
-        answer="The wording is garbled; the book pages the seed cites (section 8.7.1 of "
+        "(the source's 'Hessian normalization')?",
+        answer="The wording is garbled; the book pages the source cites (section 8.7.1 of "
         "Goodfellow et al.) are on batch normalization and its effect on higher-order "
         "interactions between layers. Gradient descent updates all layers at once, each as "
         "if the others stayed fixed, but the effect of one layer's update depends on the "
@@ -1956,7 +1961,7 @@ _THEORY = (
         experiments=("batchnorm",),
         code=("gradlab.nn.BatchNorm1d", "gradlab.nn.BatchNorm2d")),
     Question(
-        id="003-translation-equivariance", seed="003", ref="seed 003 L578-582",
+        id="003-translation-equivariance", source="003", ref="source 003 L578-582",
         topic="convolution",
         question_zh="卷积网络中的平移等变性的原因，常见的一些卷积形式",
         question_en="Why are convolutional networks translation-equivariant; which forms of "
@@ -1977,7 +1982,7 @@ _THEORY = (
                "tests/test_nn_layers.py::test_conv_transpose2d_matches_torch",
                "tests/test_lab_e24_e25.py::test_convolution_is_equivariant")),
     Question(
-        id="003-pooling-meaning", seed="003", ref="seed 003 L584-588", topic="pooling",
+        id="003-pooling-meaning", source="003", ref="source 003 L584-588", topic="pooling",
         question_zh="pooling 的做法的意义",
         question_en="What is the point of pooling?",
         answer="Pooling replaces the output at each location by a summary of its "
@@ -1994,7 +1999,7 @@ _THEORY = (
         code=("gradlab.nn.MaxPool2d", "gradlab.nn.AvgPool2d", "gradlab.nn.AdaptiveAvgPool2d"),
         tests=("tests/test_nn_layers.py::test_adaptive_pools_match_torch",)),
     Question(
-        id="003-rnn-patterns", seed="003", ref="seed 003 L590-594", topic="recurrent",
+        id="003-rnn-patterns", source="003", ref="source 003 L590-594", topic="recurrent",
         question_zh="循环神经网络常见的一些依赖循环关系，常见的一些输入输出，以及对应的应用场景",
         question_en="Common recurrence patterns of RNNs, their inputs and outputs, and the "
         "applications of each.",
@@ -2013,7 +2018,7 @@ _THEORY = (
                "test_tagger_bidirectional_labels_see_the_future_and_unidirectional_do_not",
                "tests/test_models_recurrent.py::test_classifier_and_tagger_shapes")),
     Question(
-        id="003-seq2seq-gru-lstm", seed="003", ref="seed 003 L596-600", topic="recurrent",
+        id="003-seq2seq-gru-lstm", source="003", ref="source 003 L596-600", topic="recurrent",
         question_zh="seq2seq，gru，lstm 等相关的原理",
         question_en="How do seq2seq, GRU and LSTM work?",
         answer="An LSTM keeps a cell state: c_t = f * c_(t-1) + i * g and h_t = o * "
@@ -2033,7 +2038,7 @@ _THEORY = (
                "test_seq2seq_teacher_forcing_and_greedy_decoding_agree",
                "tests/test_examples.py::test_seq2seq_reverse_greedy_decoding_is_right")),
     Question(
-        id="003-sampling", seed="003", ref="seed 003 L602-606", topic="general",
+        id="003-sampling", source="003", ref="source 003 L602-606", topic="general",
         question_zh="采样在深度学习中的意义",
         question_en="What role does sampling play in deep learning?",
         answer="Sampling turns sums and integrals that are too costly into Monte Carlo "
@@ -2048,7 +2053,7 @@ _THEORY = (
         tests=("tests/test_models_recurrent.py::"
                "test_char_lm_sampling_frequencies_follow_softmax_of_logits_over_t",)),
     Question(
-        id="003-autoencoder-pca-ica", seed="003", ref="seed 003 L608-612", topic="general",
+        id="003-autoencoder-pca-ica", source="003", ref="source 003 L608-612", topic="general",
         question_zh="自编码器与线性因子模型，PCA，ICA 等的关系",
         question_en="How are autoencoders related to linear factor models, PCA and ICA?",
         answer="A linear factor model generates x = W h + b + noise from independent latent "
@@ -2065,7 +2070,7 @@ _THEORY = (
         code=("gradlab.transforms.PCAWhitening",),
         tests=("tests/test_transforms.py::test_pca_matches_sklearn_up_to_sign",)),
     Question(
-        id="003-autoencoder-variants", seed="003", ref="seed 003 L614-618",
+        id="003-autoencoder-variants", source="003", ref="source 003 L614-618",
         topic="architectures",
         question_zh="自编码器在深度学习中的意义，以及一些常见的变形与应用",
         question_en="What do autoencoders mean for deep learning; common variants and "
@@ -2086,7 +2091,7 @@ _THEORY = (
         experiments=("linear-autoencoder-pca",),
         code=("gradlab.nn.Linear",)),
     Question(
-        id="003-rbm", seed="003", ref="seed 003 L620-630", topic="architectures",
+        id="003-rbm", source="003", ref="source 003 L620-630", topic="architectures",
         question_zh="受限玻尔兹曼机广泛应用的原因",
         question_en="Why were restricted Boltzmann machines widely used?",
         answer="An RBM is an undirected energy-based model with visible and hidden units, "
@@ -2096,7 +2101,7 @@ _THEORY = (
         "usable approximation of the likelihood gradient. Stacked RBMs formed deep belief "
         "networks, whose greedy layer-wise pretraining (Hinton et al. 2006) was one of the "
         "first ways to train deep networks. They were also used for collaborative filtering "
-        "and for acoustic models in speech recognition (Mohamed et al. 2012, which the seed "
+        "and for acoustic models in speech recognition (Mohamed et al. 2012, which the source "
         "cites). Better initialization, ReLU units and normalization later made such "
         "pretraining unnecessary. gradlab.models.RBM implements one (exact conditionals, "
         "block Gibbs sampling, the CD-k loss, exact log Z for small models), and "
@@ -2106,7 +2111,7 @@ _THEORY = (
         experiments=("rbm-contrastive-divergence",),
         code=("gradlab.models.RBM",)),
     Question(
-        id="003-partition-function", seed="003", ref="seed 003 L630-634", topic="general",
+        id="003-partition-function", source="003", ref="source 003 L630-634", topic="general",
         question_zh="配分函数通常难以计算的解决方案",
         question_en="How to cope with a partition function that is intractable?",
         answer="The partition function Z sums or integrates exp(-E(x)) over every possible x, "
@@ -2123,7 +2128,7 @@ _THEORY = (
         code=("gradlab.logsumexp", "gradlab.nn.functional.log_softmax",
               "gradlab.models.RBM.log_partition")),
     Question(
-        id="003-mle-map-bayes", seed="003", ref="seed 003 L636-640", topic="general",
+        id="003-mle-map-bayes", source="003", ref="source 003 L636-640", topic="general",
         question_zh="几种参数估计的联系与区别: MLE／MAP／贝叶斯",
         question_en="How are the parameter estimates MLE, MAP and full Bayesian inference "
         "related, and how do they differ?",
@@ -2137,7 +2142,7 @@ _THEORY = (
         "with the cross-entropy is MLE, and adding weight decay makes it MAP.",
         code=("gradlab.nn.utils.l2_penalty", "gradlab.nn.functional.cross_entropy")),
     Question(
-        id="003-semi-supervised", seed="003", ref="seed 003 L642-646", topic="general",
+        id="003-semi-supervised", source="003", ref="source 003 L642-646", topic="general",
         question_zh="半监督的思想以及在深度学习中的应用",
         question_en="The idea of semi-supervised learning and its uses in deep learning.",
         answer="Semi-supervised learning uses a few labelled examples and many unlabelled "
@@ -2156,7 +2161,7 @@ _THEORY = (
         "0-2.",
         experiments=("semi-supervised",)),
     Question(
-        id="003-channel-meaning", seed="003", ref="seed 003 L648-652", topic="data",
+        id="003-channel-meaning", source="003", ref="source 003 L648-652", topic="data",
         question_zh="举例 CNN 中的 channel 在不同数据源中的含义",
         question_en="Give examples of what a CNN's channels mean for different data sources.",
         answer="Images: one channel for grey levels, three for RGB, more for multispectral or "
@@ -2169,7 +2174,7 @@ _THEORY = (
         "gradlab.nn.Embedding turns tokens into channel vectors.",
         code=("gradlab.nn.Conv1d", "gradlab.nn.Conv2d", "gradlab.nn.Embedding")),
     Question(
-        id="003-dl-applications", seed="003", ref="seed 003 L654-658",
+        id="003-dl-applications", source="003", ref="source 003 L654-658",
         topic="architectures",
         question_zh="深度学习在 NLP，语音，图像等领域的应用及常用的一些模型",
         question_en="Applications of deep learning in NLP, speech and vision, and common "
@@ -2185,7 +2190,7 @@ _THEORY = (
         code=("gradlab.models.ResNet", "gradlab.models.VGG16", "gradlab.models.AlexNet",
               "gradlab.tools.nms", "gradlab.models.CharLM", "gradlab.models.Seq2Seq")),
     Question(
-        id="003-word2vec-glove", seed="003", ref="seed 003 L660-670", topic="data",
+        id="003-word2vec-glove", source="003", ref="source 003 L660-670", topic="data",
         question_zh="word2vec 与 glove 的比较",
         question_en="How do word2vec and GloVe compare?",
         answer="word2vec (Mikolov et al. 2013) learns vectors by predicting words from their "
@@ -2195,13 +2200,13 @@ _THEORY = (
         "approximates the log of the global co-occurrence count X_ij, by weighted least "
         "squares over the co-occurrence matrix. The two are closer than they look: "
         "skip-gram with negative sampling implicitly factorizes a shifted PMI matrix (Levy "
-        "and Goldberg 2014), and their embeddings perform similarly. As the seed suspects, "
+        "and Goldberg 2014), and their embeddings perform similarly. As the source suspects, "
         "neither is deep: each is one embedding table, a lookup like gradlab.nn.Embedding, "
         "trained with a log-bilinear objective.",
         code=("gradlab.nn.Embedding",),
         tests=("tests/test_nn_dropout_embedding.py::test_embedding_from_pretrained",)),
     Question(
-        id="003-attention", seed="003", ref="seed 003 L670-676", topic="architectures",
+        id="003-attention", source="003", ref="source 003 L670-676", topic="architectures",
         question_zh="注意力机制在深度学习的某些场景中为何会被大量使用，其几种不同的情形",
         question_en="Why is the attention mechanism so widely used, and what forms does it "
         "take?",
@@ -2218,7 +2223,7 @@ _THEORY = (
         tests=("tests/test_models_recurrent.py::"
                "test_seq2seq_encoder_state_reaches_the_decoder",)),
     Question(
-        id="003-wide-and-deep", seed="003", ref="seed 003 L676-682", topic="architectures",
+        id="003-wide-and-deep", source="003", ref="source 003 L676-682", topic="architectures",
         question_zh="wide&deep 模型中的 wide 和 deep 介绍",
         question_en="The wide and the deep parts of the wide & deep model.",
         answer="Wide & deep (Cheng et al. 2016, app recommendation at Google Play) adds two "
@@ -2230,7 +2235,7 @@ _THEORY = (
         "the wide part was trained with FTRL and an L1 penalty and the deep part with "
         "AdaGrad. gradlab has no recommender model."),
     Question(
-        id="003-kernel-regression-rbf", seed="003", ref="seed 003 L682-686",
+        id="003-kernel-regression-rbf", source="003", ref="source 003 L682-686",
         topic="architectures",
         question_zh="核回归与 RBF 网络的关系",
         question_en="How is kernel regression related to RBF networks?",
@@ -2246,7 +2251,7 @@ _THEORY = (
         tests=("tests/test_nn_activation.py::test_rbf_float32_at_centre_and_learns_a_target",
                "tests/test_nn_activation.py::test_rbf_module_gradcheck_and_properties")),
     Question(
-        id="003-lstm-vs-rnn", seed="003", ref="seed 003 L688-692", topic="recurrent",
+        id="003-lstm-vs-rnn", source="003", ref="source 003 L688-692", topic="recurrent",
         question_zh="LSTM 结构推导，为什么比 RNN 好？",
         question_en="Derive the LSTM's structure: why is it better than a plain RNN?",
         answer="In a plain RNN, dh_t / dh_(t-1) = diag(tanh'(a_t)) U, so the gradient over k "
@@ -2263,7 +2268,7 @@ _THEORY = (
         tests=("tests/test_nn_rnn_convergence.py::test_lstm_solves_adding_problem_length_50",
                "tests/test_examples.py::test_adding_problem_lstm_beats_the_mean_and_the_vanilla_rnn")),
     Question(
-        id="003-bayesian-effective-parameters", seed="003", ref="seed 003 L694-698",
+        id="003-bayesian-effective-parameters", source="003", ref="source 003 L694-698",
         topic="general",
         question_zh="怎么理解贝叶斯模型的有效参数数据会根据数据集的规模自动调整",
         question_en="How should one understand that a Bayesian model's effective number of "
@@ -2279,7 +2284,7 @@ _THEORY = (
         "median gamma goes from 6.0-6.3 at 25 samples to 16.2 at 25,600 "
         "(bayesian-effective-parameters, seeds 0-2). Nonparametric models such as Gaussian "
         "processes go further, with a complexity that grows with the data set, which is the "
-        "seed's answer. The ratio is the same shrinkage factor as L2 weight decay's in the "
+        "source's answer. The ratio is the same shrinkage factor as L2 weight decay's in the "
         "Hessian's eigenbasis (weight-decay-eigendirections).",
         experiments=("bayesian-effective-parameters", "weight-decay-eigendirections"),
         tests=("tests/test_lab_e38.py::test_evidence_fit_against_a_direct_computation",)),
@@ -2289,18 +2294,18 @@ _THEORY = (
 
 _PRACTICE = (
     Question(
-        id="003-overfitting", seed="003", ref="seed 003 L706-716", topic="regularization",
+        id="003-overfitting", source="003", ref="source 003 L706-716", topic="regularization",
         question_zh="过拟合解决方案",
         question_en="Remedies for overfitting.",
         answer="Overfitting is a low training error with a much higher test error: the model "
         "fits noise of the training set, most often because it has many parameters for "
-        "little data. Most remedies the seed lists have a lab experiment: norm penalties "
+        "little data. Most remedies the source lists have a lab experiment: norm penalties "
         "(l2-l1-regularization), dropout (dropout), early stopping and data augmentation "
         "(early-stopping-augmentation) and ensembles (ensembles-bagging). BatchNorm's batch "
         "noise regularizes mildly at best: on 150 Digits images it narrows the "
         "test-minus-train loss gap only to 0.92 of the plain net's (bn-regularizer). "
         "Parameter sharing "
-        "cuts the parameter count (convolutions, recurrent cells). The seed's last "
+        "cuts the parameter count (convolutions, recurrent cells). The source's last "
         "sentence, that overfitting happens at the data's boundary and an initialization "
         "inside the data eases it, is too vague to test, and gradlab does not.",
         experiments=("l2-l1-regularization", "dropout", "bn-regularizer",
@@ -2309,10 +2314,10 @@ _PRACTICE = (
               "gradlab.nn.Dropout", "gradlab.nn.utils.l2_penalty"),
         tests=("tests/test_train.py::test_early_stopping_stops_after_patience_and_restores_best",)),
     Question(
-        id="003-underfitting", seed="003", ref="seed 003 L719-733", topic="general",
+        id="003-underfitting", source="003", ref="source 003 L719-733", topic="general",
         question_zh="欠拟合",
         question_en="Underfitting: when training does not converge, is the model useless?",
-        answer="Not necessarily, as the seed says; most causes it lists are bugs or settings. "
+        answer="Not necessarily, as the source says; most causes it lists are bugs or settings. "
         "Unnormalized inputs slow gradient descent and saturate units (whitening, "
         "tanh-saturation), a wrong learning rate or initialization stalls or blows up "
         "training (init-scale), ReLU units can die and stop passing gradient (dying-relu), "
@@ -2331,7 +2336,7 @@ _PRACTICE = (
                "tests/test_diagnose.py::"
                "test_deep_sigmoid_mlp_reports_vanishing_gradients_in_its_early_layers")),
     Question(
-        id="003-vanishing-exploding", seed="003", ref="seed 003 L736-756", topic="gradients",
+        id="003-vanishing-exploding", source="003", ref="source 003 L736-756", topic="gradients",
         question_zh="梯度消失/爆炸",
         question_en="Vanishing and exploding gradients: causes, symptoms, remedies.",
         answer="Backpropagation multiplies one factor per layer (activation slope times "
@@ -2342,7 +2347,7 @@ _PRACTICE = (
         "rate and a better initialization fix it, and warmup (gradlab.optim.lr_scheduler."
         "LinearLR) is available but not measured. Vanishing is eased by ReLU, He or Xavier "
         "initialization, residual connections (residual-degradation) and, in RNNs, LSTM or "
-        "GRU cells (gated-rnn-adding). The seed's claim that BatchNorm keeps gradients near "
+        "GRU cells (gated-rnn-adding). The source's claim that BatchNorm keeps gradients near "
         "1 is wrong: in a deep plain net with BatchNorm the gradient still grows towards the "
         "input. That vanishing leaves the shallow weights nearly unchanged, the table's "
         "last line, follows from sigmoid-depth's per-layer ratio.",
@@ -2356,10 +2361,10 @@ _PRACTICE = (
                "test_deep_sigmoid_mlp_reports_vanishing_gradients_in_its_early_layers"),
         errata=("bn-keeps-gradient-stable",)),
     Question(
-        id="003-tuning-experience", seed="003", ref="seed 003 L758-771", topic="general",
+        id="003-tuning-experience", source="003", ref="source 003 L758-771", topic="general",
         question_zh="深度学习调参经验",
         question_en="Practical experience in tuning deep networks.",
-        answer="The seed only lists topics; an order that works: start from a recipe known to "
+        answer="The source only lists topics; an order that works: start from a recipe known to "
         "work (gradlab train's defaults are measured per model and data set), make sure the "
         "net can overfit a small subset, then tune the learning rate first, on a log scale. "
         "Watch the loss curves and the gradient and activation statistics (gradlab train "
@@ -2375,13 +2380,13 @@ _PRACTICE = (
               "gradlab.train.EarlyStopping"),
         commands=("gradlab train --monitor",)),
     Question(
-        id="003-fine-tuning", seed="003", ref="seed 003 L773-781", topic="general",
+        id="003-fine-tuning", source="003", ref="source 003 L773-781", topic="general",
         question_zh="fine-tuning",
         question_en="Fine-tuning: what is it, why does it help, and why tune only the last "
         "layers?",
         answer="Fine-tuning starts from weights trained on another task, usually with a new "
         "output layer for the new classes, and continues training on the new data. The "
-        "seed's reasons are sound: the lower layers learn general features and the upper "
+        "source's reasons are sound: the lower layers learn general features and the upper "
         "ones task-specific features (Yosinski et al. 2014 measured this transfer layer by "
         "layer), and training fewer parameters on a small data set lowers the risk of "
         "overfitting. pretraining pretrains an MLP on digits 0-4 and compares training from "
@@ -2390,15 +2395,15 @@ _PRACTICE = (
         "usually fine-tuned, at a small learning rate.",
         experiments=("pretraining",)),
     Question(
-        id="003-dropout", seed="003", ref="seed 003 L783-801", topic="regularization",
+        id="003-dropout", source="003", ref="source 003 L783-801", topic="regularization",
         question_zh="dropout",
         question_en="Dropout: definition, training and test procedure.",
         answer="In training each unit is dropped (output 0) with probability p, a fresh mask "
-        "per example and step, so every step trains a thinned subnetwork; the seed's step "
+        "per example and step, so every step trains a thinned subnetwork; the source's step "
         "3, that all units take part in the forward pass, is wrong for the dropped ones. "
         "Backpropagation passes through the same mask, so only the kept units' weights are "
-        "updated by that example, as the seed says. At test time all units are used and "
-        "their outputs must be scaled by the keep probability 1 - p, not by p as the seed "
+        "updated by that example, as the source says. At test time all units are used and "
+        "their outputs must be scaled by the keep probability 1 - p, not by p as the source "
         "writes; its 0.8 for inputs and 0.5 for hidden layers are keep probabilities. "
         "gradlab's dropout is the inverted form: it divides the kept outputs by 1 - p in "
         "training, so evaluation is the identity. dropout measures the train/test gap with "
@@ -2409,10 +2414,10 @@ _PRACTICE = (
                "tests/test_nn_dropout_embedding.py::test_dropout_eval_is_identity_and_matches_torch"),
         errata=("dropout-test-scale",)),
     Question(
-        id="003-mobile-frameworks", seed="003", ref="seed 003 L804-808", topic="general",
+        id="003-mobile-frameworks", source="003", ref="source 003 L804-808", topic="general",
         question_zh="移动端深度学习框架有哪些",
         question_en="Which deep-learning frameworks run on mobile devices?",
-        answer="Besides the seed's TensorFlow Lite, MACE (Xiaomi) and ncnn (Tencent), there "
+        answer="Besides the source's TensorFlow Lite, MACE (Xiaomi) and ncnn (Tencent), there "
         "are Core ML on Apple devices, PyTorch's mobile runtime, MNN (Alibaba), Paddle Lite "
         "(Baidu) and ONNX Runtime Mobile. Models usually reach them through an exchange "
         "format: ONNX Runtime reads ONNX directly, and converters bring it to most of the "
@@ -2426,21 +2431,21 @@ _PRACTICE = (
         tests=("tests/test_onnx.py::test_zoo_model_runs_in_onnxruntime",
                "tests/test_cli_export.py::test_export_prints_size_difference_and_both_accuracies")),
     Question(
-        id="003-generalization", seed="003", ref="seed 003 L812-817",
+        id="003-generalization", source="003", ref="source 003 L812-817",
         topic="regularization",
         question_zh="提升泛化能力",
         question_en="How to improve generalization?",
-        answer="Prevent overfitting and combine models, as the seed says, and above all get "
+        answer="Prevent overfitting and combine models, as the source says, and above all get "
         "more data or augment the data one has. The lab measures each lever: norm penalties "
         "(l2-l1-regularization), dropout (dropout), early stopping and augmentation "
         "(early-stopping-augmentation); BatchNorm also regularizes mildly, which is not "
         "measured here. ensembles-bagging measures whether an ensemble of independently "
-        "trained nets beats its members, the seed's 模型融合.",
+        "trained nets beats its members, the source's 模型融合.",
         experiments=("ensembles-bagging", "early-stopping-augmentation", "dropout",
                      "l2-l1-regularization"),
         code=("gradlab.transforms.RandomCrop", "gradlab.train.EarlyStopping")),
     Question(
-        id="003-model-acceleration", seed="003", ref="seed 003 L820-849",
+        id="003-model-acceleration", source="003", ref="source 003 L820-849",
         topic="architectures",
         question_zh="模型加速",
         question_en="Making models faster and smaller: efficient structures, distillation, "
@@ -2477,18 +2482,18 @@ _PRACTICE = (
 
 _APPENDIX = (
     Question(
-        id="003-appendix-receptive-fields", seed="003", ref="seed 003 L869-921",
+        id="003-appendix-receptive-fields", source="003", ref="source 003 L869-921",
         topic="convolution",
         question_zh="计算 AlexNet VGG 网络的感受野",
         question_en="Compute the receptive fields of AlexNet and VGG (the appendix script).",
         answer="The script walks the layers' [kernel, stride, padding] lists: outFromIn "
         "applies the output-size formula layer by layer and inFromOut runs the receptive "
         "field back from one unit with RF = (RF - 1) stride + kernel. gradlab.tools."
-        "receptive_field reproduces its tables for the seed's specs and for the zoo's "
+        "receptive_field reproduces its tables for the source's specs and for the zoo's "
         "AlexNet, VGG16 and ZFNet: at 224 the last rows have fields of 195 (AlexNet pool5), "
         "212 (VGG16 pool5) and 139 (ZF-5 conv5). The script is Python 2 (print statements), "
         "where / on integers rounds down, so its sizes round every layer down, against the "
-        "seed's own rule that pooling rounds up. `gradlab rf MODEL --measure` checks each "
+        "source's own rule that pooling rounds up. `gradlab rf MODEL --measure` checks each "
         "field against the pixels that autograd finds reaching the unit.",
         code=("gradlab.tools.receptive_field", "gradlab.models.AlexNet",
               "gradlab.models.VGG16", "gradlab.models.ZFNet"),
@@ -2500,13 +2505,13 @@ _APPENDIX = (
                "test_seed_pooling_rule_disagrees_with_its_script"),
         errata=("pooling-rounding",)),
     Question(
-        id="003-iou", seed="003", ref="seed 003 L924-942", topic="general",
+        id="003-iou", source="003", ref="source 003 L924-942", topic="general",
         question_zh="IoU 计算",
         question_en="Computing the intersection over union (IoU) of two boxes.",
         answer="IoU = area(A and B) / area(A or B), with the union area(A) + area(B) minus "
         "the intersection. For boxes (x1, y1, x2, y2) the intersection runs from the larger "
         "lower edge to the smaller upper edge on each axis: max(ax1, bx1) to min(ax2, bx2) "
-        "and max(ay1, by1) to min(ay2, by2), with width and height clipped at 0. The seed's "
+        "and max(ay1, by1) to min(ay2, by2), with width and height clipped at 0. The source's "
         "snippet does not run (full-width commas, and it unpacks cx1 twice and never sets "
         "cy2), and with those fixed it takes min and max the wrong way round on the y axis, "
         "which measures the union's extent there. gradlab.tools.box_iou computes IoU for "
@@ -2518,8 +2523,8 @@ _APPENDIX = (
         errata=("iou-snippet-does-not-run", "iou-snippet-y-extent")),
 )
 
-#: Seed 003 (a Q&A page in four parts, 基础, 进阶, 理论, 实战, and an appendix with the
-#: receptive-field script and an IoU snippet), in the seed's order. Many of its 理论 questions
+#: Source 003 (a Q&A page in four parts, 基础, 进阶, 理论, 实战, and an appendix with the
+#: receptive-field script and an IoU snippet), in the source's order. Many of its 理论 questions
 #: carry only page numbers of the *Deep Learning* book (Goodfellow, Bengio and Courville): their
 #: entries give a short answer of their own and point into gradlab only where something shows it.
 _S003: tuple[Question, ...] = _BASICS + _ADVANCED + _THEORY + _PRACTICE + _APPENDIX
@@ -2527,7 +2532,7 @@ _S003: tuple[Question, ...] = _BASICS + _ADVANCED + _THEORY + _PRACTICE + _APPEN
 
 # ----------------------------------------------------------------------------- the index
 
-#: Every entry of the index, in seed order: seeds 000 (also 001), 002, 003 and 004.
+#: Every entry of the index, in source order: sources 000 (also 001), 002, 003 and 004.
 QUESTIONS: tuple[Question, ...] = _S000 + _S002 + _S003 + _S004
 _BY_ID = {q.id: q for q in QUESTIONS}
 
@@ -2553,7 +2558,7 @@ _FIELDS = (("question", 4.0), ("topic", 3.0), ("answer", 1.0), ("pointers", 1.5)
 def _fields(q: Question) -> dict[str, str]:
     pointers = " ".join(q.experiments + q.code + q.commands + q.tests + q.errata)
     return {"question": f"{q.question_zh} {q.question_en}".lower(),
-            "topic": f"{q.topic} {q.id} seed {q.seed} {q.ref}".lower(),
+            "topic": f"{q.topic} {q.id} source {q.source} {q.ref}".lower(),
             "answer": q.answer.lower(), "pointers": pointers.lower()}
 
 
@@ -2572,7 +2577,7 @@ def search(words: str | Iterable[str]) -> list[Question]:
     does not matter), best first.
 
     A term matches an entry when it occurs in its question (Chinese or English), answer,
-    topic, id, seed reference or pointers. Entries matching every term come first, then those
+    topic, id, source reference or pointers. Entries matching every term come first, then those
     matching fewer; within each, hits in the question outrank hits in the topic, pointers and
     answer. An exact id ranks first. No terms: no entries."""
     terms = _terms(words)

@@ -5,14 +5,14 @@ seed, mode, jitter, BLAS library and kernel, CPU, failed checks).
 
 Both documents open with one screen of summary (per experiment: the claim in plain words, the
 verdict, the key number; the counts; any failed check). Each experiment then gets a section:
-the claim in English with the seed's Chinese sentence, the protocol, the figures, the verdict
+the claim in English with the source's Chinese sentence, the protocol, the figures, the verdict
 with its explanation, and "What decided the verdict": the criteria (measured value, comparison,
 threshold, margin), the checks, the machine notes, the revisions made after results were seen
-and the errors in the seeds this experiment shows; the full numbers, grouped, sit in a
-collapsed block. Then come "Errors in the seeds" (from the registry
+and the errors in the sources this experiment shows; the full numbers, grouped, sit in a
+collapsed block. Then come "Errors in the sources" (from the registry
 :mod:`gradlab.lab.errata`) and a footer naming the machine and BLAS kernel that produced the
 numbers. Beside them, ``questions.html`` and ``questions.md`` render the answer index
-(:mod:`gradlab.lab.questions`: every question of the seeds with its answer and pointers,
+(:mod:`gradlab.lab.questions`: every question of the sources with its answer and pointers,
 linking to the experiments of report.html). The HTML page keeps a table of contents in
 reach: a sidebar on wide screens, a menu in a bar that stays at the top on narrow ones.
 
@@ -331,15 +331,15 @@ def run_metadata(results: Sequence[Result], seed: int | None = None, quick: bool
     return meta
 
 
-# --------------------------------------------------------------------------- errors in seeds
+# --------------------------------------------------------------------------- errors in the sources
 
-#: what an entry of the registry of errors in the seeds holds
-ERRATUM_KEYS = ("id", "seed_ref", "sentence", "correction", "source", "experiment", "evidence",
+#: what an entry of the registry of errors in the sources holds
+ERRATUM_KEYS = ("id", "source_ref", "sentence", "correction", "source", "experiment", "evidence",
                 "shown")
 
 
 def errata_entries(results: Sequence[Result]) -> list[dict[str, Any]]:
-    """The registry's errors in the seeds (:func:`gradlab.lab.errata.evidence_for`), each with
+    """The registry's errors in the sources (:func:`gradlab.lab.errata.evidence_for`), each with
     its evidence from this run's results where an experiment measures it. An empty list where
     the registry module is not installed.
 
@@ -497,7 +497,7 @@ def _nav_html(results: Sequence[Result], errata: Sequence[dict[str, Any]]) -> li
     n_err = len(errata)
     side = ['<nav class="side" aria-label="Contents">',
             '<a href="#summary">Summary</a>', "<ol>", *items, "</ol>",
-            f'<a href="#errors-in-the-seeds">Errors in the seeds ({n_err})</a>',
+            f'<a href="#errors-in-the-sources">Errors in the sources ({n_err})</a>',
             '<a href="#machine">Machine and BLAS</a>', "</nav>"]
     # a tap on a link closes the menu (no other script in the page)
     bar = ['<header class="bar"><div class="inner">',
@@ -505,9 +505,9 @@ def _nav_html(results: Sequence[Result], errata: Sequence[dict[str, Any]]) -> li
            '<nav aria-label="Contents menu"><details class="toc-menu"><summary>Contents</summary>',
            '<ol onclick="if (event.target.closest(\'a\')) '
            'this.parentNode.removeAttribute(\'open\')">', *items,
-           '<li><a href="#errors-in-the-seeds">Errors in the seeds</a></li>',
+           '<li><a href="#errors-in-the-sources">Errors in the sources</a></li>',
            '<li><a href="#machine">Machine and BLAS</a></li>', "</ol></details></nav>",
-           '<a href="#errors-in-the-seeds">Errors in the seeds</a>',
+           '<a href="#errors-in-the-sources">Errors in the sources</a>',
            "</div></header>"]
     return side + bar
 
@@ -515,8 +515,8 @@ def _nav_html(results: Sequence[Result], errata: Sequence[dict[str, Any]]) -> li
 def _summary_html(results: Sequence[Result], meta: dict[str, Any],
                   errata: Sequence[dict[str, Any]]) -> list[str]:
     checks = meta.get("stability") or {}
-    out = ['<section id="summary">', "<h1>gradlab lab: the claims of the seeds, measured</h1>",
-           '<p class="lead">Each experiment tests one claim of the course notes (the seeds) by '
+    out = ['<section id="summary">', "<h1>gradlab lab: the claims of the sources, measured</h1>",
+           '<p class="lead">Each experiment tests one claim of the course notes (the sources) by '
            "a measurement and gives a verdict by thresholds registered before the results were "
            "seen.</p>",
            f'<p class="small">{_e(meta["summary"])}; seed {meta["seed"]}, {meta["mode"]} mode'
@@ -547,9 +547,9 @@ def _summary_html(results: Sequence[Result], meta: dict[str, Any],
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody></table>")
     if errata:
-        out.append(f'<p>{len(errata)} error{"s" if len(errata) != 1 else ""} in the seeds '
-                   'are listed with their evidence in <a href="#errors-in-the-seeds">Errors in '
-                   "the seeds</a>.</p>")
+        out.append(f'<p>{len(errata)} error{"s" if len(errata) != 1 else ""} in the sources '
+                   'are listed with their evidence in <a href="#errors-in-the-sources">Errors in '
+                   "the sources</a>.</p>")
     out.append("</section>")
     return out
 
@@ -617,8 +617,8 @@ def _decided_html(r: Result, errata: Sequence[dict[str, Any]]) -> list[str]:
     else:
         out.append("<p>None: protocol and thresholds as first registered.</p>")
     if errata:
-        out.append("<h4>Errors in the seeds shown here</h4><ul class=\"errata-links\">")
-        out += [f'<li><a href="#{_erratum_anchor(e)}">{_e(e.get("seed_ref", ""))}</a>: '
+        out.append("<h4>Errors in the sources shown here</h4><ul class=\"errata-links\">")
+        out += [f'<li><a href="#{_erratum_anchor(e)}">{_e(e.get("source_ref", ""))}</a>: '
                 f"{_e(e.get('correction', ''))}</li>" for e in errata]
         out.append("</ul>")
     out.append("</div>")
@@ -653,7 +653,7 @@ def _section_html(i: int, r: Result, errata: Sequence[dict[str, Any]],
                   stability: dict[str, Any]) -> list[str]:
     out = [f'<section id="{_anchor(r)}">',
            f"<h2>{i}. {_e(r.title)} {_verdict_html(r.verdict)}</h2>",
-           f'<p class="ref">{_e(r.seed_ref)} · id <code>{_e(r.id)}</code></p>',
+           f'<p class="ref">{_e(r.source_ref)} · id <code>{_e(r.id)}</code></p>',
            f"<h3>Claim</h3><p>{_e(r.claim)}</p>"]
     zh = getattr(r, "claim_zh", "")
     if zh:
@@ -685,16 +685,16 @@ def _section_html(i: int, r: Result, errata: Sequence[dict[str, Any]],
 
 def _errata_html(results: Sequence[Result], errata: Sequence[dict[str, Any]]) -> list[str]:
     by_id = {r.id: r for r in results}
-    out = ['<section id="errors-in-the-seeds">', "<h2>Errors in the seeds</h2>"]
+    out = ['<section id="errors-in-the-sources">', "<h2>Errors in the sources</h2>"]
     if not errata:
-        out.append("<p>No errors in the seeds are registered.</p>")
+        out.append("<p>No errors in the sources are registered.</p>")
     else:
-        out.append(f"<p>{len(errata)} statement{'s' if len(errata) != 1 else ''} of the seeds "
+        out.append(f"<p>{len(errata)} statement{'s' if len(errata) != 1 else ''} of the sources "
                    "that a measurement, a tool or a test of gradlab shows to be wrong: the "
-                   "seed's sentence, the correction, and what shows it.</p>")
+                   "source's sentence, the correction, and what shows it.</p>")
     for e in errata:
         out.append(f'<div class="erratum" id="{_erratum_anchor(e)}">')
-        out.append(f"<h3>{_e(e.get('seed_ref', ''))}</h3>")
+        out.append(f"<h3>{_e(e.get('source_ref', ''))}</h3>")
         if e.get("sentence"):
             out.append(f'<blockquote lang="zh">{_e(e["sentence"])}</blockquote>')
         out.append(f"<p><strong>Correction.</strong> "
@@ -809,8 +809,8 @@ def _md_decided(r: Result, errata: Sequence[dict[str, Any]]) -> list[str]:
         out.append("- None: protocol and thresholds as first registered.")
     out.append("")
     if errata:
-        out += ["Errors in the seeds shown here:", ""]
-        out += [f"- [{_m(e.get('seed_ref', ''))}](#{_md_erratum_slug(e)}): "
+        out += ["Errors in the sources shown here:", ""]
+        out += [f"- [{_m(e.get('source_ref', ''))}](#{_md_erratum_slug(e)}): "
                 f"{_m(e.get('correction', ''))}" for e in errata]
         out.append("")
     return out
@@ -844,8 +844,8 @@ def render_markdown(results: Sequence[Result], meta: dict[str, Any],
     ``figures_dir`` relative to the report; ``errata`` as for :func:`render_html`."""
     checks = meta.get("stability") or {}
     by_exp = _errata_by_experiment(errata)
-    out = ["# gradlab lab: the claims of the seeds, measured", "",
-           "Each experiment tests one claim of the course notes (the seeds) by a measurement and "
+    out = ["# gradlab lab: the claims of the sources, measured", "",
+           "Each experiment tests one claim of the course notes (the sources) by a measurement and "
            "gives a verdict by thresholds registered before the results were seen.", "",
            f"{_m(meta['summary'])}; seed {meta['seed']}, {meta['mode']} mode.", ""]
     failed = meta.get("failed_checks") or {}
@@ -867,12 +867,12 @@ def render_markdown(results: Sequence[Result], meta: dict[str, Any],
         out.append("| " + " | ".join(cells) + " |")
     out.append("")
     if errata:
-        out += [f"{len(errata)} error{'s' if len(errata) != 1 else ''} in the seeds: see "
-                "[Errors in the seeds](#errors-in-the-seeds).", ""]
-    out += ["Every question of the seeds, answered, with what in gradlab shows it: "
+        out += [f"{len(errata)} error{'s' if len(errata) != 1 else ''} in the sources: see "
+                "[Errors in the sources](#errors-in-the-sources).", ""]
+    out += ["Every question of the sources, answered, with what in gradlab shows it: "
             "[questions.md](questions.md) (searchable: questions.html).", ""]
     for i, r in enumerate(results, 1):
-        out += [f"## {i}. {_m(r.title)}", "", f"{_m(r.seed_ref)} · id `{r.id}`", "",
+        out += [f"## {i}. {_m(r.title)}", "", f"{_m(r.source_ref)} · id `{r.id}`", "",
                 "**Claim.** " + _m(r.claim), ""]
         zh = getattr(r, "claim_zh", "")
         if zh:
@@ -892,12 +892,12 @@ def render_markdown(results: Sequence[Result], meta: dict[str, Any],
             out += [f"Over seeds: {_m(_stable_json_text(checks[r.id]))}.", ""]
         out += _md_numbers(r)
         out += [f"Run time {_run_time(r)}.", ""]
-    out += ["## Errors in the seeds", ""]
+    out += ["## Errors in the sources", ""]
     if not errata:
-        out += ["No errors in the seeds are registered.", ""]
+        out += ["No errors in the sources are registered.", ""]
     by_id = {r.id: (i, r) for i, r in enumerate(results, 1)}
     for e in errata:
-        out += [f"### {_m(e.get('seed_ref', ''))} ({_m(e.get('id', ''))})", ""]
+        out += [f"### {_m(e.get('source_ref', ''))} ({_m(e.get('id', ''))})", ""]
         if e.get("sentence"):
             out += ["> " + _m(e["sentence"]), ""]
         out += [f"**Correction.** {_m(e.get('correction', ''))}", ""]
@@ -927,8 +927,8 @@ def _md_slug(i: int, r: Result) -> str:
 
 
 def _md_erratum_slug(e: dict[str, Any]) -> str:
-    """The anchor GitHub gives the heading ``### {seed_ref} ({id})``."""
-    text = f"{e.get('seed_ref', '')} ({e.get('id', '')})".lower()
+    """The anchor GitHub gives the heading ``### {source_ref} ({id})``."""
+    text = f"{e.get('source_ref', '')} ({e.get('id', '')})".lower()
     text = re.sub(r"[^\w\- ]", "", text)
     return text.replace(" ", "-")
 
@@ -1010,7 +1010,7 @@ def write_report(results: Sequence[Result], out: str | os.PathLike, *,
     ``results`` come from :func:`gradlab.lab.run_experiments` (a plain :class:`Result` works
     too; the report then lacks the Chinese claim, protocol, thresholds and revisions);
     ``stability`` from :func:`gradlab.lab.check_seeds` adds whether each verdict held over
-    the seeds. To replace some experiments of an existing report and keep the others, use
+    the sources. To replace some experiments of an existing report and keep the others, use
     :func:`update_report`."""
     out = os.fspath(out)
     if os.path.exists(out) and not os.path.isdir(out):
@@ -1037,11 +1037,13 @@ def json_restore(value: Any) -> Any:
     return value
 
 
-_REQUIRED = ("id", "title", "seed_ref", "claim", "seed", "quick", "numbers", "figures",
+_REQUIRED = ("id", "title", "source_ref", "claim", "seed", "quick", "numbers", "figures",
              "verdict", "explanation", "key", "seconds")
 
 
 def _result_from_json(d: dict[str, Any], out: str) -> LabResult:
+    if "seed_ref" in d and "source_ref" not in d:   # a report written before the rename
+        d = {**d, "source_ref": d["seed_ref"]}
     missing = [k for k in _REQUIRED if k not in d]
     if missing:
         raise ReportError(f"an experiment in {out}/results.json lacks {', '.join(missing)}")
@@ -1214,9 +1216,9 @@ def _q_anchor(qid: str) -> str:
     return "q-" + re.sub(r"[^A-Za-z0-9_-]+", "-", qid)
 
 
-def _seed_heading(seed: str, questions: Sequence[Any]) -> str:
-    also = sorted({s for q in questions if q.seed == seed for s in q.also_in})
-    return f"Seed {seed}" + (f" (also seed {', '.join(also)})" if also else "")
+def _source_heading(seed: str, questions: Sequence[Any]) -> str:
+    also = sorted({s for q in questions if q.source == seed for s in q.also_in})
+    return f"Source {seed}" + (f" (also source {', '.join(also)})" if also else "")
 
 
 def _grouped(questions: Sequence[Any]) -> list[tuple[str, list[tuple[str, list[Any]]]]]:
@@ -1225,8 +1227,8 @@ def _grouped(questions: Sequence[Any]) -> list[tuple[str, list[tuple[str, list[A
 
     rank = {t: i for i, t in enumerate(TOPICS)}
     out = []
-    for seed in sorted({q.seed for q in questions}):
-        mine = [q for q in questions if q.seed == seed]
+    for seed in sorted({q.source for q in questions}):
+        mine = [q for q in questions if q.source == seed]
         topics = sorted({q.topic for q in mine}, key=lambda t: (rank.get(t, len(rank)), t))
         out.append((seed, [(t, [q for q in mine if q.topic == t]) for t in topics]))
     return out
@@ -1236,7 +1238,7 @@ def _question_html(q: Any, linked: set[str], report: str) -> list[str]:
     out = [f'<article class="q" id="{_q_anchor(q.id)}">',
            f'<h4 lang="zh">{_e(q.question_zh)}</h4>', f'<p class="en">{_e(q.question_en)}</p>',
            f'<p class="ref">{_e(q.ref)}'
-           + (f" (also seed {_e(', '.join(q.also_in))})" if q.also_in else "")
+           + (f" (also source {_e(', '.join(q.also_in))})" if q.also_in else "")
            + f' · <span class="topic">{_e(q.topic)}</span> · id <code>{_e(q.id)}</code></p>',
            f"<p>{_e(q.answer)}</p>"]
     items = []
@@ -1274,11 +1276,11 @@ def render_questions_html(questions: Sequence[Any] | None = None,
     groups = _grouped(qs)
     out = ['<!DOCTYPE html>', '<html lang="en">', '<head>', '<meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           '<title>gradlab: the questions of the seeds, answered</title>',
+           '<title>gradlab: the questions of the sources, answered</title>',
            f'<style>{_CSS}{_QCSS}</style>', '</head>', '<body>', '<main>',
-           '<h1>The questions of the seeds, answered</h1>',
-           f'<p class="lead">{len(qs)} questions and headings of the seeds (Chinese interview '
-           "notes on deep learning), each in the seed's words and in English, with a short "
+           '<h1>The questions of the sources, answered</h1>',
+           f'<p class="lead">{len(qs)} questions and headings of the sources (Chinese interview '
+           "notes on deep learning), each in the source's words and in English, with a short "
            "answer written for gradlab (correcting the seed where it is wrong) and what in "
            "gradlab shows it: lab experiments"
            + (f' (<a href="{_e(report)}">the lab report</a>)' if linked else "")
@@ -1289,11 +1291,11 @@ def render_questions_html(questions: Sequence[Any] | None = None,
            'placeholder="e.g. batchnorm 学习率">',
            f'<p class="small" id="q-count" aria-live="polite">{len(qs)} questions</p></div>',
            '<nav aria-label="Seeds"><p>'
-           + " · ".join(f'<a href="#seed-{_e(s)}">{_e(_seed_heading(s, qs))}</a>'
+           + " · ".join(f'<a href="#source-{_e(s)}">{_e(_source_heading(s, qs))}</a>'
                         for s, _ in groups) + "</p></nav>"]
     for seed, topics in groups:
-        out.append(f'<section class="q-group" id="seed-{_e(seed)}">')
-        out.append(f"<h2>{_e(_seed_heading(seed, qs))}</h2>")
+        out.append(f'<section class="q-group" id="source-{_e(seed)}">')
+        out.append(f"<h2>{_e(_source_heading(seed, qs))}</h2>")
         for topic, items in topics:
             out.append('<div class="q-group">')
             out.append(f"<h3>{_e(topic)}</h3>")
@@ -1308,18 +1310,18 @@ def render_questions_html(questions: Sequence[Any] | None = None,
 def render_questions_markdown(questions: Sequence[Any] | None = None,
                               experiments: Iterable[str] = ()) -> str:
     """The answer index in Markdown (``questions.md`` beside ``report.md``), compact: per
-    entry the question in Chinese and English, the answer and the pointers, grouped by seed
+    entry the question in Chinese and English, the answer and the pointers, grouped by source
     and topic."""
     from .questions import QUESTIONS
 
     qs = list(QUESTIONS if questions is None else questions)
     present = set(experiments)
-    out = ["# The questions of the seeds, answered", "",
-           f"{len(qs)} questions and headings of the seeds with a short answer and what in "
+    out = ["# The questions of the sources, answered", "",
+           f"{len(qs)} questions and headings of the sources with a short answer and what in "
            "gradlab shows it. The same index, searchable, is questions.html; in a terminal: "
            "`gradlab ask WORDS`. Experiments: see [report.md](report.md).", ""]
     for seed, topics in _grouped(qs):
-        out += [f"## {_m(_seed_heading(seed, qs))}", ""]
+        out += [f"## {_m(_source_heading(seed, qs))}", ""]
         for topic, items in topics:
             out += [f"### {_m(topic)}", ""]
             for q in items:

@@ -36,7 +36,7 @@ class UnknownExperimentError(LookupError):
 class LabResult(Result):
     """A :class:`Result` with what the report needs besides: the experiment's original claim,
     protocol, thresholds and revisions, the CPU seconds of the run, and, for an experiment that
-    raised, the exception (``verdict == "error"``). The errors in the seeds come from the
+    raised, the exception (``verdict == "error"``). The errors in the sources come from the
     registry :mod:`gradlab.lab.errata`, not from the results."""
 
     claim_zh: str = ""
@@ -88,7 +88,7 @@ class _Unimportable(Experiment):
     def __init__(self, module: str, exc: BaseException) -> None:
         self.id = module
         self.title = f"module gradlab.lab.experiments.{module} does not import"
-        self.seed_ref = "?"
+        self.source_ref = "?"
         self.claim = "?"
         self.exc = exc
 
@@ -182,7 +182,7 @@ def run_one(exp: Experiment, seed: int = 0, quick: bool = True, threads: int | N
     """Run one experiment; an exception (or numbers JSON cannot store) gives an error row."""
     cpu = time.process_time()
     wall = time.perf_counter()
-    base = dict(id=exp.id, title=exp.title, seed_ref=exp.seed_ref, claim=exp.claim,
+    base = dict(id=exp.id, title=exp.title, source_ref=exp.source_ref, claim=exp.claim,
                 claim_zh=exp.claim_zh, protocol=exp.protocol, thresholds=dict(exp.thresholds),
                 seed=seed, quick=quick,
                 revisions=[r.to_json() for r in getattr(exp, "revisions", ())], jitter=jitter)

@@ -1,4 +1,4 @@
-"""Full-size ImageNet classics with the layer specs seed 003's receptive-field appendix uses
+"""Full-size ImageNet classics with the layer specs source 003's receptive-field appendix uses
 (kernel, stride, padding per layer). They build and run on 224x224 inputs; an adaptive average
 pool before the classifier fixes its input size, as torchvision's AlexNet does."""
 
@@ -54,7 +54,7 @@ class VGG16(nn.Module):
 
 
 class ZFNet(nn.Module):
-    """ZF-5 (Zeiler & Fergus 2013, the 5-conv net of seed 003's table): conv1 96@7x7/2 pad 3,
+    """ZF-5 (Zeiler & Fergus 2013, the 5-conv net of source 003's table): conv1 96@7x7/2 pad 3,
     pool 3/2 pad 1, conv2 256@5x5/2 pad 2, pool 3/2 pad 1, conv3-4 384@3x3, conv5 256@3x3;
     then pool 3/2, FC 4096-4096-classes.
 

@@ -1,5 +1,5 @@
 """A Bernoulli-Bernoulli restricted Boltzmann machine (Smolensky 1986; Hinton 2002; Deep Learning
-book §16.7.1 and §20.2; seed 003 "受限玻尔兹曼机广泛应用的原因").
+book §16.7.1 and §20.2; source 003 "受限玻尔兹曼机广泛应用的原因").
 
 Binary visible units v (n_visible) and hidden units h (n_hidden), energy
 ``E(v, h) = -b.v - c.h - h.W.v`` and ``p(v, h) = exp(-E(v, h)) / Z``. There are no

@@ -1,11 +1,11 @@
-"""Reference recurrent models for the three sequence patterns of seed 004 §2.2 and a
+"""Reference recurrent models for the three sequence patterns of source 004 §2.2 and a
 character-level language model: sequence to class, synchronous sequence to sequence (a label
 per step), asynchronous sequence to sequence (encoder-decoder), next-character prediction.
 
 All take batch-first inputs: token ids (N, L) int64 when built with ``vocab_size`` (an
 ``nn.Embedding`` comes first), or features (N, L, input_size) when built with ``input_size``
 (the recurrent layer's ``W_ih`` is then the input projection). ``cell`` picks ``nn.LSTM``,
-``nn.GRU`` or ``nn.RNN`` (tanh); training is BPTT through the layer (seed 004 §2.3).
+``nn.GRU`` or ``nn.RNN`` (tanh); training is BPTT through the layer (source 004 §2.3).
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def _hidden_of(state) -> Tensor:
 
 
 class SequenceClassifier(nn.Module):
-    """Sequence to class (seed 004 §2.2, first pattern): read the whole sequence, classify it
+    """Sequence to class (source 004 §2.2, first pattern): read the whole sequence, classify it
     from the final hidden state.
 
     ``logits = W_out h_L + b_out`` with ``h_L`` the top layer's state after the last step (for
@@ -89,7 +89,7 @@ class SequenceClassifier(nn.Module):
 
 
 class SequenceTagger(nn.Module):
-    """Synchronous sequence to sequence (seed 004 §2.2, second pattern): one label per step,
+    """Synchronous sequence to sequence (source 004 §2.2, second pattern): one label per step,
     ``logits_t = W_out h_t + b_out``; with ``bidirectional``, ``h_t`` is the forward and
     backward states at step t concatenated, so each label sees the whole sequence.
 
@@ -112,7 +112,7 @@ class SequenceTagger(nn.Module):
 
 
 class Seq2Seq(nn.Module):
-    """Asynchronous sequence to sequence (seed 004 §2.2, third pattern; Sutskever, Vinyals &
+    """Asynchronous sequence to sequence (source 004 §2.2, third pattern; Sutskever, Vinyals &
     Le 2014; Cho et al. 2014): an encoder RNN reads the source, its final state (h, and c for
     an LSTM) initialises a decoder RNN that emits the target one token at a time.
 
@@ -161,7 +161,7 @@ class Seq2Seq(nn.Module):
 
 
 class CharLM(nn.Module):
-    """Character-level language model (seed 004 §2.2, synchronous pattern with the input
+    """Character-level language model (source 004 §2.2, synchronous pattern with the input
     shifted by one; Karpathy's char-rnn): ``p(x_{t+1} | x_<=t) = softmax(W_out h_t + b_out)``.
 
     :meth:`sample` draws text with a temperature ``T > 0`` dividing the logits:

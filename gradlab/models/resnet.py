@@ -57,7 +57,7 @@ class BasicBlock(nn.Module):
 
 
 class Bottleneck(nn.Module):
-    """1x1 (reduce) -> 3x3 -> 1x1 (expand x4) convs with BN, plus the shortcut (seed 003
+    """1x1 (reduce) -> 3x3 -> 1x1 (expand x4) convs with BN, plus the shortcut (source 003
     "bottleneck 1x1 convs")."""
 
     expansion = 4

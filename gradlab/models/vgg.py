@@ -1,4 +1,4 @@
-"""VGG-style networks: stacks of 3x3 convolutions (Simonyan & Zisserman 2014; seed 003 "two 3x3
+"""VGG-style networks: stacks of 3x3 convolutions (Simonyan & Zisserman 2014; source 003 "two 3x3
 convs see as much as one 5x5, with fewer parameters")."""
 
 from __future__ import annotations

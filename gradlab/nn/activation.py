@@ -174,7 +174,7 @@ class RBF(Module):
     y_j = exp(-||x - c_j||^2 / (2 sigma_j^2)),  sigma_j = exp(log_sigma_j)
 
     Each output unit is a bump of height 1 at its centre c_j that decays with the distance from
-    it; a Linear layer on top makes an RBF network (Broomhead & Lowe 1988; seed 003, RBF
+    it; a Linear layer on top makes an RBF network (Broomhead & Lowe 1988; source 003, RBF
     activation and "kernel regression and RBF networks"). Centres and widths are learned by
     backpropagation; the width is learned as its log, so sigma stays positive.
 

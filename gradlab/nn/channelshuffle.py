@@ -1,5 +1,5 @@
 """``ChannelShuffle`` (ShuffleNet, Zhang et al. 2018): mixes the channels of grouped
-convolutions so that information flows between groups (seed 003 "model acceleration": group
+convolutions so that information flows between groups (source 003 "model acceleration": group
 convolution, ShuffleNet)."""
 
 from __future__ import annotations

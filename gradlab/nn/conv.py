@@ -103,7 +103,7 @@ class Conv1d(_ConvNd):
 
 
 class ConvTranspose2d(_ConvNd):
-    """Transposed 2-D convolution ("deconvolution", seed 003): upsamples by ``stride``.
+    """Transposed 2-D convolution ("deconvolution", source 003): upsamples by ``stride``.
 
     Weight (C_in, C_out / groups, kh, kw). Shape: (N, C_in, H, W) -> (N, C_out, Ho, Wo),
     Ho = (H - 1) s - 2p + d (k - 1) + output_padding + 1.

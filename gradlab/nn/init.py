@@ -2,7 +2,7 @@
 graph, from the global random stream or ``generator=``.
 
 Fan-in / fan-out follow PyTorch: for a weight of shape (out, in, *kernel), fan_in = in * prod
-(kernel) and fan_out = out * prod(kernel). Seed 004 §3.2 gives the Xavier-uniform ranges of
+(kernel) and fan_out = out * prod(kernel). Source 004 §3.2 gives the Xavier-uniform ranges of
 sigmoid and tanh swapped; these follow Glorot & Bengio (2010): r = gain * sqrt(6 / (fan_in +
 fan_out)) with gain 1 for tanh-like units (PyTorch's gains: calculate_gain).
 """

@@ -95,7 +95,7 @@ class BatchNorm1d(_BatchNorm):
 
 
 class BatchNorm2d(_BatchNorm):
-    """Batch normalization over (N, C, H, W) inputs, per channel C (seed 003 BN)."""
+    """Batch normalization over (N, C, H, W) inputs, per channel C (source 003 BN)."""
 
     _expected_dims = (4,)
 

@@ -1,4 +1,4 @@
-"""Pooling layers (math in ``ops/pool.py``; forward and backward as seed 002 Q8 describes)."""
+"""Pooling layers (math in ``ops/pool.py``; forward and backward as source 002 Q8 describes)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from .module import Module
 
 class MaxPool2d(Module):
     """Max over k x k windows. Shape: (N, C, H, W) -> (N, C, Ho, Wo); ``ceil_mode=True`` rounds
-    the output size up (seed 003 uses ceil, PyTorch defaults to floor)."""
+    the output size up (source 003 uses ceil, PyTorch defaults to floor)."""
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1,
                  return_indices: bool = False, ceil_mode: bool = False) -> None:
@@ -76,7 +76,7 @@ class AdaptiveMaxPool2d(Module):
 
 
 class StochasticPool2d(Module):
-    """Stochastic pooling (Zeiler & Fergus 2013; seed 002 Q7); not in PyTorch.
+    """Stochastic pooling (Zeiler & Fergus 2013; source 002 Q7); not in PyTorch.
 
     Training: each window outputs one activation, drawn with probability proportional to it.
     Eval: the probability-weighted average sum(a^2) / sum(a). Inputs must be non-negative.

@@ -141,7 +141,7 @@ class RNNBase(Module):
             return out
         if not self.variational_dropout:
             return F.dropout(out, self.dropout, True)
-        # one mask per sequence, shared by all time steps (seed 004 §3.5)
+        # one mask per sequence, shared by all time steps (source 004 §3.5)
         mask = F._dropout_mask(out, (1, *out.shape[1:]), self.dropout)
         return out * mask
 
@@ -227,7 +227,7 @@ class RNNBase(Module):
 class RNN(RNNBase):
     """Elman RNN: h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh), act = tanh or relu.
 
-    Seed 004 §2.1-2.3. Layer k > 0 takes the (concatenated, for bidirectional) outputs of
+    Source 004 §2.1-2.3. Layer k > 0 takes the (concatenated, for bidirectional) outputs of
     layer k - 1, with dropout p between layers in training.
 
     Shape: input (L, N, H_in), (N, L, H_in) with batch_first, (L, H_in) unbatched, or a
@@ -253,7 +253,7 @@ class RNN(RNNBase):
 
 
 class LSTM(RNNBase):
-    """Long short-term memory (Hochreiter & Schmidhuber 1997; seed 004 §2.6).
+    """Long short-term memory (Hochreiter & Schmidhuber 1997; source 004 §2.6).
 
     i, f, o = sigma(x W_i*^T + b_i* + h_{t-1} W_h*^T + b_h*), g = tanh(same),
     c_t = f * c_{t-1} + i * g, h_t = o * tanh(c_t); gate rows (i, f, g, o) as PyTorch's.
@@ -277,14 +277,14 @@ class LSTM(RNNBase):
 
 
 class GRU(RNNBase):
-    """Gated recurrent unit (Cho et al. 2014; seed 004 §2.8), PyTorch's form by default:
+    """Gated recurrent unit (Cho et al. 2014; source 004 §2.8), PyTorch's form by default:
 
     r, z = sigma(x W_i*^T + b_i* + h_{t-1} W_h*^T + b_h*),
     n = tanh(x W_in^T + b_in + r * (h_{t-1} W_hn^T + b_hn)), h_t = (1 - z) * n + z * h_{t-1}.
 
     ``cho=True`` (beyond PyTorch): the original form, the reset gate applied to h before the
-    hidden matmul, n = tanh(x W_in^T + b_in + (r * h_{t-1}) W_hn^T + b_hn), as seed 004 §2.8
-    writes it (the seed's z is this 1 - z: h_t = (1 - z) h_{t-1} + z n there; relabelling the
+    hidden matmul, n = tanh(x W_in^T + b_in + (r * h_{t-1}) W_hn^T + b_hn), as source 004 §2.8
+    writes it (the source's z is this 1 - z: h_t = (1 - z) h_{t-1} + z n there; relabelling the
     gate is a sign flip of its weights). Same parameters, different function.
 
     Shape: as RNN.
@@ -307,7 +307,7 @@ class GRU(RNNBase):
 
 
 def irnn_init_(module: RNN, scale: float = 1.0, input_std: float = 0.001) -> RNN:
-    """IRNN init (Le, Jaitly & Hinton 2015; seed 004 §2.5): recurrent weights ``scale * I``,
+    """IRNN init (Le, Jaitly & Hinton 2015; source 004 §2.5): recurrent weights ``scale * I``,
     biases 0, input weights N(0, input_std^2); for ReLU RNNs, so that at the start the state is
     carried unchanged and gradients neither vanish nor explode through time.
 

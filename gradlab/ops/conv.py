@@ -29,7 +29,7 @@ in a reused workspace (fresh 10-20 MiB arrays cost page faults on every step, DE
 
 Shapes: x (N, C, H, W); w (O, C / groups, kh, kw); out (N, O, Ho, Wo) with
 Ho = floor((H + pad_top + pad_bottom - d_h (kh - 1) - 1) / s_h) + 1.
-Seed 003 (CNN: local connection, weight sharing, output size formula), 004 §1.2-1.8.
+Source 003 (CNN: local connection, weight sharing, output size formula), 004 §1.2-1.8.
 """
 
 from __future__ import annotations

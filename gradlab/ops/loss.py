@@ -1,7 +1,7 @@
 """Losses fused with their output layer where composing primitives would be slow or unstable.
 
 Cross-entropy goes through log-softmax with the log-sum-exp shift, so large logits never
-overflow (seed 003 "softmax overflow/underflow"). Every cross-entropy variant (class indices,
+overflow (source 003 "softmax overflow/underflow"). Every cross-entropy variant (class indices,
 class weights, ``ignore_index``, label smoothing, probability targets) is the same sum
 
     loss_i = - sum_c A_ic log p_ic,   p = softmax(x_i)

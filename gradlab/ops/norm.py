@@ -1,4 +1,4 @@
-"""Normalization with the closed-form backward (seed 003 BN, 000 Q64, 002 Q6, 004 §3.4).
+"""Normalization with the closed-form backward (source 003 BN, 000 Q64, 002 Q6, 004 §3.4).
 
 All of BatchNorm, LayerNorm, GroupNorm and InstanceNorm are one computation on a suitably
 reshaped input: standardise over some axes, then scale and shift,

@@ -1,11 +1,11 @@
 """Pooling over strided window views of the (padded) input.
 
-Backward exactly as seed 002 Q8 describes: max pooling routes each output gradient to the
+Backward exactly as source 002 Q8 describes: max pooling routes each output gradient to the
 arg-max position of its window; average pooling spreads it evenly over the window. Stochastic
-pooling (Zeiler & Fergus 2013, seed 002 Q7) samples one position per window with probability
+pooling (Zeiler & Fergus 2013, source 002 Q7) samples one position per window with probability
 proportional to its activation in training and takes the probability-weighted average in eval.
 
-Output size (seed 003): floor((H + 2p - d (k - 1) - 1) / s) + 1, or ceil(...) + 1 with
+Output size (source 003): floor((H + 2p - d (k - 1) - 1) / s) + 1, or ceil(...) + 1 with
 ``ceil_mode``, where a last window that would start in the right padding is dropped (PyTorch).
 """
 
@@ -103,7 +103,7 @@ def _tile_max(x: np.ndarray, k, ho: int, wo: int) -> tuple:
 
 
 class MaxPool2d(Function):
-    # d max(window)/dx = 1 at the window's arg-max, 0 elsewhere (seed 002 Q8)
+    # d max(window)/dx = 1 at the window's arg-max, 0 elsewhere (source 002 Q8)
     @staticmethod
     def forward(ctx, x, k, s, p, d, ceil_mode, with_indices=True):
         n, c, h, w = x.shape
@@ -175,7 +175,7 @@ def _avg_divisor(shape, k, s, p, ceil_mode, count_include_pad, ho, wo, xp_shape,
 
 
 class AvgPool2d(Function):
-    # d mean(window)/dx = 1/divisor for each position of the window (seed 002 Q8)
+    # d mean(window)/dx = 1/divisor for each position of the window (source 002 Q8)
     @staticmethod
     def forward(ctx, x, k, s, p, ceil_mode, count_include_pad, divisor_override):
         xp, ho, wo = _padded(x, k, s, p, (1, 1), ceil_mode, 0)

@@ -1,11 +1,11 @@
 """Recurrent layers: a whole sequence of one layer and one direction as one autograd Function.
 
-Forward (seed 004 §2.1-2.8): one GEMM projects the inputs of all T steps at once,
+Forward (source 004 §2.1-2.8): one GEMM projects the inputs of all T steps at once,
 ``G = X W_ih^T + b`` of shape (T, N, gates * H); then each step does ONE hidden GEMM for all
 gates, ``h_{t-1} W_hh^T``, and a handful of in-place elementwise calls on preallocated (T, N, .)
 arrays, which are exactly what backward needs (gate activations, cell states, outputs).
 
-Backward is back-propagation through time written out (seed 004 §2.3): a gradient ``delta``
+Backward is back-propagation through time written out (source 004 §2.3): a gradient ``delta``
 is carried from step t to step t-1 through ``W_hh`` (and through the cell state for the LSTM),
 the pre-activation gradients of every step are written into one (T, N, gates * H) array, and
 after the loop three GEMMs over all steps give
@@ -147,7 +147,7 @@ def _weight_grads(ctx, dG, x, w_ih, hprev, needs, w_idx: int):
 
 
 class RNNLayer(Function):
-    """One layer, one direction of an Elman RNN over a whole sequence (seed 004 §2.1, §2.3).
+    """One layer, one direction of an Elman RNN over a whole sequence (source 004 §2.1, §2.3).
 
     h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh), act = tanh or relu.
 
@@ -221,7 +221,7 @@ class RNNLayer(Function):
 
 
 class LSTMLayer(Function):
-    """One layer, one direction of an LSTM over a whole sequence (seed 004 §2.6).
+    """One layer, one direction of an LSTM over a whole sequence (source 004 §2.6).
 
     i, f, o = sigma(W_i* x_t + b_i* + W_h* h_{t-1} + b_h*); g = tanh(same with the g rows);
     c_t = f * c_{t-1} + i * g;  h_t = o * tanh(c_t).  Gate rows in PyTorch's order (i, f, g, o).
@@ -332,11 +332,11 @@ class LSTMLayer(Function):
 
 
 class GRULayer(Function):
-    """One layer, one direction of a GRU over a whole sequence (seed 004 §2.8).
+    """One layer, one direction of a GRU over a whole sequence (source 004 §2.8).
 
     r, z = sigma(W_i* x_t + b_i* + W_h* h_{t-1} + b_h*);
     PyTorch's form (default): n = tanh(W_in x_t + b_in + r * (W_hn h_{t-1} + b_hn));
-    ``cho=True``, Cho et al. 2014 / seed 004 §2.8: n = tanh(W_in x_t + b_in + W_hn (r * h_{t-1})
+    ``cho=True``, Cho et al. 2014 / source 004 §2.8: n = tanh(W_in x_t + b_in + W_hn (r * h_{t-1})
     + b_hn), the reset gate applied to h before the matmul (two hidden GEMMs per step);
     h_t = (1 - z) * n + z * h_{t-1} in both. Gate rows in PyTorch's order (r, z, n).
 

@@ -1,4 +1,4 @@
-"""Analysis tools: shape and receptive-field calculators, model summary, boxes (seed 003)."""
+"""Analysis tools: shape and receptive-field calculators, model summary, boxes (source 003)."""
 
 from .boxes import batched_nms, box_area, box_convert, box_iou, nms
 from .receptive_field import (

@@ -1,5 +1,5 @@
 """Bounding boxes with torchvision.ops' names and semantics: ``box_area``, ``box_iou``,
-``box_convert`` (xyxy / xywh / cxcywh), ``nms`` and ``batched_nms`` (seed 003 "IoU").
+``box_convert`` (xyxy / xywh / cxcywh), ``nms`` and ``batched_nms`` (source 003 "IoU").
 
 Boxes are (N, 4) gradlab Tensors or NumPy arrays; results are Tensors. ``box_area``,
 ``box_iou`` and ``box_convert`` are built from differentiable tensor ops, so an IoU can be a
@@ -46,7 +46,7 @@ def box_iou(boxes1, boxes2) -> Tensor:
 
     ``IoU = |A n B| / (|A| + |B| - |A n B|)``, the intersection
     ``max(0, min(x2) - max(x1)) * max(0, min(y2) - max(y1))``: the larger of the two *lower*
-    edges and the smaller of the two *upper* edges on both axes (seed 003's snippet takes the
+    edges and the smaller of the two *upper* edges on both axes (source 003's snippet takes the
     min and max the wrong way round on y). Two zero-area boxes give 0/0 = nan, as torchvision.
 
     Shape: boxes1 (N, 4), boxes2 (M, 4) -> (N, M).

@@ -2,12 +2,12 @@
 dilation) layer specs or a model's layers, and a measurement with autograd (the input pixels
 whose gradient is non-zero for one output unit of a positive-weight copy of the model).
 
-The recurrence (Dumoulin & Visin 2016; Araujo et al. 2019; seed 003 "receptive field"), with
+The recurrence (Dumoulin & Visin 2016; Araujo et al. 2019; source 003 "receptive field"), with
 ``k' = d (k - 1) + 1`` the dilated kernel and input pixels indexed 0..n-1:
 
 * output size  ``n_out = floor((n_in + 2 p - k') / s) + 1`` (ceil for ``ceil_mode`` pools)
 * jump         ``j_out = j_in s``                    (distance in input pixels between units)
-* field size   ``r_out = r_in + (k' - 1) j_in``      (seed 003: RF_n = RF_{n-1} + (k_n - 1) prod s)
+* field size   ``r_out = r_in + (k' - 1) j_in``  (source 003: RF_n = RF_{n-1} + (k_n - 1) prod s)
 * first centre ``c_out = c_in + ((k' - 1) / 2 - p) j_in``
 
 starting from ``n_0 = input size, j_0 = 1, r_0 = 1, c_0 = 0``. Unit ``u`` of a layer is centred
@@ -198,7 +198,7 @@ def receptive_field(model_or_specs, input_size, names: Sequence[str] | None = No
     """Per-layer table of output size, jump (cumulative stride), receptive-field size and the
     centre of the first unit, by the recurrence in the module docstring.
 
-    ``model_or_specs`` is a list of ``(kernel, stride, padding[, dilation])`` tuples (seed 003's
+    ``model_or_specs`` is a list of ``(kernel, stride, padding[, dilation])`` tuples (source 003's
     ``[filter size, stride, padding]``; ``names`` labels them), or a Module: one forward pass
     on ones of shape ``(1, in_channels, H, W)`` (channels taken from the first Conv2d) records
     every Conv2d, MaxPool2d, AvgPool2d and StochasticPool2d call in forward order, following

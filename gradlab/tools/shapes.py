@@ -1,5 +1,5 @@
 """Output-size calculators for convolution, transposed convolution and pooling, and the padding
-that keeps a size (seed 003 "feature-map size"; the formulas are PyTorch's, which these layers
+that keeps a size (source 003 "feature-map size"; the formulas are PyTorch's, which these layers
 follow).
 
 Each function takes ints or per-dimension tuples (``size=(32, 28)``, ``kernel_size=3``) and
@@ -52,7 +52,7 @@ def conv_output_size(size: IntOrSeq, kernel_size: IntOrSeq, stride: IntOrSeq = 1
 
     ``out = floor((size + 2 padding - dilation (kernel_size - 1) - 1) / stride) + 1``; with
     ``padding='same'`` (stride 1 only, as in PyTorch) ``out = size``, with ``'valid'``
-    padding 0. Seed 003: ``out = (input + 2 padding - kernel) / stride + 1``, rounded down.
+    padding 0. Source 003: ``out = (input + 2 padding - kernel) / stride + 1``, rounded down.
 
     Shape: ``size`` is H (or (H, W)) of the input; the result is Ho (or (Ho, Wo)).
     Raises ValueError when the dilated kernel is larger than the padded input.
@@ -97,7 +97,7 @@ def conv_transpose_output_size(size: IntOrSeq, kernel_size: IntOrSeq, stride: In
     """Output size of a transposed convolution (ConvTranspose2d, per spatial dimension).
 
     ``out = (size - 1) stride - 2 padding + dilation (kernel_size - 1) + output_padding + 1``.
-    Seed 003: ``out = (in - 1) stride - 2 padding + kernel``. ``output_padding`` must be
+    Source 003: ``out = (in - 1) stride - 2 padding + kernel``. ``output_padding`` must be
     smaller than the stride or the dilation (PyTorch's rule).
 
     Shape: ``size`` is H (or (H, W)) of the input; the result is Ho (or (Ho, Wo)).
@@ -133,7 +133,7 @@ def pool_output_size(size: IntOrSeq, kernel_size: IntOrSeq, stride: IntOrSeq | N
     ``ceil(...) + 1`` with ``ceil_mode``; in ceil mode the last window must start inside the
     input or the left padding: if ``(out - 1) stride >= size + padding`` it is dropped
     (``out - 1``). ``stride`` defaults to ``kernel_size``; ``padding`` may be at most half the
-    kernel. Seed 003 writes ``(input - kernel) / stride + 1`` rounded up (Caffe's rule); PyTorch
+    kernel. Source 003 writes ``(input - kernel) / stride + 1`` rounded up (Caffe's rule); PyTorch
     rounds down unless ``ceil_mode=True``.
 
     Shape: ``size`` is H (or (H, W)) of the input; the result is Ho (or (Ho, Wo)).
@@ -171,7 +171,7 @@ def same_padding(kernel_size: IntOrSeq, stride: IntOrSeq = 1, dilation: IntOrSeq
     s) - 1) s + dilation (kernel_size - 1) + 1 - size, 0)`` (needs ``size``). Returns ``t / 2``
     per side (an int or a tuple of ints) when ``t`` is even; when some ``t`` is odd a tuple of
     ``(left, right)`` pairs per dimension with the extra pixel on the right, as PyTorch's
-    ``padding='same'`` does (pass it to ``F.pad``). Seed 003: ``(kernel - 1) / 2`` at stride 1.
+    ``padding='same'`` does (pass it to ``F.pad``). Source 003: ``(kernel - 1) / 2`` at stride 1.
     """
     fn = "same_padding"
     named = {"kernel_size": kernel_size, "stride": stride, "dilation": dilation}

@@ -1,5 +1,5 @@
 """Model summary like torchinfo: per layer name, type, output shape, parameters (trainable and
-frozen), multiply-accumulates and activation memory, with totals; and seed 003's cost
+frozen), multiply-accumulates and activation memory, with totals; and source 003's cost
 comparisons (two stacked 3x3 convs vs one 5x5, depthwise-separable vs standard conv).
 
 The layers are found by running one forward pass with hooks on every module, so containers,
@@ -238,7 +238,7 @@ def summary(model: nn.Module, input_size: Sequence | None = None, input_data: An
     once); ``total_macs`` = sum over all module calls of their own MACs (see the module
     docstring for the rules); ``activation_bytes`` = sum of the leaf modules' output bytes.
 
-    Shape: any inputs the model accepts. Reference: seed 003 (parameter count of a conv layer:
+    Shape: any inputs the model accepts. Reference: source 003 (parameter count of a conv layer:
     C_in x K_w x K_h x C_out + C_out).
     """
     fn = "summary"
@@ -342,14 +342,14 @@ def _as_input(v):
     return v
 
 
-# ---------------------------------------------------------------------- seed 003's comparisons
+# ---------------------------------------------------------------------- source 003's comparisons
 
 def conv_cost(in_channels: int, out_channels: int, kernel_size: int, out_size: int | tuple,
               groups: int = 1, bias: bool = False) -> dict:
     """Parameters, multiply-accumulates and FLOPs of one conv layer for one image.
 
     ``params = C_in / groups x k x k x C_out (+ C_out)``; ``macs = H_out x W_out x C_out x
-    C_in / groups x k x k``; ``flops = 2 x macs``. Reference: seed 003, conv parameter count.
+    C_in / groups x k x k``; ``flops = 2 x macs``. Reference: source 003, conv parameter count.
     """
     fn = "conv_cost"
     for what, v in (("in_channels", in_channels), ("out_channels", out_channels),
@@ -370,7 +370,7 @@ def stacked_3x3_vs_5x5(channels: int, size: int) -> dict:
     ``channels -> channels`` on a ``size x size`` map, no bias: the same 5x5 receptive field.
 
     ``params: 2 x 9 C^2`` vs ``25 C^2``, ratio ``2 x 9 / 25 = 0.72``; the MACs have the same
-    ratio since both keep the map size. Reference: seed 003, "VGG uses two 3x3 instead of 5x5".
+    ratio since both keep the map size. Reference: source 003, "VGG uses two 3x3 instead of 5x5".
     Returns ``{"stacked": conv_cost, "single": conv_cost, "params_ratio", "macs_ratio"}``.
     """
     two = conv_cost(channels, channels, 3, size)
@@ -388,7 +388,7 @@ def depthwise_separable_vs_standard(in_channels: int, out_channels: int, kernel_
     stride 1, no bias).
 
     ``params: C_in k^2 + C_in C_out`` vs ``C_in C_out k^2``, ratio ``1/C_out + 1/k^2``; the
-    MACs have the same ratio. Reference: seed 003 "model acceleration" (MobileNet, Xception).
+    MACs have the same ratio. Reference: source 003 "model acceleration" (MobileNet, Xception).
     Returns ``{"separable": ..., "standard": ..., "params_ratio", "macs_ratio"}``.
     """
     dw = conv_cost(in_channels, in_channels, kernel_size, size, groups=in_channels)

@@ -1,5 +1,5 @@
 """Sigmoid depth: the gradient reaching each layer of a deep sigmoid MLP shrinks geometrically
-towards the input (seed 000 Q64), by at most 0.25 per layer only while the weights do not
+towards the input (source 000 Q64), by at most 0.25 per layer only while the weights do not
 amplify (||W||_2 <= 1); ReLU with He initialization keeps it."""
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ class SigmoidDepth(Experiment):
 
     id = "sigmoid-depth"
     title = "Gradients vanish geometrically with depth in sigmoid nets"
-    seed_ref = "seed 000 Q64"
+    source_ref = "source 000 Q64"
     claim = ("If each layer of a deep sigmoid network multiplies the back-propagated gradient "
              "by at most 0.25 (the sigmoid's largest slope), the first layer's gradient is "
              "below 0.25^n: the gradient vanishes geometrically towards the input. ReLU does "
@@ -102,7 +102,7 @@ class SigmoidDepth(Experiment):
                 "through log-norm vs "
                 "depth gives the per-layer ratio and R^2. Sigmoid with PyTorch's default init, "
                 "sigmoid with N(0, g^2/n) weights for gains g = 0.5..16 (spectral norm of W "
-                "measured), and ReLU with He init. The seed's bound is judged at the default "
+                "measured), and ReLU with He init. The source's bound is judged at the default "
                 "init and at every gain where the gradient still vanishes (ratio < 1); gains "
                 "where it grows are the exploding case the seed treats separately.")
     thresholds = {"r2_min": 0.9, "ratio_max_geometric": 1.0, "seed_bound": 0.25,
@@ -121,7 +121,7 @@ class SigmoidDepth(Experiment):
             what=("The caveat is decided on the largest sigmoid ratio among the gains at which "
                   "the gradient still vanishes (ratio < 1), no longer on the largest ratio of "
                   "the whole gain sweep (which reached 1.26 at gain 16, an exploding net). The "
-                  "English claim states the 0.25 as the seed's assumption and says that the "
+                  "English claim states the 0.25 as the source's assumption and says that the "
                   "learning speed is not measured. The verdict is stated as named criteria; "
                   "the chain-rule bound (ratio <= 0.25 ||W||_2) is a check."),
             why=("The outside review (LAB-REVIEW A, e01) called the caveat partly a straw man: "
@@ -206,7 +206,7 @@ class SigmoidDepth(Experiment):
         ax1.legend(fontsize=9)
         ax2.loglog(gains, sweep_ratio, "o-", label="sigmoid: fitted ratio")
         ax2.loglog(gains, 0.25 * np.array(sweep_spec), "s:", label="0.25 x ||W||_2 (bound)")
-        ax2.loglog([gains[0], gains[-1]], [0.25, 0.25], "k--", lw=1, label="seed's 0.25")
+        ax2.loglog([gains[0], gains[-1]], [0.25, 0.25], "k--", lw=1, label="source's 0.25")
         ax2.loglog([gains[0], gains[-1]], [1.0, 1.0], color="C3", ls="-.", lw=1,
                    label="1 (above: grows)")
         ax2.set_xlabel("weight gain g (W ~ N(0, g^2/n))")
@@ -226,18 +226,18 @@ class SigmoidDepth(Experiment):
                              ratio, "<", t["ratio_max_geometric"], "ratio_max_geometric")
         fits = Criterion("R^2 of the line through log-norm vs depth, sigmoid default init",
                          r2, ">", t["r2_min"], "r2_min")
-        within = Criterion("sigmoid per-layer gradient ratio, default init, within the seed's "
+        within = Criterion("sigmoid per-layer gradient ratio, default init, within the source's "
                            "0.25", ratio, "<=", t["seed_bound"], "seed_bound")
         relu = Criterion("ReLU + He per-layer gradient ratio (kept)", numbers["relu_ratio"],
                          ">=", t["relu_ratio_min"], "relu_ratio_min")
         sweep = Criterion("largest sigmoid ratio over the gains where the gradient still "
-                          "vanishes, within the seed's 0.25", worst, "<=", t["seed_bound"],
+                          "vanishes, within the source's 0.25", worst, "<=", t["seed_bound"],
                           "seed_bound")
         criteria = [vanishes, fits, within, relu, sweep]
         key = f"sigmoid ratio {ratio:.3g}/layer, ReLU {numbers['relu_ratio']:.3g}"
         base = (f"With the default init the gradient shrinks by {_fmt(ratio)} per layer "
                 f"(R^2 {r2:.3f} of log-norm vs depth; thresholds: ratio < "
-                f"{t['ratio_max_geometric']:g}, R^2 > {t['r2_min']:g}, seed's bound "
+                f"{t['ratio_max_geometric']:g}, R^2 > {t['r2_min']:g}, source's bound "
                 f"{t['seed_bound']:g}), while ReLU with He init keeps ratio "
                 f"{_fmt(numbers['relu_ratio'])} (threshold >= {t['relu_ratio_min']:g}).")
         missed = [c.name for c in criteria[:4] if not c.passed]

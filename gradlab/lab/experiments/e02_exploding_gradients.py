@@ -1,5 +1,5 @@
 """Exploding gradients: with large weights the gradient grows geometrically towards the input
-(seed 000 Q64), plain SGD blows up (loss NaN, seed 003's table) and gradient clipping
+(source 000 Q64), plain SGD blows up (loss NaN, source 003's table) and gradient clipping
 (``clip_grad_norm_``) restores training."""
 
 from __future__ import annotations
@@ -109,11 +109,11 @@ def train(layers: list[nn.Linear], X: np.ndarray, Y: np.ndarray, steps: int,
 
 
 def seed_chain(depth: int = CHAIN_DEPTH, weight: float = 100.0, n: int = 1000) -> dict[str, float]:
-    """The seed's own example: a chain of ``depth`` sigmoid units a_k = sigmoid(weight a_{k-1})
+    """The source's own example: a chain of ``depth`` sigmoid units a_k = sigmoid(weight a_{k-1})
     (zero biases) on N(0, 1) inputs, in float64. By the chain rule
     log|d a_depth / d x| = sum_k log(weight sigmoid'(z_k)), summed in logs because the product
     underflows; log sigmoid'(z) = -|z| - 2 log(1 + exp(-|z|)). Returns the median log10 of the
-    gradient and the mean slope sigmoid'(z) of units 2..depth; the seed's arithmetic, slope
+    gradient and the mean slope sigmoid'(z) of units 2..depth; the source's arithmetic, slope
     0.25 at every unit, gives log10 (0.25 weight)^depth."""
     x = perturb(gradlab.randn(n).double())
     z, log_grad, slopes = weight * x, gradlab.zeros(n).double(), []
@@ -137,11 +137,11 @@ class ExplodingGradients(Experiment):
 
     id = "exploding-gradients"
     title = "Large weights make gradients explode; clipping restores training"
-    seed_ref = "seed 000 Q64; seed 003 (vanishing/exploding table)"
+    source_ref = "source 000 Q64; source 003 (vanishing/exploding table)"
     claim = ("With large weights the back-propagated gradient grows exponentially with depth; "
              "the model does not converge (loss surges / NaN), and gradient clipping is a remedy.")
     claim_zh = ("假如激活层斜率均为最大值0.25，所有层的权值为100，这样梯度就会指数增加。"
-                "（seed 003，梯度爆炸一行）梯度大于 1 时，累积后成倍增长； | 模型不收敛 "
+                "（source 003，梯度爆炸一行）梯度大于 1 时，累积后成倍增长； | 模型不收敛 "
                 "loss 激增/Nan | ……梯度截断")
     protocol = (f"A ReLU MLP 64-{WIDTH}x{DEPTH}-10 on the Digits training set with He-normal "
                 f"weights times {GAIN:g} (about {GAIN:g}x per layer). The bias-gradient norm of "
@@ -155,13 +155,13 @@ class ExplodingGradients(Experiment):
         Revision(
             date="2026-12-06",
             what=("The verdict is stated as named criteria (the same comparisons as before). "
-                  "The seed's own sigmoid chain with weights 100, which only the explanation "
+                  "The source's own sigmoid chain with weights 100, which only the explanation "
                   "cited, is a check (its slopes cannot all be 0.25), as is clip_grad_norm_ "
-                  "bringing the first step's total norm to max_norm. The quoted seed text adds "
-                  "seed 003's table row, which is what the English claim and the measurement "
+                  "bringing the first step's total norm to max_norm. The quoted source text adds "
+                  "source 003's table row, which is what the English claim and the measurement "
                   "follow."),
             why=("Issue 13: arithmetic is a check, never a verdict gate; the outside review "
-                 "(LAB-REVIEW A, e02) noted that the quoted Chinese sentence is the seed's "
+                 "(LAB-REVIEW A, e02) noted that the quoted Chinese sentence is the source's "
                  "false example while the verdict is about a ReLU net."),
             moved="none",
             effect="quick seeds 0-2: holds before and after"),
@@ -276,7 +276,7 @@ class ExplodingGradients(Experiment):
                 f"{numbers['clipped_initial_loss']:.3g} to {numbers['clipped_final_loss']:.3g} "
                 f"(worst ratio {numbers['clipped_loss_ratio']:.3g}, threshold "
                 f"{t['clipped_loss_ratio_max']:g}; training accuracy "
-                f"{numbers['clipped_final_acc']:.1%}). This is a ReLU net: in the seed's own "
+                f"{numbers['clipped_final_acc']:.1%}). This is a ReLU net: in the source's own "
                 f"example (sigmoid, all weights 100) a {numbers['seed_chain_depth']}-unit "
                 f"chain's gradient is 10^{numbers['seed_chain_log10_grad']:.0f}, not "
                 f"25^{numbers['seed_chain_depth']} = "
@@ -294,7 +294,7 @@ class ExplodingGradients(Experiment):
                        key, criteria)
 
     def checks(self, numbers: dict[str, Any]) -> list[Check]:
-        """The seed's sigmoid chain with all weights 100 cannot keep its slopes at 0.25 (the
+        """The source's sigmoid chain with all weights 100 cannot keep its slopes at 0.25 (the
         arithmetic behind the seed error), and clip_grad_norm_ brings the first step's total
         gradient norm from above max_norm down to max_norm."""
         slope, lg = numbers["seed_chain_mean_slope"], numbers["seed_chain_log10_grad"]
@@ -307,7 +307,7 @@ class ExplodingGradients(Experiment):
         return [
             Check("seed chain: slopes 0.25 and weights 100 cannot go together", chain_ok,
                   f"{numbers['seed_chain_depth']}-unit chain: mean slope {slope:.2g} (0.25 in "
-                  f"the seed), log10 gradient {lg:.0f} against the seed's {arith:.0f}"),
+                  f"the seed), log10 gradient {lg:.0f} against the source's {arith:.0f}"),
             Check("clip_grad_norm_ clips the first step to max_norm", clipped and bool(before),
                   "first-step total norm " + ", ".join(
                       f"{b:.3g} -> {a:.4g}" for b, a in zip(before, after))

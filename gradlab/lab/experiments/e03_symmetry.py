@@ -1,5 +1,5 @@
 """Symmetry: zero or constant initialization makes all hidden units compute the same thing
-(seed 004 §3.2), so the layer is worth one unit; random initialization breaks the symmetry.
+(source 004 §3.2), so the layer is worth one unit; random initialization breaks the symmetry.
 Judged in float64: how far a symmetric net falls behind a random one, whether it does better
 than a net with one hidden unit, and whether a float32-sized asymmetry stays tiny."""
 
@@ -107,7 +107,7 @@ class Symmetry(Experiment):
 
     id = "symmetry"
     title = "Zero or constant initialization keeps hidden units identical"
-    seed_ref = "seed 004 §3.2"
+    source_ref = "source 004 §3.2"
     claim = ("With parameters initialized to 0 all hidden units compute the same activation, "
              "so they cannot become different (symmetric weights) and the layer has no more "
              "distinct units than one; random initialization breaks the symmetry.")

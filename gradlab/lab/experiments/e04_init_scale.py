@@ -1,6 +1,6 @@
 """Initialization scale over 32 layers: too-small weights make activations vanish, too-large
-ones saturate tanh or explode ReLU, Xavier (tanh) and He (ReLU) keep the variance (seed 004
-§3.2); and the seed's Xavier ranges for sigmoid and tanh are swapped. The seed's clause that
+ones saturate tanh or explode ReLU, Xavier (tanh) and He (ReLU) keep the variance (source 004
+§3.2); and the source's Xavier ranges for sigmoid and tanh are swapped. The source's clause that
 too-small weights make sigmoid-type units lose their nonlinearity is not measured here."""
 
 from __future__ import annotations
@@ -97,12 +97,12 @@ class InitScale(Experiment):
     """Activation variance per layer by init scale; the Xavier range assignment."""
 
     id = "init-scale"
-    title = "Initialization scale over 32 layers; the seed's Xavier ranges are swapped"
-    seed_ref = "seed 004 §3.2"
+    title = "Initialization scale over 32 layers; the source's Xavier ranges are swapped"
+    source_ref = "source 004 §3.2"
     claim = ("Too-small weights make the activations vanish, too-large ones saturate them "
              "(gradients near 0); Xavier and He initialization keep the scale. The seed gives "
              "Xavier's uniform range as r = sqrt(6/(n_in+n_out)) for sigmoid and 4 times that "
-             "for tanh. (The seed's clause that too-small weights make sigmoid-type units lose "
+             "for tanh. (The source's clause that too-small weights make sigmoid-type units lose "
              "their nonlinearity is not tested here.)")
     claim_zh = ("参数过大或过小：参数过小还会使得sigmoid型激活函数丢失非线性的能力，"
                 "这样多层神经网络的优势也就不存在了。如果参数取得太大，会导致输入状态过大。")
@@ -120,7 +120,7 @@ class InitScale(Experiment):
             date="2026-12-06",
             what=("The derivatives tanh'(0) = 1 and sigmoid'(0) = 1/4 (the arithmetic behind "
                   "the factor 4) are checks; the verdict is stated as named criteria (the same "
-                  "comparisons as before; the swap test as 'smallest excess of the seed's "
+                  "comparisons as before; the swap test as 'smallest excess of the source's "
                   "|log gradient ratio| over Glorot's <= 0')."),
             why="Issue 13: arithmetic is a check, never a verdict gate.",
             moved="none",
@@ -220,7 +220,7 @@ class InitScale(Experiment):
                    title_fontsize=9)
         figs = [png(fig, "init_scale", "Activation variance per layer for four initialization "
                     "scales with tanh and ReLU (left; values beyond 1e-30 and 1e30 are drawn at "
-                    "those bounds); back-propagated gradient per layer with the seed's and "
+                    "those bounds); back-propagated gradient per layer with the source's and "
                     "Glorot's Xavier ranges for sigmoid and tanh (right).")]
         return Measurement(numbers, figs)
 
@@ -256,7 +256,7 @@ class InitScale(Experiment):
                        "kept_well_low"),
                      c(f"{who}: variance ratio within an order of magnitude", key, "<=",
                        "kept_well_high")]
-        swap = Criterion("seed's Xavier ranges: smallest excess of its |log gradient ratio| "
+        swap = Criterion("source's Xavier ranges: smallest excess of its |log gradient ratio| "
                          "over Glorot's (> 0: swapped)", excess, "<=", t["swap_excess_max"],
                          "swap_excess_max")
         criteria = scale + well + [swap]
@@ -290,12 +290,12 @@ class InitScale(Experiment):
             caveats.append(" and ".join(loose) + f" {verb} the variance only within two "
                            "orders of magnitude, not within one")
         if swapped:
-            caveats.append("the seed's Xavier ranges are swapped: 4r suits sigmoid and r "
+            caveats.append("the source's Xavier ranges are swapped: 4r suits sigmoid and r "
                            "suits tanh, as Glorot & Bengio (2010) give")
         if caveats:
             return Verdict(CAVEATS, text + " The scale claims hold, but "
                            + "; and ".join(caveats) + ".", key, criteria)
-        return Verdict(HOLDS, text + " The seed's Xavier ranges do at least as well as the "
+        return Verdict(HOLDS, text + " The source's Xavier ranges do at least as well as the "
                        "swapped ones here.", key, criteria)
 
     def checks(self, numbers: dict[str, Any]) -> list[Check]:

@@ -1,5 +1,5 @@
 """Dying ReLU: a too-large learning rate pushes ReLU units into the region where they output 0
-on every training example, and there they stay (zero gradient, seed 004 §1.1); Leaky ReLU is
+on every training example, and there they stay (zero gradient, source 004 §1.1); Leaky ReLU is
 the suggested remedy."""
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ class DyingReLU(Experiment):
 
     id = "dying-relu"
     title = "Dying ReLU under a too-large learning rate; Leaky ReLU"
-    seed_ref = "seed 004 §1.1"
+    source_ref = "source 004 §1.1"
     claim = ("After an unsuitable (too large) update a ReLU unit can be inactive on all "
              "training data; its gradient is then always 0 and it never activates again. "
              "Leaky ReLU (and other variants) are used to avoid this.")

@@ -1,5 +1,5 @@
 """Saturating tanh: with w = 0.1 the input x = 20 drives tanh to ~1 where its slope is small,
-while x = 1 stays in the sensitive range (seed 000 Q64); normalizing the inputs keeps the
+while x = 1 stays in the sensitive range (source 000 Q64); normalizing the inputs keeps the
 units out of saturation, and whether that trains better than raw large-scale inputs is
 measured from the same initial weights at the same learning rate."""
 
@@ -34,7 +34,7 @@ HIDDEN = 64
 LR = 0.05
 BATCH = 64
 SATURATED = 0.99
-#: the seed's arithmetic, checked: tanh(0.1 * 20) is near 1 and its slope a tenth of x = 1's
+#: the source's arithmetic, checked: tanh(0.1 * 20) is near 1 and its slope a tenth of x = 1's
 EXAMPLE_NEAR_ONE_MIN = 0.95
 EXAMPLE_SLOPE_RATIO_MAX = 0.1
 
@@ -57,11 +57,11 @@ def saturated_fraction(net: nn.Sequential, X) -> float:
 
 
 class TanhSaturation(Experiment):
-    """tanh saturation: the seed's example and raw vs standardized inputs."""
+    """tanh saturation: the source's example and raw vs standardized inputs."""
 
     id = "tanh-saturation"
     title = "Large inputs saturate tanh; input normalization keeps units sensitive"
-    seed_ref = "seed 000 Q64"
+    source_ref = "source 000 Q64"
     claim = ("With weight 0.1, x = 1 gives tanh(0.1) ~ 0.1 but x = 20 gives tanh(2) ~ 1, in the "
              "saturated region where larger x changes nothing: a network fed large inputs is "
              "insensitive to them from the start, which the seed calls bad for training; "
@@ -81,7 +81,7 @@ class TanhSaturation(Experiment):
     revisions = (
         Revision(
             date="2026-12-06",
-            what=("The seed's arithmetic example (tanh(2) >= 0.95 and a slope ratio x = 20 / "
+            what=("The source's arithmetic example (tanh(2) >= 0.95 and a slope ratio x = 20 / "
                   "x = 1 <= 0.1) is a check, no longer a verdict gate; its two thresholds "
                   "(example_near_one_min, example_slope_ratio_max) left the registered "
                   "thresholds and are the check's constants."),
@@ -185,7 +185,7 @@ class TanhSaturation(Experiment):
                          fontsize=9)
         ax1.set_xlabel("u = w x (w = 0.1)")
         ax1.set_ylabel("value")
-        ax1.set_title("seed 000 Q64: x = 1 vs x = 20")
+        ax1.set_title("source 000 Q64: x = 1 vs x = 20")
         ax1.legend(fontsize=9, loc="upper left")
         window = max(1, steps // 30)
         for name, c in (("raw", "C3"), ("standardized", "C0")):
@@ -199,7 +199,7 @@ class TanhSaturation(Experiment):
         ax2.set_ylabel("training loss (moving average)")
         ax2.set_title("raw vs standardized inputs")
         ax2.legend(fontsize=9)
-        figs = [png(fig, "tanh_saturation", "tanh and its slope at the seed's two inputs (left); "
+        figs = [png(fig, "tanh_saturation", "tanh and its slope at the source's two inputs (left); "
                     "training loss of a tanh MLP on raw vs standardized Digits pixels (right).")]
         return Measurement(numbers, figs)
 
@@ -225,7 +225,7 @@ class TanhSaturation(Experiment):
         text = (f"On raw Digits pixels {n['raw_saturated_init']:.0%} of the first-layer tanh "
                 f"activations are saturated at init (threshold >= {t['raw_saturated_min']:.0%}), "
                 f"against {n['standardized_saturated_init']:.1%} with standardized inputs "
-                f"(threshold <= {t['standardized_saturated_max']:.0%}), as the seed's x = 20 "
+                f"(threshold <= {t['standardized_saturated_max']:.0%}), as the source's x = 20 "
                 f"example (slope {n['slope_x20']:.4f} vs {n['slope_x1']:.3f} at x = 1) says. "
                 f"From the same initial weights at lr {n['lr']:g}, after {n['steps']} steps "
                 f"the training loss is {n['standardized_final_loss']:.3g} standardized vs "
@@ -253,7 +253,7 @@ class TanhSaturation(Experiment):
         n = numbers
         ok = (n["tanh_x20"] >= EXAMPLE_NEAR_ONE_MIN
               and n["slope_ratio_x20_x1"] <= EXAMPLE_SLOPE_RATIO_MAX)
-        return [Check("the seed's example: tanh(0.1 x 20) is near 1 (>= "
+        return [Check("the source's example: tanh(0.1 x 20) is near 1 (>= "
                       f"{EXAMPLE_NEAR_ONE_MIN:g}) with a slope at most "
                       f"{EXAMPLE_SLOPE_RATIO_MAX:g} of x = 1's", ok,
                       f"tanh(0.1) = {n['tanh_x1']:.4f}, tanh(2) = {n['tanh_x20']:.4f}, "

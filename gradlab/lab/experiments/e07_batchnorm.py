@@ -1,5 +1,5 @@
 """BatchNorm: faster convergence, tolerance of a larger learning rate, and train vs eval mode
-(seed 000 Q64, seed 003 "BN 原理及作用", seed 004 §3.4)."""
+(source 000 Q64, source 003 "BN 原理及作用", source 004 §3.4)."""
 
 from __future__ import annotations
 
@@ -138,7 +138,7 @@ class BatchNormExperiment(Experiment):
 
     id = "batchnorm"
     title = "BatchNorm: faster training, larger learning rates, and the eval-mode trap"
-    seed_ref = "seed 000 Q64; seed 003 BN; seed 004 §3.4"
+    source_ref = "source 000 Q64; source 003 BN; source 004 §3.4"
     claim = ("Batch normalization speeds up training and tolerates a larger learning rate; at "
              "test time it must use the moving averages of the training statistics, because a "
              "single sample (or an unrepresentative batch) gives no usable batch statistics. "
@@ -172,7 +172,7 @@ class BatchNormExperiment(Experiment):
                  "the grid instead of the ratio at the same lr 0.1; the same-lr ratio is "
                  "reported only (disclosed in issue 7).",
             why="The same-lr ratio of one pair (0.81 / 0.78 / 0.69 for seeds 0-2) straddled "
-                "0.8; the seed's mechanism (BN allows a larger lr) was taken to justify "
+                "0.8; the source's mechanism (BN allows a larger lr) was taken to justify "
                 "comparing at each net's best lr.",
             moved="toward holds",
             effect="Seed 0: holds with caveats -> holds (same-lr ratio 0.81 > 0.8, best-lr "

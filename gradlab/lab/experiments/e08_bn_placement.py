@@ -1,4 +1,4 @@
-"""BatchNorm before or after the activation: seed 003 calls the question disputed; measure it
+"""BatchNorm before or after the activation: source 003 calls the question disputed; measure it
 on one task with many paired runs (each pair its own initialization and batch order) inside one
 stacked graph."""
 
@@ -162,7 +162,7 @@ class BNPlacementExperiment(Experiment):
 
     id = "bn-placement"
     title = "BatchNorm before vs after the activation"
-    seed_ref = "seed 003 BN"
+    source_ref = "source 003 BN"
     claim = ("Whether BatchNorm goes before or after the activation is disputed: before keeps "
              "inputs out of the saturated range, after (with ReLU) avoids homogenizing the "
              "features; neither placement is established as better. (Tested here: whether one "

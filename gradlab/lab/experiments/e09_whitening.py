@@ -1,5 +1,5 @@
 """Input normalization and whitening: gradient descent on raw, standardized and whitened
-inputs, and the condition number that explains the difference (seed 002 Q6, seed 004 §3.2)."""
+inputs, and the condition number that explains the difference (source 002 Q6, source 004 §3.2)."""
 
 from __future__ import annotations
 
@@ -92,7 +92,7 @@ class WhiteningExperiment(Experiment):
 
     id = "whitening"
     title = "Input normalization and whitening: gradient descent and the condition number"
-    seed_ref = "seed 002 Q6; seed 004 §3.2"
+    source_ref = "source 002 Q6; source 004 §3.2"
     claim = ("Normalizing the inputs evens out features of different magnitudes so gradient "
              "descent converges faster; whitening also removes the correlation between "
              "features, giving them equal variance.")

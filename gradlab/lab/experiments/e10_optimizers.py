@@ -1,5 +1,5 @@
 """Optimizers on an ill-conditioned quadratic and on Digits: SGD, momentum, Nesterov, AdaGrad,
-RMSProp, AdaDelta, Adam, and AdaGrad's shrinking step (seed 004 §3.3; seed 003)."""
+RMSProp, AdaDelta, Adam, and AdaGrad's shrinking step (source 004 §3.3; source 003)."""
 
 from __future__ import annotations
 
@@ -219,7 +219,7 @@ class OptimizersExperiment(Experiment):
 
     id = "optimizers"
     title = "Optimizers on an ill-conditioned quadratic; AdaGrad's decaying step on Digits"
-    seed_ref = "seed 004 §3.3; seed 003 optimizers"
+    source_ref = "source 004 §3.3; source 003 optimizers"
     claim = ("Momentum and Nesterov fix the gradient direction (they cross ill-conditioned "
              "valleys faster than SGD). AdaGrad's weakness (the quoted sentence): its "
              "accumulated squared gradients make the learning rate so small after some "

@@ -1,5 +1,5 @@
 """Batch gradient descent vs mini-batch vs single-sample SGD: what each costs to reach a
-target loss as the data set grows (seed 000 Q65, seed 002 Q4).
+target loss as the data set grows (source 000 Q65, source 002 Q4).
 
 The cost is machine-independent: the number of examples whose gradient an optimizer computes
 before the full training loss reaches the target (counted by an apply observer on the forward
@@ -177,7 +177,7 @@ class BatchSizeExperiment(Experiment):
 
     id = "batch-size"
     title = "Batch GD vs mini-batch vs single-sample SGD: cost as the data grow"
-    seed_ref = "seed 000 Q65; seed 002 Q4"
+    source_ref = "source 000 Q65; source 002 Q4"
     claim = ("Batch gradient descent is rarely used: every update touches the whole data set, "
              "which is too much computation when the data set is large; stochastic gradient "
              "descent updates from one sample at a time, each step not necessarily downhill "
@@ -220,7 +220,7 @@ class BatchSizeExperiment(Experiment):
                  "target (machine-independent) instead of CPU seconds, which became a note; "
                  "criteria: the growth of batch GD's cost over mini-batch's with N (slope >= "
                  "0.5), batch GD >= 2x mini-batch at the largest N, uphill >= 10% and B=1 <= "
-                 "0.5x batch GD's cost at the largest N (the seed's 'suits large data'); the "
+                 "0.5x batch GD's cost at the largest N (the source's 'suits large data'); the "
                  "near-tautological one-epoch loss gap and the B=1-vs-mini-batch CPU criterion "
                  "(not in the seed) were dropped. Learning rates (0.02, 1, 4) and the target "
                  "(0.25 nats above the teacher's loss) were picked from a probe on seed 0 at "
@@ -238,7 +238,7 @@ class BatchSizeExperiment(Experiment):
             what="The uphill fraction counts every single-sample update until the target is "
                  "reached at N = 500 (700 updates for seed 0), not only the first 300; "
                  "the first-300 fraction is still reported.",
-            why="The seed's sentence is about the whole course to the optimum. Changed after "
+            why="The source's sentence is about the whole course to the optimum. Changed after "
                 "seeing the first 300 give 4% at lr 0.02 on seed 0 (below the 10% threshold).",
             moved="toward holds",
             effect="With the first 300: holds with caveats. With the run to the target: 10.0% "

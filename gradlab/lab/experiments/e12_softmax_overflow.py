@@ -1,5 +1,5 @@
 """Softmax overflow without the max shift, and cross-entropy vs MSE behind a sigmoid output
-(seed 003: "数值计算中的计算上溢与下溢问题，如 softmax 中的处理方式" and
+(source 003: "数值计算中的计算上溢与下溢问题，如 softmax 中的处理方式" and
 "为什么交叉熵损失可以提高具有 sigmoid 和 softmax 输出的模型的性能，
 而使用均方误差损失则会存在很多问题").
 
@@ -224,7 +224,7 @@ class SoftmaxOverflow(Experiment):
 
     id = "softmax-overflow"
     title = "Softmax overflow without log-sum-exp; cross-entropy vs MSE behind a sigmoid or softmax"
-    seed_ref = "seed 003 (softmax over/underflow; CE vs MSE)"
+    source_ref = "source 003 (softmax over/underflow; CE vs MSE)"
     claim = ("With a sigmoid or softmax output, cross-entropy trains where MSE fails or lags: "
              "from a saturated wrong answer MSE's gradient vanishes with sigmoid'(z) while "
              "cross-entropy's does not, and from an ordinary init cross-entropy reaches a "

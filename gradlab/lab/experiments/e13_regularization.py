@@ -1,5 +1,5 @@
-"""L2 regularization is weight decay for SGD (seed 002 eq. 7), not for Adam; L1 gives sparse
-weights (seed 003's norms table).
+"""L2 regularization is weight decay for SGD (source 002 eq. 7), not for Adam; L1 gives sparse
+weights (source 003's norms table).
 
 Two measurements:
 
@@ -146,7 +146,7 @@ class Regularization(Experiment):
 
     id = "l2-l1-regularization"
     title = "L2 penalty = weight decay for SGD (not for Adam); L1 gives sparse weights"
-    seed_ref = "seed 002 Q2 eq. 7; seed 003 norms table"
+    source_ref = "source 002 Q2 eq. 7; source 003 norms table"
     claim = ("Adding lambda/2 ||w||^2 to the loss makes each gradient step multiply the weights "
              "by (1 - eta lambda) first, so the regularized weights decay (end smaller than "
              "without the penalty): L2 regularization is weight decay for plain SGD (with Adam "
@@ -189,7 +189,7 @@ class Regularization(Experiment):
         Revision(
             date="2026-12-06",
             what="SGD + L2 = SGD(weight_decay) is a check, no longer a condition of the "
-                 "verdict; the seed's 'the weights decay' is judged instead on the L2 net's "
+                 "verdict; the source's 'the weights decay' is judged instead on the L2 net's "
                  "final parameter norm against the same net trained without the penalty "
                  "(ratio < 1), a new SGD run.",
             why="The SGD equivalence is an algebraic identity of the update (eq. 7) and of the "

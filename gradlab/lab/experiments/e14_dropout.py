@@ -1,8 +1,8 @@
 """Dropout on a small data set: the train/test gap, and inverted dropout vs test-time scaling
-(seed 003, "dropout": 不仅能防止过拟合 ... 测试流程：每个神经单元的权重参数要乘以概率 p).
+(source 003, "dropout": 不仅能防止过拟合 ... 测试流程：每个神经单元的权重参数要乘以概率 p).
 
 * An over-sized MLP (64-128-128-10) is trained on 150 Digits images with and without dropout
-  (the seed's rates: 0.2 on the input, 0.5 on both hidden layers), full-batch Adam; the gap
+  (the source's rates: 0.2 on the input, 0.5 on both hidden layers), full-batch Adam; the gap
   between test and training cross-entropy, both in eval mode, and the test accuracy are
   compared, averaged over repeats.
 * Expected activations: ``E[dropout(h)]`` over many masks, for gradlab's inverted dropout
@@ -41,7 +41,7 @@ from gradlab.nn import functional as F
 class ClassicDropout(nn.Module):
     """Dropout as first described (Hinton et al. 2012): in training each element is zeroed with
     probability p and the survivors are NOT rescaled; at test the input is multiplied by the
-    keep probability ``1 - p`` (seed 003's test-time scaling, with the keep probability).
+    keep probability ``1 - p`` (source 003's test-time scaling, with the keep probability).
 
     Shape: any; output the input's shape.
     """
@@ -95,7 +95,7 @@ def _evaluate(model: nn.Module, x, y) -> tuple[float, float, np.ndarray]:
 def _expected_activation(p: float, draws: int) -> tuple[float, float, float]:
     """Mean over ``draws`` masks of the training-mode output divided by the test-mode output,
     averaged over 512 positive activations: (inverted dropout, classic dropout with the
-    test-time keep-probability scaling, classic dropout's training output over the seed's
+    test-time keep-probability scaling, classic dropout's training output over the source's
     test output ``p x``)."""
     h = gradlab.tensor(perturb(np.random.uniform(0.5, 1.5, size=(1, 512)).astype(np.float32)))
     hs = h.expand(draws, 512)
@@ -115,7 +115,7 @@ class Dropout(Experiment):
 
     id = "dropout"
     title = "Dropout narrows the train/test gap and does not cost test accuracy"
-    seed_ref = "seed 003 (dropout)"
+    source_ref = "source 003 (dropout)"
     claim = ("Dropout prevents overfitting and improves generalization: on a small data set an "
              "over-sized net trained with dropout has a smaller gap between test and training "
              "loss, and a test accuracy at least as high, than the same net without it (the "
@@ -126,11 +126,11 @@ class Dropout(Experiment):
                 "会提升泛化能力； / 每个神经单元的权重参数要乘以概率 p")
     protocol = ("(1) 150 Digits training images (15 per class, drawn by the seed), test on the "
                 "359 test images; MLP 64-128-128-10 (26k weights), full-batch Adam lr 1e-3, "
-                "200 steps (500 in full mode), with and without dropout at the seed's "
+                "200 steps (500 in full mode), with and without dropout at the source's "
                 "recommended rates (drop 0.2 on the input, 0.5 after each hidden ReLU); gap = "
                 "test CE - train CE (eval mode), mean over 3 starts (6 in full mode); test "
                 "accuracy, same starts. (2) Checks: E[train output] / test output over 4,000 "
-                "masks for inverted and classic dropout at p = 0.2 and 0.5, and the seed's "
+                "masks for inverted and classic dropout at p = 0.2 and 0.5, and the source's "
                 "rule (test output p x) measured the same way; classic dropout (mask only, "
                 "x(1-p) at test) trained from the same start on the same masks as the "
                 "inverted net: agreement of their test predictions.")
@@ -237,7 +237,7 @@ class Dropout(Experiment):
             inv_ratio, classic_ratio, seed_ratio = _expected_activation(q, draws)
             numbers[f"inverted_ratio_p{q:g}"] = inv_ratio
             numbers[f"classic_ratio_p{q:g}"] = classic_ratio
-            # the seed's literal rule, measured: E[mask * input] over the test output p * input
+            # the source's literal rule, measured: E[mask * input] over the test output p * input
             numbers[f"seed_rule_ratio_p{q:g}"] = seed_ratio
 
         fig, (a1, a2) = new_figure(ncols=2)
@@ -280,7 +280,7 @@ class Dropout(Experiment):
                              f"p = 0.5 (within {tol:g} of 1)"))
         seed = [(q, n[f"seed_rule_ratio_p{q:g}"]) for q in (0.2, 0.5)]
         out.append(Check(
-            "the seed's rule (test x p) is off by (1 - p) / p",
+            "the source's rule (test x p) is off by (1 - p) / p",
             all(abs(v / ((1 - q) / q) - 1.0) <= tol for q, v in seed),
             "; ".join(f"p = {q:g}: E[train] / (p x) {v:.3f}, (1 - p) / p = {(1 - q) / q:.3f}"
                       for q, v in seed)))
@@ -318,7 +318,7 @@ class Dropout(Experiment):
             f"{n['inverted_ratio_p0.2']:.3f} / {n['inverted_ratio_p0.5']:.3f} for inverted "
             f"dropout and {n['classic_ratio_p0.2']:.3f} / {n['classic_ratio_p0.5']:.3f} for the "
             f"classic scheme scaled by the keep probability (p = 0.2 / 0.5), and measured "
-            f"{n['seed_rule_ratio_p0.2']:.2f} at p = 0.2 with the seed's scaling by p; the two "
+            f"{n['seed_rule_ratio_p0.2']:.2f} at p = 0.2 with the source's scaling by p; the two "
             f"schemes agree on {n['agreement']:.1%} of test predictions.")
         key = (f"CE gap {n['dropout_ce_gap']:.2f} vs {n['plain_ce_gap']:.2f}; "
                f"test acc {gain:+.1%}")

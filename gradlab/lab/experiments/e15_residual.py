@@ -1,4 +1,4 @@
-"""Residual connections vs plain stacks: the degradation problem (seed 004 §1.8, He et al.
+"""Residual connections vs plain stacks: the degradation problem (source 004 §1.8, He et al.
 2016): a deeper plain net reaches a HIGHER training loss than a shallower one, which is not
 overfitting; the same net with identity shortcuts does not degrade. Also the gradient norm at
 the first layer of each.
@@ -185,11 +185,11 @@ class Residual(Experiment):
 
     id = "residual-degradation"
     title = "Degradation: deeper plain nets train worse, residual nets do not"
-    seed_ref = "seed 004 §1.8"
+    source_ref = "source 004 §1.8"
     claim = ("Past some depth, a deeper plain network reaches a higher training loss than a "
              "shallower one (degradation: it is the training loss, so not overfitting); the "
              "same network with identity shortcuts (residual, learning F(x) = h(x) - x) does "
-             "not degrade. Tested on two depths in quick mode: the seed's depth curve (first "
+             "not degrade. Tested on two depths in quick mode: the source's depth curve (first "
              "falls, then saturates, then rises) is not tested.")
     claim_zh = ("随着网络层数的增多，训练集loss逐渐下降，然后趋于饱和，当你再增加网络深度的话，"
                 "训练集loss反而会增大。注意这并不是过拟合，因为在过拟合中训练loss是一直减小的。")
@@ -222,7 +222,7 @@ class Residual(Experiment):
                    "kernels."),
         Revision(
             date="2026-12-06",
-            what="The claim is narrowed to what the protocol measures: the seed's depth curve "
+            what="The claim is narrowed to what the protocol measures: the source's depth curve "
                  "('first falls, then saturates, then rises') and 'passes the gradient "
                  "directly to shallow layers' are no longer part of the judged claim; the "
                  "gradient norms stay as reported numbers.",

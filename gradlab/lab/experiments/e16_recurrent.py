@@ -1,10 +1,10 @@
 """LSTM and GRU vs the vanilla RNN on the adding problem at growing lengths, and the IRNN
-(seed 004 §2.4-2.6; Hochreiter & Schmidhuber 1997; Cho et al. 2014; Le, Jaitly & Hinton 2015).
+(source 004 §2.4-2.6; Hochreiter & Schmidhuber 1997; Cho et al. 2014; Le, Jaitly & Hinton 2015).
 
 The adding problem (``gradlab.datasets.adding_problem``): a sequence of (value, marker) pairs,
 two markers set; the target is the sum of the two marked values. Predicting the mean gives
 an MSE of about 1/6, the baseline; a model has *learned* the task when its test MSE is well
-below it. The seed's argument (§2.4): the gradient from step t back to step k is a product of
+below it. The source's argument (§2.4): the gradient from step t back to step k is a product of
 ``diag(f'(z_i)) U^T`` factors, ``~ gamma^(t-k)``, so a vanilla RNN loses long dependencies,
 while the gates of LSTM/GRU (§2.6) carry them; §2.5: a ReLU RNN with U initialized to the
 identity (IRNN) is said to match the LSTM and learn faster.
@@ -133,7 +133,7 @@ class Recurrent(Experiment):
 
     id = "gated-rnn-adding"
     title = "LSTM/GRU vs vanilla RNN and IRNN on the adding problem"
-    seed_ref = "seed 004 §2.4-2.6"
+    source_ref = "source 004 §2.4-2.6"
     claim = ("A vanilla RNN's gradient through time is a product of diag(f'(z)) U^T factors "
              "and vanishes, so it cannot learn long dependencies; gated cells (LSTM, GRU) "
              "solve this; and, in some applications, a ReLU RNN with the recurrent matrix "
@@ -195,7 +195,7 @@ class Recurrent(Experiment):
             what="The IRNN half gives 'does not hold' only when the IRNN learns neither the "
                  "long nor the short length (where the LSTM learns the long one); missing only "
                  "the long length gives 'holds with caveats' (not reproduced here).",
-            why="The seed's sentence is hedged: '在一些应用中' (in some applications) and 'worth "
+            why="The source's sentence is hedged: '在一些应用中' (in some applications) and 'worth "
                 "trying'. One task at a budget unlike the reported regime (Adam lr 0.02, 200 "
                 "steps) can fail to reproduce that, not refute it; an IRNN that cannot learn "
                 "even the length the plain RNN learns would contradict 'similar to the LSTM'. "
@@ -306,7 +306,7 @@ class Recurrent(Experiment):
         c_irnn_s = Criterion(f"IRNN learns length {s}", n["irnn_ratio"][s], "<=", lm,
                              "learned_max")
         if not c_irnn.passed:
-            # the seed's sentence is hedged ("在一些应用中"): the IRNN missing the longer task
+            # the source's sentence is hedged ("在一些应用中"): the IRNN missing the longer task
             # in this budget is a claim not reproduced; missing even the short task the plain
             # RNN learns contradicts "similar to the LSTM"
             criteria.append(c_irnn_s)
@@ -358,7 +358,7 @@ class Recurrent(Experiment):
             explanation += (f"The IRNN learns length {s} but not length {lg} in this budget "
                             f"(Adam lr 0.02, {n['steps']} steps; not the regime the IRNN was "
                             "reported in), "
-                            + ("where the LSTM does: the seed's 'similar in some applications' "
+                            + ("where the LSTM does: the source's 'similar in some applications' "
                                "is not reproduced here." if c_lstm.passed
                                else "nor does the LSTM."))
         key = (f"L={lg} median: RNN {rnn_l:.2f}, LSTM {lstm_l:.2f}, GRU {gru_l:.2f}, "

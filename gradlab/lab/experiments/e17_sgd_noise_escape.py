@@ -1,4 +1,4 @@
-"""SGD noise and local minima (seed 000/001 Q65): started in a local minimum, does the noise of
+"""SGD noise and local minima (source 000/001 Q65): started in a local minimum, does the noise of
 mini-batch gradients carry the parameter out of it, while full-batch gradient descent stays?
 And does it leave the global minimum less often?
 
@@ -110,7 +110,7 @@ class SGDNoiseEscape(Experiment):
 
     id = "sgd-noise-escape"
     title = "SGD noise escapes local minima (and may leave the global one)"
-    seed_ref = "seed 000 Q65 L241 (= 001)"
+    source_ref = "source 000 Q65 L241 (= 001)"
     claim = ("With random mini-batches the gradient at a local minimum is not zero, so SGD can "
              "leave a local minimum that full-batch gradient descent stays in; it may also "
              "leave the global minimum. Tested on a one-parameter tilted double well at lr "

@@ -1,6 +1,6 @@
 """Vanishing gradients: in a deep sigmoid MLP the shallow layers' weights barely change while
 the top layers learn, and training only the top two layers does about as well as training
-all (seed 000 Q64 L225). ReLU with He initialization is the control.
+all (source 000 Q64 L225). ReLU with He initialization is the control.
 
 The nets are 10 Linear layers (nine of width 64 with an activation after each, then
 Linear(64, 10)) on the Digits images; several starts are trained side by side in one graph:
@@ -165,7 +165,7 @@ class ShallowLayers(Experiment):
 
     id = "vanishing-shallow-layers"
     title = "Vanishing gradients: shallow layers barely learn, the top layers do the work"
-    seed_ref = "seed 000 Q64 L225"
+    source_ref = "source 000 Q64 L225"
     claim = ("In a deep sigmoid network the shallow layers barely learn (their weights change "
              "little) while the last layers keep learning, so that the last few layers "
              "effectively represent the whole network: training only them does about as well.")

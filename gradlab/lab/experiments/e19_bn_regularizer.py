@@ -1,4 +1,4 @@
-"""BatchNorm as a regularizer (seed 003 BN 降低过拟合; seed 004 §3.4 BN 是一种正则化方法):
+"""BatchNorm as a regularizer (source 003 BN 降低过拟合; source 004 §3.4 BN 是一种正则化方法):
 an over-sized MLP trained on 150 Digits images with and without BatchNorm before each ReLU;
 the gap between test and training cross-entropy (eval mode) and the test accuracy.
 """
@@ -41,10 +41,10 @@ class BNRegularizer(Experiment):
 
     id = "bn-regularizer"
     title = "BatchNorm as a regularizer: a smaller train/test gap on a small data set"
-    seed_ref = "seed 003 BN L252; seed 004 §3.4 L510, L514"
+    source_ref = "source 003 BN L252; source 004 §3.4 L510, L514"
     claim = ("BatchNorm reduces overfitting: on a small training set an over-sized net with "
              "BatchNorm has a smaller gap between test and training loss, and a test accuracy "
-             "at least as high, than the same net without it. (The seed's mechanism, that a "
+             "at least as high, than the same net without it. (The source's mechanism, that a "
              "sample's output depends on the rest of its batch, is not tested.)")
     claim_zh = ("BN 是一种**正则化**方法（减少泛化误差） … 防止过拟合：BN 可以看作在各层之间"
                 "加入了一个新的计算层，**对数据分布进行额外的约束**，从而增强模型的泛化能力；")

@@ -1,5 +1,5 @@
-"""BatchNorm lowers the sensitivity to the initial weights' scale (seed 003 BN 对初始化敏感;
-seed 004 §3.4 降低了参数初始化的要求): a 6-hidden-layer ReLU MLP on Digits with its He-normal
+"""BatchNorm lowers the sensitivity to the initial weights' scale (source 003 BN 对初始化敏感;
+source 004 §3.4 降低了参数初始化的要求): a 6-hidden-layer ReLU MLP on Digits with its He-normal
 weights multiplied by g from 0.25 to 4, with and without BatchNorm before each ReLU; the
 final training loss at each scale.
 
@@ -187,7 +187,7 @@ class BNInitSensitivity(Experiment):
 
     id = "bn-init-sensitivity"
     title = "BatchNorm lowers the sensitivity to the scale of the initial weights"
-    seed_ref = "seed 003 BN L247; seed 004 §3.4 L515"
+    source_ref = "source 003 BN L247; source 004 §3.4 L515"
     claim = ("Without BatchNorm a deep net is sensitive to its initialization: scaling the "
              "initial weights up or down keeps it from training; with BatchNorm before each "
              "activation the same net trains from every scale. (Tested for the scale of the "

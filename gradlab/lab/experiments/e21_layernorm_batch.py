@@ -1,5 +1,5 @@
-"""LayerNorm does not depend on the batch size, BatchNorm does (seed 003 BN 更多研究 layer
-norm: 避免了 batch 大小的影响; seed 002 Q6 ② Layer Normalization): the same Digits MLP with
+"""LayerNorm does not depend on the batch size, BatchNorm does (source 003 BN 更多研究 layer
+norm: 避免了 batch 大小的影响; source 002 Q6 ② Layer Normalization): the same Digits MLP with
 BatchNorm or LayerNorm after each hidden Linear, trained with batches of 2 and of 64; test
 accuracy in eval mode.
 """
@@ -50,11 +50,11 @@ class LayerNormBatch(Experiment):
 
     id = "layernorm-batch-size"
     title = "LayerNorm does not depend on the batch size; BatchNorm does"
-    seed_ref = "seed 003 BN L271; seed 002 Q6 L203-217"
+    source_ref = "source 003 BN L271; source 002 Q6 L203-217"
     claim = ("Layer normalization normalizes each sample over its own units, so it is not "
              "affected by the batch size and keeps no statistics; batch normalization, which "
              "normalizes each unit over the batch, is: trained with batches of 2 its test "
-             "accuracy falls, LayerNorm's does not. (The seed's 'less memory' is checked as the "
+             "accuracy falls, LayerNorm's does not. (The source's 'less memory' is checked as the "
              "count of stored statistics, not measured in bytes.)")
     claim_zh = ("layer norm：针对单个样本在某一层上做归一化；优点是避免了 batch 大小的影响，"
                 "也因不需要保存每一层的统计量而减小了内存的消耗；")

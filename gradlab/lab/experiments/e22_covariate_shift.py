@@ -1,6 +1,6 @@
 """Internal covariate shift and depth: while a deep ReLU MLP trains, how much the distribution
-of each layer's pre-activations moves between probes, layer by layer (seed 002 Q6 L199,
-seed 004 §3.4 L484); the same with BatchNorm, measured before the normalization.
+of each layer's pre-activations moves between probes, layer by layer (source 002 Q6 L199,
+source 004 §3.4 L484); the same with BatchNorm, measured before the normalization.
 
 Several starts are trained side by side in one graph: net k's layer l is slice k of a
 (starts, in, out) weight, one batched matmul runs every net, and the BatchNorm of the BN net
@@ -163,7 +163,7 @@ class CovariateShift(Experiment):
 
     id = "covariate-shift-depth"
     title = "Internal covariate shift grows with depth"
-    seed_ref = "seed 002 Q6 L199; seed 004 §3.4 L484"
+    source_ref = "source 002 Q6 L199; source 004 §3.4 L484"
     claim = ("While a deep network trains, the distribution of a layer's inputs keeps "
              "changing because the layers below it are updated, and it changes more the deeper "
              "the layer (internal covariate shift grows with depth).")

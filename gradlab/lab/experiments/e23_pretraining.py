@@ -1,4 +1,4 @@
-"""Pretraining and fine-tuning (seed 003 "fine-tuning" L777-781; seed 000 Q61 预训练): an MLP
+"""Pretraining and fine-tuning (source 003 "fine-tuning" L777-781; source 000 Q61 预训练): an MLP
 pretrained on Digits 0-4 is fine-tuned on digits 5-9 from 10 images per class, against the same
 net trained from scratch; fine-tuning all layers against retraining only the last layer.
 
@@ -153,7 +153,7 @@ class Pretraining(Experiment):
 
     id = "pretraining"
     title = "Fine-tuning a pretrained net trains faster; tuning only the last layer is enough"
-    seed_ref = "seed 003 L778-781 (fine-tuning); seed 000 Q61 L20"
+    source_ref = "source 003 L778-781 (fine-tuning); source 000 Q61 L20"
     claim = ("Fine-tuning a pretrained network on a new, small task reduces the training time "
              "compared with training the same network from scratch; and tuning only the last "
              "layer(s) on a small data set generalizes as well as tuning every layer (it "

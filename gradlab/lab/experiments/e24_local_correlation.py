@@ -1,4 +1,4 @@
-"""CNNs need local correlation (seed 003 L88): a small CNN and an MLP trained on Digits and on
+"""CNNs need local correlation (source 003 L88): a small CNN and an MLP trained on Digits and on
 Digits with its 64 pixels shuffled by one fixed permutation. The permutation destroys which
 pixels are neighbours and nothing else, so the MLP (blind to pixel order) is the control.
 
@@ -224,11 +224,11 @@ class LocalCorrelation(Experiment):
 
     id = "cnn-local-correlation"
     title = "CNNs need local correlation: shuffled pixels cost a CNN, not an MLP"
-    seed_ref = "seed 003 L88"
+    source_ref = "source 003 L88"
     claim = ("A convolutional net relies on local correlation: on digits whose pixels are "
              "shuffled by one fixed permutation (the same information, no neighbourhoods) a "
              "small CNN loses test accuracy and keeps no advantage over an MLP, which is blind "
-             "to pixel order. Tested for a CNN on Digits only: the seed's wider statement, that "
+             "to pixel order. Tested for a CNN on Digits only: the source's wider statement, that "
              "deep learning in general does not suit such data, is not tested (the MLP, a "
              "neural net, is unaffected by construction).")
     claim_zh = ("数据集没有局部相关特性，目前深度学习表现比较好的领域主要是图像／语音／自然语言"

@@ -1,4 +1,4 @@
-"""Convolution plus pooling tolerate small shifts (seed 003 L152, L231; seed 004 §1.7 L167):
+"""Convolution plus pooling tolerate small shifts (source 003 L152, L231; source 004 §1.7 L167):
 an MLP, a CNN with max-pooling and the same CNN without pooling, trained on Digits and tested
 on the test digits moved by one pixel. The nets and the side-by-side training are e24's.
 """
@@ -88,11 +88,11 @@ class ShiftTolerance(Experiment):
 
     id = "shift-tolerance"
     title = "Convolution plus pooling tolerate one-pixel shifts better than an MLP"
-    seed_ref = "seed 003 L152, L231; seed 004 §1.7 L167"
+    source_ref = "source 003 L152, L231; source 004 §1.7 L167"
     claim = ("Pooling makes a CNN tolerant of small shifts, which a fully connected net is not: "
              "on test digits moved by one pixel, a CNN with max-pooling loses at most half the "
              "test accuracy an MLP loses, and less than the same CNN without pooling. Tested "
-             "for one-pixel moves of 8x8 digits; the seed's 'translation invariant' (exact "
+             "for one-pixel moves of 8x8 digits; the source's 'translation invariant' (exact "
              "invariance) and its remedy for the MLP, data augmentation, are not tested.")
     claim_zh = ("卷积神经网络学到的模式具有平移不变性（translation invariant）；"
                 "增加特征平移不变性；汇合可以提高网络对微小位移的容忍能力；"

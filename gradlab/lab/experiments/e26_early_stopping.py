@@ -1,5 +1,5 @@
-"""Early stopping and data augmentation on a small data set (seed 002 Q2 L74; seed 003 L715;
-seed 004 §3.5 L550, L558): an over-sized MLP trained on 150 Digits images, stopped at the
+"""Early stopping and data augmentation on a small data set (source 002 Q2 L74; source 003 L715;
+source 004 §3.5 L550, L558): an over-sized MLP trained on 150 Digits images, stopped at the
 checkpoint of least validation loss vs trained to the end, and trained with vs without random
 1-pixel shifts of its inputs.
 
@@ -72,8 +72,8 @@ class EarlyStopping(Experiment):
 
     id = "early-stopping-augmentation"
     title = "Early stopping and data augmentation reduce overfitting"
-    seed_ref = "seed 004 §3.5 L550, L558; seed 002 Q2 L74; seed 003 L715"
-    claim = ("Two of the regularizers the seeds list: stopping when the validation error stops "
+    source_ref = "source 004 §3.5 L550, L558; source 002 Q2 L74; source 003 L715"
+    claim = ("Two of the regularizers the sources list: stopping when the validation error stops "
              "falling gives a lower test loss than training on (at no cost in test accuracy), "
              "and data augmentation (here random 1-pixel shifts of the images) raises the test "
              "accuracy of a net that overfits a small training set. Tested on one small "

@@ -1,4 +1,4 @@
-"""Ensembles, and dropout read as bagging (seed 000 Q64 L114; seed 003 L788, L817; seed 004
+"""Ensembles, and dropout read as bagging (source 000 Q64 L114; source 003 L788, L817; source 004
 §3.5 L552): the average of five MLPs trained from different inits on 150 Digits images against
 the single nets; a dropout net evaluated by weight scaling against the mean of 20 Monte-Carlo
 masks (reported, not judged).
@@ -61,7 +61,7 @@ class Ensembles(Experiment):
 
     id = "ensembles-bagging"
     title = "An ensemble of independently trained nets beats its members"
-    seed_ref = "seed 000 Q64 L114; seed 003 L788, L817; seed 004 §3.5 L552"
+    source_ref = "source 000 Q64 L114; source 003 L788, L817; source 004 §3.5 L552"
     claim = ("Training several independent models and averaging their outputs at test time "
              "improves generalization over a single model (an ensemble; model fusion). "
              "Dropout as bagging, an ensemble of exponentially many sub-networks "

@@ -1,5 +1,5 @@
 """Dropout in a recurrent net: on the non-recurrent connections only, or a fresh mask on the
-hidden state at every step (seed 004 §3.5 L552; Zaremba, Sutskever & Vinyals 2014; Gal &
+hidden state at every step (source 004 §3.5 L552; Zaremba, Sutskever & Vinyals 2014; Gal &
 Ghahramani 2016).
 
 The seed: a fresh dropout mask on the hidden state at each time step harms the net's memory
@@ -330,7 +330,7 @@ class RecurrentDropout(Experiment):
 
     id = "recurrent-dropout"
     title = "Dropout on the recurrent hidden state vs the non-recurrent connections only"
-    seed_ref = "seed 004 §3.5 L552"
+    source_ref = "source 004 §3.5 L552"
     claim = ("In a recurrent net, dropout with a fresh mask on the hidden state at every time "
              "step harms the net's memory across time; dropping only the non-recurrent "
              "connections (here the inputs and the read-out) is the simple way that does not. "

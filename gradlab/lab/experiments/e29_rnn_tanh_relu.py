@@ -1,5 +1,5 @@
 """tanh rather than ReLU in a plain RNN, and the identity initialization that makes a ReLU RNN
-trainable (seed 004 §2.5 L315-321; Le, Jaitly & Hinton 2015).
+trainable (source 004 §2.5 L315-321; Le, Jaitly & Hinton 2015).
 
 The seed: the gradient from step t back to step k is a product of diag(f'(z_i)) U^T factors;
 with ReLU the derivative is 1 where the unit is on, so unless U is the identity the product
@@ -274,7 +274,7 @@ class RnnTanhRelu(Experiment):
 
     id = "rnn-tanh-relu"
     title = "tanh vs ReLU in a plain RNN, and the identity init"
-    seed_ref = "seed 004 §2.5 L315-321"
+    source_ref = "source 004 §2.5 L315-321"
     claim = ("A plain RNN uses tanh rather than ReLU: with ReLU the factors diag(f'(z)) U^T "
              "do not shrink the state or the gradient through time, so unless U is near the "
              "identity training blows up; a ReLU RNN works when U is initialized to the "

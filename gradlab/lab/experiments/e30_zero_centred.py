@@ -1,4 +1,4 @@
-"""Non-zero-centred activations (seed 004 §1.1): a layer whose inputs are all positive gets, for
+"""Non-zero-centred activations (source 004 §1.1): a layer whose inputs are all positive gets, for
 each sample, a weight gradient whose entries all share one sign, which the seed says makes
 gradient descent zig-zag; it calls this only a minor issue ("只是个小麻烦").
 
@@ -179,7 +179,7 @@ class ZeroCentred(Experiment):
 
     id = "zero-centred-activations"
     title = "Non-zero-centred activations slow gradient descent (a minor issue?)"
-    seed_ref = "seed 004 §1.1 L50-53"
+    source_ref = "source 004 §1.1 L50-53"
     claim = ("Activations that are not zero-centred (sigmoid outputs, all positive) give the "
              "next layer per-sample weight gradients of one sign and slow gradient descent "
              "(zig-zag updates); the seed adds that this is only a minor issue, as the gradient "
@@ -312,7 +312,7 @@ class ZeroCentred(Experiment):
         some = Criterion(f"median over {k} starts of centred / plain steps to loss "
                          f"{n['target']:g}", n["ratio"], "<", t["ratio_minor"], "ratio_minor")
         if strong.passed:
-            verdict, word = HOLDS, "a large slow-down, more than the seed's 'minor issue'"
+            verdict, word = HOLDS, "a large slow-down, more than the source's 'minor issue'"
         elif some.passed:
             verdict, word = CAVEATS, "a slow-down, but a minor one, as the seed says"
         else:
@@ -341,7 +341,7 @@ class ZeroCentred(Experiment):
 
     def checks(self, n: dict[str, Any]) -> list[Check]:
         """With all-positive inputs every per-sample gradient of a weight vector has one sign
-        (exactly, the seed's arithmetic); both variants start as the same function."""
+        (exactly, the source's arithmetic); both variants start as the same function."""
         return [
             Check("all-positive inputs: every per-sample output-layer gradient has one sign",
                   n["plain_one_sign_per_sample"] == 1.0,

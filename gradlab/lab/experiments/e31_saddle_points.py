@@ -1,4 +1,4 @@
-"""Saddles, not bad local minima (seed 004 §3.1): in a non-convex problem whose optimum is
+"""Saddles, not bad local minima (source 004 §3.1): in a non-convex problem whose optimum is
 known, does gradient descent from small random starts reach the optimum, and are the places
 where it stalls saddle points (a direction of negative curvature) rather than minima?
 
@@ -116,7 +116,7 @@ class SaddlePoints(Experiment):
 
     id = "saddle-points"
     title = "Saddles, not bad local minima, stall gradient descent"
-    seed_ref = "seed 004 §3.1 L411"
+    source_ref = "source 004 §3.1 L411"
     claim = ("In the non-convex loss of a multi-layer network, what stalls gradient descent "
              "is saddle points rather than poor local minima: the places where it stalls "
              "have a direction of negative curvature, and it goes on to the optimum. Tested "

@@ -1,4 +1,4 @@
-"""Tiny weights make a sigmoid network linear (seed 004 §3.2 L430): at an N(0, 0.01^2) init a
+"""Tiny weights make a sigmoid network linear (source 004 §3.2 L430): at an N(0, 0.01^2) init a
 2-32-32-2 sigmoid MLP computes logits that a linear function of the input fits almost
 exactly, unlike at Xavier init; and whether, trained, it stays no better than logistic
 regression on two spirals (the "advantage of several layers is gone").
@@ -146,7 +146,7 @@ class TinyWeightsLinear(Experiment):
 
     id = "tiny-weights-linear"
     title = "Tiny weights make a sigmoid net linear"
-    seed_ref = "seed 004 §3.2 L430"
+    source_ref = "source 004 §3.2 L430"
     claim = ("With very small weights a sigmoid network loses its non-linearity (each unit "
              "works on the linear part of the sigmoid), so the advantage of several layers "
              "is gone: it does no better than a linear model.")

@@ -1,4 +1,4 @@
-"""Newton's method vs gradient descent on ill-conditioned quadratics (seed 003 L566-572, the
+"""Newton's method vs gradient descent on ill-conditioned quadratics (source 003 L566-572, the
 second-order methods; L397-400, the Hessian's condition number and gradient descent).
 
 Newton steps by ``-H^-1 g``: on a quadratic ``f(x) = (x - x*)^T A (x - x*) / 2`` it lands on
@@ -150,7 +150,7 @@ class NewtonVsGD(Experiment):
 
     id = "newton-vs-gd"
     title = "Newton's method vs gradient descent on ill-conditioned quadratics"
-    seed_ref = "seed 003 L566-572 (L568); seed 003 L397-400"
+    source_ref = "source 003 L566-572 (L568); source 003 L397-400"
     claim = ("Newton's method, which uses the Hessian, reaches the minimum of an "
              "ill-conditioned quadratic in far fewer steps than gradient descent at its best "
              "fixed step, and its step count does not grow with the condition number while "

@@ -1,4 +1,4 @@
-"""A linear autoencoder learns the PCA subspace (seed 003 L608-612, autoencoders and PCA):
+"""A linear autoencoder learns the PCA subspace (source 003 L608-612, autoencoders and PCA):
 with k hidden units and squared error, trained by gradient descent, its decoder spans the
 subspace of the top-k principal components (Baldi and Hornik 1989), and reconstructs as well
 as PCA, but its weights are a mixture of the components rather than the components.
@@ -60,7 +60,7 @@ class LinearAutoencoder(Experiment):
 
     id = "linear-autoencoder-pca"
     title = "A linear autoencoder spans the PCA subspace, without being PCA"
-    seed_ref = "seed 003 L608-612 (L610)"
+    source_ref = "source 003 L608-612 (L610)"
     claim = ("A linear autoencoder with k hidden units trained by gradient descent on squared "
              "reconstruction error learns the subspace of the top-k principal components and "
              "reconstructs as well as PCA, but its weights are not the principal components "

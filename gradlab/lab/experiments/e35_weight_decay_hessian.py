@@ -1,4 +1,4 @@
-"""Weight decay and the Hessian's eigenvalues (seed 003 L502; Goodfellow, Bengio & Courville,
+"""Weight decay and the Hessian's eigenvalues (source 003 L502; Goodfellow, Bengio & Courville,
 *Deep Learning* §7.1.1): with an L2 penalty (alpha / 2) ||w||^2 the regularized optimum is
 ``Q (Lambda + alpha I)^-1 Lambda Q^T w*``, the unregularized optimum ``w*`` rescaled along
 Hessian eigenvector i by ``lambda_i / (lambda_i + alpha)``: directions of large curvature are
@@ -106,7 +106,7 @@ class WeightDecayHessian(Experiment):
 
     id = "weight-decay-eigendirections"
     title = "Weight decay shrinks along the Hessian's flat directions"
-    seed_ref = "seed 003 L502-504 (book p231-234)"
+    source_ref = "source 003 L502-504 (book p231-234)"
     claim = ("An L2 penalty (alpha / 2) ||w||^2 rescales the unregularized optimum along each "
              "eigenvector of the Hessian by lambda_i / (lambda_i + alpha): directions of large "
              "curvature (lambda_i >> alpha) are kept, directions of small curvature "

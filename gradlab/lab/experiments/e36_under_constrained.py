@@ -1,4 +1,4 @@
-"""Under-constrained problems and regularization (seed 003 L514; Goodfellow, Bengio &
+"""Under-constrained problems and regularization (source 003 L514; Goodfellow, Bengio &
 Courville, *Deep Learning* §7.3): when the data do not determine the solution, plain iterative
 training does not settle on one. On linearly separable data the logistic-regression weights
 grow without end (scaling them up always lowers the loss); an under-determined least-squares
@@ -161,7 +161,7 @@ class UnderConstrained(Experiment):
 
     id = "under-constrained"
     title = "Under-constrained problems: regularization makes training settle on one solution"
-    seed_ref = "seed 003 L514"
+    source_ref = "source 003 L514"
     claim = ("When the data do not determine the solution, plain iterative training does not "
              "settle on one: on linearly separable data the weights of logistic regression "
              "grow without end, and an under-determined least-squares fit ends wherever its "

@@ -1,4 +1,4 @@
-"""Model capacity and optimal capacity (seed 003 L408; Goodfellow, Bengio & Courville,
+"""Model capacity and optimal capacity (source 003 L408; Goodfellow, Bengio & Courville,
 *Deep Learning* §5.2): as a model's capacity grows its training error falls, while its test
 error first falls (underfitting) and then rises again (overfitting), so the generalization
 error is lowest at an intermediate, optimal capacity.
@@ -109,7 +109,7 @@ class OptimalCapacity(Experiment):
 
     id = "optimal-capacity"
     title = "Capacity: training error falls with capacity, test error is U-shaped"
-    seed_ref = "seed 003 L408"
+    source_ref = "source 003 L408"
     claim = ("As a model's capacity grows its training error falls, while its test error first "
              "falls (underfitting) and then rises again (overfitting): the generalization error "
              "is lowest at an intermediate, optimal capacity.")
@@ -118,7 +118,7 @@ class OptimalCapacity(Experiment):
         "Float64 least squares (numpy.linalg.lstsq) of Legendre-basis polynomials of degree "
         "d = 0 ... 12 (the capacity) to n = 15 points x ~ U(-1, 1), y = sin(pi x) + N(0, 0.3^2); "
         "a fixed test set of 1,000 points drawn the same way; 20 training sets (full mode 100), "
-        "all from the seed's stream (test set first). Per degree, the median over training sets "
+        "all from the source's stream (test set first). Per degree, the median over training sets "
         "of the training and the test MSE; d* = the degree of the lowest median test MSE (the "
         "smallest such degree on a tie); under = test(0) / test(d*), over = test(12) / test(d*). "
         "Holds: under >= 2 and over >= 2. Does not hold: over < 1.25 or under < 1.25 (the same "

@@ -1,5 +1,5 @@
 """The effective number of parameters of a Bayesian model adjusts to the size of the data set
-(seed 003 L696; Bishop, *Pattern Recognition and Machine Learning* §3.5.3; MacKay 1992).
+(source 003 L696; Bishop, *Pattern Recognition and Machine Learning* §3.5.3; MacKay 1992).
 
 Bayesian linear regression y = x w + noise with a Gaussian prior w ~ N(0, alpha^-1 I) and noise
 precision beta. With lambda_i the eigenvalues of beta X^T X, the posterior counts
@@ -94,7 +94,7 @@ class EffectiveParameters(Experiment):
 
     id = "bayesian-effective-parameters"
     title = "A Bayesian model's effective number of parameters grows with the data"
-    seed_ref = "seed 003 L696"
+    source_ref = "source 003 L696"
     claim = ("The effective number of parameters of a Bayesian model adjusts to the size of the "
              "data set by itself: with the prior and noise precisions fitted by the evidence, "
              "Bayesian linear regression counts gamma = sum lambda_i / (lambda_i + alpha) "

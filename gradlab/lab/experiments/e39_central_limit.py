@@ -1,4 +1,4 @@
-"""Why the Gaussian is everywhere (seed 003 L422; Deep Learning book §3.9.3): by the central
+"""Why the Gaussian is everywhere (source 003 L422; Deep Learning book §3.9.3): by the central
 limit theorem the standardized sum of n independent terms approaches N(0, 1) as n grows,
 whatever the terms' own distribution (as long as its variance is finite).
 
@@ -78,7 +78,7 @@ class CentralLimit(Experiment):
 
     id = "central-limit"
     title = "Sums of many independent terms are nearly Gaussian"
-    seed_ref = "seed 003 L422 (book p63-64)"
+    source_ref = "source 003 L422 (book p63-64)"
     claim = ("One reason the Gaussian is used so widely is the central limit theorem: a sum of "
              "many independent terms is approximately Gaussian whatever the terms' own "
              "distribution, skewed or discrete, so that the standardized sum of 64 terms is "

@@ -1,4 +1,4 @@
-"""Semi-supervised learning (seed 003 L644): a representation learned from unlabelled images
+"""Semi-supervised learning (source 003 L644): a representation learned from unlabelled images
 helps a classifier trained on few labelled ones, and the help comes from the unlabelled data.
 
 Digits with 2 labelled images per class (20 images, drawn 20 times) and all 1,438 training
@@ -108,7 +108,7 @@ class SemiSupervised(Experiment):
 
     id = "semi-supervised"
     title = "Semi-supervised learning: unlabelled images help a classifier trained on 20 labels"
-    seed_ref = "seed 003 L644"
+    source_ref = "source 003 L644"
     claim = ("Unlabelled data help a classifier trained on few labels when the classes follow "
              "the structure of the inputs: a representation learned from unlabelled images lets "
              "a classifier trained on a few labelled ones generalize better, and the gain comes "

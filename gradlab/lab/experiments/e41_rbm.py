@@ -1,4 +1,4 @@
-"""A restricted Boltzmann machine trained by contrastive divergence (seed 003 L622 "受限玻尔兹曼机
+"""A restricted Boltzmann machine trained by contrastive divergence (source 003 L622 "受限玻尔兹曼机
 广泛应用的原因"; Deep Learning book §16.7.1, §18.2, §20.2; Hinton 2002): the restricted structure
 makes p(h|v) and p(v|h) exact and cheap, so block Gibbs sampling and CD-1 train an RBM although
 the likelihood gradient (through log Z) is intractable. Tested on a machine small enough that the
@@ -211,7 +211,7 @@ class RBMContrastiveDivergence(Experiment):
 
     id = "rbm-contrastive-divergence"
     title = "An RBM trained by contrastive divergence raises its exact likelihood"
-    seed_ref = "seed 003 L622 (book p595-599; §16.7.1, §18.2, §20.2)"
+    source_ref = "source 003 L622 (book p595-599; §16.7.1, §18.2, §20.2)"
     claim = ("RBMs were widely used because their restricted structure makes the conditionals "
              "p(h|v) and p(v|h) exact and cheap, so that block Gibbs sampling and contrastive "
              "divergence train them although the likelihood gradient itself (through the "

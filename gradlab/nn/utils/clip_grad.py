@@ -1,5 +1,5 @@
 """Gradient clipping (``torch.nn.utils.clip_grad_norm_`` / ``clip_grad_value_``): bound the
-size of an update when gradients explode (seed 004 §3.3, "gradient clipping"; SCOPE F).
+size of an update when gradients explode (source 004 §3.3, "gradient clipping"; SCOPE F).
 
 By norm, every gradient is scaled by the same factor, so the direction of the whole update is
 kept; by value, each element is clamped, which can change the direction.

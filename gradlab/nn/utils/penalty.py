@@ -1,8 +1,8 @@
 """Weight penalties to add to a loss: L1 (Σ|w|, drives weights to exactly zero) and L2
-(½ Σ w², shrinks them; SCOPE G, seed 002 Q2).
+(½ Σ w², shrinks them; SCOPE G, source 002 Q2).
 
-Convention: ``l2_penalty`` carries the factor ½ of seed 002 eq. (6), so that with the penalty
-α·l2_penalty added to the loss J, its gradient is α w and one SGD step is (seed 002 eq. 7)::
+Convention: ``l2_penalty`` carries the factor ½ of source 002 eq. (6), so that with the penalty
+α·l2_penalty added to the loss J, its gradient is α w and one SGD step is (source 002 eq. 7)::
 
     w ← w - η (∇J(w) + α w) = (1 - ηα) w - η ∇J(w)
 
@@ -37,7 +37,7 @@ def l1_penalty(parameters: Tensor | Iterable[Tensor]) -> Tensor:
 def l2_penalty(parameters: Tensor | Iterable[Tensor]) -> Tensor:
     """½ Σ w² over every element of every parameter, differentiable (d/dw = w).
 
-    α · l2_penalty(params) added to the loss gives SGD weight decay α (seed 002 eq. 7; see
+    α · l2_penalty(params) added to the loss gives SGD weight decay α (source 002 eq. 7; see
     the module docstring). Shape: a 0-d Tensor; 0.0 for no parameters.
     """
     total = None

@@ -1,5 +1,5 @@
 """Pruning by masks (``torch.nn.utils.prune``): zero a share of a parameter's entries and keep
-them zero while the network trains on (seed 003 "model acceleration": prune by ratio the
+them zero while the network trains on (source 003 "model acceleration": prune by ratio the
 weights nearest 0 with a mask, fine-tune, export).
 
 Pruning ``module.weight`` reparametrizes it exactly as PyTorch does: the original tensor

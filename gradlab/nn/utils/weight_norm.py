@@ -1,5 +1,5 @@
 """Weight normalization (Salimans & Kingma 2016): w = g * v / ||v||, so the direction (v) and
-the length (g) of each weight vector are learned separately (seed 004 §3.4)."""
+the length (g) of each weight vector are learned separately (source 004 §3.4)."""
 
 from __future__ import annotations
 
