@@ -39,7 +39,7 @@ def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """max(x, 0) + negative_slope * min(x, 0) (Maas et al. 2013): a small slope for x < 0 keeps
-    units from dying (seed 004 §1.1, ReLU variants). Shape: any."""
+    units from dying (source 004 §1.1, ReLU variants). Shape: any."""
     return LeakyReLU.apply(input, float(negative_slope))
 
 
@@ -64,7 +64,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    """x for x > 0, alpha (e^x - 1) otherwise (Clevert et al. 2016; seed 004 §1.1): smooth,
+    """x for x > 0, alpha (e^x - 1) otherwise (Clevert et al. 2016; source 004 §1.1): smooth,
     and its negative saturation pushes mean activations toward 0. Shape: any."""
     return ELU.apply(input, float(alpha))
 
@@ -93,7 +93,7 @@ def rbf(input: Tensor, centers: Tensor, log_sigma: Tensor) -> Tensor:
     """Gaussian radial basis functions (gradlab's; torch has none):
     y_j = exp(-||x - c_j||^2 / (2 sigma_j^2)), sigma_j = exp(log_sigma_j).
 
-    Output 1 at a centre, decaying with the distance from it (seed 003, RBF activation and
+    Output 1 at a centre, decaying with the distance from it (source 003, RBF activation and
     "kernel regression and RBF networks"). ||x - c||^2 = ||x||^2 + ||c||^2 - 2 x.c, one GEMM.
 
     Shape: input (*, in), centers (out, in), log_sigma (out,) -> (*, out).

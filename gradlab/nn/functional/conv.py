@@ -87,7 +87,7 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
 
 def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1,
                      padding=0, output_padding=0, groups: int = 1, dilation=1) -> Tensor:
-    """Transposed convolution ("deconvolution", seed 003): the adjoint of conv2d's input map.
+    """Transposed convolution ("deconvolution", source 003): the adjoint of conv2d's input map.
 
     Shape: input (N, Cin, H, W); weight (Cin, Cout / groups, kh, kw); output (N, Cout, Ho, Wo)
     with Ho = (H - 1) s - 2 p + d (kh - 1) + output_padding + 1.

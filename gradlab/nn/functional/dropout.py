@@ -32,7 +32,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
     each element is zeroed with probability p and the survivors are scaled by 1 / (1 - p), so
     the expected output is the input and evaluation is the identity. This is the classic
     scheme (weights multiplied by the keep probability 1 - p at test time) with the scaling
-    moved to training. Seed 003 says to multiply by p, which it defines as the drop
+    moved to training. Source 003 says to multiply by p, which it defines as the drop
     probability: that holds only if p is read as the keep probability (lab experiment
     ``dropout`` measures the difference).
     The gradient is the same mask: g * mask / (1 - p). ``inplace`` is computed out of place.

@@ -17,7 +17,7 @@ def _affine_shape(t: Tensor | None, shape: tuple) -> Tensor | None:
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
                weight: Tensor | None = None, bias: Tensor | None = None,
                training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
-    """Batch normalization (Ioffe & Szegedy 2015; seed 003 BN): standardise each channel over
+    """Batch normalization (Ioffe & Szegedy 2015; source 003 BN): standardise each channel over
     the batch (and spatial) axes, then scale by gamma and shift by beta.
 
     Training uses the batch statistics and updates the running ones in place:

@@ -53,7 +53,7 @@ def _check_pool_output(input: Tensor, k, s, p, d, ceil_mode, op: str) -> None:
 
 def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
                ceil_mode: bool = False, return_indices: bool = False):
-    """Max over each window; the gradient goes to the arg-max (seed 002 Q8).
+    """Max over each window; the gradient goes to the arg-max (source 002 Q8).
 
     Shape: (N, C, H, W) -> (N, C, Ho, Wo); indices (with ``return_indices``) index the H*W
     plane of the input, as PyTorch's.
@@ -72,7 +72,7 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
 
 def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                count_include_pad: bool = True, divisor_override=None) -> Tensor:
-    """Mean over each window; the gradient is spread evenly (seed 002 Q8).
+    """Mean over each window; the gradient is spread evenly (source 002 Q8).
 
     Shape: (N, C, H, W) -> (N, C, Ho, Wo).
     """
@@ -111,7 +111,7 @@ def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False
 
 def stochastic_pool2d(input: Tensor, kernel_size, stride=None, training: bool = True,
                       generator=None) -> Tensor:
-    """Stochastic pooling (Zeiler & Fergus 2013; seed 002 Q7): in training each window outputs
+    """Stochastic pooling (Zeiler & Fergus 2013; source 002 Q7): in training each window outputs
     one of its activations a_i, drawn with probability a_i / sum(a); in eval the expectation
     sum(a_i^2) / sum(a). Inputs must be non-negative (use after ReLU).
 
