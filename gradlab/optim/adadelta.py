@@ -3,13 +3,12 @@ learning rate needs tuning (seed 004 §3.3)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, ParamsT
+from .optimizer import Optimizer, ParamsT, _ema_square_
 
 
 class Adadelta(Optimizer):
@@ -53,40 +52,26 @@ class Adadelta(Optimizer):
             raise ValueError(f"Invalid rho value: {group['rho']}")
         super()._check_group(group)
 
-    def step(self, closure: Callable[[], Any] | None = None):
-        """Update every parameter that has a gradient (see the class docstring)."""
-        loss = self._closure(closure)
-        for group in self.param_groups:
-            lr, rho, eps = group["lr"], group["rho"], group["eps"]
-            wd, maximize = group["weight_decay"], group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                x = p.data
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = 0.0
-                    state["square_avg"] = Tensor._wrap(np.zeros_like(x))
-                    state["acc_delta"] = Tensor._wrap(np.zeros_like(x))
-                state["step"] += 1.0
-                d = self._effective_grad(x, p.grad.data, wd, maximize)
-                v, u = state["square_avg"].data, state["acc_delta"].data
-                t, delta = self._scratch(x, 1), self._scratch(x, 2)
-                v *= rho
-                np.multiply(d, 1 - rho, out=t)
-                t *= d
-                v += t
-                np.add(v, eps, out=t)
-                np.sqrt(t, out=t)
-                np.add(u, eps, out=delta)
-                np.sqrt(delta, out=delta)
-                delta /= t
-                delta *= d
-                u *= rho
-                np.multiply(delta, 1 - rho, out=t)
-                t *= delta
-                u += t
-                delta *= lr
-                x -= delta
-                p._version.v += 1
-        return loss
+    def _init_state(self, state: dict[str, Any], theta: np.ndarray,
+                    group: dict[str, Any]) -> None:
+        state["square_avg"] = Tensor._wrap(np.zeros_like(theta))  # v₀ = 0
+        state["acc_delta"] = Tensor._wrap(np.zeros_like(theta))  # u₀ = 0
+
+    def _update(self, theta: np.ndarray, g: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any]) -> None:
+        """The class docstring's update of one parameter, in place (``g`` already has λθ)."""
+        rho, eps = group["rho"], group["eps"]
+        v, u = state["square_avg"].data, state["acc_delta"].data
+        t, delta = self._scratch(theta, 1), self._scratch(theta, 2)
+        _ema_square_(v, g, rho, t)  # v_t = ρ v_{t-1} + (1 - ρ) g_t²
+        # Δθ_t = √(u_{t-1} + ε) / √(v_t + ε) · g_t
+        np.add(v, eps, out=t)
+        np.sqrt(t, out=t)
+        np.add(u, eps, out=delta)
+        np.sqrt(delta, out=delta)
+        delta /= t
+        delta *= g
+        _ema_square_(u, delta, rho, t)  # u_t = ρ u_{t-1} + (1 - ρ) Δθ_t²
+        # θ_t = θ_{t-1} - γ Δθ_t
+        delta *= group["lr"]
+        theta -= delta

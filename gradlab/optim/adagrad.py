@@ -3,7 +3,6 @@ squared gradient (seed 004 §3.3)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -49,40 +48,27 @@ class Adagrad(Optimizer):
                     "initial_accumulator_value": initial_accumulator_value,
                     "foreach": foreach, "maximize": maximize}
         super().__init__(params, defaults)
-        for group in self.param_groups:
-            for p in group["params"]:
-                self._init_state(p, group)
+        for group in self.param_groups:  # state from the start, as PyTorch (step's frame
+            for p in group["params"]:    # creates it for groups added later)
+                self._param_state(p, group)
 
-    def _init_state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
-        state = self.state[p]
-        state["step"] = 0.0
-        state["sum"] = Tensor._wrap(np.full_like(p.data, group["initial_accumulator_value"]))
-        return state
+    def _init_state(self, state: dict[str, Any], theta: np.ndarray,
+                    group: dict[str, Any]) -> None:
+        state["sum"] = Tensor._wrap(np.full_like(theta, group["initial_accumulator_value"]))
 
     _nonnegative = ("lr_decay", "weight_decay", "initial_accumulator_value", "eps")
 
-    def step(self, closure: Callable[[], Any] | None = None):
-        """Update every parameter that has a gradient (see the class docstring)."""
-        loss = self._closure(closure)
-        for group in self.param_groups:
-            lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
-            wd, maximize = group["weight_decay"], group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                x = p.data
-                state = self.state.get(p) or self._init_state(p, group)  # groups added later
-                step = state["step"] = state["step"] + 1.0
-                d = self._effective_grad(x, p.grad.data, wd, maximize)
-                clr = lr / (1 + (step - 1) * lr_decay)
-                s = state["sum"].data
-                t = self._scratch(x, 1)
-                np.multiply(d, d, out=t)
-                s += t
-                np.sqrt(s, out=t)
-                t += eps
-                np.divide(d, t, out=t)
-                t *= -clr
-                x += t
-                p._version.v += 1
-        return loss
+    def _update(self, theta: np.ndarray, g: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any]) -> None:
+        """The class docstring's update of one parameter, in place (``g`` already has λθ)."""
+        clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])  # γ_t
+        s, t = state["sum"].data, self._scratch(theta, 1)
+        # G_t = G_{t-1} + g_t²
+        np.multiply(g, g, out=t)
+        s += t
+        # θ_t = θ_{t-1} - γ_t g_t / (√G_t + ε)
+        np.sqrt(s, out=t)
+        t += group["eps"]
+        np.divide(g, t, out=t)
+        t *= -clr
+        theta += t

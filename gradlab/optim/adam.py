@@ -3,13 +3,12 @@ correction of both moving averages (seed 004 §3.3: "Adam ≈ momentum + RMSprop
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, ParamsT, _lerp_
+from .optimizer import Optimizer, ParamsT, _ema_square_, _lerp_
 
 
 class Adam(Optimizer):
@@ -65,48 +64,38 @@ class Adam(Optimizer):
         if not 0.0 <= betas[1] < 1.0:
             raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
 
-    def step(self, closure: Callable[[], Any] | None = None):
-        """Update every parameter that has a gradient (see the class docstring)."""
-        loss = self._closure(closure)
-        for group in self.param_groups:
-            lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-            wd, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
-            decoupled = group.get("decoupled_weight_decay", False)
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                x = p.data
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = 0.0
-                    state["exp_avg"] = Tensor._wrap(np.zeros_like(x))
-                    state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(x))
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(x))
-                step = state["step"] = state["step"] + 1.0
-                if wd != 0 and decoupled:
-                    x *= 1 - lr * wd
-                    d = self._effective_grad(x, p.grad.data, 0, maximize)
-                else:
-                    d = self._effective_grad(x, p.grad.data, wd, maximize)
-                m, v = state["exp_avg"].data, state["exp_avg_sq"].data
-                t = self._scratch(x, 1)
-                _lerp_(m, d, 1 - beta1, t)
-                v *= beta2
-                np.multiply(d, 1 - beta2, out=t)
-                t *= d
-                v += t
-                step_size = lr / (1 - beta1 ** step)
-                bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
-                if amsgrad:
-                    vmax = state["max_exp_avg_sq"].data
-                    np.maximum(vmax, v, out=vmax)
-                    v = vmax
-                np.sqrt(v, out=t)
-                t /= bias_correction2_sqrt
-                t += eps
-                np.divide(m, t, out=t)
-                t *= -step_size
-                x += t
-                p._version.v += 1
-        return loss
+    def _init_state(self, state: dict[str, Any], theta: np.ndarray,
+                    group: dict[str, Any]) -> None:
+        state["exp_avg"] = Tensor._wrap(np.zeros_like(theta))  # m₀ = 0
+        state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(theta))  # v₀ = 0
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(theta))
+
+    def _grad_weight_decay(self, group: dict[str, Any]) -> float:
+        # AdamW decays θ in _update instead of adding λθ to the gradient
+        return 0 if group.get("decoupled_weight_decay", False) else group["weight_decay"]
+
+    def _update(self, theta: np.ndarray, g: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any]) -> None:
+        """The class docstring's update of one parameter, in place."""
+        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+        wd = group["weight_decay"]
+        step, m, v = state["step"], state["exp_avg"].data, state["exp_avg_sq"].data
+        t = self._scratch(theta, 1)
+        if wd != 0 and group.get("decoupled_weight_decay", False):
+            theta *= 1 - lr * wd  # θ_{t-1} = (1 - γλ) θ_{t-1}
+        _lerp_(m, g, 1 - beta1, t)  # m_t = β₁ m_{t-1} + (1 - β₁) g_t
+        _ema_square_(v, g, beta2, t)  # v_t = β₂ v_{t-1} + (1 - β₂) g_t²
+        step_size = lr / (1 - beta1 ** step)  # γ / (1 - β₁ᵗ)
+        bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5  # √(1 - β₂ᵗ)
+        if group["amsgrad"]:  # v̂_t = max(v̂_{t-1}, v_t)
+            vmax = state["max_exp_avg_sq"].data
+            np.maximum(vmax, v, out=vmax)
+            v = vmax
+        # θ_t = θ_{t-1} - γ / (1 - β₁ᵗ) · m_t / (√v̂_t / √(1 - β₂ᵗ) + ε)
+        np.sqrt(v, out=t)
+        t /= bias_correction2_sqrt
+        t += eps
+        np.divide(m, t, out=t)
+        t *= -step_size
+        theta += t

@@ -63,6 +63,15 @@ def _lerp_(m: np.ndarray, end: np.ndarray, w: float, tmp: np.ndarray) -> None:
         np.subtract(end, tmp, out=m)
 
 
+def _ema_square_(v: np.ndarray, g: np.ndarray, beta: float, tmp: np.ndarray) -> None:
+    """``v = β v + (1 - β) g²`` in place (PyTorch's ``v.mul_(β).addcmul_(g, g, value=1 - β)``,
+    in that order: ``(1 - β) g`` first, then times ``g``)."""
+    v *= beta
+    np.multiply(g, 1 - beta, out=tmp)
+    tmp *= g
+    v += tmp
+
+
 class Optimizer:
     """Base class of all optimizers: parameter groups, per-parameter state, ``zero_grad``,
     ``state_dict`` / ``load_state_dict`` and ``add_param_group``, as ``torch.optim.Optimizer``.
@@ -72,12 +81,22 @@ class Optimizer:
             groups: ``{'params': [...], 'lr': ..., ...}``; missing keys come from ``defaults``).
         defaults: the hyperparameters of every group that does not set its own.
 
-    Subclasses implement ``step`` and may override ``_check_group`` (hyperparameter checks,
-    applied to the defaults, to every added group and to loaded groups) and list their
-    parameter-shaped state entries in ``_state_arrays`` (shape-checked on load).
+    ``step`` is one frame for every algorithm: run the closure; for each group, each parameter
+    θ with a gradient: create its state on first use (``step`` = 0.0 where the algorithm counts
+    steps, then ``_init_state``), count the step, form the gradient g the algorithm sees
+    (``-∇f`` with ``maximize``, ``+ λθ`` for L2 weight decay) and call ``_update``, the
+    algorithm's formula, which changes θ and its state arrays in place.
+
+    Subclasses implement ``_update`` (and ``_init_state`` for buffers that start at a fixed
+    value) and may override ``_check_group`` (hyperparameter checks, applied to the defaults,
+    to every added group and to loaded groups) and list their parameter-shaped state entries in
+    ``_state_arrays`` (shape-checked on load). A subclass may still write its own ``step``.
     """
 
     _state_arrays: tuple[str, ...] = ()
+
+    #: the algorithm keeps a step count t in ``state['step']`` (a float, as PyTorch's)
+    _counts_steps: bool = True
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
@@ -189,10 +208,50 @@ class Optimizer:
                         g.requires_grad = False
                     g.zero_()
 
+    @_track_step
     def step(self, closure: Callable[[], Any] | None = None):
         """One update of every parameter that has a gradient; ``closure`` (re-evaluating the
         loss, run with grad enabled) is called first and its value returned."""
+        loss = self._closure(closure)
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                theta = p.data
+                state = self._param_state(p, group)
+                if self._counts_steps:
+                    state["step"] += 1.0
+                g = self._effective_grad(theta, p.grad.data, self._grad_weight_decay(group),
+                                         group.get("maximize", False))
+                self._update(theta, g, state, group)
+                p._version.v += 1
+        return loss
+
+    def _update(self, theta: np.ndarray, g: np.ndarray, state: dict[str, Any] | None,
+                group: dict[str, Any]) -> None:
+        """The algorithm's update of one parameter, in place: ``theta`` is ``p.data``, ``g``
+        the effective gradient (not to be written: it may be ``p.grad``'s array), ``state``
+        the parameter's state (``step`` already counted), ``group`` its hyperparameters."""
         raise NotImplementedError
+
+    def _param_state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any] | None:
+        """``p``'s state, created on first use (``step`` = 0.0 where the algorithm counts
+        steps, then the algorithm's buffers)."""
+        state = self.state[p]
+        if not state:
+            if self._counts_steps:
+                state["step"] = 0.0
+            self._init_state(state, p.data, group)
+        return state
+
+    def _init_state(self, state: dict[str, Any], theta: np.ndarray,
+                    group: dict[str, Any]) -> None:
+        """Add the algorithm's buffers to a new parameter state (none by default)."""
+
+    def _grad_weight_decay(self, group: dict[str, Any]) -> float:
+        """λ of the L2 term added to the gradient (g + λθ); an algorithm that decays θ
+        itself instead returns 0."""
+        return group.get("weight_decay", 0)
 
     def _closure(self, closure: Callable[[], Any] | None):
         if closure is None:

@@ -3,13 +3,12 @@ gradients (seed 004 §3.3)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, ParamsT, _lerp_
+from .optimizer import Optimizer, ParamsT, _ema_square_, _lerp_
 
 
 class RMSprop(Optimizer):
@@ -57,50 +56,41 @@ class RMSprop(Optimizer):
 
     _nonnegative = ("eps", "momentum", "weight_decay", "alpha")
 
-    def step(self, closure: Callable[[], Any] | None = None):
-        """Update every parameter that has a gradient (see the class docstring)."""
-        loss = self._closure(closure)
-        for group in self.param_groups:
-            lr, alpha, eps, mu = group["lr"], group["alpha"], group["eps"], group["momentum"]
-            wd, centered, maximize = group["weight_decay"], group["centered"], group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                x = p.data
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = 0.0
-                    state["square_avg"] = Tensor._wrap(np.zeros_like(x))
-                    if mu > 0:
-                        state["momentum_buffer"] = Tensor._wrap(np.zeros_like(x))
-                    if centered:
-                        state["grad_avg"] = Tensor._wrap(np.zeros_like(x))
-                state["step"] += 1.0
-                d = self._effective_grad(x, p.grad.data, wd, maximize)
-                v = state["square_avg"].data
-                t = self._scratch(x, 1)
-                v *= alpha
-                np.multiply(d, 1 - alpha, out=t)
-                t *= d
-                v += t
-                if centered:
-                    ga = state["grad_avg"].data
-                    _lerp_(ga, d, 1 - alpha, t)
-                    np.multiply(ga, ga, out=t)
-                    np.subtract(v, t, out=t)
-                    np.sqrt(t, out=t)
-                else:
-                    np.sqrt(v, out=t)
-                t += eps
-                np.divide(d, t, out=t)
-                if mu > 0:
-                    b = state["momentum_buffer"].data
-                    b *= mu
-                    b += t
-                    np.multiply(b, lr, out=t)
-                    x -= t
-                else:
-                    t *= -lr
-                    x += t
-                p._version.v += 1
-        return loss
+    def _init_state(self, state: dict[str, Any], theta: np.ndarray,
+                    group: dict[str, Any]) -> None:
+        state["square_avg"] = Tensor._wrap(np.zeros_like(theta))  # v₀ = 0
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = Tensor._wrap(np.zeros_like(theta))  # b₀ = 0
+        if group["centered"]:
+            state["grad_avg"] = Tensor._wrap(np.zeros_like(theta))  # ḡ₀ = 0
+
+    def _update(self, theta: np.ndarray, g: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any]) -> None:
+        """The class docstring's update of one parameter, in place (``g`` already has λθ)."""
+        lr, alpha, eps, mu = group["lr"], group["alpha"], group["eps"], group["momentum"]
+        v, t = state["square_avg"].data, self._scratch(theta, 1)
+        _ema_square_(v, g, alpha, t)  # v_t = α v_{t-1} + (1 - α) g_t²
+        if group["centered"]:
+            ga = state["grad_avg"].data
+            _lerp_(ga, g, 1 - alpha, t)  # ḡ_t = α ḡ_{t-1} + (1 - α) g_t
+            # √ṽ_t = √(v_t - ḡ_t²)
+            np.multiply(ga, ga, out=t)
+            np.subtract(v, t, out=t)
+            np.sqrt(t, out=t)
+        else:
+            np.sqrt(v, out=t)  # √ṽ_t = √v_t
+        # t = g_t / (√ṽ_t + ε)
+        t += eps
+        np.divide(g, t, out=t)
+        if mu > 0:
+            b = state["momentum_buffer"].data
+            # b_t = μ b_{t-1} + g_t / (√ṽ_t + ε)
+            b *= mu
+            b += t
+            # θ_t = θ_{t-1} - γ b_t
+            np.multiply(b, lr, out=t)
+            theta -= t
+        else:
+            # θ_t = θ_{t-1} - γ g_t / (√ṽ_t + ε)
+            t *= -lr
+            theta += t

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -58,41 +57,38 @@ class SGD(Optimizer):
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
-    def step(self, closure: Callable[[], Any] | None = None):
-        """Update every parameter that has a gradient (see the class docstring)."""
-        loss = self._closure(closure)
-        for group in self.param_groups:
-            lr, mu, damp = group["lr"], group["momentum"], group["dampening"]
-            wd, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                x = p.data
-                d = self._effective_grad(x, p.grad.data, wd, maximize)
-                if mu != 0:
-                    state = self.state[p]
-                    buf = state.get("momentum_buffer")
-                    if buf is None:
-                        b = np.array(d, dtype=x.dtype, copy=True)
-                        state["momentum_buffer"] = Tensor._wrap(b)
-                    else:
-                        b = buf.data
-                        b *= mu
-                        if damp == 0:
-                            b += d
-                        else:
-                            t = self._scratch(x, 1)
-                            np.multiply(d, 1 - damp, out=t)
-                            b += t
-                    if nesterov:
-                        t = self._scratch(x, 1)
-                        np.multiply(b, mu, out=t)
-                        t += d
-                        d = t
-                    else:
-                        d = b
-                t = self._scratch(x, 1)
-                np.multiply(d, lr, out=t)
-                x -= t
-                p._version.v += 1
-        return loss
+    _counts_steps = False
+
+    def _param_state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any] | None:
+        # without momentum SGD keeps no state: p gets no entry (PyTorch's state_dict)
+        return super()._param_state(p, group) if group["momentum"] != 0 else None
+
+    def _update(self, theta: np.ndarray, g: np.ndarray, state: dict[str, Any] | None,
+                group: dict[str, Any]) -> None:
+        """The class docstring's update of one parameter, in place (``g`` already has λθ)."""
+        lr, mu, damp = group["lr"], group["momentum"], group["dampening"]
+        if mu != 0:
+            buf = state.get("momentum_buffer")
+            if buf is None:  # b_t = g_t at t = 1
+                b = np.array(g, dtype=theta.dtype, copy=True)
+                state["momentum_buffer"] = Tensor._wrap(b)
+            else:  # b_t = μ b_{t-1} + (1 - τ) g_t
+                b = buf.data
+                b *= mu
+                if damp == 0:
+                    b += g
+                else:
+                    t = self._scratch(theta, 1)
+                    np.multiply(g, 1 - damp, out=t)
+                    b += t
+            if group["nesterov"]:  # g_t = g_t + μ b_t
+                t = self._scratch(theta, 1)
+                np.multiply(b, mu, out=t)
+                t += g
+                g = t
+            else:  # g_t = b_t
+                g = b
+        # θ_t = θ_{t-1} - γ g_t
+        t = self._scratch(theta, 1)
+        np.multiply(g, lr, out=t)
+        theta -= t
