@@ -1,5 +1,5 @@
 """Adadelta (Zeiler 2012): RMSprop whose step size is the running RMS of past updates, so no
-learning rate needs tuning (seed 004 §3.3)."""
+learning rate needs tuning (source 004 §3.3)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Adagrad (Duchi et al. 2011): per-coordinate step sizes shrinking with the accumulated
-squared gradient (seed 004 §3.3)."""
+squared gradient (source 004 §3.3)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ class Adagrad(Optimizer):
         G_t = G_{t-1} + g_t²                  G_0 = initial_accumulator_value
         θ_t = θ_{t-1} - γ_t g_t / (√G_t + ε)
 
-    Seed 004 §3.3 writes the denominator as √(G_t + ε); PyTorch (and gradlab) add ε after
+    Source 004 §3.3 writes the denominator as √(G_t + ε); PyTorch (and gradlab) add ε after
     the square root. The effective step only shrinks, which is Adagrad's known weakness late in
     training. State per parameter, created here as in PyTorch: ``step`` (a float) and ``sum``
     (G).

@@ -1,5 +1,5 @@
 """Adam (Kingma & Ba 2015): momentum on the gradient plus RMSProp-style scaling, with bias
-correction of both moving averages (seed 004 §3.3: "Adam ≈ momentum + RMSprop")."""
+correction of both moving averages (source 004 §3.3: "Adam ≈ momentum + RMSprop")."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ class Adam(Optimizer):
         v̂_t = max(v̂_{t-1}, v_t)                with amsgrad, else v̂_t = v_t
         θ_t = θ_{t-1} - γ / (1 - β₁ᵗ) · m_t / (√v̂_t / √(1 - β₂ᵗ) + ε)
 
-    m₀ = v₀ = 0. Seed 004 §3.3 writes the denominator as √(Ĝ_t + ε); PyTorch (and gradlab)
+    m₀ = v₀ = 0. Source 004 §3.3 writes the denominator as √(Ĝ_t + ε); PyTorch (and gradlab)
     add ε after the square root. State per parameter: ``step`` (a float), ``exp_avg`` (m),
     ``exp_avg_sq`` (v) and, with amsgrad, ``max_exp_avg_sq`` (v̂).
 

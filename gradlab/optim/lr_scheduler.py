@@ -1,6 +1,6 @@
 """Learning-rate schedules (``torch.optim.lr_scheduler``): decay by steps, exponentially, by a
 cosine, by a user function, linear warm-up, schedules in sequence, and decay on a plateau of a
-validation metric (SCOPE F: learning-rate decay and warm-up; seed 004 §3.3).
+validation metric (SCOPE F: learning-rate decay and warm-up; source 004 §3.3).
 
 Semantics are PyTorch's: constructing a scheduler sets each group's ``initial_lr`` and performs
 the first step (epoch 0); ``step()`` after each epoch's ``optimizer.step()`` advances

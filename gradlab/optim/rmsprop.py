@@ -1,5 +1,5 @@
 """RMSprop (Hinton's lecture 6e): divide the gradient by a running root mean square of recent
-gradients (seed 004 §3.3)."""
+gradients (source 004 §3.3)."""
 
 from __future__ import annotations
 

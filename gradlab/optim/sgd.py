@@ -17,7 +17,7 @@ class SGD(Optimizer):
     μ = momentum, τ = dampening)::
 
         g_t = ∇f(θ_{t-1})                 (-∇f with maximize)
-        g_t = g_t + λ θ_{t-1}             if λ ≠ 0   (L2 weight decay, seed 002 eq. 7)
+        g_t = g_t + λ θ_{t-1}             if λ ≠ 0   (L2 weight decay, source 002 eq. 7)
         if μ ≠ 0:
             b_t = g_t                     at t = 1
             b_t = μ b_{t-1} + (1 - τ) g_t at t > 1
@@ -26,7 +26,7 @@ class SGD(Optimizer):
         θ_t = θ_{t-1} - γ g_t
 
     With λ ≠ 0 and μ = 0 this is w ← (1 - γλ) w - γ ∇J(w), the update of a loss with the
-    penalty (λ/2)‖w‖² (seed 002 eq. 7). Nesterov's form is Sutskever et al. 2013's, as in
+    penalty (λ/2)‖w‖² (source 002 eq. 7). Nesterov's form is Sutskever et al. 2013's, as in
     PyTorch. State per parameter: ``momentum_buffer`` (only when μ ≠ 0).
 
     Args:
