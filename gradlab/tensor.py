@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from . import autograd, backend
-from .autograd import Function, _Version
+from .autograd.function import Function, _Version
 from .backend import dtype as _dtype
 from .ops import activation as A
 from .ops import elementwise as E
@@ -1159,4 +1159,4 @@ class _HookHandle:
             self._lst.remove(self._hook)
 
 
-autograd._Tensor = Tensor
+autograd.register_tensor_type(Tensor)

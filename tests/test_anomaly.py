@@ -11,13 +11,15 @@ import numpy as np
 import pytest
 
 import gradlab
-from gradlab import autograd, nn
+from gradlab import nn
 from gradlab.autograd import (
     detect_anomaly,
     is_anomaly_check_nan_enabled,
     is_anomaly_enabled,
     set_detect_anomaly,
 )
+from gradlab.autograd.anomaly_mode import _record_creation_site
+from gradlab.autograd.observers import _apply_observers
 
 HERE = __file__
 
@@ -121,7 +123,7 @@ def test_off_by_default_nan_passes_silently():
     x = gradlab.zeros(2, requires_grad=True)
     (gradlab.log(x) * 0).sum().backward()
     assert np.isnan(x.grad.data).all()
-    assert autograd._record_creation_site not in autograd._apply_observers
+    assert _record_creation_site not in _apply_observers
     assert "_anomaly_stack" not in gradlab.log(x)._ctx.__dict__
 
 
@@ -138,9 +140,9 @@ def test_mode_restored_on_exit_nested_and_after_an_error():
         with detect_anomaly():
             pass
         assert is_anomaly_enabled()
-        assert autograd._apply_observers.count(autograd._record_creation_site) == 1
+        assert _apply_observers.count(_record_creation_site) == 1
     assert not is_anomaly_enabled()
-    assert autograd._record_creation_site not in autograd._apply_observers
+    assert _record_creation_site not in _apply_observers
 
     with pytest.raises(KeyError), detect_anomaly():
         raise KeyError("boom")
@@ -160,7 +162,7 @@ def test_set_detect_anomaly_now_and_as_context():
     finally:
         set_detect_anomaly(False)
     assert not is_anomaly_enabled()
-    assert autograd._record_creation_site not in autograd._apply_observers
+    assert _record_creation_site not in _apply_observers
 
 
 def test_node_made_before_the_mode_has_no_site():

@@ -280,25 +280,25 @@ def test_plots_are_valid_pngs(tmp_path):
 
 def test_remove_detaches_every_hook():
     model = deep_mlp(nn.ReLU, depth=2)
-    from gradlab import autograd
+    from gradlab.autograd.observers import _apply_observers
 
     before = [(len(m._forward_hooks), len(m._forward_pre_hooks)) for m in model.modules()]
     monitor = Monitor(model, every=1)
     # the 5 leaf modules' statistics hooks, and every module's enter/leave pair (6 modules)
     assert sum(len(m._forward_hooks) for m in model.modules()) == 5 + 6
     assert sum(len(m._forward_pre_hooks) for m in model.modules()) == 6
-    assert monitor._functional not in autograd._apply_observers  # only during forwards
+    assert monitor._functional not in _apply_observers  # only during forwards
     seen = []
     probe = model[0].register_forward_hook(
-        lambda m, a, o: seen.append(monitor._functional in autograd._apply_observers))
+        lambda m, a, o: seen.append(monitor._functional in _apply_observers))
     model(gradlab.randn(3, model[0].in_features)).sum()
     probe.remove()
-    assert seen == [True] and monitor._functional not in autograd._apply_observers
+    assert seen == [True] and monitor._functional not in _apply_observers
     train_steps(model, monitor)
     monitor.remove()
     assert [(len(m._forward_hooks), len(m._forward_pre_hooks))
             for m in model.modules()] == before
-    assert monitor._functional not in autograd._apply_observers
+    assert monitor._functional not in _apply_observers
     assert len(monitor.records) == 1  # the records stay
     with pytest.raises(RuntimeError, match="Monitor.step: the monitor was removed"):
         monitor.step()

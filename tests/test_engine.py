@@ -452,15 +452,33 @@ def test_graph_is_freed_with_its_output():
     assert ref() is None
 
 
-def test_apply_observer_sees_every_op_and_is_removed():
-    from gradlab import autograd
+def test_observe_sees_every_op_and_is_removed():
+    from gradlab.autograd import observe
+    from gradlab.autograd.observers import _apply_observers
 
     seen = []
     x = gradlab.randn(3, requires_grad=True)
-    with autograd.add_apply_observer(lambda cls, args, kwargs, res: seen.append(
+    with observe(lambda cls, args, kwargs, res: seen.append(
             (cls.__name__, len(res), res[0].requires_grad))):
         (x * 2).exp().sum()
         with gradlab.no_grad():
             x + 1
     assert seen == [("Mul", 1, True), ("Exp", 1, True), ("Sum", 1, True), ("Add", 1, False)]
-    assert autograd._apply_observers == []
+    assert _apply_observers == []
+
+
+def test_observe_nests_and_is_removed_after_an_error():
+    from gradlab.autograd import observe
+    from gradlab.autograd.observers import _apply_observers
+
+    outer, inner = [], []
+    x = gradlab.randn(3)
+    with pytest.raises(KeyError), observe(lambda *a: outer.append(a[0].__name__)):
+        x * 2
+        with observe(lambda *a: inner.append(a[0].__name__)):
+            x + 1
+        raise KeyError("boom")
+    x - 1
+    assert outer == ["Mul", "Add"] and inner == ["Add"]
+    assert _apply_observers == []
+    assert not hasattr(gradlab.autograd, "add_apply_observer")  # observation is scoped only

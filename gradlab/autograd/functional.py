@@ -19,7 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from .. import autograd as _ag
+from .engine import _engine, _key
+from .function import _tensor
+from .grad_mode import enable_grad
 
 __all__ = ["jacobian", "vjp"]
 
@@ -31,7 +33,7 @@ def _as_tuple(inp, arg_name: str, fn_name: str) -> tuple[bool, tuple]:
     is_tuple = isinstance(inp, tuple)
     items = inp if is_tuple else (inp,)
     for i, el in enumerate(items):
-        if not isinstance(el, _ag._Tensor):
+        if not isinstance(el, _tensor.cls):
             where = f"the value at index {i}" if is_tuple else f"the given {arg_name}"
             raise TypeError(f"The {arg_name} given to {fn_name} must be either a Tensor or a "
                             f"tuple of Tensors but {where} has type {type(el)}.")
@@ -72,9 +74,9 @@ def _backward(roots: list, inputs: tuple) -> list:
     roots = [(t, g) for t, g in roots if t.requires_grad]
     if not roots:
         return [None] * len(inputs)
-    cap = {_ag._key(x): None for x in inputs}
-    _ag._engine(roots, True, capture=cap, accumulate=False)
-    return [cap[_ag._key(x)] for x in inputs]
+    cap = {_key(x): None for x in inputs}
+    _engine(roots, True, capture=cap, accumulate=False)
+    return [cap[_key(x)] for x in inputs]
 
 
 def _postprocess(res, to_unpack: tuple[bool, bool]):
@@ -139,7 +141,7 @@ def jacobian(func: Callable, inputs: _Tensors, create_graph: bool = False, stric
             "gradlab.autograd.functional.jacobian: strict=True and vectorize=True are not "
             "supported together (as in torch); set strict=False or vectorize=False")
 
-    with _ag.enable_grad():
+    with enable_grad():
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", name)
         inputs = _leaves(inputs)
         outputs = func(*inputs)
@@ -164,7 +166,7 @@ def jacobian(func: Callable, inputs: _Tensors, create_graph: bool = False, stric
                             f"{j}. This is not allowed in strict mode.")
                 seed[m] = 0.0  # only now: a captured gradient may be the seed array itself
             jac.append(tuple(
-                _ag._Tensor._wrap(r.reshape(out.data.shape + x.data.shape))
+                _tensor.cls._wrap(r.reshape(out.data.shape + x.data.shape))
                 for r, x in zip(rows, inputs)))
     return _postprocess(tuple(jac), (is_outputs_tuple, is_inputs_tuple))
 
@@ -192,7 +194,7 @@ def vjp(func: Callable, inputs: _Tensors, v: _Tensors = None, create_graph: bool
     """
     name = "vjp"
     _unsupported(name, create_graph)
-    with _ag.enable_grad():
+    with enable_grad():
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", name)
         inputs = _leaves(inputs)
         outputs = func(*inputs)
@@ -227,7 +229,7 @@ def vjp(func: Callable, inputs: _Tensors, v: _Tensors = None, create_graph: bool
                 raise RuntimeError("The output of the user-provided function is independent of "
                                    f"input {j}. This is not allowed in strict mode.")
             g = np.zeros(x.data.shape, dtype=x.data.dtype)
-        res.append(_ag._Tensor._wrap(np.array(g, copy=True)))
+        res.append(_tensor.cls._wrap(np.array(g, copy=True)))
     outs = tuple(o.detach() for o in outputs)
     return (outs if is_outputs_tuple else outs[0],
             tuple(res) if is_inputs_tuple else res[0])

@@ -18,7 +18,7 @@ from typing import IO
 import numpy as np
 
 from .. import nn
-from ..autograd import add_apply_observer, is_grad_enabled
+from ..autograd import is_grad_enabled, observe
 from ..ops import activation as _act
 from ..tensor import Tensor
 from ..train.callbacks import Callback
@@ -226,7 +226,10 @@ class Monitor(Callback):
                         else None)
                 self._handles.append(m.register_forward_hook(self._hook(label, kind)))
             self._handles.append(m.register_forward_hook(self._leave))
-        self._observer = None  # the apply observer, while a sampled forward of the model runs
+        # observe(self._functional) while a sampled forward of the model runs: entered by the
+        # outermost module's pre-hook, left by its forward hook (or by step() and remove(),
+        # after a forward that raised)
+        self._observer = None
         self._sampling = True
         self._snapshot = self._take_snapshot()
 
@@ -246,7 +249,8 @@ class Monitor(Callback):
     def _enter(self, label: str):
         def hook(module, args):
             if not self._running and self._sampling and self._observer is None:
-                self._observer = add_apply_observer(self._functional)
+                self._observer = observe(self._functional)
+                self._observer.__enter__()
             self._running.append(label)
 
         return hook
@@ -259,7 +263,7 @@ class Monitor(Callback):
 
     def _stop_observing(self) -> None:
         if self._observer is not None:
-            self._observer.remove()
+            self._observer.__exit__(None, None, None)
             self._observer = None
 
     _FUNCTIONAL = {_act.ReLU: "relu", _act.Sigmoid: "sigmoid", _act.Tanh: "tanh"}

@@ -1,7 +1,7 @@
 """ONNX export: trace one forward pass op by op and write it as an ONNX graph.
 
 :func:`export` runs the model (in eval mode) on the example input with an observer on every
-``Function.apply`` (``gradlab.autograd.add_apply_observer``), so everything the forward does
+``Function.apply`` (``with gradlab.autograd.observe(...)``), so everything the forward does
 through gradlab's ops is seen: layers, residual adds, views, the user's own tensor code. Each
 op that touches a value computed from the input becomes one or a few ONNX nodes; ops on
 parameters and constants alone (a Linear's ``weight.t()``, BatchNorm's
@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import add_apply_observer, enable_grad
+from ..autograd import enable_grad, observe
 from ..nn.module import _HookInputs, _HookOutputs
 from ..ops import activation as A
 from ..ops import conv as C
@@ -207,7 +207,7 @@ def _run_trace(model, inputs: list, param_ids: dict, names: list, reserved: set)
         trace.add_value(name, t.data)
         tensors.append(t)
     try:
-        with add_apply_observer(trace), enable_grad():
+        with observe(trace), enable_grad():
             out = model(*tensors)
     except RuntimeError as exc:
         if "requires grad" not in str(exc):

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import backend, nn
-from ..autograd import add_apply_observer, enable_grad, grad, no_grad
+from ..autograd import enable_grad, grad, no_grad, observe
 from ..creation import from_numpy, ones
 from ..tensor import Tensor
 from .shapes import pool_output_size
@@ -247,7 +247,7 @@ def _from_model(fn: str, model: nn.Module, image: tuple, base: _Geom,
         known = [g for g in known if g is not None]
         return max(known, key=lambda g: g.rf) if known else None
 
-    def observe(cls, args, kwargs, results):
+    def on_apply(cls, args, kwargs, results):
         g = merged(list(args) + list(kwargs.values()))
         for t in results:
             if isinstance(t, Tensor):
@@ -277,7 +277,7 @@ def _from_model(fn: str, model: nn.Module, image: tuple, base: _Geom,
     modes = [(m, m.training) for m in model.modules()]
     model.eval()
     try:
-        with no_grad(), add_apply_observer(observe):
+        with no_grad(), observe(on_apply):
             _forward(fn, model, x)
     finally:
         for h in handles:

@@ -102,8 +102,7 @@ def _train(kind: str, X, y, target: float, seed: int, watch: bool = False) -> di
     hist = [(0, first)]
     examples = updates = 0
     cpu, last, hit, ups = 0.0, first, None, []
-    handle = autograd.add_apply_observer(count)
-    try:
+    with autograd.observe(count):
         while hit is None and examples < cap:
             order = gradlab.tensor(rng.permutation(n)) if batch < n else None
             for i in range(0, n, batch):
@@ -128,8 +127,6 @@ def _train(kind: str, X, y, target: float, seed: int, watch: bool = False) -> di
                         break
                 if examples >= cap:
                     break
-    finally:
-        handle.remove()
     out = {"batch": batch, "lr": _LR[kind], "reached": hit is not None,
            "examples_to_target": hit[0] if hit else None,
            "updates_to_target": hit[1] if hit else None,

@@ -1,0 +1,37 @@
+"""Reverse-mode automatic differentiation, laid out as ``torch.autograd``:
+
+- grad_mode.py: ``no_grad``, ``enable_grad``, ``set_grad_enabled``, ``is_grad_enabled``;
+- function.py: ``Function`` (forward/backward on NumPy arrays), the ``Context`` node a call of
+  it leaves in the graph, ``AccumulateGrad``, the in-place version counter, and
+  ``register_tensor_type`` (how the Tensor class of the floor above reaches autograd);
+- engine.py: the backward pass (``backward``, ``grad``);
+- anomaly_mode.py: ``detect_anomaly``, ``set_detect_anomaly``;
+- gradcheck.py: ``gradcheck``, ``GradcheckError``;
+- observers.py: ``with observe(fn):``, a scoped watch on every ``Function.apply``;
+- functional.py: ``jacobian``, ``vjp``.
+
+Seeds: 000 Q62-63 (forward/backward on a computation graph, the chain rule), 002 Q5.
+"""
+
+from . import functional
+from .anomaly_mode import (
+    detect_anomaly,
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
+    set_detect_anomaly,
+)
+from .engine import backward, grad
+from .function import AccumulateGrad, Context, Function, register_tensor_type
+from .grad_mode import _mode, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .gradcheck import GradcheckError, gradcheck  # the function, as in torch, not the module
+from .observers import observe
+
+# _mode is not public: gradlab.tensor reads the grad-mode flag as ``autograd._mode.enabled`` on
+# its hot paths (one attribute test, no call)
+
+__all__ = [
+    "AccumulateGrad", "Context", "Function", "GradcheckError", "backward", "detect_anomaly",
+    "enable_grad", "functional", "grad", "gradcheck", "is_anomaly_check_nan_enabled",
+    "is_anomaly_enabled", "no_grad", "observe", "register_tensor_type", "set_detect_anomaly",
+    "set_grad_enabled", "is_grad_enabled",
+]

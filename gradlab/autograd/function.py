@@ -1,0 +1,307 @@
+"""Graph nodes: ``Function`` (PyTorch's ``autograd.Function``), the ``Context`` a call of it
+leaves in the graph, ``AccumulateGrad`` and the version counter of in-place changes.
+
+A graph is built while ops run: every ``Function.apply`` on tensors that require grad creates a
+:class:`Context` (the node, exposed as ``tensor.grad_fn``) that remembers which inputs it came
+from and whatever its ``forward`` saved for ``backward``; the engine (engine.py) walks these
+nodes backwards.
+
+The Tensor class lives on the floor above (gradlab.tensor imports this package), so autograd
+cannot import it: gradlab.tensor hands it over once with :func:`register_tensor_type`, and
+autograd reads it from ``_tensor.cls`` (this file, engine.py, gradcheck.py, functional.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .grad_mode import _mode
+from .observers import _apply_observers, notify_observers
+
+
+class _TensorType:
+    """Where autograd finds the Tensor class; written only by :func:`register_tensor_type`."""
+
+    __slots__ = ("cls",)
+
+    def __init__(self) -> None:
+        self.cls: Any = None
+
+
+_tensor = _TensorType()
+
+
+def register_tensor_type(cls: type) -> None:
+    """Tell autograd which class is the Tensor: ``Function.apply`` wraps forward outputs in it,
+    the engine wraps gradients in it. Called once, by gradlab.tensor when it defines Tensor
+    (gradlab.tensor imports autograd, so autograd cannot import it back)."""
+    _tensor.cls = cls
+
+
+_FREED_MSG = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward."
+)
+
+
+class _Version:
+    """A tensor's in-place modification counter, shared between a tensor and its views."""
+
+    __slots__ = ("v",)
+
+    def __init__(self) -> None:
+        self.v = 0
+
+
+class AccumulateGrad:
+    """Stands for a leaf in ``grad_fn.next_functions`` (as in PyTorch)."""
+
+    def __init__(self, variable) -> None:
+        self.variable = variable
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad>"
+
+
+class Context:
+    """The node a ``Function`` leaves in the graph; ``tensor.grad_fn`` and ``ctx`` are this object.
+
+    In ``forward`` store what ``backward`` needs with :meth:`save_for_backward` (arrays) or as
+    plain attributes (``ctx.dim = dim``). ``needs_input_grad[i]`` tells whether input ``i``
+    wants a gradient, so ``backward`` may skip work and return ``None`` for it.
+    """
+
+    __slots__ = ("fn", "saved", "needs_input_grad", "edges", "in_meta", "out_meta", "versions",
+                 "hooks", "retained", "freed", "non_diff", "materialize_grads", "__dict__",
+                 "__weakref__")
+
+    def __init__(self) -> None:
+        self.fn = None
+        self.saved = ()
+        self.needs_input_grad = ()
+        self.edges = ()
+        self.in_meta = ()
+        self.out_meta = ()
+        self.versions = ()
+        self.hooks = None
+        self.retained = None
+        self.freed = False
+        self.non_diff = None
+        self.materialize_grads = True
+
+    # ---- the ctx API used inside Functions
+    def save_for_backward(self, *arrays) -> None:
+        """Keep arrays for ``backward``; they are freed after it unless ``retain_graph=True``."""
+        self.saved = arrays
+
+    @property
+    def saved_tensors(self) -> tuple:
+        if self.freed:
+            raise RuntimeError(_FREED_MSG)
+        return self.saved
+
+    def mark_non_differentiable(self, *arrays) -> None:
+        """Declare outputs (by identity) that carry no gradient, e.g. arg-max indices."""
+        self.non_diff = tuple(id(a) for a in arrays)
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """If False, ``backward`` receives ``None`` for outputs that got no gradient."""
+        self.materialize_grads = bool(value)
+
+    def __getattr__(self, name: str):
+        # only reached for attributes that are missing: freed ones deserve the real reason
+        if object.__getattribute__(self, "freed"):
+            raise RuntimeError(_FREED_MSG)
+        raise AttributeError(f"'{self.name()}' context has no attribute '{name}'")
+
+    # ---- the grad_fn API
+    def name(self) -> str:
+        return f"{self.fn.__name__}Backward" if self.fn is not None else "Context"
+
+    @property
+    def next_functions(self) -> tuple:
+        out = []
+        for e in self.edges:
+            if e is None:
+                out.append((None, 0))
+            elif e[1] < 0:
+                out.append((AccumulateGrad(e[0]), 0))
+            else:
+                out.append(e)
+        return tuple(out)
+
+    def register_hook(self, hook: Callable) -> None:
+        raise NotImplementedError("grad_fn.register_hook is not supported; use "
+                                  "Tensor.register_hook on the tensor instead")
+
+    def release(self) -> None:
+        self.saved = None
+        self.__dict__.clear()
+        self.freed = True
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {id(self):#x}>"
+
+
+class Function:
+    """Base class of every differentiable op, PyTorch's ``autograd.Function`` API.
+
+    Subclass it with two static methods working on NumPy arrays (never Tensors)::
+
+        class Mul(Function):
+            # d(a*b)/da = b ; d(a*b)/db = a
+            @staticmethod
+            def forward(ctx, a, b):
+                ctx.save_for_backward(a, b)
+                return a * b
+
+            @staticmethod
+            def backward(ctx, g):
+                a, b = ctx.saved_tensors
+                return g * b, g * a
+
+    and call ``Mul.apply(x, y)`` on Tensors (other arguments pass through unchanged).
+    ``backward`` returns one gradient per ``forward`` argument (``None`` where there is none);
+    gradients may have the broadcast shape of the output: the engine sums them back to each
+    input's shape. ``forward`` may return a tuple; ``backward`` then receives one gradient per
+    output.
+    """
+
+    #: outputs of this op may share memory with the first input (reshape, slicing, ...)
+    is_view: bool = False
+
+    @staticmethod
+    def forward(ctx: Context, *args, **kwargs):
+        raise NotImplementedError("Function subclasses must implement forward(ctx, *args)")
+
+    @staticmethod
+    def backward(ctx: Context, *grads):
+        raise NotImplementedError("Function subclasses must implement backward(ctx, *grads)")
+
+    @staticmethod
+    def error(arrays: list, kwargs: dict, exc: Exception) -> Exception | None:
+        """Turn a NumPy error raised in ``forward`` into a clear one (None: re-raise as is)."""
+        return None
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        """Run ``forward`` on the arrays of ``args`` and return its outputs as Tensors; when an
+        input requires grad and grad mode is on, the outputs get ``ctx`` as their ``grad_fn``."""
+        Tensor = _tensor.cls
+        ctx = Context()
+        arrays, ctx.needs_input_grad = _unwrap(args, Tensor)
+        out = _run_forward(cls, ctx, arrays, kwargs)
+        multi = isinstance(out, tuple)
+        outs = out if multi else (out,)
+        record = any(ctx.needs_input_grad) and _mode.enabled
+        if record:
+            _link_inputs(ctx, cls, args)
+            results = _link_outputs(ctx, outs, Tensor)
+        else:
+            results = tuple(Tensor._wrap(o) for o in outs)
+        if cls.is_view:
+            _share_version(args, results)
+        if record:
+            _note_saved_versions(ctx, args, results, Tensor)
+        if _apply_observers:
+            notify_observers(cls, args, kwargs, results)
+        return results if multi else results[0]
+
+
+# --------------------------------------------------------------------------- the jobs of apply
+
+
+def _unwrap(args: tuple, Tensor) -> tuple[list, tuple]:
+    """The arrays ``forward`` gets (a Tensor's data, anything else as is) and, per argument,
+    whether it requires grad (``ctx.needs_input_grad``)."""
+    arrays = []
+    needs = []
+    for a in args:
+        if isinstance(a, Tensor):
+            arrays.append(a.data)
+            needs.append(a.requires_grad)
+        else:
+            arrays.append(a)
+            needs.append(False)
+    return arrays, tuple(needs)
+
+
+def _run_forward(cls, ctx: Context, arrays: list, kwargs: dict):
+    """``cls.forward``, with a NumPy error turned into the clearer one ``cls.error`` gives."""
+    try:
+        return cls.forward(ctx, *arrays, **kwargs)
+    except (ValueError, IndexError, TypeError) as exc:
+        better = cls.error(arrays, kwargs, exc)
+        if better is None:
+            raise
+        raise better from None
+
+
+def _link_inputs(ctx: Context, cls, args: tuple) -> None:
+    """Make ``ctx`` a node of ``cls``: an edge to each input that needs a gradient (its
+    ``grad_fn`` and output index, or the leaf itself with index -1) and its (shape, dtype)."""
+    ctx.fn = cls
+    edges = []
+    in_meta = []
+    for a, need in zip(args, ctx.needs_input_grad):
+        if need:
+            edges.append((a._ctx, a._out_idx) if a._ctx is not None else (a, -1))
+            in_meta.append((a.data.shape, a.data.dtype))
+        else:
+            edges.append(None)
+            in_meta.append(None)
+    ctx.edges = tuple(edges)
+    ctx.in_meta = tuple(in_meta)
+
+
+def _link_outputs(ctx: Context, outs: tuple, Tensor) -> tuple:
+    """Wrap the outputs; each differentiable one requires grad and has ``ctx`` as grad_fn."""
+    wrap = Tensor._wrap
+    non_diff = ctx.non_diff
+    results = []
+    for i, o in enumerate(outs):
+        t = wrap(o)
+        if non_diff is None or id(o) not in non_diff:
+            t.requires_grad = True
+            t._ctx = ctx
+            t._out_idx = i
+        results.append(t)
+    ctx.out_meta = tuple((t.data.shape, t.data.dtype) for t in results)
+    return tuple(results)
+
+
+def _note_saved_versions(ctx: Context, args: tuple, results: tuple, Tensor) -> None:
+    """Remember the version of every saved array that is an input's or output's data, so the
+    engine can tell when an in-place op changed it before ``backward`` ran."""
+    saved = ctx.saved
+    if not saved:
+        return
+    vers = []
+    for s in saved:
+        if isinstance(s, np.ndarray):
+            for t in (*args, *results):
+                if isinstance(t, Tensor) and t.data is s:
+                    vers.append((t._version, t._version.v, s.shape, s.dtype))
+                    break
+    if vers:
+        ctx.versions = tuple(vers)
+
+
+def _share_version(args, results) -> None:
+    """View outputs share the modification counter of the tensor they view."""
+    base = next((a for a in args if isinstance(a, _tensor.cls)), None)
+    if base is None:
+        return
+    for t in results:
+        if np.may_share_memory(t.data, base.data):
+            t._version = base._version
+            t._is_view = True
