@@ -80,7 +80,7 @@ class detect_anomaly:
     well as NaNs, since an infinite gradient turns into NaN one op later. Nodes created before
     the mode was switched on carry no creation site. The mode costs a stack walk per op and a
     finiteness test per gradient: use it for debugging only. Off, the engine pays one flag test
-    per backward call. Seed 000 Q64 (gradient checking, babysitting the learning process).
+    per backward call. Source 000 Q64 (gradient checking, babysitting the learning process).
     """
 
     def __init__(self, check_nan: bool = True) -> None:

@@ -28,7 +28,7 @@ def gradcheck(fn: Callable, inputs, *, eps: float = 1e-6, atol: float = 1e-5,
     computed twice: numerically, ``(f(x + eps e_k) - f(x - eps e_k)) / (2 eps)`` for each
     element ``k``, and analytically, one backward pass per output element. They must agree
     within ``atol + rtol * |numerical|``. On a mismatch the report names the output, the input
-    and the element (seed 003 "Gradient checking", seed 000 Q64).
+    and the element (source 003 "Gradient checking", source 000 Q64).
 
     Returns True, or raises :class:`GradcheckError` (False with ``raise_exception=False``).
     """
