@@ -196,8 +196,8 @@ def int_conv2d(xq: np.ndarray, x_zero_point: int, wq: np.ndarray, stride=(1, 1),
         x -= np.int32(x_zero_point)
     geo = conv_ops.geometry(x.shape, wq.shape, tuple(stride), tuple(padding), tuple(dilation),
                             groups)
-    cols = conv_ops._windows(conv_ops.input_grid(x, geo), geo)  # a reused workspace: use now
-    acc = conv_ops._gemm(wq.reshape(geo.o, -1).astype(np.int32), cols, groups)
+    cols = conv_ops.columns(x, geo)
+    acc = conv_ops.grouped_matmul(wq.reshape(geo.o, -1).astype(np.int32), cols, groups)
     return np.ascontiguousarray(acc.reshape(geo.o, geo.n, geo.ho, geo.wo).transpose(1, 0, 2, 3))
 
 

@@ -24,8 +24,8 @@ images laid end to end (the "grid"). Then:
 Results are contiguous (N, O, Ho, Wo) arrays, as PyTorch's, so ``out.view(n, -1)`` works:
 returning views of the channel-major GEMM result instead saved one copy per layer (5-10% of a
 ResNet-20 step, measured) but broke that common line of PyTorch code. Column matrices live
-in a reused workspace (fresh 10-20 MiB arrays cost page faults on every step, DESIGN.md
-"Speed").
+in this module's workspace (``gradlab/_workspace.py``: fresh 10-20 MiB arrays cost page faults
+on every step, DESIGN.md "Speed").
 
 Shapes: x (N, C, H, W); w (O, C / groups, kh, kw); out (N, O, Ho, Wo) with
 Ho = floor((H + pad_top + pad_bottom - d_h (kh - 1) - 1) / s_h) + 1.
@@ -39,29 +39,14 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from .._workspace import Workspace
 from ..autograd import Function
 
 #: forward columns up to this size are kept for the weight gradient (None of them: 0)
 KEEP_COLUMNS_BYTES = 16 << 20
 
-#: workspace buffers above this size are allocated per call instead of kept
-_WORKSPACE_LIMIT = 64 << 20
-_workspace: dict = {}
-
-
-def _scratch(key: str, shape: tuple, dtype) -> np.ndarray:
-    """An uninitialised array of ``shape`` backed by a buffer reused across calls.
-
-    Only for temporaries that never escape the call that asks for them.
-    """
-    dtype = np.dtype(dtype)
-    size = int(np.prod(shape))
-    if size * dtype.itemsize > _WORKSPACE_LIMIT:
-        return np.empty(shape, dtype)
-    buf = _workspace.get((key, dtype))
-    if buf is None or buf.size < size:
-        buf = _workspace[(key, dtype)] = np.empty(size, dtype)
-    return buf[:size].reshape(shape)
+#: column matrices: scratch owned by this module (see gradlab/_workspace.py)
+_ws = Workspace("ops.conv")
 
 
 @dataclass(frozen=True)
@@ -159,7 +144,7 @@ def _shifted(buf: np.ndarray, starts: list, length: int) -> np.ndarray:
     c = buf.shape[0]
     if len(starts) == 1 and starts[0] == 0 and buf.shape[1] == length:
         return buf
-    cols = _scratch("cols", (c, len(starts), length), buf.dtype)
+    cols = _ws.get("cols", (c, len(starts), length), buf.dtype)
     for k, s in enumerate(starts):
         cols[:, k] = buf[:, s:s + length]
     return cols.reshape(c * len(starts), length)
@@ -175,13 +160,21 @@ def _windows(xbuf: np.ndarray, geo: Geometry, keep: bool = False) -> np.ndarray:
     win = as_strided(grid, (c, kh, kw, n, ho, wo),
                      (s_c, s_h * dh, s_w * dw, s_n, s_h * sh, s_w * sw), writeable=False)
     shape = (c, kh, kw, n, ho, wo)
-    cols = np.empty(shape, xbuf.dtype) if keep else _scratch("cols", shape, xbuf.dtype)
+    cols = np.empty(shape, xbuf.dtype) if keep else _ws.get("cols", shape, xbuf.dtype)
     np.copyto(cols, win)
     return cols.reshape(c * kh * kw, n * ho * wo)
 
 
-def _gemm(w2: np.ndarray, cols: np.ndarray, groups: int) -> np.ndarray:
-    """(O, C K / groups) @ (C K, L) per group -> (O, L)."""
+def columns(x: np.ndarray, geo: Geometry) -> np.ndarray:
+    """im2col of ``x`` (N, C, H, W) for the convolution ``geo``: a fresh array (the caller owns
+    it) of shape (C kh kw, N Ho Wo), rows ordered (c, i, j) like ``w.reshape(O, -1)``, padding
+    positions zero. Any dtype (the integer convolution of ``compress.quantize`` uses it)."""
+    return _windows(input_grid(x, geo), geo, keep=True)
+
+
+def grouped_matmul(w2: np.ndarray, cols: np.ndarray, groups: int) -> np.ndarray:
+    """(O, C K / groups) @ (C K, L) per group -> (O, L): the kernel rows of group g times
+    the column rows of group g."""
     if groups == 1:
         return w2 @ cols
     o, ckg = w2.shape
@@ -195,7 +188,7 @@ def conv_forward(xbuf: np.ndarray, w: np.ndarray, bias, geo: Geometry,
     (N, O, Ho, Wo), contiguous."""
     if cols is None:
         cols = _windows(xbuf, geo)
-    y = _gemm(w.reshape(geo.o, -1), cols, geo.groups)
+    y = grouped_matmul(w.reshape(geo.o, -1), cols, geo.groups)
     out = y.reshape(geo.o, geo.n, geo.ho, geo.wo).transpose(1, 0, 2, 3)
     if bias is None:
         return np.ascontiguousarray(out)
@@ -257,7 +250,7 @@ def conv_input_grad(g: np.ndarray, w: np.ndarray, geo: Geometry,
     # row (c, (o, k)) of the channel-transposed kernel, per group
     wt = w.reshape(groups, og, cg, k).transpose(0, 2, 1, 3).reshape(c, og * k)
     cols = _shifted(g_ext, [reach - s for s in geo.shifts], geo.grid)
-    dx = _gemm(wt, cols, groups)
+    dx = grouped_matmul(wt, cols, groups)
     return dx.reshape(c, geo.n, geo.hp, geo.wp)
 
 

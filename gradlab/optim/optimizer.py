@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from .. import autograd
+from .._workspace import Workspace
 from ..tensor import Tensor
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]] | Iterable[tuple[str, Tensor]]
@@ -112,7 +113,7 @@ class Optimizer:
         self.defaults = defaults
         self.state: defaultdict[Any, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
-        self._workspace: dict[tuple, np.ndarray] = {}
+        self._workspace = Workspace(f"optim.{type(self).__name__}")
         param_groups = list(params)
         if len(param_groups) == 0:
             raise ValueError("optimizer got an empty parameter list")
@@ -260,14 +261,10 @@ class Optimizer:
             return closure()
 
     def _scratch(self, like: np.ndarray, slot: int) -> np.ndarray:
-        """A reusable buffer shaped like ``like`` (one per dtype and slot, grown to the
-        largest parameter): the updates run in place without fresh temporaries."""
-        key = (like.dtype, slot)
-        buf = self._workspace.get(key)
-        n = like.size
-        if buf is None or buf.size < n:
-            buf = self._workspace[key] = np.empty(n, like.dtype)
-        return buf[:n].reshape(like.shape)
+        """A buffer shaped like ``like`` from this optimizer's workspace (one per dtype and
+        slot, grown to the largest parameter): the updates run in place without fresh
+        temporaries. Valid until the next ``_scratch`` of the same slot."""
+        return self._workspace.get(f"slot{slot}", like.shape, like.dtype)
 
     def _effective_grad(self, x: np.ndarray, g: np.ndarray, weight_decay: float,
                         maximize: bool) -> np.ndarray:
