@@ -11,6 +11,18 @@
 from ._util import clone_module, saved_size
 from .distill import DistillationLoss, Distiller, distill, distillation_loss
 from .efficient import CostTable, DepthwiseSeparableConv2d, Fire, ShuffleUnit, compare_costs
+from .lowbit import (
+    Binarize,
+    Ternarize,
+    binarize,
+    freeze_low_bit_weights_,
+    low_bit_size,
+    low_bit_weights_,
+    pack_low_bit,
+    ternarize,
+    ternary_threshold,
+    unpack_low_bit,
+)
 from .lowrank import (
     Factorization,
     factorize_conv2d,
@@ -33,37 +45,29 @@ from .pruning import (
     sparsity_report,
     with_l1_penalty,
 )
-from .quantize import (
-    Binarize,
+from .qat import (
     FakeQuantize,
-    MinMaxObserver,
-    PercentileObserver,
     QATConv2d,
     QATLinear,
+    convert_qat,
+    fake_quantize,
+    prepare_qat,
+)
+from .quantize import (
+    MinMaxObserver,
+    PercentileObserver,
     QParams,
     QuantizedConv2d,
     QuantizedLinear,
-    Ternarize,
-    binarize,
     calibrate,
-    convert_qat,
-    fake_quantize,
     fixed_point_multiplier,
-    freeze_low_bit_weights_,
     int_conv2d,
     int_linear,
-    low_bit_size,
-    low_bit_weights_,
     model_size,
-    pack_low_bit,
-    prepare_qat,
     qparams_from_range,
     quantize_model,
     quantize_weight,
     requantize,
-    ternarize,
-    ternary_threshold,
-    unpack_low_bit,
 )
 from .saved import load_compressed
 
