@@ -29,6 +29,12 @@ WIDE = Float(values=[[-40.0, -12.0, -6.5, -1e-3, 2e-3, 0.7], [1.3, 3.9, 8.0, 15.
 # softplus at and past its threshold; the kink at beta x = threshold is not straddled by the FD
 SP = Float(values=[-100.0, -30.0, -1.5, 0.25, 4.9, 5.1, 19.9, 20.1, 50.0, 800.0])
 
+# each linear piece of hardsigmoid / hardswish, away from the kinks at -3 and 3
+HARD = Float(values=[-40.0, -6.0, -3.5, -2.5, -1.0, -0.2, 0.4, 1.7, 2.5, 3.5, 8.0, 50.0])
+
+HARDSIGMOID64 = dict(tol64=(1e-7, 0.0), why="torch's float64 hardsigmoid gradient is g times a "
+                     "float32 1/6 (relative error 3e-8); the float64 gradcheck checks gradlab's")
+
 
 def rbf_torch(m, x, c, s):
     d2 = ((x[..., None, :] - c) ** 2).sum(-1)
@@ -61,6 +67,13 @@ ROWS = [
     Row("gelu_4d", fn("gelu"), (X4,)),
     Row("gelu_tanh", fn("gelu", approximate="tanh"), (X,)),
     Row("gelu_tanh_wide", fn("gelu", approximate="tanh"), (WIDE,)),
+    Row("hardsigmoid", fn("hardsigmoid"), (Float((3, 4), lo=-5, hi=5),), **HARDSIGMOID64),
+    Row("hardsigmoid_pieces", fn("hardsigmoid"), (HARD,), **HARDSIGMOID64),
+    Row("hardsigmoid_inplace", fn("hardsigmoid", inplace=True), (X,), torch_fn=fn("hardsigmoid"),
+        **HARDSIGMOID64),
+    Row("hardswish", fn("hardswish"), (Float((3, 4), lo=-5, hi=5),)),
+    Row("hardswish_pieces", fn("hardswish"), (HARD,)),
+    Row("hardswish_4d", fn("hardswish"), (X4,)),
     Row("sigmoid", fn("sigmoid"), (Float((3, 4), lo=-30, hi=30),)),
     Row("tanh", fn("tanh"), (X,)),
     Row("relu", fn("relu"), (X,)),
@@ -145,6 +158,9 @@ MODULES = [
     ("Softplus", (2.0, 3.0), (3, 4)),
     ("GELU", (), (3, 4)),
     ("GELU", ("tanh",), (3, 4)),
+    ("Hardsigmoid", (), (3, 4)),
+    ("Hardswish", (), (2, 3, 4)),
+    ("Hardswish", (True,), (3, 4)),
     ("Sigmoid", (), (3, 4)),
     ("Tanh", (), (3, 4)),
     ("Softmax", (1,), (3, 4)),
@@ -153,6 +169,10 @@ MODULES = [
     ("LogSoftmax", (1,), (3, 4)),
     ("LogSoftmax", (-1,), (2, 3, 4)),
 ]
+
+
+# the module's gradient against torch's at HARDSIGMOID64's tolerance (and its reason)
+GRAD_RTOL64 = {"Hardsigmoid": HARDSIGMOID64["tol64"][0]}
 
 
 def compare_modules(gmod, tmod, x0, dtype, train):
@@ -171,6 +191,8 @@ def compare_modules(gmod, tmod, x0, dtype, train):
     tol = dict(rtol=1e-10, atol=1e-12) if dtype == "float64" else dict(rtol=1e-5, atol=1e-6)
     assert og.dtype.np == np.dtype(dtype)
     np.testing.assert_allclose(og.detach().numpy(), ot.detach().numpy(), **tol)
+    if dtype == "float64" and type(gmod).__name__ in GRAD_RTOL64:
+        tol = dict(rtol=GRAD_RTOL64[type(gmod).__name__], atol=0)
     np.testing.assert_allclose(xg.grad.numpy(), xt.grad.numpy(), **tol)
     gp, tp = dict(gmod.named_parameters()), dict(tmod.named_parameters())
     assert gp.keys() == tp.keys()
@@ -287,3 +309,14 @@ ERRORS = [
 def test_errors(call, exc, msg):
     with pytest.raises(exc, match=msg):
         call()
+
+
+@pytest.mark.parametrize("name", ["hardsigmoid", "hardswish"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_hard_activations_at_their_kinks_follow_torch(name, dtype):
+    x = np.array([-3.0, 3.0, -3.0000001, 2.9999999], dtype)
+    xg, xt = gradlab.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    getattr(F, name)(xg).sum().backward()
+    getattr(torch.nn.functional, name)(xt).sum().backward()
+    # torch's float64 hardsigmoid gradient is g times a float32 1/6: equal to 1e-7 relative
+    np.testing.assert_allclose(xg.grad.numpy(), xt.grad.numpy(), rtol=1e-7, atol=0)

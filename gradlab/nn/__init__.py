@@ -8,6 +8,8 @@ from .activation import (
     ELU,
     GELU,
     RBF,
+    Hardsigmoid,
+    Hardswish,
     LeakyReLU,
     LogSoftmax,
     PReLU,
@@ -53,7 +55,8 @@ __all__ = ["functional", "init", "Module", "Parameter", "RemovableHandle", "Sequ
            "utils", "Conv1d", "Conv2d", "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d",
            "LayerNorm", "GroupNorm", "InstanceNorm2d", "CosineLinear", "MaxPool2d", "AvgPool2d",
            "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "StochasticPool2d"]
-__all__ += ["ReLU", "LeakyReLU", "PReLU", "ELU", "Softplus", "GELU", "Sigmoid", "Tanh",
+__all__ += ["ReLU", "LeakyReLU", "PReLU", "ELU", "Softplus", "GELU", "Hardsigmoid",
+            "Hardswish", "Sigmoid", "Tanh",
             "Softmax", "LogSoftmax", "RBF", "L1Loss", "MSELoss", "SmoothL1Loss", "HuberLoss",
             "NLLLoss", "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss", "KLDivLoss",
             "Dropout", "Dropout2d", "Embedding"]

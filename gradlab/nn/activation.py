@@ -1,9 +1,9 @@
 """Activation layers (``torch.nn``'s names): ReLU and its variants, ELU, Softplus, GELU,
-Sigmoid, Tanh, Softmax/LogSoftmax, and a Gaussian RBF layer torch does not have.
+Hardsigmoid, Hardswish, Sigmoid, Tanh, Softmax/LogSoftmax, and a Gaussian RBF layer torch does not have.
 
 Thin wrappers: the math is in ``nn.functional`` and ``ops/activation.py``. ``inplace=True`` is
 accepted where torch has it and computed out of place (a new tensor with the same values).
-Seeds: 002 Q1, 003 activations, 004 §1.1.
+Sources: 002 Q1, 003 activations, 004 §1.1.
 """
 
 from __future__ import annotations
@@ -85,6 +85,29 @@ class ELU(Module):
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}{_inplace_repr(self.inplace)}"
+
+
+class Hardsigmoid(Module):
+    """relu6(x + 3) / 6, a piecewise-linear sigmoid. Shape: any."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.hardsigmoid(input, self.inplace)
+
+
+class Hardswish(Module):
+    """x · relu6(x + 3) / 6, a piecewise-linear swish (MobileNetV3). Shape: any. Its repr
+    leaves out ``inplace``, as torch's."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.hardswish(input, self.inplace)
 
 
 class Softplus(Module):

@@ -152,6 +152,34 @@ class ELU(Function):
         return np.where(x > 0, g, g * (ctx.alpha * np.exp(np.minimum(x, 0)))), None
 
 
+class Hardsigmoid(Function):
+    # d/dx = 1/6 where -3 < x < 3, else 0 (torch's convention at the kinks)
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.clip(x / 6 + 0.5, 0, 1).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return np.where((x > -3) & (x < 3), g / 6, np.zeros((), g.dtype))
+
+
+class Hardswish(Function):
+    # d/dx = 0 where x <= -3, x / 3 + 1/2 where -3 < x < 3, 1 where x >= 3 (torch's convention
+    # at the kinks)
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * np.clip(x / 6 + 0.5, 0, 1).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        inner = g * (x / 3 + 0.5).astype(g.dtype, copy=False)
+        return np.where(x <= -3, np.zeros((), g.dtype), np.where(x >= 3, g, inner))
+
+
 class Softplus(Function):
     # d/dx = sigmoid(beta x), and 1 where beta x > threshold (the linear branch)
     @staticmethod

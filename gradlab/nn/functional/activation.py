@@ -3,11 +3,11 @@ parametrised ones."""
 
 from __future__ import annotations
 
-from ...ops.activation import ELU, GELU, RBF, LeakyReLU, PReLU, Softplus
+from ...ops.activation import ELU, GELU, RBF, Hardsigmoid, Hardswish, LeakyReLU, PReLU, Softplus
 from ...tensor import Tensor
 
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "leaky_relu", "prelu", "elu",
-           "softplus", "gelu", "rbf"]
+           "softplus", "gelu", "hardsigmoid", "hardswish", "rbf"]
 
 # ``inplace=True`` is accepted wherever torch has it, and computed out of place: the result is
 # a new tensor and the input is left as it was (the values are the same either way).
@@ -69,8 +69,20 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     return ELU.apply(input, float(alpha))
 
 
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """relu6(x + 3) / 6 = clamp(x / 6 + 1/2, 0, 1): a piecewise-linear sigmoid, cheap on integer
+    hardware (Howard et al. 2019, MobileNetV3). Shape: any."""
+    return Hardsigmoid.apply(input)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x · relu6(x + 3) / 6: the piecewise-linear form of swish x · sigmoid(x) (Howard et al.
+    2019, MobileNetV3). 0 for x <= -3, x for x >= 3. Shape: any."""
+    return Hardswish.apply(input)
+
+
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    """log(1 + e^{beta x}) / beta, a smooth ReLU (seeds 003 activations, 004 §1.1); x itself
+    """log(1 + e^{beta x}) / beta, a smooth ReLU (sources 003 activations, 004 §1.1); x itself
     where beta x > threshold, as torch. Computed as max(z, 0) + log1p(e^-|z|), which never
     overflows. Shape: any."""
     return Softplus.apply(input, float(beta), float(threshold))
