@@ -44,7 +44,7 @@ def _conv_transpose2d(op: Op) -> None:
 def _max_pool2d(op: Op) -> None:
     k, s, p, d, ceil_mode = (op.py(i) for i in range(1, 6))
     # the second output (torch's per-plane indices) has no ONNX equivalent: left unproduced,
-    # so a model that reads it fails with a clear error (see _check_produced)
+    # so a model that reads it fails with a clear error (see graph.check_produced)
     op.emit("MaxPool", [op.inp(0)], kernel_shape=list(k), strides=list(s),
             pads=[p[0], p[1], p[0], p[1]], dilations=list(d), ceil_mode=int(ceil_mode))
 
@@ -90,7 +90,7 @@ def _adaptive_max(op: Op) -> None:
     _adaptive(op, "GlobalMaxPool", "MaxPool")
 
 
-# ---- normalization, reductions
+# ---- normalization and embedding
 
 
 @maps(N.Normalize)
