@@ -190,6 +190,8 @@ def _ops():
         ("leaky-relu", lambda: nn.LeakyReLU(0.2), x4),
         ("elu", lambda: nn.ELU(0.7), x4),
         ("gelu", lambda: nn.GELU(), x4),
+        ("hardsigmoid", lambda: nn.Hardsigmoid(), x4),
+        ("hardswish", lambda: nn.Hardswish(), x4),
         ("gelu-tanh", lambda: nn.GELU("tanh"), x4),
         ("sigmoid", lambda: nn.Sigmoid(), x4),
         ("tanh", lambda: nn.Tanh(), x4),

@@ -128,8 +128,8 @@ _REFUSED = [
      _Lambda(lambda m, x: F.cross_entropy(x, gradlab.tensor([0, 2]))), (2, 3)),
     ("gradlab.nn.utils.rnn._PadSequence", _Lambda(lambda m, x: pad_sequence([x, x[:1]])),
      (2, 3)),
-    ("gradlab.compress.quantize.FakeQuantize", _Lambda(_quantized), (2, 3)),
-    ("gradlab.compress.quantize.Binarize", _Lambda(lambda m, x: binarize(x)), (2, 3)),
+    ("gradlab.compress.qat.FakeQuantize", _Lambda(_quantized), (2, 3)),
+    ("gradlab.compress.lowbit.Binarize", _Lambda(lambda m, x: binarize(x)), (2, 3)),
 ]
 
 

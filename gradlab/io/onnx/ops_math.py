@@ -121,6 +121,16 @@ def _softplus(op: Op) -> None:
     op.emit("Where", [big, x, sp])
 
 
+@maps(A.Hardsigmoid)
+def _hardsigmoid(op: Op) -> None:
+    op.emit("HardSigmoid", [op.inp(0)], alpha=1.0 / 6.0, beta=0.5)
+
+
+@maps(A.Hardswish)
+def _hardswish(op: Op) -> None:
+    op.emit("HardSwish", [op.inp(0)])
+
+
 @maps(A.GELU)
 def _gelu(op: Op) -> None:
     dt = op.out_dtype()

@@ -43,11 +43,11 @@ NOT_EXPORTABLE: dict[str, str] = {
                                        "exported: export the padded batch without lengths",
     "gradlab.nn.utils.rnn._PadSequence": "pad_sequence has no mapping written: give the model "
                                          "the padded batch",
-    "gradlab.compress.quantize.FakeQuantize": "quantization-aware training's fake quantization "
+    "gradlab.compress.qat.FakeQuantize": "quantization-aware training's fake quantization "
                                               "has no mapping written (ONNX's QuantizeLinear "
                                               "and DequantizeLinear would express it)",
-    "gradlab.compress.quantize.Binarize": "binarizes weights: " + _WEIGHTS,
-    "gradlab.compress.quantize.Ternarize": "ternarizes weights: " + _WEIGHTS,
+    "gradlab.compress.lowbit.Binarize": "binarizes weights: " + _WEIGHTS,
+    "gradlab.compress.lowbit.Ternarize": "ternarizes weights: " + _WEIGHTS,
     "gradlab.lab.experiments.e28_recurrent_dropout.StackedLSTM": "the lab's fused training "
                                                                  "kernel of K LSTMs, not a "
                                                                  "model layer",
