@@ -1,5 +1,6 @@
 """Activation layers (``torch.nn``'s names): ReLU and its variants, ELU, Softplus, GELU,
-Hardsigmoid, Hardswish, Sigmoid, Tanh, Softmax/LogSoftmax, and a Gaussian RBF layer torch does not have.
+Hardsigmoid, Hardswish, Sigmoid, Tanh, Softmax/LogSoftmax, and a Gaussian RBF layer torch does
+not have.
 
 Thin wrappers: the math is in ``nn.functional`` and ``ops/activation.py``. ``inplace=True`` is
 accepted where torch has it and computed out of place (a new tensor with the same values).
