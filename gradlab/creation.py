@@ -8,11 +8,11 @@ import numpy as np
 
 from . import backend
 from .backend import Generator
-from .tensor import Tensor, _sizes, _to_array
+from .tensor import Tensor, _sizes, _to_array, from_numpy
 
 
 def _finish(arr: np.ndarray, requires_grad: bool) -> Tensor:
-    t = Tensor._wrap(arr)
+    t = from_numpy(arr)
     if requires_grad:
         t.requires_grad_(True)
     return t
@@ -36,15 +36,7 @@ def as_tensor(data: Any, dtype=None) -> Tensor:
     if isinstance(data, Tensor) and (dtype is None or backend.to_dtype(dtype).np ==
                                      data.data.dtype):
         return data
-    return Tensor._wrap(_to_array(data, dtype))
-
-
-def from_numpy(arr: np.ndarray) -> Tensor:
-    """A tensor sharing memory with ``arr`` (changes to one show in the other)."""
-    if not isinstance(arr, np.ndarray):
-        raise TypeError(f"from_numpy: expected np.ndarray (got {type(arr).__name__})")
-    backend.from_numpy_dtype(arr.dtype)
-    return Tensor._wrap(arr)
+    return from_numpy(_to_array(data, dtype))
 
 
 def zeros(*size, dtype=None, requires_grad: bool = False) -> Tensor:
@@ -147,7 +139,7 @@ def randint(low: int, high: int | None = None, size=None, *,
     if high <= low:
         raise RuntimeError(f"randint: expects 'from' < 'to', got from={low} >= to={high}")
     arr = backend.rng(generator).integers(low, high, size=_sizes((size,)))
-    return Tensor._wrap(arr.astype(backend.int64.np if dtype is None
+    return from_numpy(arr.astype(backend.int64.np if dtype is None
                                    else backend.to_dtype(dtype).np))
 
 
@@ -168,11 +160,11 @@ def randint_like(input: Tensor, low: int, high: int | None = None, *, generator=
 def randperm(n: int, *, generator: Generator | None = None, dtype=None) -> Tensor:
     """A random permutation of 0..n-1."""
     arr = backend.rng(generator).permutation(n)
-    return Tensor._wrap(arr.astype(backend.int64.np if dtype is None
+    return from_numpy(arr.astype(backend.int64.np if dtype is None
                                    else backend.to_dtype(dtype).np))
 
 
 def bernoulli(input: Tensor, *, generator: Generator | None = None) -> Tensor:
     """0/1 samples with the probabilities in ``input``."""
     r = backend.rng(generator).random(input.shape)
-    return Tensor._wrap((r < input.data).astype(input.data.dtype))
+    return from_numpy((r < input.data).astype(input.data.dtype))

@@ -13,11 +13,11 @@ import numpy as np
 from .ops import elementwise as E
 from .ops import shape as S
 from .ops._util import norm_dim
-from .tensor import Tensor, _category, _promote, _scalar_or_tensor, _to_array
+from .tensor import Tensor, _category, _promote, _scalar_or_tensor, _to_array, from_numpy
 
 
 def _t(x) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor._wrap(_to_array(x))
+    return x if isinstance(x, Tensor) else from_numpy(_to_array(x))
 
 
 def is_tensor(obj) -> bool:

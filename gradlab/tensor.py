@@ -1143,6 +1143,19 @@ class Tensor:
         return y.reshape(tuple(r * s for r, s in zip(sizes, sh)))
 
 
+
+def from_numpy(arr: np.ndarray) -> Tensor:
+    """A tensor sharing memory with ``arr`` (changes to one show in the other), as
+    ``torch.from_numpy``: no copy, the array's dtype kept. This is also how the library's own
+    modules turn an array they computed into a tensor. Raises TypeError for anything but an
+    ndarray of a supported dtype."""
+    if type(arr) is not np.ndarray:
+        if not isinstance(arr, np.ndarray):
+            raise TypeError(f"from_numpy: expected np.ndarray (got {type(arr).__name__})")
+        arr = np.asarray(arr)  # a subclass (np.matrix, a memmap): the plain array view
+    backend.from_numpy_dtype(arr.dtype)
+    return Tensor._wrap(arr)
+
 def _index_array(index, op: str) -> np.ndarray:
     idx = index.data if isinstance(index, Tensor) else np.asarray(index)
     if idx.dtype.kind not in "iu":

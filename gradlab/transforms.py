@@ -33,7 +33,7 @@ import numpy as np
 
 from . import backend
 from .backend import Generator
-from .tensor import Tensor
+from .tensor import Tensor, from_numpy
 from .utils.data import Dataset
 
 __all__ = [
@@ -52,7 +52,7 @@ def _unwrap(x, who: str) -> np.ndarray:
 
 
 def _rewrap(like, arr: np.ndarray):
-    return Tensor._wrap(arr) if isinstance(like, Tensor) else arr
+    return from_numpy(arr) if isinstance(like, Tensor) else arr
 
 
 # ============================================================================ fitted preprocessing
@@ -345,8 +345,8 @@ class ToTensor:
         chw = np.ascontiguousarray(pic.transpose(2, 0, 1))
         if chw.dtype == np.uint8:
             dt = backend.get_default_dtype().np
-            return Tensor._wrap(chw.astype(dt) / dt.type(255))
-        return Tensor._wrap(chw)
+            return from_numpy(chw.astype(dt) / dt.type(255))
+        return from_numpy(chw)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -381,7 +381,7 @@ class Normalize:
         if (std == 0).any():
             raise ValueError(f"std evaluated to zero after conversion to {tensor.dtype}, "
                              "leading to division by zero.")
-        m, s = Tensor._wrap(mean.reshape(-1, 1, 1)), Tensor._wrap(std.reshape(-1, 1, 1))
+        m, s = from_numpy(mean.reshape(-1, 1, 1)), from_numpy(std.reshape(-1, 1, 1))
         if self.inplace:
             return tensor.sub_(m).div_(s)
         return (tensor - m) / s

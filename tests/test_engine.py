@@ -482,3 +482,20 @@ def test_observe_nests_and_is_removed_after_an_error():
     assert outer == ["Mul", "Add"] and inner == ["Add"]
     assert _apply_observers == []
     assert not hasattr(gradlab.autograd, "add_apply_observer")  # observation is scoped only
+
+
+def test_increment_version_makes_a_saved_tensor_refuse_backward():
+    import gradlab
+    from gradlab.autograd.graph import increment_version
+
+    w = gradlab.ones(3, requires_grad=True)
+    x = gradlab.ones(3)
+    y = (w * x).sum()  # saves x for w's gradient
+    x.data[:] = 2.0
+    increment_version(x)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
+    a, b = gradlab.ones(2), gradlab.ones(2)
+    before = (a._version.v, b._version.v)
+    increment_version([a, b])
+    assert (a._version.v, b._version.v) == (before[0] + 1, before[1] + 1)

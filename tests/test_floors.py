@@ -89,3 +89,18 @@ def test_an_upward_import_is_found(tmp_path):
 @pytest.mark.parametrize("unit", sorted(FLOORS))
 def test_floor_names_exist(unit):
     assert (ROOT / f"{unit}.py").exists() or (ROOT / unit / "__init__.py").exists()
+
+
+def test_tensor_internals_stay_in_tensor_and_autograd():
+    """Library code wraps arrays with the public ``from_numpy`` and marks in-place writes with
+    ``autograd.graph.increment_version``; only tensor.py and autograd/ touch ``_wrap`` and
+    ``_version`` (nn/parameter.py shares its tensor's version counter, as a Tensor subclass)."""
+    found = []
+    for path in sorted(ROOT.rglob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        if rel == "tensor.py" or rel.startswith("autograd/") or rel == "nn/parameter.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in ("_wrap", "_version"):
+                found.append(f"{rel}:{node.lineno}: .{node.attr}")
+    assert found == []

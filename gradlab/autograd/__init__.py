@@ -8,12 +8,13 @@
 - anomaly_mode.py: ``detect_anomaly``, ``set_detect_anomaly``;
 - gradcheck.py: ``gradcheck``, ``GradcheckError``;
 - observers.py: ``with observe(fn):``, a scoped watch on every ``Function.apply``;
-- functional.py: ``jacobian``, ``vjp``.
+- functional.py: ``jacobian``, ``vjp``;
+- graph.py: ``increment_version`` (how code outside autograd marks an in-place write).
 
-Seeds: 000 Q62-63 (forward/backward on a computation graph, the chain rule), 002 Q5.
+Sources: 000 Q62-63 (forward/backward on a computation graph, the chain rule), 002 Q5.
 """
 
-from . import functional
+from . import functional, graph
 from .anomaly_mode import (
     detect_anomaly,
     is_anomaly_check_nan_enabled,
@@ -31,7 +32,7 @@ from .observers import observe
 
 __all__ = [
     "AccumulateGrad", "Context", "Function", "GradcheckError", "backward", "detect_anomaly",
-    "enable_grad", "functional", "grad", "gradcheck", "is_anomaly_check_nan_enabled",
+    "enable_grad", "functional", "grad", "graph", "gradcheck", "is_anomaly_check_nan_enabled",
     "is_anomaly_enabled", "no_grad", "observe", "register_tensor_type", "set_detect_anomaly",
     "set_grad_enabled", "is_grad_enabled",
 ]

@@ -8,6 +8,8 @@ import os
 
 import numpy as np
 
+from ..tensor import from_numpy
+
 
 def register(sub) -> None:
     """Add this package's sub-commands to ``sub`` (argparse sub-parsers of ``gradlab``)."""
@@ -43,7 +45,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _run_export(args, ckpt: dict, cfg: dict, UsageError) -> int:
-    from gradlab import Tensor, no_grad
+    from gradlab import no_grad
     from gradlab.io.onnx import ExportError, export
     from gradlab.train import recipes
 
@@ -58,7 +60,7 @@ def _run_export(args, ckpt: dict, cfg: dict, UsageError) -> int:
     xs, ys = _test_arrays(splits.test)
     out = args.onnx
     try:
-        export(model, Tensor._wrap(xs[:2]), out, input_names=["input"],
+        export(model, from_numpy(xs[:2]), out, input_names=["input"],
                output_names=["logits"], dynamic_axes={"input": {0: "batch"},
                                                        "logits": {0: "batch"}},
                opset_version=args.opset)
@@ -82,7 +84,7 @@ def _run_export(args, ckpt: dict, cfg: dict, UsageError) -> int:
     for i in range(0, len(xs), 512):
         batch = xs[i:i + 512]
         with no_grad():
-            ours.append(model(Tensor._wrap(batch)).numpy())
+            ours.append(model(from_numpy(batch)).numpy())
         theirs.append(sess.run(None, {"input": batch})[0])
     ours, theirs = np.concatenate(ours), np.concatenate(theirs)
     diff = float(np.abs(ours - theirs).max())

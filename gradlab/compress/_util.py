@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from .. import nn
 from ..io import save
-from ..tensor import Tensor
+from ..tensor import Tensor, from_numpy
 
 
 def clone_module(model: nn.Module) -> nn.Module:
@@ -22,10 +22,10 @@ def clone_module(model: nn.Module) -> nn.Module:
                 memo[id(p)] = nn.Parameter(p.data.copy(), requires_grad=p.requires_grad)
         for b in m._buffers.values():
             if b is not None and id(b) not in memo:
-                memo[id(b)] = Tensor._wrap(b.data.copy())
+                memo[id(b)] = from_numpy(b.data.copy())
         for v in m.__dict__.values():
             if isinstance(v, Tensor) and id(v) not in memo:
-                memo[id(v)] = Tensor._wrap(v.data.copy())
+                memo[id(v)] = from_numpy(v.data.copy())
     return copy.deepcopy(model, memo)
 
 

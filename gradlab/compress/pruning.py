@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import nn
 from ..nn.utils import l1_penalty, prune
-from ..tensor import Tensor
+from ..tensor import Tensor, from_numpy
 
 #: the layer types whose weights are pruned by default
 PRUNABLE = (nn.Linear, nn.Conv2d, nn.Conv1d)
@@ -239,7 +239,7 @@ def prune_channels_(model: nn.Module, amount: float, n=2) -> dict[str, int]:
                     setattr(bn, key, nn.Parameter(bn._parameters[key].data[keep].copy()))
             for key in ("running_mean", "running_var"):
                 if bn._buffers.get(key) is not None:
-                    bn._buffers[key] = Tensor._wrap(bn._buffers[key].data[keep].copy())
+                    bn._buffers[key] = from_numpy(bn._buffers[key].data[keep].copy())
             bn.num_features = len(keep)
         w = nxt.weight.data
         per = n_in // out  # spatial positions per channel when a conv feeds a Linear

@@ -18,7 +18,7 @@ import numpy as np
 from .. import nn
 from ..autograd import Function
 from ..nn import functional as F
-from ..tensor import Tensor
+from ..tensor import Tensor, from_numpy
 from ._util import replace_layers
 from .quantize import (
     RANGES,
@@ -80,9 +80,9 @@ class _QATMixin:
 
     def _init_qat(self, activation: str, momentum: float) -> None:
         self.activation, self.momentum = activation, momentum
-        self.register_buffer("input_range", Tensor._wrap(np.zeros(2, np.float32)))
-        self.register_buffer("output_range", Tensor._wrap(np.zeros(2, np.float32)))
-        self.register_buffer("observed", Tensor._wrap(np.zeros((), np.int64)))
+        self.register_buffer("input_range", from_numpy(np.zeros(2, np.float32)))
+        self.register_buffer("output_range", from_numpy(np.zeros(2, np.float32)))
+        self.register_buffer("observed", from_numpy(np.zeros((), np.int64)))
 
     def _track(self, buf: Tensor, x: np.ndarray) -> None:
         lo, hi = float(x.min()), float(x.max())

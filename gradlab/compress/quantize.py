@@ -34,7 +34,7 @@ from .. import nn
 from ..autograd import no_grad
 from ..nn import functional as F
 from ..ops import conv as conv_ops
-from ..tensor import Tensor
+from ..tensor import Tensor, from_numpy
 from ._util import replace_layers, saved_size
 
 #: (q_min, q_max) of each activation type; weights use the symmetric int8 range
@@ -246,22 +246,22 @@ class _QuantizedLayer(nn.Module):
         wq, wqp = quantize_weight(layer.weight.data, per_channel)
         o = wq.shape[0]
         w_scale = np.broadcast_to(wqp.scale, (o,)).astype(np.float32)
-        self.register_buffer("weight", Tensor._wrap(wq))
-        self.register_buffer("weight_scale", Tensor._wrap(w_scale.copy()))
+        self.register_buffer("weight", from_numpy(wq))
+        self.register_buffer("weight_scale", from_numpy(w_scale.copy()))
         acc_scale = (in_qp.scale * w_scale).astype(np.float64)
         if layer.bias is not None:
             bq = np.round(layer.bias.data.astype(np.float64) / acc_scale).astype(np.int32)
-            self.register_buffer("bias", Tensor._wrap(bq))
+            self.register_buffer("bias", from_numpy(bq))
         else:
             self.register_buffer("bias", None)
         # copies: buffers must not share memory with the QParams (or with each other when
         # in_qp is out_qp), since load_state_dict writes into them in place
-        self.register_buffer("input_scale", Tensor._wrap(np.array(in_qp.scale, np.float32)))
+        self.register_buffer("input_scale", from_numpy(np.array(in_qp.scale, np.float32)))
         self.register_buffer("input_zero_point",
-                             Tensor._wrap(np.array(in_qp.zero_point, np.int32)))
-        self.register_buffer("output_scale", Tensor._wrap(np.array(out_qp.scale, np.float32)))
+                             from_numpy(np.array(in_qp.zero_point, np.int32)))
+        self.register_buffer("output_scale", from_numpy(np.array(out_qp.scale, np.float32)))
         self.register_buffer("output_zero_point",
-                             Tensor._wrap(np.array(out_qp.zero_point, np.int32)))
+                             from_numpy(np.array(out_qp.zero_point, np.int32)))
         self.activation_dtype = in_qp.dtype
 
     @property
@@ -288,7 +288,7 @@ class _QuantizedLayer(nn.Module):
 
     def forward(self, input: Tensor) -> Tensor:
         xq = self.input_qparams.quantize(input.data)
-        return Tensor._wrap(self.output_qparams.dequantize(self.forward_int(xq)))
+        return from_numpy(self.output_qparams.dequantize(self.forward_int(xq)))
 
 
 class QuantizedLinear(_QuantizedLayer):

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import from_numpy
 from ..utils.data import Dataset
 
 
@@ -41,4 +41,4 @@ class LabelledImages(Dataset):
         if (self.transform is not None or self.target_transform is not None
                 or type(self).__getitem__ is not LabelledImages.__getitem__):
             return NotImplemented
-        return [Tensor._wrap(self.data.data[indices]), Tensor._wrap(self.targets.data[indices])]
+        return [from_numpy(self.data.data[indices]), from_numpy(self.targets.data[indices])]

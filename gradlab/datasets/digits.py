@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import from_numpy
 from ._labelled import LabelledImages
 
 _SIZES = (8, 28, 32)
@@ -112,10 +112,10 @@ class Digits(LabelledImages):
         tr, te = _split(targets, self.test_fraction, self.split_seed)
         idx = tr if train else te
         pixels = _resize(images[idx], size).astype(np.float32) / np.float32(16.0)
-        self.data = Tensor._wrap(np.ascontiguousarray(pixels[:, None]))
-        self.targets = Tensor._wrap(targets[idx].copy())
+        self.data = from_numpy(np.ascontiguousarray(pixels[:, None]))
+        self.targets = from_numpy(targets[idx].copy())
 
-    _sample = staticmethod(Tensor._wrap)
+    _sample = staticmethod(from_numpy)
 
     def __repr__(self) -> str:
         return (f"Dataset Digits\n    Number of datapoints: {len(self)}\n"

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import from_numpy
 from ._labelled import LabelledImages
 from .idx import read_idx
 
@@ -97,8 +97,8 @@ class MNIST(LabelledImages):
         if download:
             self.download()
         images, labels = self._load()
-        self.data = Tensor._wrap(images)
-        self.targets = Tensor._wrap(labels.astype(np.int64))
+        self.data = from_numpy(images)
+        self.targets = from_numpy(labels.astype(np.int64))
 
     @property
     def raw_folder(self) -> str:

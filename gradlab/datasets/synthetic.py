@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import backend
 from ..backend import Generator
-from ..tensor import Tensor
+from ..tensor import Tensor, from_numpy
 
 
 def two_spirals(n: int = 1000, noise: float = 0.2, turns: float = 1.5, *,
@@ -31,16 +31,16 @@ def two_spirals(n: int = 1000, noise: float = 0.2, turns: float = 1.5, *,
     x = np.stack([r * np.cos(theta), r * np.sin(theta)], axis=1)
     x += rng.normal(0.0, noise * 0.1, size=x.shape)
     perm = rng.permutation(n)
-    return (Tensor._wrap(x[perm].astype(backend.get_default_dtype().np)),
-            Tensor._wrap(y[perm].astype(np.int64)))
+    return (from_numpy(x[perm].astype(backend.get_default_dtype().np)),
+            from_numpy(y[perm].astype(np.int64)))
 
 
 def _float(a: np.ndarray) -> Tensor:
-    return Tensor._wrap(np.ascontiguousarray(a, dtype=backend.get_default_dtype().np))
+    return from_numpy(np.ascontiguousarray(a, dtype=backend.get_default_dtype().np))
 
 
 def _long(a: np.ndarray) -> Tensor:
-    return Tensor._wrap(np.ascontiguousarray(a, dtype=np.int64))
+    return from_numpy(np.ascontiguousarray(a, dtype=np.int64))
 
 
 def _check_n(fn: str, n: int, least: int = 1) -> None:

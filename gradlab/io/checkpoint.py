@@ -16,7 +16,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import Tensor, from_numpy
 
 _DTYPES = {"F64": np.float64, "F32": np.float32, "F16": np.float16, "I64": np.int64,
            "I32": np.int32, "I16": np.int16, "I8": np.int8, "U8": np.uint8, "BOOL": np.bool_}
@@ -118,7 +118,7 @@ def load(path: str | os.PathLike, *, with_metadata: bool = False):
                                   f"but the file holds {len(body)} after the header")
         arr = np.frombuffer(body, dtype=dt, count=(end - start) // dt.itemsize,
                             offset=start).reshape(shape)
-        out[name] = Tensor._wrap(arr.astype(dt.newbyteorder("="), copy=True))
+        out[name] = from_numpy(arr.astype(dt.newbyteorder("="), copy=True))
         expected = end
     if expected != len(body):
         raise CheckpointError(f"{path}: {len(body) - expected} trailing bytes after the last "

@@ -21,7 +21,7 @@ from ..autograd import no_grad
 from ..nn import functional as F
 from ..nn import init
 from ..nn.parameter import Parameter
-from ..tensor import Tensor
+from ..tensor import Tensor, from_numpy
 
 #: the most units :meth:`RBM.log_partition` enumerates the states of (2^20 states)
 MAX_ENUMERATED_UNITS = 20
@@ -95,7 +95,7 @@ class RBM(nn.Module):
     def _units(self, x, width: int, what: str, method: str) -> Tensor:
         if not isinstance(x, Tensor):
             if isinstance(x, np.ndarray):
-                x = Tensor._wrap(x.astype(self.W.data.dtype))
+                x = from_numpy(x.astype(self.W.data.dtype))
             else:
                 raise TypeError(f"RBM.{method}: {what} must be a Tensor of shape (B, {width}), "
                                 f"got {type(x).__name__}")
@@ -151,7 +151,7 @@ class RBM(nn.Module):
         v = self._units(v, self.n_visible, "v", "sample_h")
         with no_grad():
             p = self.prob_h(v).data
-        return Tensor._wrap((_uniform(p.shape, rng) < p).astype(p.dtype))
+        return from_numpy((_uniform(p.shape, rng) < p).astype(p.dtype))
 
     def sample_v(self, h, rng=None) -> Tensor:
         """A Bernoulli sample of v given h (0/1 values, no gradient); ``rng`` as in
@@ -159,7 +159,7 @@ class RBM(nn.Module):
         h = self._units(h, self.n_hidden, "h", "sample_v")
         with no_grad():
             p = self.prob_v(h).data
-        return Tensor._wrap((_uniform(p.shape, rng) < p).astype(p.dtype))
+        return from_numpy((_uniform(p.shape, rng) < p).astype(p.dtype))
 
     def gibbs(self, v, k: int = 1, rng=None) -> Tensor:
         """v after ``k`` steps of block Gibbs sampling (h ~ p(h|v), then v ~ p(v|h)), without
@@ -167,7 +167,7 @@ class RBM(nn.Module):
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
             raise ValueError(f"RBM.gibbs: k must be an integer >= 0, got {k!r}")
         v = self._units(v, self.n_visible, "v", "gibbs")
-        out = Tensor._wrap(v.data.astype(self.W.data.dtype, copy=True))
+        out = from_numpy(v.data.astype(self.W.data.dtype, copy=True))
         for _ in range(int(k)):
             out = self.sample_v(self.sample_h(out, rng), rng)
         return out
@@ -199,7 +199,7 @@ class RBM(nn.Module):
             raise ValueError(f"RBM.log_partition: n_{over} = {n} would enumerate 2^{n} states; "
                              f"the exact partition function is limited to n_{over} <= "
                              f"{MAX_ENUMERATED_UNITS}")
-        states = Tensor._wrap(_states(n, self.W.data.dtype))
+        states = from_numpy(_states(n, self.W.data.dtype))
         fe = self.free_energy(states) if over == "visible" else self.free_energy_hidden(states)
         return (-fe).logsumexp(0)
 

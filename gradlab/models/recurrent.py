@@ -18,7 +18,7 @@ from .. import backend, nn
 from ..autograd import no_grad
 from ..functions import cat
 from ..nn.utils.rnn import pack_padded_sequence
-from ..tensor import Tensor
+from ..tensor import Tensor, from_numpy
 
 _CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 
@@ -154,10 +154,10 @@ class Seq2Seq(nn.Module):
             tok = np.full((src.shape[0], 1), int(start_token), dtype=np.int64)
             steps = []
             for _ in range(max_len):
-                out, state = self.decoder(self.tgt_embed(Tensor._wrap(tok)), state)
+                out, state = self.decoder(self.tgt_embed(from_numpy(tok)), state)
                 tok = self.fc(out).data.argmax(-1)
                 steps.append(tok)
-        return Tensor._wrap(np.concatenate(steps, axis=1).astype(np.int64))
+        return from_numpy(np.concatenate(steps, axis=1).astype(np.int64))
 
 
 class CharLM(nn.Module):
@@ -211,7 +211,7 @@ class CharLM(nn.Module):
         self.eval()
         try:
             with no_grad():
-                logits, state = self(Tensor._wrap(prompt))
+                logits, state = self(from_numpy(prompt))
                 z = logits.data[:, -1]
                 drawn = []
                 for _ in range(length):
@@ -222,9 +222,9 @@ class CharLM(nn.Module):
                     u = rng.random((len(cdf), 1)) * cdf[:, -1:]
                     tok = np.minimum((cdf < u).sum(axis=1), self.vocab_size - 1)[:, None]
                     drawn.append(tok)
-                    logits, state = self(Tensor._wrap(tok.astype(np.int64)), state)
+                    logits, state = self(from_numpy(tok.astype(np.int64)), state)
                     z = logits.data[:, -1]
         finally:
             self.train(was_training)
         out = np.concatenate(drawn, axis=1).astype(np.int64)
-        return Tensor._wrap(out[0] if single else out)
+        return from_numpy(out[0] if single else out)

@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd import no_grad
+from ..autograd.graph import increment_version
 from ..tensor import Tensor
 
 
@@ -63,7 +64,7 @@ def _fan(tensor: Tensor, mode: str) -> int:
 @no_grad()
 def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
     tensor.data[...] = values.astype(tensor.data.dtype, copy=False)
-    tensor._version.v += 1
+    increment_version(tensor)
     return tensor
 
 

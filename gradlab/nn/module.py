@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Function
-from ..tensor import Tensor
+from ..autograd.graph import increment_version
+from ..tensor import Tensor, from_numpy
 from .parameter import Parameter
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -337,7 +338,7 @@ class Module:
                 src = state_dict[k]
                 arr = src.data if isinstance(src, Tensor) else np.asarray(src)
                 target.data[...] = arr.astype(target.data.dtype, copy=False)
-                target._version.v += 1
+                increment_version(target)
         return _IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ hooks and calling
@@ -435,14 +436,14 @@ class _HookOutputs(Function):
     @staticmethod
     def backward(ctx, *grads):
         st = ctx.state
-        st.grad_output = tuple(Tensor._wrap(g) for g in grads)
+        st.grad_output = tuple(from_numpy(g) for g in grads)
         if st.n_in == 0:  # no input needs a gradient: the hooks fire here with None
             _run_backward_hooks(st, (None,))
         return (None, *grads)
 
 
 def _run_backward_hooks(st: _BackwardHookState, grads: tuple) -> tuple:
-    gin = tuple(None if g is None else Tensor._wrap(g) for g in grads)
+    gin = tuple(None if g is None else from_numpy(g) for g in grads)
     for hook in list(st.module._backward_hooks.values()):
         r = hook(st.module, gin, st.grad_output)
         if r is not None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import from_numpy
 from .optimizer import Optimizer, ParamsT, _ema_square_
 
 
@@ -54,8 +54,8 @@ class Adadelta(Optimizer):
 
     def _init_state(self, state: dict[str, Any], theta: np.ndarray,
                     group: dict[str, Any]) -> None:
-        state["square_avg"] = Tensor._wrap(np.zeros_like(theta))  # v₀ = 0
-        state["acc_delta"] = Tensor._wrap(np.zeros_like(theta))  # u₀ = 0
+        state["square_avg"] = from_numpy(np.zeros_like(theta))  # v₀ = 0
+        state["acc_delta"] = from_numpy(np.zeros_like(theta))  # u₀ = 0
 
     def _update(self, theta: np.ndarray, g: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> None:

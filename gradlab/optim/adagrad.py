@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import from_numpy
 from .optimizer import Optimizer, ParamsT
 
 
@@ -54,7 +54,7 @@ class Adagrad(Optimizer):
 
     def _init_state(self, state: dict[str, Any], theta: np.ndarray,
                     group: dict[str, Any]) -> None:
-        state["sum"] = Tensor._wrap(np.full_like(theta, group["initial_accumulator_value"]))
+        state["sum"] = from_numpy(np.full_like(theta, group["initial_accumulator_value"]))
 
     _nonnegative = ("lr_decay", "weight_decay", "initial_accumulator_value", "eps")
 

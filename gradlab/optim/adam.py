@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import Tensor, from_numpy
 from .optimizer import Optimizer, ParamsT, _ema_square_, _lerp_
 
 
@@ -66,10 +66,10 @@ class Adam(Optimizer):
 
     def _init_state(self, state: dict[str, Any], theta: np.ndarray,
                     group: dict[str, Any]) -> None:
-        state["exp_avg"] = Tensor._wrap(np.zeros_like(theta))  # m₀ = 0
-        state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(theta))  # v₀ = 0
+        state["exp_avg"] = from_numpy(np.zeros_like(theta))  # m₀ = 0
+        state["exp_avg_sq"] = from_numpy(np.zeros_like(theta))  # v₀ = 0
         if group["amsgrad"]:
-            state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(theta))
+            state["max_exp_avg_sq"] = from_numpy(np.zeros_like(theta))
 
     def _grad_weight_decay(self, group: dict[str, Any]) -> float:
         # AdamW decays θ in _update instead of adding λθ to the gradient

@@ -30,7 +30,8 @@ import numpy as np
 
 from .. import autograd
 from .._workspace import Workspace
-from ..tensor import Tensor
+from ..autograd.graph import increment_version
+from ..tensor import Tensor, from_numpy
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]] | Iterable[tuple[str, Tensor]]
 
@@ -203,7 +204,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 else:
-                    if g._ctx is not None:
+                    if g.grad_fn is not None:
                         g.detach_()
                     else:
                         g.requires_grad = False
@@ -225,7 +226,7 @@ class Optimizer:
                 g = self._effective_grad(theta, p.grad.data, self._grad_weight_decay(group),
                                          group.get("maximize", False))
                 self._update(theta, g, state, group)
-                p._version.v += 1
+                increment_version(p)
         return loss
 
     def _update(self, theta: np.ndarray, g: np.ndarray, state: dict[str, Any] | None,
@@ -357,7 +358,7 @@ class Optimizer:
                                  f"parameter {index} has shape {list(arr.shape)}, but the "
                                  f"parameter has shape {list(p.data.shape)}")
             dtype = p.data.dtype if p.data.dtype.kind == "f" and arr.dtype.kind == "f" else None
-            out[key] = Tensor._wrap(np.array(arr, dtype=dtype, copy=True))
+            out[key] = from_numpy(np.array(arr, dtype=dtype, copy=True))
         return out
 
     def __repr__(self) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import from_numpy
 from .optimizer import Optimizer, ParamsT, _ema_square_, _lerp_
 
 
@@ -58,11 +58,11 @@ class RMSprop(Optimizer):
 
     def _init_state(self, state: dict[str, Any], theta: np.ndarray,
                     group: dict[str, Any]) -> None:
-        state["square_avg"] = Tensor._wrap(np.zeros_like(theta))  # v₀ = 0
+        state["square_avg"] = from_numpy(np.zeros_like(theta))  # v₀ = 0
         if group["momentum"] > 0:
-            state["momentum_buffer"] = Tensor._wrap(np.zeros_like(theta))  # b₀ = 0
+            state["momentum_buffer"] = from_numpy(np.zeros_like(theta))  # b₀ = 0
         if group["centered"]:
-            state["grad_avg"] = Tensor._wrap(np.zeros_like(theta))  # ḡ₀ = 0
+            state["grad_avg"] = from_numpy(np.zeros_like(theta))  # ḡ₀ = 0
 
     def _update(self, theta: np.ndarray, g: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> None:

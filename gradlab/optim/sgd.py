@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import Tensor, from_numpy
 from .optimizer import Optimizer, ParamsT
 
 
@@ -71,7 +71,7 @@ class SGD(Optimizer):
             buf = state.get("momentum_buffer")
             if buf is None:  # b_t = g_t at t = 1
                 b = np.array(g, dtype=theta.dtype, copy=True)
-                state["momentum_buffer"] = Tensor._wrap(b)
+                state["momentum_buffer"] = from_numpy(b)
             else:  # b_t = μ b_{t-1} + (1 - τ) g_t
                 b = buf.data
                 b *= mu

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import Tensor, from_numpy
 
 
 def _array(x: Any, what: str) -> np.ndarray:
@@ -129,7 +129,7 @@ def confusion_matrix(output: Any, target: Any, num_classes: int | None = None) -
     pred, tgt, c = _predictions(output, target, "confusion_matrix")
     if num_classes is None:
         num_classes = c or int(max(pred.max(initial=-1), tgt.max(initial=-1)) + 1)
-    return Tensor._wrap(_confusion(pred, tgt, int(num_classes), "confusion_matrix"))
+    return from_numpy(_confusion(pred, tgt, int(num_classes), "confusion_matrix"))
 
 
 # ----------------------------------------------------------------------------- accumulators
@@ -222,8 +222,8 @@ class ConfusionMatrix(Metric):
     def compute(self) -> Tensor:
         if self.matrix is None:
             n = self.num_classes or 0
-            return Tensor._wrap(np.zeros((n, n), dtype=np.int64))
-        return Tensor._wrap(self.matrix.copy())
+            return from_numpy(np.zeros((n, n), dtype=np.int64))
+        return from_numpy(self.matrix.copy())
 
 
 _TOPK = re.compile(r"top(\d+)_accuracy$")

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import backend, nn, optim
-from ..tensor import Tensor
+from ..tensor import from_numpy
 
 MODELS = ("mlp", "lenet5", "vgg", "resnet20", "resnet32", "resnet56")
 DATASETS = ("digits", "mnist", "fashion-mnist", "kmnist")
@@ -157,7 +157,7 @@ def load_data(data: str, model: str, data_dir: str | os.PathLike | None = None,
 
         def scaled(ds):
             x = ds.data.data.astype(np.float32)[:, None] / np.float32(255.0)
-            return TensorDataset(Tensor._wrap(x), ds.targets)
+            return TensorDataset(from_numpy(x), ds.targets)
 
         plain, test = scaled(raw_train), scaled(raw_test)
         train = (transforms.TransformDataset(plain, transform=crop) if augment else plain)

@@ -36,7 +36,7 @@ import numpy as np
 from .. import backend
 from ..autograd import no_grad
 from ..backend import Generator
-from ..tensor import Tensor
+from ..tensor import Tensor, from_numpy
 from .callbacks import Callback, ModelCheckpoint
 from .checkpoint import (
     atomic_write,
@@ -198,7 +198,7 @@ def predict(model: Any, loader: Iterable) -> Tensor:
         model.train(was_training)
     if not outs:
         raise ValueError("predict: the loader yielded no batches")
-    return Tensor._wrap(np.concatenate(outs, axis=0))
+    return from_numpy(np.concatenate(outs, axis=0))
 
 
 def _plateau_class():

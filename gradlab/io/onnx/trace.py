@@ -16,7 +16,7 @@ import numpy as np
 
 from ...autograd import enable_grad, observe
 from ...ops import elementwise as E
-from ...tensor import Tensor
+from ...tensor import Tensor, from_numpy
 from .common import ExportError, opname
 
 
@@ -147,7 +147,7 @@ def run_trace(model, inputs: list, param_ids: dict, names: list, reserved: set) 
     trace = Trace(param_ids, reserved)
     tensors = []
     for name, a in zip(names, inputs):
-        t = Tensor._wrap(np.array(a, copy=True))
+        t = from_numpy(np.array(a, copy=True))
         if a.dtype.kind == "f":
             # a non-leaf that requires grad: in-place ops on it and on everything computed
             # from it then go through Function.apply (as out-of-place ops), so they are traced

@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 
 from ... import backend
-from ...tensor import Tensor
+from ...tensor import Tensor, from_numpy
 
 __all__ = ["dropout", "dropout2d"]
 
@@ -21,9 +21,9 @@ def _dropout_mask(input: Tensor, shape: tuple, p: float) -> Tensor:
     """Bernoulli(1 - p) / (1 - p) in the input's dtype, from the global generator."""
     dt = input.data.dtype
     if p == 1:
-        return Tensor._wrap(np.zeros(shape, dtype=dt))
+        return from_numpy(np.zeros(shape, dtype=dt))
     keep = backend.rng().random(shape, dtype=np.float32) >= p
-    return Tensor._wrap(keep.astype(dt) * (1 / (1 - p)))
+    return from_numpy(keep.astype(dt) * (1 / (1 - p)))
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True,

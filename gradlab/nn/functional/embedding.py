@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...autograd.graph import increment_version
 from ...ops.embedding import Embedding
-from ...tensor import Tensor
+from ...tensor import Tensor, from_numpy
 
 __all__ = ["embedding", "one_hot"]
 
@@ -51,7 +52,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
         if big.any():
             scale = (max_norm / (norms[big] + 1e-7)).astype(w.dtype)
             weight.data[rows[big]] = w[big] * scale[:, None]
-            weight._version.v += 1
+            increment_version(weight)
     return Embedding.apply(weight, idx.astype(np.intp, copy=False), padding_idx,
                            bool(scale_grad_by_freq))
 
@@ -69,4 +70,4 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     if idx.size and (idx.min() < 0 or idx.max() >= num_classes):
         raise RuntimeError(f"one_hot: class values must be in [0, {num_classes}), got "
                            f"{int(idx.min())}..{int(idx.max())}")
-    return Tensor._wrap((idx[..., None] == np.arange(num_classes)).astype(np.int64))
+    return from_numpy((idx[..., None] == np.arange(num_classes)).astype(np.int64))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...autograd.graph import increment_version
 from ...ops.norm import Normalize
 from ...tensor import Tensor
 
@@ -51,8 +52,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             rm += m * mean.data.reshape(c).astype(rm.dtype)
             rv *= 1 - m
             rv += m * (var.data.reshape(c) * (n / (n - 1))).astype(rv.dtype)
-            running_mean._version.v += 1
-            running_var._version.v += 1
+            increment_version(running_mean)
+            increment_version(running_var)
         return out
     if running_mean is None or running_var is None:
         raise RuntimeError("batch_norm: running_mean and running_var must be given when "

@@ -14,7 +14,8 @@ from collections.abc import Iterable
 import numpy as np
 
 from ... import backend
-from ...tensor import Tensor
+from ...autograd.graph import increment_version
+from ...tensor import Tensor, from_numpy
 
 _TensorOrTensors = Tensor | Iterable[Tensor]
 
@@ -54,7 +55,7 @@ def get_total_norm(tensors: _TensorOrTensors, norm_type: float = 2.0,
     arrays = [t.data for t in _as_list(tensors)]
     p = float(norm_type)
     if not arrays:
-        return Tensor._wrap(np.zeros((), backend.get_default_dtype().np))
+        return from_numpy(np.zeros((), backend.get_default_dtype().np))
     dtype = np.result_type(*arrays)
     norms = np.array([_vector_norm(a, p) for a in arrays], dtype=dtype)
     total = np.asarray(_vector_norm(norms, p), dtype=dtype)
@@ -63,7 +64,7 @@ def get_total_norm(tensors: _TensorOrTensors, norm_type: float = 2.0,
                            "non-finite, so it cannot be clipped. To disable this error and "
                            "scale the gradients by the non-finite norm anyway, set "
                            "`error_if_nonfinite=False`")
-    return Tensor._wrap(total)
+    return from_numpy(total)
 
 
 def clip_grads_with_norm_(parameters: _TensorOrTensors, max_norm: float, total_norm: Tensor,
@@ -83,7 +84,7 @@ def clip_grads_with_norm_(parameters: _TensorOrTensors, max_norm: float, total_n
             if c is None:
                 c = coef_of[dt] = coef.astype(dt)
             g.data *= c
-            g._version.v += 1
+            increment_version(g)
 
 
 def clip_grad_norm_(parameters: _TensorOrTensors, max_norm: float, norm_type: float = 2.0,
@@ -130,4 +131,4 @@ def clip_grad_value_(parameters: _TensorOrTensors, clip_value: float,
     for p in _as_list(parameters):
         if p.grad is not None:
             np.clip(p.grad.data, -c, c, out=p.grad.data)
-            p.grad._version.v += 1
+            increment_version(p.grad)

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from ... import backend
-from ...tensor import Tensor
+from ...tensor import Tensor, from_numpy
 from ..module import Module
 
 
@@ -220,7 +220,7 @@ def _apply(method: BasePruningMethod, module: Module, name: str,
         mask = method.compute_mask(scores, default)
         module._parameters.pop(name)
         module.register_parameter(name + "_orig", orig)
-        module.register_buffer(name + "_mask", Tensor._wrap(mask.astype(orig.data.dtype)))
+        module.register_buffer(name + "_mask", from_numpy(mask.astype(orig.data.dtype)))
         module.register_forward_pre_hook(method)
     else:
         buf = module._buffers[name + "_mask"]

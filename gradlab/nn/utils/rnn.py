@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ...autograd import Function
-from ...tensor import Tensor
+from ...tensor import Tensor, from_numpy
 
 
 class PackedSequence(NamedTuple):
@@ -94,7 +94,7 @@ def _lengths(lengths) -> np.ndarray:
 
 
 def _long(a) -> Tensor:
-    return Tensor._wrap(np.asarray(a, dtype=np.int64))
+    return from_numpy(np.asarray(a, dtype=np.int64))
 
 
 def pack_padded_sequence(input: Tensor, lengths, batch_first: bool = False,

@@ -22,7 +22,7 @@ import numpy as np
 
 from ... import backend
 from ...backend import Generator
-from ...tensor import Tensor
+from ...tensor import Tensor, from_numpy
 
 
 class Dataset:
@@ -72,7 +72,7 @@ def _take(t: Tensor, idx) -> Tensor:
     ``t`` requires grad (so a batch of parameters still backpropagates, as with torch)."""
     if t.requires_grad:
         return t[idx]
-    return Tensor._wrap(t.data[idx])
+    return from_numpy(t.data[idx])
 
 
 class TensorDataset(Dataset):
