@@ -8,7 +8,7 @@ import numpy as np
 
 from . import backend
 from .backend import Generator
-from .tensor import Tensor, _sizes, _to_array, from_numpy
+from .tensor import Tensor, _sizes, as_array, from_numpy
 
 
 def _finish(arr: np.ndarray, requires_grad: bool) -> Tensor:
@@ -28,7 +28,7 @@ def tensor(data: Any, *, dtype=None, requires_grad: bool = False) -> Tensor:
     Python floats become float32 (the default dtype), ints int64, bools bool; NumPy arrays keep
     their dtype.
     """
-    return _finish(np.array(_to_array(data, dtype), copy=True), requires_grad)
+    return _finish(np.array(as_array(data, dtype), copy=True), requires_grad)
 
 
 def as_tensor(data: Any, dtype=None) -> Tensor:
@@ -36,7 +36,7 @@ def as_tensor(data: Any, dtype=None) -> Tensor:
     if isinstance(data, Tensor) and (dtype is None or backend.to_dtype(dtype).np ==
                                      data.data.dtype):
         return data
-    return from_numpy(_to_array(data, dtype))
+    return from_numpy(as_array(data, dtype))
 
 
 def zeros(*size, dtype=None, requires_grad: bool = False) -> Tensor:

@@ -13,11 +13,11 @@ import numpy as np
 from .ops import elementwise as E
 from .ops import shape as S
 from .ops._util import norm_dim
-from .tensor import Tensor, _category, _promote, _scalar_or_tensor, _to_array, from_numpy
+from .tensor import Tensor, as_array, dtype_category, from_numpy, promote_operands, scalar_or_tensor
 
 
 def _t(x) -> Tensor:
-    return x if isinstance(x, Tensor) else from_numpy(_to_array(x))
+    return x if isinstance(x, Tensor) else from_numpy(as_array(x))
 
 
 def is_tensor(obj) -> bool:
@@ -124,15 +124,15 @@ def where(condition, input, other):
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         raise RuntimeError(f"where: expected condition to be a bool tensor, got {cond.dtype}")
-    a, b = _scalar_or_tensor(input), _scalar_or_tensor(other)
+    a, b = scalar_or_tensor(input), scalar_or_tensor(other)
     if isinstance(a, Tensor) and isinstance(b, Tensor):
-        a, b = _promote(a, b)
+        a, b = promote_operands(a, b)
     elif isinstance(a, Tensor):
-        a, b = _promote(a, b)
+        a, b = promote_operands(a, b)
     elif isinstance(b, Tensor):
-        b, a = _promote(b, a)
+        b, a = promote_operands(b, a)
     else:  # two numbers: torch's scalar promotion (where(c, 1, 2.5) is float32, not float64)
-        a, b = _promote(_t(a), _t(b))
+        a, b = promote_operands(_t(a), _t(b))
     return E.Where.apply(cond, a, b)
 
 
@@ -271,8 +271,8 @@ def _tensor_list(tensors, op: str) -> list:
     if builtins.any(x.data.dtype != dt for x in ts):  # this module shadows any()
         # torch's result type: the highest category (bool < int < float) decides, NumPy's
         # promotion only within it (int64 with float32 gives float32, not float64)
-        top = builtins.max(_category(x.data.dtype) for x in ts)
-        res = np.result_type(*[x.data.dtype for x in ts if _category(x.data.dtype) == top])
+        top = builtins.max(dtype_category(x.data.dtype) for x in ts)
+        res = np.result_type(*[x.data.dtype for x in ts if dtype_category(x.data.dtype) == top])
         ts = [x if x.data.dtype == res else x.to(res) for x in ts]
     return ts
 

@@ -41,12 +41,18 @@ class Size(tuple):
         return int(np.prod(self, dtype=np.int64))
 
 
-def _category(d: np.dtype) -> int:
+# ------------------------------------------------------------------ dtype rules
+# The one place for them: dtype inference from Python data (as_array), PyTorch's promotion for
+# binary ops (promote_operands), and Python scalars as "weak" operands (scalar_or_tensor).
+
+
+def dtype_category(d: np.dtype) -> int:
+    """The promotion category of a NumPy dtype: bool < integer < floating."""
     k = d.kind
     return _FLOAT if k in "fc" else (_BOOL if k == "b" else _INT)
 
 
-def _to_array(data: Any, dtype=None) -> np.ndarray:
+def as_array(data: Any, dtype=None) -> np.ndarray:
     """Convert Python data or arrays to an owned ndarray with PyTorch's dtype inference."""
     if isinstance(data, Tensor):
         arr = data.data
@@ -79,18 +85,18 @@ def _has_numpy_f64(data) -> bool:
     return False
 
 
-def _scalar_or_tensor(x):
+def scalar_or_tensor(x):
     """Python numbers pass through (they are 'weak' in type promotion); arrays become tensors."""
     if isinstance(x, (Tensor, int, float, bool)):
         return x
     if isinstance(x, np.generic):
         return x.item()
     if isinstance(x, (np.ndarray, list, tuple)):
-        return Tensor._wrap(_to_array(x))
+        return Tensor._wrap(as_array(x))
     raise TypeError(f"unsupported operand type: {type(x).__name__}")
 
 
-def _promote(a: Tensor, b):
+def promote_operands(a: Tensor, b):
     """PyTorch's type promotion for a binary op: cast operands so NumPy computes in its dtype.
 
     Categories bool < int < float. Dimensioned tensors decide over 0-d tensors of the same
@@ -103,14 +109,14 @@ def _promote(a: Tensor, b):
             return a, b
         za, zb = a.data.ndim == 0, b.data.ndim == 0
         if za == zb:
-            ca, cb = _category(da), _category(db)
+            ca, cb = dtype_category(da), dtype_category(db)
             # across categories the higher one's dtype wins (int64 + float32 -> float32)
             dt = np.promote_types(da, db) if ca == cb else (da if ca > cb else db)
         else:
             (dd, zd) = (db, da) if za else (da, db)
-            dt = zd if _category(zd) > _category(dd) else dd
+            dt = zd if dtype_category(zd) > dtype_category(dd) else dd
         return (a if da == dt else a.to(dt)), (b if db == dt else b.to(dt))
-    if isinstance(b, float) and _category(a.data.dtype) != _FLOAT:
+    if isinstance(b, float) and dtype_category(a.data.dtype) != _FLOAT:
         return a.to(backend.get_default_dtype()), b
     if isinstance(b, bool):
         return a, b
@@ -120,17 +126,17 @@ def _promote(a: Tensor, b):
 
 
 def _binary(fn: type[Function], a: Tensor, b):
-    b = _scalar_or_tensor(b)
+    b = scalar_or_tensor(b)
     if type(b) is not float or a.data.dtype.kind != "f":
-        a, b = _promote(a, b)
+        a, b = promote_operands(a, b)
     return fn.apply(a, b)
 
 
 def _rbinary(fn: type[Function], a: Tensor, b):
-    b = _scalar_or_tensor(b)
+    b = scalar_or_tensor(b)
     if isinstance(b, Tensor):
         return _binary(fn, b, a)
-    a, b = _promote(a, b)
+    a, b = promote_operands(a, b)
     return fn.apply(b, a)
 
 
@@ -138,7 +144,7 @@ def _compare(op: Callable, a: Tensor, b) -> Tensor:
     if isinstance(b, (Tensor, int, float, np.ndarray, np.generic)):
         # compare in torch's promoted dtype (float32 [0.1] == float64 0-d 0.1 is True)
         with autograd.no_grad():
-            a, b = _promote(a, _scalar_or_tensor(b))
+            a, b = promote_operands(a, scalar_or_tensor(b))
     b = b.data if isinstance(b, Tensor) else b
     try:
         return Tensor._wrap(op(a.data, b))
@@ -205,7 +211,7 @@ class Tensor:
     __array_ufunc__ = None  # makes ``ndarray + Tensor`` call Tensor.__radd__
 
     def __init__(self, data: Any = (), *, dtype=None, requires_grad: bool = False) -> None:
-        self.data = np.array(_to_array(data, dtype), copy=True)
+        self.data = np.array(as_array(data, dtype), copy=True)
         self.grad = None
         self.requires_grad = False
         self._ctx = None
@@ -516,7 +522,7 @@ class Tensor:
 
     def _inplace(self, fn: type[Function], ufunc, other) -> Tensor:
         self._check_inplace()
-        other = _scalar_or_tensor(other)
+        other = scalar_or_tensor(other)
         graph = autograd._mode.enabled and (
             self.requires_grad or (isinstance(other, Tensor) and other.requires_grad))
         if graph:
@@ -568,7 +574,7 @@ class Tensor:
 
     def copy_(self, src) -> Tensor:
         """Copy ``src``'s values (broadcast, cast to self's dtype) into self."""
-        src = _scalar_or_tensor(src)
+        src = scalar_or_tensor(src)
         if isinstance(src, Tensor) and src.requires_grad and autograd._mode.enabled:
             self._check_inplace()
             src = src.expand(*self.shape).to(self.data.dtype)
@@ -600,7 +606,7 @@ class Tensor:
 
     def __setitem__(self, idx, value) -> None:
         index = _norm_index(idx)
-        value = _scalar_or_tensor(value)
+        value = scalar_or_tensor(value)
         if isinstance(value, Tensor):
             value = value.to(self.data.dtype) if value.data.dtype != self.data.dtype else value
         graph = autograd._mode.enabled and (
@@ -654,7 +660,7 @@ class Tensor:
         return self.matmul(other)
 
     def __rmatmul__(self, other):
-        return Tensor._wrap(_to_array(other)).matmul(self)
+        return Tensor._wrap(as_array(other)).matmul(self)
 
     def __neg__(self):
         return E.Neg.apply(self)
@@ -728,7 +734,7 @@ class Tensor:
             a = self
             for bound in (min, max):
                 if bound is not None:
-                    a, _ = _promote(a, _scalar_or_tensor(bound))
+                    a, _ = promote_operands(a, scalar_or_tensor(bound))
             lo, hi = (b.to(a.data.dtype) if isinstance(b, Tensor) else b for b in (min, max))
             return E.Clamp.apply(a, lo, hi)
         a = self._floating() if isinstance(min, float) or isinstance(max, float) else self
@@ -827,11 +833,11 @@ class Tensor:
     # ------------------------------------------------------------------ linear algebra
     def matmul(self, other):
         """Matrix product with PyTorch's rules for 1-D, 2-D and batched (broadcast) operands."""
-        other = _scalar_or_tensor(other)
+        other = scalar_or_tensor(other)
         if not isinstance(other, Tensor):
             raise TypeError("matmul: the second operand must be a tensor or array, got "
                             f"{type(other).__name__}")
-        a, b = _promote(self, other)
+        a, b = promote_operands(self, other)
         return L.Matmul.apply(a, b)
 
     def mm(self, mat2):
@@ -1079,7 +1085,7 @@ class Tensor:
         """A copy of self with ``out[i][index[i][j]] += src[i][j]`` (dim=1)."""
         d = norm_dim(dim, self.ndim)
         idx = _index_array(index, "scatter_add")
-        a, b = _promote(self, src)
+        a, b = promote_operands(self, src)
         return S.ScatterAdd.apply(a, d, idx, b)
 
     def index_select(self, dim: int, index: Tensor):

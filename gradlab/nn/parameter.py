@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..tensor import Tensor, _to_array
+from ..tensor import Tensor, as_array
 
 
 class Parameter(Tensor):
@@ -18,7 +18,7 @@ class Parameter(Tensor):
         elif isinstance(data, Tensor):
             arr = data.data  # shares memory, like torch.nn.Parameter(tensor)
         else:
-            arr = _to_array(data)
+            arr = as_array(data)
         super().__init__(np.empty(0))
         self.data = arr
         if isinstance(data, Tensor):

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ...tensor import Tensor, _to_array, from_numpy
+from ...tensor import Tensor, as_array, from_numpy
 
 _np_str_obj = re.compile(r"[SaUO]")
 
@@ -67,13 +67,13 @@ def default_collate(batch: list) -> Any:
         shapes = {b.shape for b in batch}
         if len(shapes) > 1:
             return _stack([from_numpy(np.asarray(b)) for b in batch])  # raises with sizes
-        return from_numpy(_to_array(np.stack(batch)))
+        return from_numpy(as_array(np.stack(batch)))
     if isinstance(elem, (np.bool_, np.number, np.object_)):
-        return from_numpy(_to_array(np.asarray(batch)))
+        return from_numpy(as_array(np.asarray(batch)))
     if isinstance(elem, float):
         return from_numpy(np.array(batch, dtype=np.float64))
     if isinstance(elem, int):
-        return from_numpy(_to_array(batch))  # ints -> int64, bools -> bool, like torch.tensor
+        return from_numpy(as_array(batch))  # ints -> int64, bools -> bool, like torch.tensor
     if isinstance(elem, (str, bytes)):
         return batch
     if isinstance(elem, collections.abc.Mapping):
@@ -114,7 +114,7 @@ def default_convert(data: Any) -> Any:
     if _is_numpy(data):
         if isinstance(data, np.ndarray) and _np_str_obj.search(data.dtype.str) is not None:
             return data
-        return from_numpy(_to_array(np.asarray(data)))
+        return from_numpy(as_array(np.asarray(data)))
     if isinstance(data, collections.abc.Mapping):
         try:
             if isinstance(data, collections.abc.MutableMapping):
