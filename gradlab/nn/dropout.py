@@ -2,7 +2,7 @@
 
 In training they zero units with probability p and scale the rest by 1 / (1 - p); in eval mode
 (``model.eval()``) they are the identity. Masks come from gradlab's global generator
-(``gradlab.manual_seed``). Seeds: 003 "dropout", 004 §3.5.
+(``gradlab.manual_seed``). Sources: 003 "dropout", 004 §3.5.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Activation functions and the (log-)softmax, written to be numerically stable.
 
 Each saves its output where the derivative is cheaper from it (sigmoid, tanh, relu, softmax).
-Seeds: 002 Q1, 003 activations and softmax, 004 §1.1.
+Sources: 002 Q1, 003 activations and softmax, 004 §1.1.
 """
 
 from __future__ import annotations

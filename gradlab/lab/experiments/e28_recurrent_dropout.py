@@ -2,7 +2,7 @@
 hidden state at every step (source 004 §3.5 L552; Zaremba, Sutskever & Vinyals 2014; Gal &
 Ghahramani 2016).
 
-The seed: a fresh dropout mask on the hidden state at each time step harms the net's memory
+The source: a fresh dropout mask on the hidden state at each time step harms the net's memory
 across time; the simple way is to drop only the non-time connections. Measured on the adding
 problem (``gradlab.datasets.adding_problem``, length 10), whose answer has to be carried from
 the two marked steps to the last one: an LSTM (``nn.LSTMCell``, hidden 32) trained with no

@@ -1,7 +1,7 @@
 """tanh rather than ReLU in a plain RNN, and the identity initialization that makes a ReLU RNN
 trainable (source 004 §2.5 L315-321; Le, Jaitly & Hinton 2015).
 
-The seed: the gradient from step t back to step k is a product of diag(f'(z_i)) U^T factors;
+The source: the gradient from step t back to step k is a product of diag(f'(z_i)) U^T factors;
 with ReLU the derivative is 1 where the unit is on, so unless U is the identity the product
 vanishes or explodes, and a ReLU RNN works well only with U near the identity (initialized to
 it). Measured on the adding problem (``gradlab.datasets.adding_problem``, length 20): Elman
