@@ -171,7 +171,7 @@ ERRORS = [
     (["--data", "kmnist", "--data-dir", "/nonexistent/gradlab-data"],
      "--data-dir /nonexistent/gradlab-data does not exist (add --download to fetch the data "
      "set into it)"),
-    (["--data-dir", "/tmp"], "--data digits ships with scikit-learn: --data-dir and --download "
+    (["--data-dir", "/tmp"], "--data digits ships with gradlab: --data-dir and --download "
      "do not apply"),
     (["--resume", "/nonexistent/last.safetensors"],
      "--resume: no checkpoint at /nonexistent/last.safetensors"),

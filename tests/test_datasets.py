@@ -296,7 +296,7 @@ def test_digits_upsampling_layout():
     assert c[:, :2].max() == c[:, :, 30:].max() == 0
 
 
-def test_digits_transforms_and_errors(monkeypatch):
+def test_digits_transforms_and_errors(monkeypatch, tmp_path):
     ds = D.Digits(transform=T.Normalize([0.5], [0.5]), target_transform=lambda y: -y)
     x, y = ds[5]
     np.testing.assert_allclose(x.numpy(), (ds.data.numpy()[5] - 0.5) / 0.5)
@@ -310,11 +310,12 @@ def test_digits_transforms_and_errors(monkeypatch):
     with pytest.raises(ValueError, match=r"Digits: size must be one of \(8, 28, 32\), got 16"):
         D.Digits(size=16)
     digits_module._load.cache_clear()
-    find_spec = digits_module.importlib.util.find_spec
-    monkeypatch.setattr(digits_module.importlib.util, "find_spec",
-                        lambda name, *a: None if name == "sklearn" else find_spec(name, *a))
+    damaged = tmp_path / "digits.csv.gz"
+    damaged.write_bytes(open(digits_module.DATA_FILE, "rb").read()[:-1] + b"x")
+    monkeypatch.setattr(digits_module, "DATA_FILE", str(damaged))
     try:
-        with pytest.raises(ImportError, match=r'pip install "gradlab\[train\]"'):
+        with pytest.raises(OSError, match=r"Digits: the data file .*digits\.csv\.gz is damaged "
+                                          r"\(SHA-256 [0-9a-f]{64}, expected 09f66e6d"):
             D.Digits()
     finally:
         digits_module._load.cache_clear()
@@ -418,7 +419,7 @@ def test_rng_rejects_a_numpy_generator_everywhere():
 
 
 def test_digits_file_read_equals_sklearn_load_digits():
-    """Digits reads scikit-learn's bundled CSV itself (no sklearn import); it must give exactly
+    """Digits reads the copy of scikit-learn's CSV that gradlab ships; it must give exactly
     load_digits()'s images and labels, and the process must not have imported sklearn."""
     import subprocess
 
@@ -436,3 +437,22 @@ def test_digits_file_read_equals_sklearn_load_digits():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=os.path.dirname(os.path.dirname(__file__)))
     assert out.stdout.strip() == "False", out.stdout + out.stderr
+
+def test_digits_ships_with_gradlab_and_needs_no_scikit_learn():
+    """The data file is inside the package (declared as package data) and Digits loads in a
+    process where importing sklearn or scipy fails."""
+    import subprocess
+
+    from gradlab.datasets import digits as digits_module
+
+    assert os.path.dirname(digits_module.DATA_FILE).startswith(
+        os.path.dirname(gradlab.__file__))
+    pyproject = open(os.path.join(os.path.dirname(os.path.dirname(__file__)),
+                                  "pyproject.toml"), encoding="utf-8").read()
+    assert '"gradlab.datasets" = ["data/digits.csv.gz", "data/README.md"]' in pyproject
+    code = ("import sys; sys.modules['sklearn'] = None; sys.modules['scipy'] = None; "
+            "from gradlab.datasets import Digits; d = Digits(train=False); print(len(d))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=os.path.dirname(os.path.dirname(__file__)))
+    assert out.returncode == 0 and out.stdout.strip() == "359", out.stdout + out.stderr
+

@@ -104,7 +104,7 @@ def _check_train_config(cfg: dict) -> None:
         raise UsageError("--scheduler plateau needs a validation split (--val-fraction > 0)")
     if cfg["data"] == "digits":
         if cfg["data_dir"] is not None or cfg["download"]:
-            raise UsageError("--data digits ships with scikit-learn: --data-dir and --download "
+            raise UsageError("--data digits ships with gradlab: --data-dir and --download "
                              "do not apply")
     else:
         if cfg["data_dir"] is None:
@@ -242,7 +242,7 @@ def register(sub) -> None:
     t.add_argument("--model", choices=recipes.MODELS, default=None,
                    help="zoo model (default lenet5)")
     t.add_argument("--data", choices=recipes.DATASETS, default=None,
-                   help="data set (default digits: scikit-learn's 1,797 8x8 digits, offline)")
+                   help="data set (default digits: 1,797 8x8 UCI digits shipped with gradlab)")
     t.add_argument("--data-dir", default=None,
                    help="folder for the MNIST-family IDX files (<dir>/MNIST/raw/...)")
     t.add_argument("--download", action="store_true",

@@ -1,10 +1,11 @@
-"""The UCI handwritten digits (8x8), the offline image set bundled with scikit-learn."""
+"""The UCI handwritten digits (8x8), the offline image set gradlab ships (as scikit-learn does)."""
 
 from __future__ import annotations
 
 import functools
 import gzip
-import importlib.util
+import hashlib
+import io
 import os
 from collections.abc import Callable
 
@@ -16,28 +17,29 @@ from ._labelled import LabelledImages
 _SIZES = (8, 28, 32)
 
 
+#: the data file shipped inside gradlab (a byte copy of scikit-learn 1.9.1's
+#: ``sklearn/datasets/data/digits.csv.gz``; source and licence in ``data/README.md``)
+DATA_FILE = os.path.join(os.path.dirname(__file__), "data", "digits.csv.gz")
+#: its SHA-256, checked on every load so a damaged install fails loudly
+DATA_SHA256 = "09f66e6debdee2cd2b5ae59e0d6abbb73fc2b0e0185d2e1957e9ebb51e23aa22"
+
+
 @functools.lru_cache(maxsize=1)
 def _load() -> tuple[np.ndarray, np.ndarray]:
     """The 1,797 images (N, 8, 8) uint8 in 0..16 and their labels (N,) int64.
 
-    Read from the data file scikit-learn ships (``sklearn/datasets/data/digits.csv.gz``: one
-    row per image, 64 pixels then the label) without importing scikit-learn, whose import
-    costs about a second and loads SciPy's own BLAS into the process; ``load_digits`` reads
-    the same file (a test checks they agree) and is the fallback if the file is not there."""
-    spec = importlib.util.find_spec("sklearn")
-    if spec is None:
-        raise ImportError('Digits: the digits images come with scikit-learn, which is not '
-                          'installed; install it with  pip install "gradlab[train]"')
-    for root in spec.submodule_search_locations or ():
-        path = os.path.join(root, "datasets", "data", "digits.csv.gz")
-        if os.path.exists(path):
-            with gzip.open(path, "rt") as f:
-                rows = np.loadtxt(f, delimiter=",", dtype=np.float64)
-            return (rows[:, :64].reshape(-1, 8, 8).astype(np.uint8),
-                    rows[:, 64].astype(np.int64))
-    from sklearn.datasets import load_digits
-    d = load_digits()
-    return d.images.astype(np.uint8), d.target.astype(np.int64)
+    Read from the file gradlab ships (57 KB: one row per image, 64 pixels then the label), so
+    neither scikit-learn nor SciPy is needed; a test checks that it gives exactly what
+    ``sklearn.datasets.load_digits`` gives."""
+    with open(DATA_FILE, "rb") as f:
+        raw = f.read()
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != DATA_SHA256:
+        raise OSError(f"Digits: the data file {DATA_FILE} is damaged (SHA-256 {digest}, "
+                      f"expected {DATA_SHA256}); reinstall gradlab")
+    rows = np.loadtxt(io.StringIO(gzip.decompress(raw).decode("ascii")), delimiter=",",
+                      dtype=np.float64)
+    return rows[:, :64].reshape(-1, 8, 8).astype(np.uint8), rows[:, 64].astype(np.int64)
 
 
 def _split(targets: np.ndarray, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -65,7 +67,8 @@ def _resize(images: np.ndarray, size: int) -> np.ndarray:
 
 class Digits(LabelledImages):
     """The UCI ML handwritten digits: 1,797 grey 8x8 images of the digits 0-9 (about 180 each),
-    as bundled with scikit-learn (``sklearn.datasets.load_digits``; no download).
+    shipped inside gradlab (the file scikit-learn's ``load_digits`` reads; no download, no
+    scikit-learn needed).
 
     The split is fixed and stratified: per class, a permutation seeded with 0 puts
     round(20% of the class) into the test set, giving **1,438 training and 359 test images**
@@ -77,7 +80,7 @@ class Digits(LabelledImages):
     centred, as in MNIST's 28x28 frame or LeNet-5's 32x32 input).
 
     Args:
-        root: unused (the data ships with scikit-learn); kept for torchvision's signature.
+        root: unused (the data ships with gradlab); kept for torchvision's signature.
         train: the training split (True) or the test split (False).
         transform: applied to each image tensor (1, size, size).
         target_transform: applied to each int label.
@@ -90,7 +93,6 @@ class Digits(LabelledImages):
         a sample is ``(image, label)``: image float32 (1, size, size), label a Python int
         0..9; a DataLoader batch is ``[images (B, 1, size, size), labels int64 (B,)]``.
 
-    Needs scikit-learn (``pip install "gradlab[train]"``).
     Reference: Alpaydin & Kaynak, UCI "Optical Recognition of Handwritten Digits" (1998).
     """
 
