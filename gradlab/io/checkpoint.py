@@ -1,57 +1,138 @@
-"""Checkpoints in the safetensors format, written and read with NumPy alone.
+"""``gradlab.save`` / ``gradlab.load``: checkpoints in the safetensors format, with NumPy alone.
 
-A safetensors file is an 8-byte little-endian header length, a JSON header mapping each name
-to its ``dtype``, ``shape`` and ``data_offsets`` (plus an optional ``__metadata__`` dict of
-strings), then the raw little-endian bytes. Nothing in it is executed on load, unlike pickle,
-so loading an untrusted file cannot run code. Files are written atomically: to a temporary file
-in the same directory, then renamed over the target.
+A safetensors file is an 8-byte little-endian header length, a JSON header mapping each entry
+name to its ``dtype``, ``shape`` and ``data_offsets`` (plus an optional ``__metadata__`` dict of
+strings), then the raw little-endian bytes. Nothing in it is executed on load, unlike a pickle
+(what ``torch.save`` writes), so loading an untrusted file cannot run code.
+
+``save(obj, f)`` takes what a PyTorch checkpoint holds: any nesting of dicts and OrderedDicts
+(str or int keys), lists and tuples, with tensors, str, int, float, bool and None as leaves,
+e.g. ``{'epoch': 3, 'model_state_dict': model.state_dict(), 'optimizer_state_dict':
+opt.state_dict(), 'loss': 0.12}``. The tensors become the file's entries; the rest is one JSON
+document in ``__metadata__`` (:mod:`gradlab.io.structure` describes it), so any safetensors
+reader still gets every tensor, and ``load`` gives back the same types, key order, dtypes,
+shapes and values. A flat ``{name: tensor}`` dict (a ``state_dict()``) is written as a plain
+safetensors file, byte for byte what gradlab wrote before nested checkpoints, and any file
+without the structure document (those files, or one from another writer) loads as an
+``OrderedDict`` of tensors in file order.
+
+Where gradlab differs from ``torch.save`` / ``torch.load`` (which pickle):
+
+- Only the types above are stored; a whole ``nn.Module``, an optimizer, a function, a set, a
+  NumPy scalar or any other object raises TypeError naming it and its place in ``obj``
+  (``obj['model']``): save ``model.state_dict()`` / ``opt.state_dict()`` instead. torch keeps
+  keys of any picklable type; gradlab keeps str and int keys (not bool).
+- NumPy arrays are accepted where a tensor may go and come back as gradlab Tensors (torch
+  pickles them, and refuses them with ``weights_only=True``, its default).
+- Tensors that share memory (views, or one tensor in two places) are stored once per place and
+  load as separate tensors; torch keeps the sharing. A container in two places is stored twice;
+  a container that contains itself raises TypeError.
+- A Parameter comes back a Parameter, and ``requires_grad`` is kept, as in torch; ``.grad`` is
+  not saved (nor by torch). A flat ``{name: tensor}`` dict comes back as an ``OrderedDict`` (a
+  dict that compares equal to it): its file has no structure document.
+- Files are written atomically when ``f`` is a path (to a temporary file in the same directory,
+  then renamed over the target): a run killed while saving leaves the previous file intact.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import math
 import os
+import re
 import secrets
+import types
 from collections import OrderedDict
+from typing import Any
 
 import numpy as np
 
 from ..tensor import Tensor, from_numpy
+from .structure import FORMAT, KEY, Encoder, StructureError, decode, is_flat
 
 _DTYPES = {"F64": np.float64, "F32": np.float32, "F16": np.float16, "I64": np.int64,
            "I32": np.int32, "I16": np.int16, "I8": np.int8, "U8": np.uint8, "BOOL": np.bool_}
 _CODES = {np.dtype(v): k for k, v in _DTYPES.items()}
+#: dtypes of the safetensors spec that gradlab has no tensors for
+_FOREIGN = ("BF16", "F8_E4M3", "F8_E5M2", "U16", "U32", "U64", "C64")
 _MAX_HEADER = 100 * 1024 * 1024
+_PICKLE_LOAD_ARGS = ("encoding", "errors", "fix_imports", "buffers")
 
 
 class CheckpointError(ValueError):
     """A file that is not a valid safetensors checkpoint (truncated, foreign or corrupt)."""
 
 
-def save(state_dict: dict, path: str | os.PathLike, metadata: dict | None = None) -> None:
-    """Write a ``{name: tensor or array}`` dict (e.g. ``model.state_dict()``) to ``path``."""
+# ----------------------------------------------------------------------------- writing
+
+
+def save(obj: Any, f: str | os.PathLike | io.IOBase, pickle_module: Any = None,
+         pickle_protocol: int = 2, *, metadata: dict | None = None) -> None:
+    """Write ``obj`` (a tensor, a ``state_dict()``, or a checkpoint dict nesting them with
+    numbers, strings, lists and tuples) to ``f`` as a safetensors file (see the module
+    docstring for what is stored and how it differs from ``torch.save``).
+
+    ``f``: a path (str or os.PathLike), written atomically, or a binary file object opened for
+    writing (``io.BytesIO()``, ``open(path, 'wb')``), written at its position and left open.
+    ``pickle_module`` and ``pickle_protocol`` are accepted for ``torch.save`` programs and
+    unused: nothing is pickled. ``metadata``: extra ``{str: str}`` for the file's
+    ``__metadata__`` (the key ``'gradlab.structure'`` is gradlab's own).
+
+    Raises TypeError, before anything is written, for an object, dict key or array dtype that
+    a checkpoint cannot hold, naming where in ``obj`` it is.
+    """
+    _check_pickle_module("save", pickle_module)
+    if metadata is not None:
+        if not isinstance(metadata, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()):
+            raise TypeError("save: metadata must map strings to strings")
+        if KEY in metadata:
+            raise ValueError(f"save: the metadata key {KEY!r} is reserved for the structure "
+                             "of the saved object")
+    if is_flat(obj):
+        arrays = OrderedDict((k, v.data if isinstance(v, Tensor) else np.asarray(v))
+                             for k, v in obj.items())
+        meta = metadata
+    else:
+        enc = Encoder()
+        doc = {"format": FORMAT, "obj": enc.encode(obj)}
+        arrays = enc.arrays
+        meta = {**(metadata or {}),
+                KEY: json.dumps(doc, separators=(",", ":"), allow_nan=False)}
+    chunks = _serialize(arrays, meta)
+    if isinstance(f, (str, os.PathLike)):
+        atomic_write(f, chunks)
+        return
+    if isinstance(f, io.TextIOBase):
+        raise TypeError("save: f is a file opened in text mode; open it in binary mode ('wb')")
+    if not callable(getattr(f, "write", None)):
+        raise TypeError("save: f must be a path (str or os.PathLike) or a binary file object "
+                        f"opened for writing, got {type(f).__name__}")
+    for chunk in chunks:
+        f.write(chunk)
+
+
+def _serialize(arrays: OrderedDict, metadata: dict | None) -> list:
+    """The file's bytes as chunks: length, header, then each array's data in order."""
     header: dict = {}
     if metadata:
-        if not all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()):
-            raise TypeError("save: metadata must map strings to strings")
         header["__metadata__"] = dict(metadata)
-    arrays = []
+    data = []
     offset = 0
-    for name, value in state_dict.items():
-        if not isinstance(name, str):
-            raise TypeError(f"save: keys must be strings, got {type(name).__name__}")
-        arr = value.data if isinstance(value, Tensor) else np.asarray(value)
-        if arr.dtype not in _CODES:
+    for name, arr in arrays.items():
+        code = _CODES.get(np.dtype(arr.dtype.char)) if arr.dtype.kind in "biuf" else None
+        if code is None:
             raise TypeError(f"save: '{name}' has dtype {arr.dtype}, which safetensors cannot "
                             f"store (supported: {', '.join(str(d) for d in _CODES)})")
         arr = arr.astype(arr.dtype.newbyteorder("<"), order="C", copy=False)  # keeps 0-d
-        header[name] = {"dtype": _CODES[np.dtype(arr.dtype.str.lstrip("<>="))],
-                        "shape": list(arr.shape), "data_offsets": [offset, offset + arr.nbytes]}
-        arrays.append(arr)
+        header[name] = {"dtype": code, "shape": list(arr.shape),
+                        "data_offsets": [offset, offset + arr.nbytes]}
+        data.append(arr.data)
         offset += arr.nbytes
     raw = json.dumps(header, separators=(",", ":")).encode()
     raw += b" " * (-len(raw) % 8)  # align the data to 8 bytes, as the reference writer does
-    atomic_write(path, [len(raw).to_bytes(8, "little"), raw, *(a.data for a in arrays)])
+    return [len(raw).to_bytes(8, "little"), raw, *data]
 
 
 def atomic_write(path: str | os.PathLike, data) -> None:
@@ -75,66 +156,269 @@ def atomic_write(path: str | os.PathLike, data) -> None:
         raise
 
 
-def load(path: str | os.PathLike, *, with_metadata: bool = False):
-    """Read a safetensors file into an ``OrderedDict`` of tensors (in file order).
+def _check_pickle_module(fn: str, pickle_module: Any) -> None:
+    if pickle_module is not None and not isinstance(pickle_module, types.ModuleType):
+        raise TypeError(f"{fn}: pickle_module must be None or a module (it is unused: gradlab "
+                        f"checkpoints hold no pickle), got {type(pickle_module).__name__}"
+                        + ("; pass metadata by keyword (metadata=...)" if fn == "save" else ""))
 
-    With ``with_metadata=True`` returns ``(tensors, metadata)``. Raises
-    :class:`CheckpointError` naming the problem for truncated, foreign or corrupt files.
+
+# ----------------------------------------------------------------------------- reading
+
+
+def load(f: str | os.PathLike | io.IOBase, map_location: Any = None, pickle_module: Any = None,
+         *, weights_only: bool | None = None, mmap: bool | None = None,
+         with_metadata: bool = False, **pickle_load_args: Any) -> Any:
+    """Read a file written by :func:`save` (or any safetensors file) back into the object.
+
+    ``f``: a path or a seekable binary file object (read from its current position).
+    A file with gradlab's structure document gives the saved object with its types; any other
+    safetensors file an ``OrderedDict`` of tensors in file order. With ``with_metadata=True``
+    returns ``(obj, metadata)``, the file's other ``__metadata__`` strings.
+
+    ``map_location``: None, ``'cpu'``, ``'cpu:0'`` or a ``torch.device``-like object whose
+    ``str`` is one of those; a dict as in torch (``{'cuda:0': 'cpu'}``: entries are stored on
+    ``'cpu'``, so only its ``'cpu'`` entry, if any, is looked at); or a callable
+    ``fn(tensor, 'cpu')`` called for each tensor, returning a Tensor to use instead, or None to
+    keep it. Any other device raises RuntimeError: gradlab computes on the CPU.
+    ``weights_only`` (True, False or None) is accepted and changes nothing: nothing is ever
+    unpickled, so every load is as safe as torch's ``weights_only=True``. ``mmap=True``
+    memory-maps a path instead of reading it (copy-on-write: writing to a tensor never changes
+    the file); a file object raises ValueError, as in torch. ``pickle_module`` and torch's
+    ``pickle_load_args`` (``encoding``, ``errors``, ``fix_imports``, ``buffers``) are accepted
+    and unused.
+
+    The reader reads the header, checks it, then reads only the bytes of each entry. Raises
+    :class:`CheckpointError` naming the problem for a file that is not safetensors, truncated
+    or corrupt: header length past the end, header not JSON, an unknown dtype, a shape that
+    does not match its byte count, entries with gaps, overlaps or out of bounds, trailing
+    bytes, or a structure document that refers to a missing tensor or is malformed.
     """
-    path = os.fspath(path)
-    with open(path, "rb") as f:
-        data = f.read()
-    if len(data) < 8:
-        raise CheckpointError(f"{path}: not a safetensors file (only {len(data)} bytes; the "
+    _check_pickle_module("load", pickle_module)
+    unknown = sorted(set(pickle_load_args) - set(_PICKLE_LOAD_ARGS))
+    if unknown:
+        raise TypeError(f"load() got an unexpected keyword argument {unknown[0]!r}")
+    if weights_only is not None and type(weights_only) is not bool:
+        raise TypeError(f"load: weights_only must be True, False or None, got {weights_only!r}")
+    if mmap is not None and type(mmap) is not bool:
+        raise TypeError(f"load: mmap must be True, False or None, got {mmap!r}")
+    mapper = _map_location(map_location)
+    if isinstance(f, (str, os.PathLike)):
+        path = os.fspath(f)
+        with open(path, "rb") as fh:
+            src = _Source(fh, path)
+            entries, metadata, start = _read_header(src)
+            if mmap:
+                tensors = _map_tensors(path, entries, start)
+            else:
+                tensors = _read_tensors(src, entries, start)
+    else:
+        if mmap:
+            raise ValueError("load: f must be a file path in order to use the mmap argument")
+        src = _Source(_readable(f), _label(f))
+        entries, metadata, start = _read_header(src)
+        tensors = _read_tensors(src, entries, start)
+        f.seek(src.base + src.size)
+    if mapper is not None:
+        for name, t in tensors.items():
+            moved = mapper(t, "cpu")
+            if moved is not None and not isinstance(moved, Tensor):
+                raise TypeError(f"load: map_location returned a {type(moved).__name__} for "
+                                f"'{name}', expected a Tensor or None")
+            tensors[name] = t if moved is None else moved
+    text = metadata.pop(KEY, None)
+    if text is None:
+        obj = tensors
+    else:
+        try:
+            obj = decode(_parse_json(text), tensors)
+        except (ValueError, RecursionError) as exc:  # StructureError and JSON errors
+            what = "" if isinstance(exc, StructureError) else "it is not JSON: "
+            raise CheckpointError(f"{src.label}: bad structure in metadata {KEY!r}: "
+                                  f"{what}{exc}") from None
+    return (obj, metadata) if with_metadata else obj
+
+
+def _map_location(m: Any):
+    """None or the callable of a ``map_location``, after checking that it asks for the CPU."""
+    if m is None:
+        return None
+    if isinstance(m, dict):
+        _device(m.get("cpu", "cpu"))
+        return None
+    if isinstance(m, str) or (isinstance(getattr(m, "type", None), str) and not callable(m)):
+        _device(str(m))
+        return None
+    if callable(m):
+        return m
+    raise TypeError("load: map_location must be None, a device string such as 'cpu', a dict or "
+                    f"a callable, got {type(m).__name__}")
+
+
+def _device(s: Any) -> None:
+    if str(s) in ("cpu", "cpu:0"):
+        return
+    kind = re.match(r"[A-Za-z_]*", str(s)).group(0) or str(s)
+    raise RuntimeError(f"load: map_location {str(s)!r} asks for a device gradlab does not "
+                       f"have ({kind!r}): gradlab computes on the CPU only; load with "
+                       "map_location='cpu' or None")
+
+
+def _label(f: Any) -> str:
+    name = getattr(f, "name", None)
+    return name if isinstance(name, str) else f"<{type(f).__name__}>"
+
+
+def _readable(f: Any) -> Any:
+    if isinstance(f, io.TextIOBase):
+        raise TypeError("load: f is a file opened in text mode; open it in binary mode ('rb')")
+    if not callable(getattr(f, "read", None)) or not callable(getattr(f, "seek", None)):
+        raise TypeError("load: f must be a path (str or os.PathLike) or a binary file object, "
+                        f"got {type(f).__name__}")
+    if callable(getattr(f, "seekable", None)) and not f.seekable():
+        raise io.UnsupportedOperation("load: f must be seekable (it is read by offsets); "
+                                      "read its bytes into io.BytesIO(...) and load that")
+    return f
+
+
+class _Source:
+    """Reads byte ranges of a binary file object, counted from its position when wrapped."""
+
+    def __init__(self, f: Any, label: str) -> None:
+        self.f, self.label = f, label
+        self.base = f.tell()
+        f.seek(0, os.SEEK_END)
+        self.size = f.tell() - self.base
+
+    def read(self, offset: int, n: int) -> bytes:
+        self.f.seek(self.base + offset)
+        data = self.f.read(n)
+        if not isinstance(data, (bytes, bytearray)):
+            raise TypeError(f"load: {self.label} returned {type(data).__name__} from read(), "
+                            "not bytes: open it in binary mode ('rb')")
+        if len(data) != n:
+            raise CheckpointError(f"{self.label}: truncated while reading (wanted {n} bytes at "
+                                  f"{offset}, got {len(data)})")
+        return data
+
+    def readinto(self, offset: int, buf: memoryview) -> None:
+        if not callable(getattr(self.f, "readinto", None)):
+            buf[:] = self.read(offset, len(buf))
+            return
+        self.f.seek(self.base + offset)
+        got = 0
+        while got < len(buf):
+            n = self.f.readinto(buf[got:])
+            if not n:
+                raise CheckpointError(f"{self.label}: truncated while reading (wanted "
+                                      f"{len(buf)} bytes at {offset}, got {got})")
+            got += n
+
+
+def _parse_json(raw: bytes | str) -> Any:
+    """Strict JSON: UTF-8, no NaN/Infinity literals, no key twice in an object."""
+    def pairs(items: list) -> dict:
+        out = dict(items)
+        if len(out) != len(items):
+            seen: set = set()
+            dup = next(k for k, _ in items if k in seen or seen.add(k))
+            raise json.JSONDecodeError(f"key {dup!r} appears twice in an object", "", 0)
+        return out
+
+    def constant(name: str) -> None:
+        raise json.JSONDecodeError(f"{name} is not JSON", "", 0)
+
+    text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    return json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
+
+
+def _read_header(src: _Source) -> tuple[list, dict, int]:
+    """The checked entries ``[(name, numpy dtype, shape, start, end)]`` in header order, the
+    ``__metadata__`` dict and where the data starts; raises CheckpointError."""
+    where = src.label
+    if src.size < 8:
+        raise CheckpointError(f"{where}: not a safetensors file (only {src.size} bytes; the "
                               "8-byte header length is missing)")
-    n = int.from_bytes(data[:8], "little")
-    if n > min(_MAX_HEADER, len(data) - 8):
-        raise CheckpointError(f"{path}: not a safetensors file or truncated (header length "
-                              f"{n} exceeds the {len(data) - 8} bytes that follow)")
+    n = int.from_bytes(src.read(0, 8), "little")
+    if n > min(_MAX_HEADER, src.size - 8):
+        raise CheckpointError(f"{where}: not a safetensors file or truncated (header length "
+                              f"{n} exceeds the {src.size - 8} bytes that follow)")
     try:
-        header = json.loads(data[8:8 + n])
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CheckpointError(f"{path}: not a safetensors file (its header is not JSON: "
+        header = _parse_json(src.read(8, n))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise CheckpointError(f"{where}: not a safetensors file (its header is not JSON: "
                               f"{exc})") from None
     if not isinstance(header, dict):
-        raise CheckpointError(f"{path}: the header is not a JSON object")
-    metadata = header.pop("__metadata__", {}) or {}
-    body = data[8 + n:]
-    out: OrderedDict = OrderedDict()
-    entries = sorted(header.items(), key=lambda kv: _offsets(path, kv)[0])
+        raise CheckpointError(f"{where}: the header is not a JSON object")
+    metadata = header.pop("__metadata__", None) or {}
+    if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
+        raise CheckpointError(f"{where}: __metadata__ must map strings to strings")
+    entries = [_entry(where, name, info) for name, info in header.items()]
+    size = src.size - 8 - n
     expected = 0
-    for name, info in entries:
-        start, end = _offsets(path, (name, info))
-        code = info.get("dtype")
-        if code not in _DTYPES:
-            raise CheckpointError(f"{path}: tensor '{name}' has unknown dtype {code!r}")
-        shape = tuple(info.get("shape", ()))
-        dt = np.dtype(_DTYPES[code]).newbyteorder("<")
-        if start != expected or end - start != int(np.prod(shape, dtype=np.int64)) * dt.itemsize:
-            raise CheckpointError(f"{path}: tensor '{name}' has inconsistent data offsets "
-                                  f"[{start}, {end}) for shape {list(shape)} and dtype {code}")
-        if end > len(body):
-            raise CheckpointError(f"{path}: truncated: tensor '{name}' needs bytes up to {end} "
-                                  f"but the file holds {len(body)} after the header")
-        arr = np.frombuffer(body, dtype=dt, count=(end - start) // dt.itemsize,
-                            offset=start).reshape(shape)
-        out[name] = from_numpy(arr.astype(dt.newbyteorder("="), copy=True))
+    for name, _, _, start, end in sorted(entries, key=lambda e: (e[3], e[4])):
+        if start != expected:
+            raise CheckpointError(
+                f"{where}: tensor '{name}' starts at byte {start} but the data before it ends "
+                f"at {expected}: entries must follow each other without gaps or overlaps")
+        if end > size:
+            raise CheckpointError(f"{where}: truncated: tensor '{name}' needs bytes up to {end} "
+                                  f"but the file holds {size} after the header")
         expected = end
-    if expected != len(body):
-        raise CheckpointError(f"{path}: {len(body) - expected} trailing bytes after the last "
+    if expected != size:
+        raise CheckpointError(f"{where}: {size - expected} trailing bytes after the last "
                               "tensor (corrupt file)")
-    order = list(header)
-    out = OrderedDict((k, out[k]) for k in order)
-    return (out, metadata) if with_metadata else out
+    return entries, metadata, 8 + n
 
 
-def _offsets(path: str, kv) -> tuple:
-    name, info = kv
-    try:
-        start, end = (int(v) for v in info["data_offsets"])
-    except (KeyError, TypeError, ValueError):
-        raise CheckpointError(f"{path}: tensor '{name}' has no valid data_offsets") from None
+def _entry(where: str, name: str, info: Any) -> tuple:
+    if not isinstance(info, dict):
+        raise CheckpointError(f"{where}: tensor '{name}' is described by {info!r}, not by an "
+                              "object with dtype, shape and data_offsets")
+    code = info.get("dtype")
+    if code not in _DTYPES:
+        if code in _FOREIGN:
+            raise CheckpointError(f"{where}: tensor '{name}' has dtype {code}, which gradlab "
+                                  f"tensors cannot hold (they hold {', '.join(_DTYPES)})")
+        raise CheckpointError(f"{where}: tensor '{name}' has unknown dtype {code!r}")
+    shape = info.get("shape")
+    if not isinstance(shape, list) or not all(type(d) is int and d >= 0 for d in shape):
+        raise CheckpointError(f"{where}: tensor '{name}' has shape {shape!r}, not a list of "
+                              "sizes >= 0")
+    offsets = info.get("data_offsets")
+    if (not isinstance(offsets, list) or len(offsets) != 2
+            or not all(type(v) is int for v in offsets)):
+        raise CheckpointError(f"{where}: tensor '{name}' has no valid data_offsets "
+                              f"(got {offsets!r}, expected [start, end])")
+    start, end = offsets
     if start < 0 or end < start:
-        raise CheckpointError(f"{path}: tensor '{name}' has invalid data_offsets "
+        raise CheckpointError(f"{where}: tensor '{name}' has invalid data_offsets "
                               f"[{start}, {end})")
-    return start, end
+    dt = np.dtype(_DTYPES[code]).newbyteorder("<")
+    nbytes = math.prod(shape) * dt.itemsize
+    if end - start != nbytes:
+        raise CheckpointError(f"{where}: tensor '{name}' has inconsistent data offsets "
+                              f"[{start}, {end}) for shape {shape} and dtype {code} (which "
+                              f"take {nbytes} bytes)")
+    return name, dt, tuple(shape), start, end
+
+
+def _read_tensors(src: _Source, entries: list, base: int) -> OrderedDict:
+    out: OrderedDict = OrderedDict()
+    for name, dt, shape, start, end in entries:
+        arr = np.empty((end - start) // dt.itemsize, dtype=dt)
+        if end > start:
+            src.readinto(base + start, memoryview(arr).cast("B"))
+        out[name] = from_numpy(arr.astype(dt.newbyteorder("="), copy=False).reshape(shape))
+    return out
+
+
+def _map_tensors(path: str, entries: list, base: int) -> OrderedDict:
+    """Tensors that are views of a copy-on-write memory map of the file (torch's mmap=True
+    with shared=False): pages are read when touched, writes stay in memory."""
+    mm = np.asarray(np.memmap(path, dtype=np.uint8, mode="c"))
+    out: OrderedDict = OrderedDict()
+    for name, dt, shape, start, end in entries:
+        arr = mm[base + start:base + end].view(dt)
+        out[name] = from_numpy(arr.astype(dt.newbyteorder("="), copy=False).reshape(shape))
+    return out
