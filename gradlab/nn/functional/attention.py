@@ -367,7 +367,8 @@ def multi_head_attention_forward(
         scores = (q * math.sqrt(1.0 / float(head_dim))).matmul(k.transpose(-2, -1))
         if attn_mask is not None:
             scores = scores + attn_mask
-        weights = scores.softmax(-1)
+        with np.errstate(invalid="ignore"):  # a fully masked row: NaN, silently, as torch
+            weights = scores.softmax(-1)
         if dropout_p > 0.0:
             weights = dropout(weights, p=dropout_p)
         out = weights.matmul(v).transpose(0, 1).reshape(tgt_len * bsz, embed_dim)
