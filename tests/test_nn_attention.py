@@ -5,9 +5,11 @@ torch's state_dict loaded (outputs, attention weights, gradients of the input an
 parameter, eval mode); reprs, parameter names, init; dropout; the argument errors with torch's
 exception types."""
 
+import io
 import warnings
 
 import numpy as np
+import onnxruntime as ort
 import pytest
 import torch
 from oracle import Const, Float, Row, cases, check_row, fd_cases, gradcheck_row
@@ -15,6 +17,7 @@ from oracle import Const, Float, Row, cases, check_row, fd_cases, gradcheck_row
 import gradlab
 import gradlab.nn as nn
 import gradlab.nn.functional as F
+import gradlab.onnx
 from gradlab.autograd import gradcheck
 
 # --------------------------------------------------------------------------- SDPA table
@@ -473,27 +476,36 @@ def mha_forward_call(*, ctor=None, q=(5, 2, 8), k=None, v=None, **kw):
 
 
 MODULE_ERRORS = [
-    ("embed_dim not divisible", lambda lib: lib.nn.MultiheadAttention(10, 3)),
-    ("embed_dim zero", lambda lib: lib.nn.MultiheadAttention(0, 2)),
-    ("4-D query", mha_forward_call(q=(1, 5, 2, 8))),
-    ("key 2-D, query 3-D", mha_forward_call(k=(5, 8), v=(5, 8))),
-    ("wrong embed dim", mha_forward_call(q=(5, 2, 6))),
-    ("2-D attn_mask shape", mha_forward_call(attn_mask=np.zeros((5, 4), dtype=bool))),
-    ("3-D attn_mask shape", mha_forward_call(attn_mask=np.zeros((2, 5, 5), dtype=bool))),
-    ("4-D attn_mask", mha_forward_call(attn_mask=np.zeros((1, 2, 5, 5), dtype=bool))),
-    ("key_padding_mask shape", mha_forward_call(key_padding_mask=np.zeros((2, 4), bool))),
-    ("key_padding_mask rank", mha_forward_call(key_padding_mask=np.zeros((5,), bool))),
-    ("int attn_mask", mha_forward_call(attn_mask=np.zeros((5, 5), dtype=np.int64))),
-    ("is_causal without mask", mha_forward_call(is_causal=True)),
-    ("key and value shapes", mha_forward_call(k=(5, 2, 8), v=(4, 2, 8))),
-    ("unbatched 3-D mask", mha_forward_call(q=(5, 8), attn_mask=np.zeros((3, 5, 5), bool))),
-    ("activation name", lambda lib: lib.nn.TransformerEncoderLayer(8, 2, activation="tanh")),
+    ("embed_dim not divisible", lambda lib: lib.nn.MultiheadAttention(10, 3), "divisible"),
+    ("embed_dim zero", lambda lib: lib.nn.MultiheadAttention(0, 2), "greater than 0"),
+    ("4-D query", mha_forward_call(q=(1, 5, 2, 8)), "4-D query"),
+    ("key 2-D, query 3-D", mha_forward_call(k=(5, 8), v=(5, 8)), "`key` and `value` to be 3-D"),
+    ("wrong embed dim", mha_forward_call(q=(5, 2, 6)), "embedding dimension of 8"),
+    ("2-D attn_mask shape", mha_forward_call(attn_mask=np.zeros((5, 4), dtype=bool)),
+     "2D attn_mask is (5, 4), but should be (5, 5)"),
+    ("3-D attn_mask shape", mha_forward_call(attn_mask=np.zeros((2, 5, 5), dtype=bool)),
+     "3D attn_mask is (2, 5, 5), but should be (4, 5, 5)"),
+    ("4-D attn_mask", mha_forward_call(attn_mask=np.zeros((1, 2, 5, 5), dtype=bool)),
+     "2-D or 3-D"),
+    ("key_padding_mask shape", mha_forward_call(key_padding_mask=np.zeros((2, 4), bool)),
+     "key_padding_mask of shape (2, 5)"),
+    ("key_padding_mask rank", mha_forward_call(key_padding_mask=np.zeros((5,), bool)),
+     "`key_padding_mask` to be `None` or 2-D"),
+    ("int attn_mask", mha_forward_call(attn_mask=np.zeros((5, 5), dtype=np.int64)),
+     "only bool and floating types of attn_mask"),
+    ("is_causal without mask", mha_forward_call(is_causal=True), "Need attn_mask"),
+    ("key and value shapes", mha_forward_call(k=(5, 2, 8), v=(4, 2, 8)),
+     "does not match value shape"),
+    ("unbatched 3-D mask", mha_forward_call(q=(5, 8), attn_mask=np.zeros((3, 5, 5), bool)),
+     "Expected `attn_mask` shape to be (2, 5, 5)"),
+    ("activation name", lambda lib: lib.nn.TransformerEncoderLayer(8, 2, activation="tanh"),
+     "relu/gelu, not tanh"),
 ]
 
 
-@pytest.mark.parametrize("what,call", MODULE_ERRORS, ids=[e[0] for e in MODULE_ERRORS])
-def test_module_errors_as_torch(what, call):
-    assert same_error(call)
+@pytest.mark.parametrize("what,call,message", MODULE_ERRORS, ids=[e[0] for e in MODULE_ERRORS])
+def test_module_errors_as_torch(what, call, message):
+    assert message in same_error(call)
 
 
 def test_mismatched_mask_types_warn_as_torch():
@@ -503,3 +515,28 @@ def test_mismatched_mask_types_warn_as_torch():
         with pytest.warns(UserWarning, match="Support for mismatched key_padding_mask"):
             m(x, x, x, key_padding_mask=lib.tensor(KPM),
               attn_mask=lib.zeros(5, 5, dtype=lib.float32))
+
+
+class _MaskedEncoder(nn.Module):
+    """An encoder called with a fixed causal mask and key padding mask (constants in the
+    exported graph)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.encoder = nn.TransformerEncoder(
+            nn.TransformerEncoderLayer(8, 2, 16, batch_first=True, activation="gelu"), 2)
+
+    def forward(self, x):
+        return self.encoder(x, mask=gradlab.tensor(CAUSAL_BOOL),
+                            src_key_padding_mask=gradlab.tensor(KPM))
+
+
+def test_encoder_exports_to_onnx_as_composed_ops():
+    gradlab.manual_seed(0)
+    model = _MaskedEncoder().eval()
+    x = gradlab.tensor(X_NLE.astype(np.float32))
+    buf = io.BytesIO()
+    gradlab.onnx.export(model, x, buf, input_names=["x"])
+    sess = ort.InferenceSession(buf.getvalue(), providers=["CPUExecutionProvider"])
+    got = sess.run(None, {"x": x.numpy()})[0]
+    np.testing.assert_allclose(got, model(x).detach().numpy(), rtol=1e-5, atol=1e-5)
