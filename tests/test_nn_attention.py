@@ -540,3 +540,27 @@ def test_encoder_exports_to_onnx_as_composed_ops():
     sess = ort.InferenceSession(buf.getvalue(), providers=["CPUExecutionProvider"])
     got = sess.run(None, {"x": x.numpy()})[0]
     np.testing.assert_allclose(got, model(x).detach().numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_multi_head_attention_forward_static_kv_vs_torch():
+    rng = np.random.default_rng(3)
+    arrays = dict(q=rng.standard_normal((3, 2, 8)), kv=rng.standard_normal((5, 2, 8)),
+                  w=rng.standard_normal((24, 8)) * 0.3, b=rng.standard_normal(24) * 0.1,
+                  wo=rng.standard_normal((8, 8)) * 0.3, sk=rng.standard_normal((4, 6, 4)),
+                  sv=rng.standard_normal((4, 6, 4)))
+    outs, grads = [], []
+    for lib in (gradlab, torch):
+        t = {k: lib.tensor(a, requires_grad=True) for k, a in arrays.items()}
+        out, w = lib.nn.functional.multi_head_attention_forward(
+            t["q"], t["kv"], t["kv"], 8, 2, t["w"], t["b"], None, None, False, 0.5, t["wo"],
+            None, training=False, static_k=t["sk"], static_v=t["sv"],
+            average_attn_weights=False)
+        (out.sum() + (w * w).sum()).backward()
+        outs.append([out.detach().numpy(), w.detach().numpy()])
+        grads.append({k: None if v.grad is None else v.grad.numpy() for k, v in t.items()})
+    for a, b in zip(*outs):
+        np.testing.assert_allclose(a, b, **TOL["float64"])
+    for k in arrays:
+        assert (grads[0][k] is None) == (grads[1][k] is None), k
+        if grads[0][k] is not None:
+            np.testing.assert_allclose(grads[0][k], grads[1][k], **TOL["float64"], err_msg=k)
