@@ -19,6 +19,7 @@ from .activation import (
     Softplus,
     Tanh,
 )
+from .attention import MultiheadAttention
 from .channelshuffle import ChannelShuffle as ChannelShuffle
 from .container import ModuleDict, ModuleList, Sequential
 from .conv import Conv1d, Conv2d, ConvTranspose2d
@@ -49,6 +50,7 @@ from .normalization import (
 from .parameter import Parameter
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d, StochasticPool2d
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, irnn_init_
+from .transformer import TransformerEncoder, TransformerEncoderLayer
 
 __all__ = ["functional", "init", "Module", "Parameter", "RemovableHandle", "Sequential",
            "ModuleList", "ModuleDict", "Identity", "Linear", "Flatten", "Unflatten",
@@ -61,3 +63,4 @@ __all__ += ["ReLU", "LeakyReLU", "PReLU", "ELU", "Softplus", "GELU", "Hardsigmoi
             "NLLLoss", "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss", "KLDivLoss",
             "Dropout", "Dropout2d", "Embedding"]
 __all__ += ["RNNBase", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "irnn_init_"]
+__all__ += ["MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder"]

@@ -1,4 +1,5 @@
-"""Functional forms of activations, losses and padding (``torch.nn.functional``'s names).
+"""Functional forms of activations, losses, padding and attention (``torch.nn.functional``'s
+names).
 
 One file per family of ``gradlab/ops/``: each holds the public functions of its family with their
 argument checks, and its own ``__all__``; this package re-exports them under one ``__all__``
@@ -10,6 +11,7 @@ function and the submodule is reached by ``from gradlab.nn.functional.dropout im
 """
 
 from . import activation as _activation
+from . import attention as _attention
 from . import conv as _conv
 from . import dropout as _dropout
 from . import embedding as _embedding
@@ -19,6 +21,7 @@ from . import normalization as _normalization
 from . import pooling as _pooling
 from . import shape as _shape
 from .activation import *  # noqa: F403
+from .attention import *  # noqa: F403
 from .conv import *  # noqa: F403
 from .dropout import *  # noqa: F403
 from .embedding import *  # noqa: F403
@@ -37,4 +40,4 @@ _reduction = _loss._reduction
 
 __all__ = [*_activation.__all__, *_linear.__all__, *_conv.__all__, *_pooling.__all__,
            *_normalization.__all__, *_loss.__all__, *_dropout.__all__, *_embedding.__all__,
-           *_shape.__all__]
+           *_shape.__all__, *_attention.__all__]
