@@ -130,7 +130,7 @@ class _IntegerInterval(Constraint):
         v = value.data
         with np.errstate(invalid="ignore"):
             whole = np.mod(v, 1) == 0 if v.dtype.kind == "f" else np.ones(v.shape, np.bool_)
-        return from_numpy(whole & (v >= self.lower_bound) & (v <= self.upper_bound))
+        return from_numpy(np.asarray(whole & (v >= self.lower_bound) & (v <= self.upper_bound)))
 
     def __repr__(self) -> str:
         return (f"{self.__class__.__name__[1:]}(lower_bound={self.lower_bound}, "
