@@ -113,6 +113,7 @@ from .functions import (
     minimum,
     mm,
     mul,
+    multinomial,
     ne,
     neg,
     numel,
@@ -160,8 +161,8 @@ bool = bool_  # noqa: A001
 #: Sub-packages that ``import gradlab`` does not load (they pull in more: datasets, matplotlib,
 #: the lab's experiments) but that are reachable as attributes, as ``torch.utils`` is:
 #: ``gradlab.models.resnet20()`` works after a plain ``import gradlab``.
-_LAZY_SUBMODULES = frozenset({"compress", "datasets", "diagnose", "lab", "models", "tools",
-                              "transforms"})
+_LAZY_SUBMODULES = frozenset({"compress", "datasets", "diagnose", "distributions", "lab",
+                              "models", "tools", "transforms"})
 
 
 def __getattr__(name: str):

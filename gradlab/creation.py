@@ -167,4 +167,4 @@ def randperm(n: int, *, generator: Generator | None = None, dtype=None) -> Tenso
 def bernoulli(input: Tensor, *, generator: Generator | None = None) -> Tensor:
     """0/1 samples with the probabilities in ``input``."""
     r = backend.rng(generator).random(input.shape)
-    return from_numpy((r < input.data).astype(input.data.dtype))
+    return from_numpy(np.asarray(r < input.data).astype(input.data.dtype))  # 0-d: an array

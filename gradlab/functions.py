@@ -200,6 +200,16 @@ def prod(input, dim=None, keepdim=False):
     return input.prod(dim, keepdim)
 
 
+def multinomial(input, num_samples, replacement=False, *, generator=None):
+    """``num_samples`` category indices per row of ``input`` (non-negative weights, 1-D or
+    2-D), drawn with probabilities proportional to the weights; int64 of shape
+    ``input.shape[:-1] + (num_samples,)``."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"multinomial(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    return input.multinomial(num_samples, replacement, generator=generator)
+
+
 def cumsum(input, dim):
     return input.cumsum(dim)
 

@@ -22,6 +22,7 @@ from .ops import activation as A
 from .ops import elementwise as E
 from .ops import linalg as L
 from .ops import reduce as R
+from .ops import sampling as Smp
 from .ops import shape as S
 from .ops._util import norm_dim, norm_dims, reduce_dims
 
@@ -595,6 +596,14 @@ class Tensor:
         """Fill with samples from N(mean, std^2)."""
         r = backend.rng(generator).standard_normal(self.data.shape)
         return self._overwrite((mean + std * r).astype(self.data.dtype))
+
+    def multinomial(self, num_samples: int, replacement: bool = False, *,
+                    generator=None) -> Tensor:
+        """Category indices drawn with probabilities proportional to the weights in each row
+        (see ``ops/sampling.py``). Shape: (K,) -> (num_samples,); (rows, K) -> (rows,
+        num_samples); int64, no gradient."""
+        return from_numpy(Smp.multinomial(self.data, num_samples, replacement,
+                                          backend.rng(generator, "multinomial")))
 
     def clamp_(self, min=None, max=None) -> Tensor:
         self._check_inplace()

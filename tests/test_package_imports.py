@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-LAZY = ("compress", "datasets", "diagnose", "lab", "models", "tools", "transforms")
+LAZY = ("compress", "datasets", "diagnose", "distributions", "lab", "models", "tools",
+        "transforms")
 
 
 def _run(code: str) -> str:
@@ -29,7 +30,8 @@ def test_import_gradlab_does_not_load_the_lazy_subpackages():
 @pytest.mark.parametrize("name, attr", [("models", "resnet20"), ("tools", "receptive_field"),
                                         ("diagnose", "Monitor"), ("lab", "run_experiments"),
                                         ("datasets", "Digits"), ("transforms", "Normalize"),
-                                        ("compress", "DepthwiseSeparableConv2d")])
+                                        ("compress", "DepthwiseSeparableConv2d"),
+                                        ("distributions", "Categorical")])
 def test_subpackage_reachable_after_plain_import(name, attr):
     code = (f"import gradlab as gl; m = gl.{name}; print(m.__name__, hasattr(m, {attr!r}), "
             f"'{name}' in dir(gl))")
