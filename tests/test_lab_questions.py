@@ -9,6 +9,7 @@ that need them FAIL, naming the folder (they are the source the entries quote)."
 
 from __future__ import annotations
 
+import importlib
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -64,6 +65,34 @@ def test_ids_are_unique_and_fields_well_formed():
         assert q.question_en.strip() and q.answer.strip(), q.id
         assert set(q.also_in) <= {"001"} and (not q.also_in or q.source == "000"), q.id
     assert len(TOPICS) == len(set(TOPICS))
+
+
+def test_the_package_docstring_says_which_file_holds_which_ids():
+    """The table in gradlab.lab.questions' docstring: each data file with its count and its
+    first and last ids, in the index's order, and every entry in one of them."""
+    rows: dict[str, list[str]] = {}
+    current = None
+    for line in qmod.__doc__.splitlines():
+        row = re.match(r"(source_\w+\.py)\s+(\d+)\s+(.*)", line)
+        if row:
+            current = row.group(1)
+            rows[current] = [row.group(2), row.group(3)]
+        elif current and line.startswith(" " * 30) and line.strip():
+            rows[current][1] += " " + line.strip()
+        else:
+            current = None
+    held = []
+    for name, (count, ids) in rows.items():
+        module = importlib.import_module(f"gradlab.lab.questions.{name[:-3]}")
+        data = [v for v in vars(module).values() if isinstance(v, tuple) and v
+                and all(isinstance(q, Question) for q in v)]
+        assert len(data) == 1, (name, "holds one tuple of entries")
+        entries = data[0]
+        assert int(count) == len(entries), (name, count, len(entries))
+        named = set(re.findall(r"\d{3}-[0-9a-z.-]*[0-9a-z]", ids))
+        assert {entries[0].id, entries[-1].id} <= named, (name, ids)
+        held += [q.id for q in entries]
+    assert held == IDS
 
 
 def test_every_question_of_seeds_000_002_004_has_an_entry():
