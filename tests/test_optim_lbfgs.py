@@ -634,3 +634,20 @@ def test_unknown_line_search_fn():
 def test_bad_hyperparameters(kwargs, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         optim.LBFGS([gradlab.zeros(2, requires_grad=True)], **kwargs)
+
+
+def test_step_bumps_versions_so_stale_graphs_raise():
+    w = gradlab.tensor([[0.5, -1.0], [2.0, 0.25]], requires_grad=True)
+    x = gradlab.tensor([[1.0, 2.0]])
+    stale = (x @ w).sum()
+    opt = optim.LBFGS([w], max_iter=2)
+
+    def closure():
+        opt.zero_grad()
+        loss = ((x @ w) ** 2).sum()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        stale.backward()

@@ -28,10 +28,10 @@ class LBFGS(Optimizer):
     y_i·s_i > 1e-10), ρ_i = 1 / (y_i·s_i) and the initial inverse Hessian H₀ = γ I,
     γ = y·s / y·y of the newest pair (1 before any), an iteration is::
 
-        d_k = -H_k g_k                   (two-loop recursion, below; d_0 = -g_0)
-        t_k = min(1, 1 / ‖g_0‖₁) γ_lr    on the very first iteration, else lr
-        (stop if g_k·d_k > -tolerance_change: not a descent direction)
-        t_k = a strong-Wolfe step from t_k  with line_search_fn='strong_wolfe'
+        d_k = -H_k g_k                      (two-loop recursion, below; d_0 = -g_0)
+        t_k = min(1, 1 / ‖g_0‖₁) · lr       on the very first iteration, lr after it
+        stop if g_k·d_k > -tolerance_change  (not a descent direction: no move)
+        t_k = a strong-Wolfe step from t_k   with line_search_fn='strong_wolfe'
         x_{k+1} = x_k + t_k d_k
 
     The two-loop recursion computes -H_k g_k from the pairs, newest first, then oldest first::
@@ -62,9 +62,11 @@ class LBFGS(Optimizer):
 
     Args:
         params: the parameters (one group only: LBFGS has no per-group options).
-        lr: the step length of every iteration after the first (default 1).
+        lr: the step length (the first trial step, with the line search) of every iteration
+            after the very first, which scales it by min(1, 1/‖g₀‖₁) (default 1).
         max_iter: the most iterations per ``step`` (default 20).
-        max_eval: the most closure evaluations per ``step`` (default ``max_iter * 5 // 4``).
+        max_eval: the most closure evaluations per ``step`` (default ``max_iter * 5 // 4``;
+            a line search that spends all of its own can end one over, as torch's).
         tolerance_grad: stop when max|∇f| is at most this (default 1e-7).
         tolerance_change: stop when the step or the loss change is below this (default 1e-9).
         history_size: m, the number of (s, y) pairs kept (default 100).
