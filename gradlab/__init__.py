@@ -162,7 +162,7 @@ bool = bool_  # noqa: A001
 #: the lab's experiments) but that are reachable as attributes, as ``torch.utils`` is:
 #: ``gradlab.models.resnet20()`` works after a plain ``import gradlab``.
 _LAZY_SUBMODULES = frozenset({"compress", "datasets", "diagnose", "distributions", "lab",
-                              "models", "tools", "transforms"})
+                              "models", "tools", "transforms", "vision"})
 
 
 def __getattr__(name: str):

@@ -21,7 +21,7 @@ FLOORS = {
     "datasets": 6, "transforms": 6, "models": 6, "io": 6, "onnx": 6,
     "train": 7,
     "__init__": 7,  # the package itself: eager imports up to train, the rest lazily
-    "tools": 8, "diagnose": 8, "compress": 8,
+    "tools": 8, "diagnose": 8, "compress": 8, "vision": 8,
     "lab": 9,
     "cli": 10, "__main__": 10,
 }

@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 LAZY = ("compress", "datasets", "diagnose", "distributions", "lab", "models", "tools",
-        "transforms")
+        "transforms", "vision")
 
 
 def _run(code: str) -> str:
@@ -31,7 +31,8 @@ def test_import_gradlab_does_not_load_the_lazy_subpackages():
                                         ("diagnose", "Monitor"), ("lab", "run_experiments"),
                                         ("datasets", "Digits"), ("transforms", "Normalize"),
                                         ("compress", "DepthwiseSeparableConv2d"),
-                                        ("distributions", "Categorical")])
+                                        ("distributions", "Categorical"),
+                                        ("vision", "transforms")])
 def test_subpackage_reachable_after_plain_import(name, attr):
     code = (f"import gradlab as gl; m = gl.{name}; print(m.__name__, hasattr(m, {attr!r}), "
             f"'{name}' in dir(gl))")

@@ -84,6 +84,7 @@ class Digits(LabelledImages):
         train: the training split (True) or the test split (False).
         transform: applied to each image tensor (1, size, size).
         target_transform: applied to each int label.
+        download: accepted for torchvision's signature; nothing to fetch (the data ships).
         size: 8 (original), 28 or 32.
 
     Attributes:
@@ -102,7 +103,7 @@ class Digits(LabelledImages):
 
     def __init__(self, root: str | None = None, train: bool = True,
                  transform: Callable | None = None, target_transform: Callable | None = None,
-                 size: int = 8) -> None:
+                 download: bool = False, size: int = 8) -> None:
         if size not in _SIZES:
             raise ValueError(f"Digits: size must be one of {_SIZES}, got {size!r}")
         self.root = root
