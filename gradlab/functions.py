@@ -18,12 +18,10 @@ from . import autograd
 from .ops import elementwise as E
 from .ops import linalg as L
 from .ops import shape as S
+from .ops._util import TORCH_DTYPE_NAME as _TORCH_NAME
 from .ops._util import norm_dim, numpy_names
 from .tensor import Tensor, as_array, dtype_category, from_numpy, promote_operands, scalar_or_tensor
 
-#: torch's names of the dtypes, as its out= errors spell them
-_TORCH_NAME = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-               "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 _RESIZED = ("An output with one or more elements was resized since it had shape {}, which does "
             "not match the required output shape {}. This behavior is deprecated, and in a "
             "future PyTorch release outputs will not be resized unless they have zero elements. "

@@ -7,6 +7,11 @@ import inspect
 
 import numpy as np
 
+#: torch's names of the dtypes, as its error messages spell them
+TORCH_DTYPE_NAME = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+                    "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                    "bool": "Bool"}
+
 
 def norm_dim(dim: int, ndim: int) -> int:
     """Wrap a negative dim; IndexError in PyTorch's words when it is out of range."""

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd import Function
-from ._util import keepdim_shape, reduce_dims
+from ._util import TORCH_DTYPE_NAME, keepdim_shape, reduce_dims
 
 
 def _shape_str(s) -> str:
@@ -76,13 +76,14 @@ def vector_norm_args(op: str, ord, dim, keepdim: bool, dtype, ndim: int) -> tupl
     ``torch.linalg.vector_norm`` checks them (dims None: all; dtype None or a NumPy float
     dtype)."""
     if isinstance(ord, bool) or not isinstance(ord, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{op}(): argument 'ord' must be Number, not {type(ord).__name__}")
+        raise TypeError(f"{op}(): argument 'ord' (position 2) must be Number, not "
+                        f"{type(ord).__name__}")
     npdt = None
     if dtype is not None:
         npdt = backend.to_dtype(dtype).np
         if npdt.kind != "f":
             raise RuntimeError(f"{op}: dtype should be floating point or complex, but got "
-                               f"{backend.to_dtype(dtype)}")
+                               f"{TORCH_DTYPE_NAME[str(npdt)]}")
     dims = reduce_dims(dim, ndim)
     return float(ord), dims, bool(keepdim), npdt
 
@@ -115,7 +116,7 @@ class VectorNorm(Function):
     def forward(ctx, x, ord, dims, keepdim, dtype):
         if x.dtype.kind != "f":
             raise RuntimeError("linalg.vector_norm: Expected a floating point or complex "
-                               f"tensor as input. Got {backend.from_numpy_dtype(x.dtype)}")
+                               f"tensor as input. Got {TORCH_DTYPE_NAME[str(x.dtype)]}")
         ctx.in_dtype = x.dtype
         if dtype is not None:
             x = x.astype(dtype)
