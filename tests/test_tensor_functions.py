@@ -7,6 +7,7 @@ factories."""
 
 import math
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -399,3 +400,151 @@ def test_size_and_stride_take_axis():
     for lib in (gradlab, torch):
         x = lib.ones(2, 3)
         assert (x.size(axis=1), x.stride(axis=0)) == (3, 3)
+
+
+# --------------------------------------------------------------------------- out=
+
+
+def _x(m, dtype="float32"):
+    return m.tensor(np.arange(6, dtype=dtype).reshape(2, 3) - 2.0)
+
+
+def _e(m, *shape, dtype=None):
+    return m.zeros(shape, dtype=getattr(m, dtype) if dtype else None)
+
+
+#: (name, fn(lib, out) -> result, out's shape, out's dtype or None)
+OUTS = [
+    ("add", lambda m, o: m.add(_x(m), 1, alpha=2, out=o), (2, 3), None),
+    ("sub_int_into_double", lambda m, o: m.sub(_x(m).long(), 1, out=o), (2, 3), "float64"),
+    ("mul", lambda m, o: m.mul(_x(m), _x(m), out=o), (2, 3), None),
+    ("div_into_double", lambda m, o: m.div(_x(m), 3, out=o), (2, 3), "float64"),
+    ("pow", lambda m, o: m.pow(_x(m), 2, out=o), (2, 3), None),
+    ("pow_scalar_base", lambda m, o: m.pow(2, _x(m), out=o), (2, 3), None),
+    ("exp", lambda m, o: m.exp(_x(m), out=o), (2, 3), None),
+    ("neg_abs_sqrt", lambda m, o: m.sqrt(m.abs(m.neg(_x(m))), out=o), (2, 3), None),
+    ("tanh_sigmoid_sign", lambda m, o: m.sign(m.tanh(m.sigmoid(_x(m))), out=o), (2, 3), None),
+    ("clamp", lambda m, o: m.clamp(_x(m), -1, 1, out=o), (2, 3), None),
+    ("maximum", lambda m, o: m.maximum(_x(m), _x(m) * 0.5, out=o), (2, 3), None),
+    ("where", lambda m, o: m.where(_x(m) > 0, _x(m), _x(m) * 2, out=o), (2, 3), None),
+    ("matmul", lambda m, o: m.matmul(_x(m), _x(m).t(), out=o), (2, 2), None),
+    ("mm", lambda m, o: m.mm(_x(m), _x(m).t(), out=o), (2, 2), None),
+    ("bmm", lambda m, o: m.bmm(_x(m)[None], _x(m).t()[None], out=o), (1, 2, 2), None),
+    ("dot", lambda m, o: m.dot(_x(m)[0], _x(m)[1], out=o), (), None),
+    ("sum_dim_int_into_float", lambda m, o: m.sum(_x(m).long(), 0, out=o), (3,), None),
+    ("mean_all_into_double", lambda m, o: m.mean(_x(m), out=o), (), "float64"),
+    ("var", lambda m, o: m.var(_x(m), 1, out=o), (2,), None),
+    ("std_all", lambda m, o: m.std(_x(m), out=o), (), None),
+    ("max_all", lambda m, o: m.max(_x(m), out=o), (), None),
+    ("amax", lambda m, o: m.amax(_x(m), 1, out=o), (2,), None),
+    ("argmax", lambda m, o: m.argmax(_x(m), 1, out=o), (2,), "int64"),
+    ("logsumexp", lambda m, o: m.logsumexp(_x(m), 1, out=o), (2,), None),
+    ("prod_dim", lambda m, o: m.prod(_x(m), 1, out=o), (2,), None),
+    ("cumsum", lambda m, o: m.cumsum(_x(m), 1, out=o), (2, 3), None),
+    ("softmax", lambda m, o: m.softmax(_x(m), 1, out=o), (2, 3), None),
+    ("log_softmax", lambda m, o: m.log_softmax(_x(m), 0, out=o), (2, 3), None),
+    ("gather", lambda m, o: m.gather(_x(m), 1, m.tensor([[2], [0]]), out=o), (2, 1), None),
+    ("index_select", lambda m, o: m.index_select(_x(m), 1, m.tensor([2, 2]), out=o), (2, 2),
+     None),
+    ("cat", lambda m, o: m.cat([_x(m), _x(m)], 1, out=o), (2, 6), None),
+    ("cat_into_double", lambda m, o: m.cat([_x(m), _x(m)], out=o), (4, 3), "float64"),
+    ("stack", lambda m, o: m.stack([_x(m), _x(m)], out=o), (2, 2, 3), None),
+    ("eq_into_float", lambda m, o: m.eq(_x(m), 1, out=o), (2, 3), None),
+    ("ge", lambda m, o: m.ge(_x(m), 0, out=o), (2, 3), "bool"),
+    ("logical_not_into_long", lambda m, o: m.logical_not(_x(m), out=o), (2, 3), "int64"),
+    ("all", lambda m, o: m.all(_x(m) > -3, out=o), (), "bool"),
+    ("tril", lambda m, o: m.tril(_x(m), out=o), (2, 3), None),
+    ("triu", lambda m, o: m.triu(_x(m), 1, out=o), (2, 3), None),
+    ("norm", lambda m, o: m.norm(_x(m), out=o), (), None),
+    ("vector_norm", lambda m, o: m.linalg.vector_norm(_x(m), 1, 1, out=o), (2,), None),
+    ("zeros_long", lambda m, o: m.zeros(2, 3, out=o), (2, 3), "int64"),
+    ("ones_resized_silently", lambda m, o: m.ones(2, 3, out=o), (1,), None),
+    ("full", lambda m, o: m.full((2,), 3, out=o), (2,), None),
+    ("arange", lambda m, o: m.arange(3, out=o), (3,), None),
+    ("linspace", lambda m, o: m.linspace(0, 1, 5, out=o), (5,), "float64"),
+    ("eye_long", lambda m, o: m.eye(2, 3, out=o), (2, 3), "int64"),
+    ("resize_with_warning", lambda m, o: m.add(_x(m), _x(m), out=o), (5,), None),
+    ("resize_empty_quietly", lambda m, o: m.matmul(_x(m), _x(m).t(), out=o), (0,), None),
+]
+
+
+@pytest.mark.parametrize("name,fn,shape,dtype", OUTS, ids=[o[0] for o in OUTS])
+def test_out_as_torch(name, fn, shape, dtype):
+    got = []
+    for lib in (gradlab, torch):
+        out = _e(lib, *shape, dtype=dtype)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = fn(lib, out)
+        assert res is out, f"{name}: {lib.__name__} did not return out"
+        got.append((out, [str(w.message).split(" (Triggered")[0] for w in caught]))
+    (g, g_warn), (t, t_warn) = got
+    assert_same(g, t, name)
+    assert g_warn == t_warn
+    assert not g.requires_grad
+
+
+def test_max_min_with_dim_write_values_and_indices():
+    for op in ("max", "min"):
+        res = {}
+        for lib in (gradlab, torch):
+            v, i = lib.zeros(2), lib.zeros(2, dtype=lib.int64)
+            r = getattr(lib, op)(_x(lib), 1, out=(v, i))
+            assert r.values is v and r.indices is i
+            res[lib.__name__] = r
+        assert_same(res["gradlab"].values, res["torch"].values, op)
+        assert_same(res["gradlab"].indices, res["torch"].indices, op)
+
+
+OUT_ERRORS = [
+    ("input_requires_grad", lambda m: m.add(_x(m).requires_grad_(), 1, out=_e(m, 2, 3)),
+     "add(): functions with out=... arguments don't support automatic differentiation, but one "
+     "of the arguments requires grad."),
+    ("out_requires_grad", lambda m: m.exp(_x(m), out=m.zeros(2, 3, requires_grad=True)),
+     "exp(): functions with out=... arguments don't support automatic differentiation"),
+    ("cat_requires_grad", lambda m: m.cat([_x(m).requires_grad_()], out=_e(m, 2, 3)),
+     "cat(): functions with out=... arguments don't support automatic differentiation"),
+    ("factory_out_requires_grad", lambda m: m.zeros(2, out=m.zeros(2, requires_grad=True)),
+     "aten::zeros(): functions with out=... arguments don't support automatic differentiation"),
+    ("float_into_long", lambda m: m.add(_x(m), 1, out=_e(m, 2, 3, dtype="int64")),
+     "result type Float can't be cast to the desired output type Long"),
+    ("softmax_exact_dtype", lambda m: m.softmax(_x(m).double(), 1, out=_e(m, 2, 3)),
+     "to have dtype"),
+    ("argmax_into_float", lambda m: m.argmax(_x(m), 1, out=_e(m, 2)), "to have dtype"),
+    ("mean_dtype_mismatch", lambda m: m.mean(_x(m), 0, dtype=m.float64, out=_e(m, 3)),
+     "to have dtype"),
+    ("factory_dtype_mismatch", lambda m: m.zeros(2, dtype=m.float64, out=_e(m, 2)),
+     "does not match dtype of out parameter"),
+]
+
+
+@pytest.mark.parametrize("name,fn,msg", OUT_ERRORS, ids=[e[0] for e in OUT_ERRORS])
+def test_out_errors_as_torch(name, fn, msg):
+    (_, g_err), (_, t_err) = _both(fn)
+    assert t_err is not None and t_err[0] is RuntimeError and msg.lower() in t_err[1].lower()
+    assert g_err is not None and g_err[0] is RuntimeError, g_err
+    assert msg.lower() in g_err[1].lower(), g_err
+
+
+def test_out_under_no_grad_and_in_place_aliasing():
+    w = gradlab.ones(2, 3, requires_grad=True)
+    with gradlab.no_grad():
+        assert gradlab.add(_x(gradlab), w, out=w) is w  # as torch: allowed without grad mode
+    assert w.requires_grad and np.array_equal(w.data, _x(gradlab).data + 1)
+    x = _x(gradlab)
+    version = x._version.v
+    gradlab.mul(x, 2, out=x)
+    assert np.array_equal(x.data, _x(gradlab).data * 2) and x._version.v > version
+
+
+def test_out_refusals_of_gradlab():
+    with pytest.raises(TypeError, match=r"sum\(\): out= needs dim"):
+        gradlab.sum(_x(gradlab), out=gradlab.zeros(()))  # torch: no overload matches either
+    base = gradlab.zeros(6)
+    with pytest.raises(RuntimeError, match=r"add\(\): out= of shape \[2\] is a view and the "
+                                           r"result has shape \[3\]: gradlab cannot resize"):
+        gradlab.add(gradlab.ones(3), 1, out=base[:2])
+    with pytest.raises(TypeError, match="add\\(\\): argument 'out' must be Tensor, not ndarray"):
+        gradlab.add(gradlab.ones(3), 1, out=np.zeros(3))
+    with pytest.raises(TypeError, match=r"max\(\): argument 'out' must be a tuple of 2 Tensors"):
+        gradlab.max(_x(gradlab), 1, out=gradlab.zeros(2))
