@@ -7,13 +7,21 @@ differences. ``import gradlab as torch`` runs plain PyTorch code over the covere
 from . import (
     autograd,
     backend,
+    linalg,  # torch.linalg's vector_norm
     nn,  # noqa: E402  (needs Tensor)
     onnx,  # gradlab.onnx.export, as torch.onnx.export (onnx itself is imported on use)
     optim,
     train,  # fit / evaluate / callbacks / training checkpoints (gradlab's own, not torch's)
     utils,  # torch.utils.data names (needs Tensor)
 )
-from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from .backend import (
     Generator,
     bool_,
@@ -114,14 +122,17 @@ from .functions import (
     mm,
     mul,
     multinomial,
+    narrow,
     ne,
     neg,
+    norm,
     numel,
     permute,
     pow,
     prod,
     relu,
     reshape,
+    roll,
     rsqrt,
     scatter_add,
     sigmoid,
@@ -138,6 +149,8 @@ from .functions import (
     t,
     tanh,
     transpose,
+    tril,
+    triu,
     unbind,
     unflatten,
     unsqueeze,

@@ -1,21 +1,54 @@
-"""Creating tensors: from data, filled, ranges and random samples (PyTorch's signatures)."""
+"""Creating tensors: from data, filled, ranges and random samples (PyTorch's signatures).
+
+Those that take ``out=`` in torch do here too: the values are made in ``out``'s dtype (a
+``dtype`` that differs is an error), ``out`` is resized silently to the size asked for (torch
+warns only in ``arange``), and with grad mode on an ``out`` that requires grad is refused."""
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 
-from . import backend
+from . import autograd, backend
 from .backend import Generator
 from .tensor import Tensor, _sizes, as_array, from_numpy
 
 
-def _finish(arr: np.ndarray, requires_grad: bool) -> Tensor:
-    t = from_numpy(arr)
+def _finish(arr: np.ndarray, requires_grad: bool, out: Tensor | None = None,
+            op: str = "") -> Tensor:
+    if out is not None:
+        if autograd.is_grad_enabled() and out.requires_grad:
+            raise RuntimeError(f"aten::{op}(): functions with out=... arguments don't support "
+                               "automatic differentiation, but one of the arguments requires "
+                               "grad.")
+        if out.data.shape != arr.shape:
+            if out._is_view:
+                raise RuntimeError(f"{op}(): out= of shape {list(out.shape)} is a view and the "
+                                   f"result has shape {list(arr.shape)}: gradlab cannot resize "
+                                   "a view")
+            out.data = np.empty(arr.shape, out.data.dtype)
+        np.copyto(out.data, arr, casting="unsafe")
+        autograd.graph.increment_version(out)
+        t = out
+    else:
+        t = from_numpy(arr)
     if requires_grad:
         t.requires_grad_(True)
     return t
+
+
+def _out_dtype(out, dtype, op: str):
+    """The dtype to make values in: ``out``'s when given (a different ``dtype`` is an error)."""
+    if out is None:
+        return dtype
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{op}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if dtype is not None and backend.to_dtype(dtype).np != out.data.dtype:
+        raise RuntimeError(f"{op}(): dtype {backend.to_dtype(dtype)} does not match dtype of "
+                           f"out parameter ({out.dtype})")
+    return out.dtype
 
 
 def _float_dtype(dtype) -> np.dtype:
@@ -39,25 +72,29 @@ def as_tensor(data: Any, dtype=None) -> Tensor:
     return from_numpy(as_array(data, dtype))
 
 
-def zeros(*size, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _finish(np.zeros(_sizes(size), dtype=_float_dtype(dtype)), requires_grad)
+def zeros(*size, out=None, dtype=None, requires_grad: bool = False) -> Tensor:
+    dtype = _out_dtype(out, dtype, "zeros")
+    return _finish(np.zeros(_sizes(size), dtype=_float_dtype(dtype)), requires_grad, out, "zeros")
 
 
-def ones(*size, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _finish(np.ones(_sizes(size), dtype=_float_dtype(dtype)), requires_grad)
+def ones(*size, out=None, dtype=None, requires_grad: bool = False) -> Tensor:
+    dtype = _out_dtype(out, dtype, "ones")
+    return _finish(np.ones(_sizes(size), dtype=_float_dtype(dtype)), requires_grad, out, "ones")
 
 
-def empty(*size, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _finish(np.empty(_sizes(size), dtype=_float_dtype(dtype)), requires_grad)
+def empty(*size, out=None, dtype=None, requires_grad: bool = False) -> Tensor:
+    dtype = _out_dtype(out, dtype, "empty")
+    return _finish(np.empty(_sizes(size), dtype=_float_dtype(dtype)), requires_grad, out, "empty")
 
 
-def full(size, fill_value, *, dtype=None, requires_grad: bool = False) -> Tensor:
+def full(size, fill_value, *, out=None, dtype=None, requires_grad: bool = False) -> Tensor:
     """Filled with ``fill_value``; the dtype follows it (float -> float32, int -> int64)."""
+    dtype = _out_dtype(out, dtype, "full")
     if dtype is None:
         dtype = (backend.bool_ if isinstance(fill_value, bool) else
                  backend.int64 if isinstance(fill_value, int) else backend.get_default_dtype())
     return _finish(np.full(_sizes((size,)), fill_value, dtype=backend.to_dtype(dtype).np),
-                   requires_grad)
+                   requires_grad, out, "full")
 
 
 def zeros_like(input: Tensor, *, dtype=None, requires_grad: bool = False) -> Tensor:
@@ -81,8 +118,10 @@ def _like_dtype(input: Tensor, dtype) -> np.dtype:
     return input.data.dtype if dtype is None else backend.to_dtype(dtype).np
 
 
-def arange(start, end=None, step=1, *, dtype=None, requires_grad: bool = False) -> Tensor:
+def arange(start, end=None, step=1, *, out=None, dtype=None,
+           requires_grad: bool = False) -> Tensor:
     """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 unless a bound is float."""
+    dtype = _out_dtype(out, dtype, "arange")
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -95,41 +134,54 @@ def arange(start, end=None, step=1, *, dtype=None, requires_grad: bool = False) 
         dtype = backend.get_default_dtype() if is_float else backend.int64
     npdt = backend.to_dtype(dtype).np
     n = int(np.ceil((end - start) / step))
+    if out is not None and out.numel() not in (0, n):
+        warnings.warn(f"The number of elements in the out tensor of shape {list(out.shape)} is "
+                      f"{out.numel()} which does not match the computed number of elements {n}. "
+                      "Note that this may occur as a result of rounding error. The out tensor "
+                      f"will be resized to a tensor of shape ({n},).", UserWarning, stacklevel=2)
     return _finish((start + step * np.arange(n, dtype=np.float64)).astype(npdt)
-                   if npdt.kind == "f" else np.arange(start, end, step, dtype=npdt), requires_grad)
+                   if npdt.kind == "f" else np.arange(start, end, step, dtype=npdt), requires_grad,
+                   out, "arange")
 
 
-def linspace(start: float, end: float, steps: int, *, dtype=None,
+def linspace(start: float, end: float, steps: int, *, out=None, dtype=None,
              requires_grad: bool = False) -> Tensor:
+    dtype = _out_dtype(out, dtype, "linspace")
     if steps < 0:
         raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
-    return _finish(np.linspace(start, end, steps).astype(_float_dtype(dtype)), requires_grad)
+    return _finish(np.linspace(start, end, steps).astype(_float_dtype(dtype)), requires_grad,
+                   out, "linspace")
 
 
-def eye(n: int, m: int | None = None, *, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
+def eye(n: int, m: int | None = None, *, out=None, dtype=None,
+        requires_grad: bool = False) -> Tensor:
+    dtype = _out_dtype(out, dtype, "eye")
+    return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad, out, "eye")
 
 
 # ------------------------------------------------------------------ random
 
 
-def rand(*size, generator: Generator | None = None, dtype=None,
+def rand(*size, generator: Generator | None = None, out=None, dtype=None,
          requires_grad: bool = False) -> Tensor:
     """Samples from U[0, 1)."""
+    dtype = _out_dtype(out, dtype, "rand")
     arr = backend.rng(generator).random(_sizes(size), dtype=np.float64)
-    return _finish(arr.astype(_float_dtype(dtype)), requires_grad)
+    return _finish(arr.astype(_float_dtype(dtype)), requires_grad, out, "rand")
 
 
-def randn(*size, generator: Generator | None = None, dtype=None,
+def randn(*size, generator: Generator | None = None, out=None, dtype=None,
           requires_grad: bool = False) -> Tensor:
     """Samples from N(0, 1)."""
+    dtype = _out_dtype(out, dtype, "randn")
     arr = backend.rng(generator).standard_normal(_sizes(size))
-    return _finish(arr.astype(_float_dtype(dtype)), requires_grad)
+    return _finish(arr.astype(_float_dtype(dtype)), requires_grad, out, "randn")
 
 
 def randint(low: int, high: int | None = None, size=None, *,
-            generator: Generator | None = None, dtype=None) -> Tensor:
+            generator: Generator | None = None, out=None, dtype=None) -> Tensor:
     """Integers uniformly from [low, high) (``randint(high, size)`` starts at 0)."""
+    dtype = _out_dtype(out, dtype, "randint")
     if size is None:
         if high is None or not isinstance(high, (tuple, list)):
             raise TypeError("randint: missing the size argument, e.g. randint(0, 10, (3,))")
@@ -139,8 +191,8 @@ def randint(low: int, high: int | None = None, size=None, *,
     if high <= low:
         raise RuntimeError(f"randint: expects 'from' < 'to', got from={low} >= to={high}")
     arr = backend.rng(generator).integers(low, high, size=_sizes((size,)))
-    return from_numpy(arr.astype(backend.int64.np if dtype is None
-                                   else backend.to_dtype(dtype).np))
+    return _finish(arr.astype(backend.int64.np if dtype is None
+                              else backend.to_dtype(dtype).np), False, out, "randint")
 
 
 def rand_like(input: Tensor, *, generator=None, dtype=None) -> Tensor:
@@ -157,11 +209,12 @@ def randint_like(input: Tensor, low: int, high: int | None = None, *, generator=
                    dtype=dtype or input.dtype)
 
 
-def randperm(n: int, *, generator: Generator | None = None, dtype=None) -> Tensor:
+def randperm(n: int, *, generator: Generator | None = None, out=None, dtype=None) -> Tensor:
     """A random permutation of 0..n-1."""
+    dtype = _out_dtype(out, dtype, "randperm")
     arr = backend.rng(generator).permutation(n)
-    return from_numpy(arr.astype(backend.int64.np if dtype is None
-                                   else backend.to_dtype(dtype).np))
+    return _finish(arr.astype(backend.int64.np if dtype is None
+                              else backend.to_dtype(dtype).np), False, out, "randperm")
 
 
 def bernoulli(input: Tensor, *, generator: Generator | None = None) -> Tensor:

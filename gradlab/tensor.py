@@ -8,6 +8,7 @@ itself (DESIGN.md), so ``w.data -= lr * w.grad.data`` works on raw arrays.
 from __future__ import annotations
 
 import copy
+import warnings
 import weakref
 from collections import namedtuple
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from .ops import linalg as L
 from .ops import reduce as R
 from .ops import sampling as Smp
 from .ops import shape as S
-from .ops._util import norm_dim, norm_dims, reduce_dims
+from .ops._util import norm_dim, norm_dims, numpy_names, reduce_dims
 
 _FLOAT, _INT, _BOOL = 2, 1, 0
 
@@ -242,6 +243,7 @@ class Tensor:
     def shape(self) -> Size:
         return Size(self.data.shape)
 
+    @numpy_names
     def size(self, dim: int | None = None):
         """The shape, or the size of one dimension."""
         if dim is None:
@@ -289,6 +291,7 @@ class Tensor:
     def is_contiguous(self) -> bool:
         return bool(self.data.flags.c_contiguous)
 
+    @numpy_names
     def stride(self, dim: int | None = None):
         st = tuple(s // self.data.itemsize for s in self.data.strides)
         return st if dim is None else st[norm_dim(dim, self.data.ndim)]
@@ -395,6 +398,12 @@ class Tensor:
         return int(self.item())
 
     __hash__ = object.__hash__
+
+    def __format__(self, spec: str) -> str:
+        """torch's rule: a 0-d Tensor formats as its Python number, anything else as object."""
+        if self.data.ndim == 0 and type(self) is Tensor:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
 
     def __repr__(self) -> str:
         from ._format import format_tensor
@@ -566,6 +575,22 @@ class Tensor:
         self.data[...] = values
         self._version.v += 1
         return self
+
+    def _apply_(self, fn: type[Function], *args) -> Tensor:
+        """An in-place op: in a graph recorded out of place (the result takes over self),
+        otherwise written into self's array (its views see it)."""
+        self._check_inplace()
+        if self.requires_grad and autograd._mode.enabled:
+            return self._assume(fn.apply(self._snapshot(), *args))
+        self.data[...] = fn.apply(self, *args).data
+        self._version.v += 1
+        return self
+
+    def tril_(self, diagonal: int = 0) -> Tensor:
+        return self._apply_(S.Tril, diagonal)
+
+    def triu_(self, diagonal: int = 0) -> Tensor:
+        return self._apply_(S.Triu, diagonal)
 
     def zero_(self) -> Tensor:
         return self._overwrite(np.zeros((), self.data.dtype))
@@ -763,6 +788,22 @@ class Tensor:
     def clone(self):
         return E.Clone.apply(self)
 
+    def new_zeros(self, *size, dtype=None, requires_grad: bool = False) -> Tensor:
+        return _made(np.zeros(_sizes(size), _like(self, dtype)), requires_grad)
+
+    def new_ones(self, *size, dtype=None, requires_grad: bool = False) -> Tensor:
+        return _made(np.ones(_sizes(size), _like(self, dtype)), requires_grad)
+
+    def new_empty(self, *size, dtype=None, requires_grad: bool = False) -> Tensor:
+        return _made(np.empty(_sizes(size), _like(self, dtype)), requires_grad)
+
+    def new_full(self, size, fill_value, *, dtype=None, requires_grad: bool = False) -> Tensor:
+        return _made(np.full(_size_arg(size), _value(fill_value), _like(self, dtype)),
+                     requires_grad)
+
+    def new_tensor(self, data, *, dtype=None, requires_grad: bool = False) -> Tensor:
+        return _made(np.array(as_array(_copied(data), _like(self, dtype))), requires_grad)
+
     # ------------------------------------------------------------------ comparisons
     def __eq__(self, other):  # type: ignore[override]
         return _compare(np.equal, self, other)
@@ -825,9 +866,11 @@ class Tensor:
     def isfinite(self):
         return Tensor._wrap(np.isfinite(self.data))
 
+    @numpy_names
     def all(self, dim=None, keepdim: bool = False):
         return Tensor._wrap(np.all(self.data, axis=norm_dims(dim, self.ndim), keepdims=keepdim))
 
+    @numpy_names
     def any(self, dim=None, keepdim: bool = False):
         return Tensor._wrap(np.any(self.data, axis=norm_dims(dim, self.ndim), keepdims=keepdim))
 
@@ -867,7 +910,11 @@ class Tensor:
                                f"{other.ndim}D tensors")
         return self.matmul(other)
 
+    def norm(self, p="fro", dim=None, keepdim: bool = False, dtype=None):
+        return L.VectorNorm.apply(self, *L.norm_args(p, dim, keepdim, dtype, self.ndim))
+
     # ------------------------------------------------------------------ reductions
+    @numpy_names
     def sum(self, dim=None, keepdim: bool = False, *, dtype=None):
         """Sum over ``dim`` (int, tuple, or None for all)."""
         x = self if dtype is None else self.to(dtype)
@@ -875,6 +922,7 @@ class Tensor:
             x = x.to(backend.int64)
         return R.Sum.apply(x, reduce_dims(dim, self.ndim), keepdim)
 
+    @numpy_names
     def mean(self, dim=None, keepdim: bool = False, *, dtype=None):
         x = self if dtype is None else self.to(dtype)
         if x.data.dtype.kind != "f":
@@ -889,6 +937,7 @@ class Tensor:
             correction = 1 if unbiased is None or unbiased else 0
         return correction
 
+    @numpy_names
     def var(self, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
             correction=None):
         """Variance: sum((x - mean)^2) / (N - correction), correction=1 by default (Bessel)."""
@@ -897,6 +946,7 @@ class Tensor:
         return R.Var.apply(self._floating(), reduce_dims(dim, self.ndim),
                            self._correction(unbiased, correction), keepdim)
 
+    @numpy_names
     def std(self, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
             correction=None):
         """Standard deviation: sqrt of :meth:`var`."""
@@ -919,50 +969,61 @@ class Tensor:
         vals, idx = R.MaxMinDim.apply(self, norm_dim(dim, self.ndim), keepdim, is_max)
         return (max_return if is_max else min_return)(vals, idx)
 
+    @numpy_names
     def max(self, dim=None, keepdim: bool = False):
         """``max()`` the largest value; ``max(dim)`` (values, indices); ``max(other)`` maximum."""
         return self._maxmin(dim, keepdim, True)
 
+    @numpy_names
     def min(self, dim=None, keepdim: bool = False):
         return self._maxmin(dim, keepdim, False)
 
+    @numpy_names
     def amax(self, dim=(), keepdim: bool = False):
         """Largest values over ``dim``; the gradient is shared evenly among ties."""
         # all dims named, not None: None is max()'s reduction, whose NaN gradient differs
         dims = tuple(range(self.ndim)) if dim == () or dim is None else norm_dims(dim, self.ndim)
         return R.MaxMin.apply(self, dims, keepdim, True)
 
+    @numpy_names
     def amin(self, dim=(), keepdim: bool = False):
         dims = tuple(range(self.ndim)) if dim == () or dim is None else norm_dims(dim, self.ndim)
         return R.MaxMin.apply(self, dims, keepdim, False)
 
+    @numpy_names
     def argmax(self, dim=None, keepdim: bool = False):
         if dim is None:
             return Tensor._wrap(np.asarray(np.argmax(self.data, keepdims=keepdim), np.int64))
         return Tensor._wrap(np.argmax(self.data, axis=norm_dim(dim, self.ndim),
                                       keepdims=keepdim).astype(np.int64))
 
+    @numpy_names
     def argmin(self, dim=None, keepdim: bool = False):
         if dim is None:
             return Tensor._wrap(np.asarray(np.argmin(self.data, keepdims=keepdim), np.int64))
         return Tensor._wrap(np.argmin(self.data, axis=norm_dim(dim, self.ndim),
                                       keepdims=keepdim).astype(np.int64))
 
+    @numpy_names
     def logsumexp(self, dim, keepdim: bool = False):
         """log(sum(exp(x))) over ``dim``, shifted by the max so it never overflows."""
         return R.LogSumExp.apply(self._floating(), reduce_dims(dim, self.ndim), keepdim)
 
+    @numpy_names
     def prod(self, dim=None, keepdim: bool = False):
         return R.Prod.apply(self, None if dim is None else norm_dim(dim, self.ndim), keepdim)
 
+    @numpy_names
     def cumsum(self, dim: int):
         x = self.to(backend.int64) if self.data.dtype.kind in "bu" else self
         return R.Cumsum.apply(x, norm_dim(dim, self.ndim))
 
+    @numpy_names
     def softmax(self, dim: int):
         """exp(x) / sum(exp(x)) along ``dim`` (max-shifted, so it never overflows)."""
         return A.Softmax.apply(self._floating(), norm_dim(dim, self.ndim))
 
+    @numpy_names
     def log_softmax(self, dim: int):
         """x - logsumexp(x) along ``dim``."""
         return A.LogSoftmax.apply(self._floating(), norm_dim(dim, self.ndim))
@@ -1019,6 +1080,7 @@ class Tensor:
                                f"the size of dim {dim} ({sh[d]}) in the input tensor")
         return self.reshape(sh[:d] + sizes + sh[d + 1:])
 
+    @numpy_names
     def squeeze(self, dim=None):
         sh = self.data.shape
         if dim is None:
@@ -1028,6 +1090,7 @@ class Tensor:
             new = tuple(s for i, s in enumerate(sh) if not (i in dims and s == 1))
         return self if new == sh else S.Reshape.apply(self, new)
 
+    @numpy_names
     def unsqueeze(self, dim: int):
         d = norm_dim(dim, self.ndim + 1)
         sh = self.data.shape
@@ -1080,6 +1143,7 @@ class Tensor:
     def __getitem__(self, idx):
         return S.Index.apply(self, _norm_index(idx))
 
+    @numpy_names
     def gather(self, dim: int, index: Tensor):
         """out[i][j] = self[i][index[i][j]] for dim=1 (and likewise for other dims)."""
         d = norm_dim(dim, self.ndim)
@@ -1090,6 +1154,7 @@ class Tensor:
                                f"{list(idx.shape)})")
         return S.Gather.apply(self, d, idx)
 
+    @numpy_names
     def scatter_add(self, dim: int, index: Tensor, src: Tensor):
         """A copy of self with ``out[i][index[i][j]] += src[i][j]`` (dim=1)."""
         d = norm_dim(dim, self.ndim)
@@ -1097,6 +1162,7 @@ class Tensor:
         a, b = promote_operands(self, src)
         return S.ScatterAdd.apply(a, d, idx, b)
 
+    @numpy_names
     def index_select(self, dim: int, index: Tensor):
         idx = _index_array(index, "index_select")
         if idx.ndim > 1:
@@ -1132,12 +1198,14 @@ class Tensor:
         pre = (slice(None),) * d
         return tuple(self[pre + (slice(a, b),)] for a, b in bounds)
 
+    @numpy_names
     def chunk(self, chunks: int, dim: int = 0):
         if chunks <= 0:
             raise RuntimeError(f"chunk: chunks must be greater than 0, got {chunks}")
         n = self.data.shape[norm_dim(dim, self.ndim)]
         return self.split(max(-(-n // chunks), 1), dim)
 
+    @numpy_names
     def unbind(self, dim: int = 0):
         d = norm_dim(dim, self.ndim)
         pre = (slice(None),) * d
@@ -1157,6 +1225,19 @@ class Tensor:
         y = x.reshape(tuple(v for s in sh for v in (1, s))).expand(*inter)
         return y.reshape(tuple(r * s for r, s in zip(sizes, sh)))
 
+    def tril(self, diagonal: int = 0):
+        return S.Tril.apply(self, diagonal)
+
+    def triu(self, diagonal: int = 0):
+        return S.Triu.apply(self, diagonal)
+
+    def roll(self, shifts, dims=None):
+        return S.Roll.apply(self, *S.roll_args(self.data.shape, shifts, dims))
+
+    @numpy_names
+    def narrow(self, dim: int, start, length: int):
+        return self[S.narrow_index(self.data.shape, dim, start, length)]
+
 
 
 def from_numpy(arr: np.ndarray) -> Tensor:
@@ -1170,6 +1251,37 @@ def from_numpy(arr: np.ndarray) -> Tensor:
         arr = np.asarray(arr)  # a subclass (np.matrix, a memmap): the plain array view
     backend.from_numpy_dtype(arr.dtype)
     return Tensor._wrap(arr)
+
+# Tensor.new_zeros and its kin: self's dtype unless ``dtype`` is given
+def _made(arr: np.ndarray, requires_grad: bool) -> Tensor:
+    t = Tensor._wrap(arr)
+    return t.requires_grad_() if requires_grad else t
+
+
+def _like(t: Tensor, dtype) -> np.dtype:
+    return t.data.dtype if dtype is None else backend.to_dtype(dtype).np
+
+
+def _size_arg(size) -> tuple:
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"new_full(): argument 'size' (position 1) must be tuple of ints, not "
+                        f"{type(size).__name__}")
+    return _sizes((size,))
+
+
+def _value(v):
+    return v.item() if isinstance(v, Tensor) else v
+
+
+def _copied(data):
+    if isinstance(data, Tensor):
+        warnings.warn("To copy construct from a tensor, it is recommended to use "
+                      "sourceTensor.detach().clone() or sourceTensor.detach().clone()"
+                      ".requires_grad_(True), rather than tensor.new_tensor(sourceTensor).",
+                      UserWarning, stacklevel=3)
+        return data.data
+    return data
+
 
 def _index_array(index, op: str) -> np.ndarray:
     idx = index.data if isinstance(index, Tensor) else np.asarray(index)

@@ -16,7 +16,7 @@ FLOORS = {
     "autograd": 1,
     "ops": 2,
     "tensor": 3,
-    "functions": 4, "creation": 4,
+    "functions": 4, "creation": 4, "linalg": 4,
     "utils": 5, "nn": 5, "optim": 5, "distributions": 5,
     "datasets": 6, "transforms": 6, "models": 6, "io": 6, "onnx": 6,
     "train": 7,

@@ -217,6 +217,10 @@ def _ops():
         ("inplace-in-forward", lambda: Lambda(_inplace_code, fc=nn.Linear(6, 6)), (3, 6)),
         ("more-tensor-code", lambda: Lambda(_more_tensor_code), (3, 4, 6)),
         ("backward-hook", lambda: _hooked(nn.Linear(4, 3)), (2, 4)),
+        ("tril-triu", lambda: Lambda(lambda m, x: x.tril(1) + gradlab.triu(x * 2, -1)), (3, 4, 5)),
+        ("roll-dims", lambda: Lambda(lambda m, x: x.roll((1, -7), (1, 2)) + x.roll(2, -1)),
+         (3, 4, 5)),
+        ("norms", lambda: Lambda(_norms), (3, 4, 5)),
     ]
 
 
@@ -262,6 +266,15 @@ def _more_tensor_code(m, x):
     low, where = c.min(dim=1)
     return (c.amin(2) + low[:, :1] + where[:, :1].float(), c.var(2, correction=0),
             c.std(dim=(1, 2)))
+
+
+def _norms(m, x):
+    """Every order of vector_norm's exporter, over one dim, two dims and all."""
+    v = gradlab.linalg.vector_norm
+    rows = [x.norm(dim=1), x.norm(1, 2, True).expand(-1, -1, 5).sum(1),
+            v(x, float("inf"), dim=1), v(x, -float("inf"), dim=1), v(x.relu(), 0, dim=1),
+            v(x, 3, dim=1), gradlab.norm(x, 0.5, 1)]
+    return gradlab.stack(rows, 1).sum(1) + x.norm("fro", (1, 2), keepdim=True)[:, 0]
 
 
 def _hooked(m):
@@ -341,6 +354,19 @@ def test_lstm_and_gru_gate_order_matches_torch_weights():
         with torch.no_grad():
             y, _ = ref(torch.from_numpy(x.numpy()))
         np.testing.assert_allclose(got[0], y.numpy(), rtol=RTOL, atol=ATOL)
+
+
+def test_roll_without_dims_with_a_fixed_shape():
+    """A roll of the flattened tensor needs every size fixed: export without dynamic axes."""
+    model = Lambda(lambda m, x: x.roll(5) * 2 + x.roll(-1))
+    x = gradlab.randn(3, 4, 5)
+    buf = io.BytesIO()
+    gradlab.onnx.export(model, x, buf)
+    sess = ort.InferenceSession(buf.getvalue(), providers=["CPUExecutionProvider"])
+    with gradlab.no_grad():
+        want = model(x).numpy()
+    np.testing.assert_allclose(sess.run(None, {"input": x.numpy()})[0], want, rtol=RTOL,
+                               atol=ATOL)
 
 
 @pytest.mark.parametrize("opset", [18, 21])

@@ -1,6 +1,7 @@
 """Reverse-mode automatic differentiation, laid out as ``torch.autograd``:
 
-- grad_mode.py: ``no_grad``, ``enable_grad``, ``set_grad_enabled``, ``is_grad_enabled``;
+- grad_mode.py: ``no_grad``, ``enable_grad``, ``set_grad_enabled``, ``is_grad_enabled``,
+  ``inference_mode``, ``is_inference_mode_enabled``;
 - function.py: ``Function`` (forward/backward on NumPy arrays), the ``Context`` node a call of
   it leaves in the graph, ``AccumulateGrad``, the in-place version counter, and
   ``register_tensor_type`` (how the Tensor class of the floor above reaches autograd);
@@ -23,7 +24,15 @@ from .anomaly_mode import (
 )
 from .engine import backward, grad
 from .function import AccumulateGrad, Context, Function, register_tensor_type
-from .grad_mode import _mode, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import (
+    _mode,
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from .gradcheck import GradcheckError, gradcheck  # the function, as in torch, not the module
 from .observers import observe
 
@@ -34,5 +43,5 @@ __all__ = [
     "AccumulateGrad", "Context", "Function", "GradcheckError", "backward", "detect_anomaly",
     "enable_grad", "functional", "grad", "graph", "gradcheck", "is_anomaly_check_nan_enabled",
     "is_anomaly_enabled", "no_grad", "observe", "register_tensor_type", "set_detect_anomaly",
-    "set_grad_enabled", "is_grad_enabled",
+    "set_grad_enabled", "is_grad_enabled", "inference_mode", "is_inference_mode_enabled",
 ]

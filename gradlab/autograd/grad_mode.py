@@ -1,5 +1,6 @@
 """Grad mode: whether ops on tensors that require grad record a graph (``no_grad``,
-``enable_grad``, ``set_grad_enabled``, ``is_grad_enabled``), as ``torch.autograd.grad_mode``."""
+``enable_grad``, ``set_grad_enabled``, ``is_grad_enabled``, ``inference_mode``,
+``is_inference_mode_enabled``), as ``torch.autograd.grad_mode``."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Callable
 
 class _GradMode:
     enabled = True
+    inference = False
 
 
 _mode = _GradMode()
@@ -17,6 +19,11 @@ _mode = _GradMode()
 def is_grad_enabled() -> bool:
     """Whether ops on tensors that require grad currently record a graph."""
     return _mode.enabled
+
+
+def is_inference_mode_enabled() -> bool:
+    """Whether an ``inference_mode()`` block (or decorated function) is running."""
+    return _mode.inference
 
 
 class _ModeSwitch:
@@ -72,6 +79,47 @@ class set_grad_enabled(_ModeSwitch):
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
             with set_grad_enabled(target):
+                return func(*args, **kwargs)
+
+        return wrapper
+
+
+class inference_mode(_ModeSwitch):
+    """Context manager / decorator: torch's ``inference_mode(mode=True)``. Inside, grad mode is
+    off (as in ``no_grad``) and :func:`is_inference_mode_enabled` is True; ``mode=False``
+    turns grad mode on and inference mode off (as torch's nested ``inference_mode(False)``).
+    Usable bare as ``@inference_mode`` too.
+
+    The difference from torch: gradlab has no inference tensors. Tensors made inside are
+    ordinary tensors that do not require grad (what ``no_grad`` makes), so torch's refusals
+    of using them later (saving one for backward, an in-place change outside the mode) do not
+    happen here, and nothing is faster than under ``no_grad``.
+    """
+
+    def __new__(cls, mode=True):
+        if isinstance(mode, bool):
+            return super().__new__(cls)
+        if callable(mode):  # @inference_mode without parentheses
+            return cls()(mode)
+        raise TypeError(f"inference_mode(): argument 'mode' must be a bool or a function, got "
+                        f"{type(mode).__name__}")
+
+    def __init__(self, mode: bool = True) -> None:
+        self.mode = mode
+
+    def __enter__(self) -> None:
+        self._prev = (_mode.enabled, _mode.inference)
+        _mode.enabled, _mode.inference = not self.mode, self.mode
+
+    def __exit__(self, *exc) -> None:
+        _mode.enabled, _mode.inference = self._prev
+
+    def __call__(self, func: Callable) -> Callable:
+        mode = self.mode
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with inference_mode(mode):
                 return func(*args, **kwargs)
 
         return wrapper

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+
 import numpy as np
+
+#: torch's names of the dtypes, as its error messages spell them
+TORCH_DTYPE_NAME = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+                    "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                    "bool": "Bool"}
 
 
 def norm_dim(dim: int, ndim: int) -> int:
@@ -59,3 +67,26 @@ def keepdim_shape(shape: tuple, dims: tuple | None) -> tuple:
     if dims is None:
         return (1,) * len(shape)
     return tuple(1 if i in dims else s for i, s in enumerate(shape))
+
+
+def numpy_names(fn):
+    """Decorator: accept NumPy's ``axis=`` for ``dim=`` and ``keepdims=`` for ``keepdim=``
+    where ``fn`` has those parameters, as torch's native functions and methods do (its argument
+    parser's NumPy aliases: ``torch.sum(x, axis=0, keepdims=True)``). Giving a name and its
+    alias together is a TypeError, as in torch."""
+    params = inspect.signature(fn).parameters
+    aliases = tuple((a, r) for a, r in (("axis", "dim"), ("keepdims", "keepdim")) if r in params)
+    name = fn.__name__
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if kwargs:
+            for alias, real in aliases:
+                if alias in kwargs:
+                    if real in kwargs:
+                        raise TypeError(f"{name}() got an unexpected keyword argument "
+                                        f"'{alias}' (it is an alias of '{real}', given too)")
+                    kwargs[real] = kwargs.pop(alias)
+        return fn(*args, **kwargs)
+
+    return wrapper

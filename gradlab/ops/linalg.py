@@ -1,10 +1,15 @@
-"""Matrix products: ``matmul`` for 1-D, 2-D and batched (broadcast) operands."""
+"""Matrix products (``matmul`` for 1-D, 2-D and batched (broadcast) operands) and vector norms
+(``linalg.vector_norm``, ``norm``)."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from .. import backend
 from ..autograd import Function
+from ._util import TORCH_DTYPE_NAME, keepdim_shape, reduce_dims
 
 
 def _shape_str(s) -> str:
@@ -64,3 +69,105 @@ class Matmul(Function):
             if b.ndim == 1:
                 gb = gb.reshape(-1, b.shape[0]).sum(axis=0)
         return ga, gb
+
+
+def vector_norm_args(op: str, ord, dim, keepdim: bool, dtype, ndim: int) -> tuple:
+    """``(ord, dims, keepdim, dtype)`` as :class:`VectorNorm` takes them, checked as
+    ``torch.linalg.vector_norm`` checks them (dims None: all; dtype None or a NumPy float
+    dtype)."""
+    if isinstance(ord, bool) or not isinstance(ord, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{op}(): argument 'ord' (position 2) must be Number, not "
+                        f"{type(ord).__name__}")
+    npdt = None
+    if dtype is not None:
+        npdt = backend.to_dtype(dtype).np
+        if npdt.kind != "f":
+            raise RuntimeError(f"{op}: dtype should be floating point or complex, but got "
+                               f"{TORCH_DTYPE_NAME[str(npdt)]}")
+    dims = reduce_dims(dim, ndim)
+    return float(ord), dims, bool(keepdim), npdt
+
+
+def norm_args(p, dim, keepdim: bool, dtype, ndim: int) -> tuple:
+    """``torch.norm``'s arguments as :class:`VectorNorm` takes them: a number p or 'fro'
+    (over at most two dims, which is the 2-norm of the flattened entries) is a vector norm;
+    torch's other matrix norms ('nuc') are refused by name."""
+    if isinstance(p, str):
+        nd = ndim if dim is None else (1 if isinstance(dim, (int, np.integer)) else len(dim))
+        if p == "fro" and (dim is None or nd <= 2):
+            return vector_norm_args("linalg.vector_norm", 2, dim, keepdim, dtype, ndim)
+        if p in ("fro", "nuc"):
+            dims = list(range(ndim)) if dim is None else dim
+            if p == "fro" or len(dims) != 2:
+                raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got "
+                                   f"{' '.join(str(d) for d in dims)}")
+            raise RuntimeError("norm: p='nuc' (the nuclear norm, a sum of singular values) is "
+                               "not supported by gradlab; p may be a number or 'fro'")
+        raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
+    return vector_norm_args("linalg.vector_norm", 2.0 if p is None else p, dim, keepdim,
+                            dtype, ndim)
+
+
+class VectorNorm(Function):
+    """||x||_p over ``dims``: (sum |x|^p)^(1/p); p = inf: max |x|, -inf: min |x|, 0: the
+    number of non-zeros. Computed in ``dtype`` when given (the gradient comes back in x's)."""
+
+    @staticmethod
+    def forward(ctx, x, ord, dims, keepdim, dtype):
+        if x.dtype.kind != "f":
+            raise RuntimeError("linalg.vector_norm: Expected a floating point or complex "
+                               f"tensor as input. Got {TORCH_DTYPE_NAME[str(x.dtype)]}")
+        ctx.in_dtype = x.dtype
+        if dtype is not None:
+            x = x.astype(dtype)
+        axis = dims
+        if math.isinf(ord) and x.size == 0 and (dims is None or any(x.shape[d] == 0
+                                                                    for d in dims)):
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {ord:g} norm on an "
+                               "empty tensor because the operation does not have an identity")
+        a = np.abs(x)
+        if ord == 2:
+            out = np.sqrt(np.sum(a * a, axis=axis, keepdims=keepdim))
+        elif ord == 1:
+            out = np.sum(a, axis=axis, keepdims=keepdim)
+        elif ord == 0:
+            out = np.sum(a != 0, axis=axis, keepdims=keepdim).astype(x.dtype)
+        elif math.isinf(ord):
+            out = (np.max if ord > 0 else np.min)(a, axis=axis, keepdims=keepdim)
+        else:
+            with np.errstate(divide="ignore"):
+                out = np.sum(a ** ord, axis=axis, keepdims=keepdim) ** (1.0 / ord)
+        out = np.asarray(out, dtype=x.dtype)
+        ctx.save_for_backward(x, out)
+        ctx.ord, ctx.dims, ctx.keepdim = ord, dims, keepdim
+        return out
+
+    # torch's conventions (norm_backward): with n the norm and g broadcast back over dims,
+    # p=2: g x / n (0 where n = 0); p=1: g sign(x); p=0: no gradient;
+    # p=+-inf: g sign(x) shared evenly among the entries with |x| = n;
+    # p<1: g sign(x) |x|^(p-1) n^(1-p) (0 where x = 0); else g sign(x) |x|^(p-1) / n^(p-1)
+    # (0 where n = 0)
+    @staticmethod
+    def backward(ctx, g):
+        x, n = ctx.saved_tensors
+        p = ctx.ord
+        if p == 0:
+            return None, None, None, None, None
+        if not ctx.keepdim:
+            shape = keepdim_shape(x.shape, ctx.dims)
+            g, n = g.reshape(shape), n.reshape(shape)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if p == 2:
+                gx = g * np.where(n == 0, 0, x / n)
+            elif p == 1:
+                gx = g * np.sign(x)
+            elif math.isinf(p):
+                mask = (np.abs(x) == n) | np.isnan(x)
+                count = np.sum(mask, axis=ctx.dims, keepdims=True)
+                gx = np.sign(x) * (g / count) * mask
+            elif p < 1:
+                scaled = np.where(x == 0, 0, np.sign(x) * np.abs(x) ** (p - 1))
+                gx = scaled * g * n ** (1 - p)
+            else:
+                gx = np.sign(x) * np.abs(x) ** (p - 1) * np.where(n == 0, 0, g / n ** (p - 1))
+        return gx.astype(ctx.in_dtype, copy=False), None, None, None, None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
+from ._util import norm_dim
 
 
 class Reshape(Function):
@@ -318,3 +319,93 @@ class Pad(Function):
         gx = np.zeros(ctx.shape, dtype=g.dtype)
         gx[ctx.src] = g[ctx.dst]
         return gx, None, None
+
+
+def _tri_check(op: str, x, diagonal) -> None:
+    if x.ndim < 2:
+        raise RuntimeError(f"{op}: input tensor must have at least 2 dimensions (got shape "
+                           f"{list(x.shape)})")
+    if not isinstance(diagonal, (int, np.integer)) or isinstance(diagonal, bool):
+        raise TypeError(f"{op}(): argument 'diagonal' must be int, not "
+                        f"{type(diagonal).__name__}")
+
+
+class Tril(Function):
+    # out = x where column - row <= diagonal, else 0: the gradient is tril of g
+    @staticmethod
+    def forward(ctx, x, diagonal):
+        _tri_check("tril", x, diagonal)
+        ctx.diagonal = diagonal
+        return np.tril(x, diagonal)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.tril(g, ctx.diagonal), None
+
+
+class Triu(Function):
+    # out = x where column - row >= diagonal, else 0: the gradient is triu of g
+    @staticmethod
+    def forward(ctx, x, diagonal):
+        _tri_check("triu", x, diagonal)
+        ctx.diagonal = diagonal
+        return np.triu(x, diagonal)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.triu(g, ctx.diagonal), None
+
+
+def roll_args(shape: tuple, shifts, dims) -> tuple:
+    """torch.roll's ``shifts`` and ``dims`` as (tuple of ints, tuple of dims or None for the
+    flattened tensor), checked as torch checks them."""
+    shifts = tuple(int(s) for s in shifts) if isinstance(shifts, (tuple, list)) else (shifts,)
+    if dims is None or (isinstance(dims, (tuple, list)) and len(dims) == 0):
+        if len(shifts) == 0:
+            raise RuntimeError("roll: `shifts` required")
+        if len(shifts) != 1:
+            raise RuntimeError(f"roll: shifts and dimensions must align. shifts: {len(shifts)}, "
+                               "dims:0")
+        return tuple(int(s) for s in shifts), None
+    dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"roll: shifts and dimensions must align. shifts: {len(shifts)}, "
+                           f"dims:{len(dims)}")
+    if len(shape) == 0:
+        raise IndexError(f"roll: dimension specified as {dims[0]} but tensor has no dimensions")
+    return tuple(int(s) for s in shifts), tuple(norm_dim(d, len(shape)) for d in dims)
+
+
+class Roll(Function):
+    # out = x shifted cyclically by ``shifts`` along ``dims``: the gradient is g shifted back
+    @staticmethod
+    def forward(ctx, x, shifts, dims):
+        ctx.shifts, ctx.dims = shifts, dims
+        return np.roll(x, shifts[0] if dims is None else shifts, dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        back = tuple(-s for s in ctx.shifts)
+        return np.roll(g, back[0] if ctx.dims is None else back, ctx.dims), None, None
+
+
+def narrow_index(shape: tuple, dim: int, start, length: int) -> tuple:
+    """The index of ``narrow(dim, start, length)``: ``[..., start:start + length]`` at ``dim``,
+    with torch's checks (start in [-size, size], wrapped when negative; length >= 0; the slice
+    inside the dimension)."""
+    if len(shape) == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    d = norm_dim(dim, len(shape))
+    size = shape[d]
+    start = int(start)
+    if length < 0:
+        raise RuntimeError(f"narrow(): length must be non-negative, got {length}.")
+    if not -size <= start <= size:
+        raise IndexError(f"narrow(): start out of range (expected to be in range of [{-size}, "
+                         f"{size}], but got {start})")
+    if start < 0:
+        start += size
+    if start + length > size:
+        raise RuntimeError(f"narrow(): start ({start}) + length ({length}) exceeds dimension "
+                           f"size ({size}).")
+    return (slice(None),) * d + (slice(start, start + length),)

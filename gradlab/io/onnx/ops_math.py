@@ -208,3 +208,27 @@ def _cumsum(op: Op) -> None:
     op.emit("CumSum", [op.inp(0), op.g.ints(int(op.py(1)), "axis")])
 
 
+
+
+@maps(L.VectorNorm)
+def _vector_norm(op: Op) -> None:
+    p, keepdim, dtype = op.py(1), bool(op.py(3)), op.py(4)
+    g, x = op.g, op.inp(0)
+    if dtype is not None:
+        x = g.one("Cast", [x], to=onnx_type(dtype))
+    dt = op.out_dtype()
+    dims = op.py(2)
+    dims = None if dims is None else list(dims)
+    out = op.outs[0]
+    if p == 2 or p == 1:
+        g.reduce("ReduceL2" if p == 2 else "ReduceL1", x, dims, keepdim, out=out)
+    elif math.isinf(p):
+        g.reduce("ReduceMax" if p > 0 else "ReduceMin", g.one("Abs", [x]), dims, keepdim,
+                 out=out)
+    elif p == 0:  # the number of non-zeros
+        nz = g.one("Not", [g.one("Equal", [x, g.const(np.asarray(0, dt), "zero")])])
+        g.reduce("ReduceSum", g.one("Cast", [nz], to=onnx_type(dt)), dims, keepdim, out=out)
+    else:  # (sum |x|^p)^(1/p)
+        powed = g.one("Pow", [g.one("Abs", [x]), g.const(np.asarray(p, dt), "p")])
+        total = g.reduce("ReduceSum", powed, dims, keepdim)
+        op.emit("Pow", [total, g.const(np.asarray(1.0 / p, dt), "inv_p")])

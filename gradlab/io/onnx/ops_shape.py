@@ -166,3 +166,38 @@ def _hook_identity(op: Op) -> None:
     for k in range(len(op.outs)):
         op.emit("Identity", [op.inp(k + 1)], k)
 
+
+
+@maps(S.Tril, S.Triu)
+def _trilu(op: Op) -> None:
+    op.emit("Trilu", [op.inp(0), op.g.ints(int(op.py(1)), "diagonal")],
+            upper=int(op.r1.cls is S.Triu))
+
+
+@maps(S.Roll)
+def _roll(op: Op) -> None:
+    # a cyclic shift by s along a dim of size n: the last s entries, then the first n - s
+    shifts, dims = op.py(1), op.py(2)
+    g, x = op.g, op.inp(0)
+    if dims is None:  # torch rolls the flattened tensor and restores the shape
+        n = int(np.prod(op.static_in_shape(0, "the shape of a roll without dims")))
+        x = g.one("Reshape", [x, g.ints([-1], "shape")])
+        x = _roll_dim(g, x, shifts[0], 0, n)
+        op.emit("Reshape", [x, g.one("Shape", [op.inp(0)])])
+        return
+    for s, d in zip(shifts, dims):
+        n = op.static_in_shape(0, "the rolled dims", [d])[d]
+        x = _roll_dim(g, x, s, d, n)
+    op.emit("Identity", [x])
+
+
+def _roll_dim(g, x: str, shift: int, dim: int, n: int) -> str:
+    s = shift % n if n else 0
+    if s == 0:
+        return x
+
+    def part(lo, hi):
+        return g.one("Slice", [x, g.ints([lo], "starts"), g.ints([hi], "ends"),
+                               g.ints([dim], "axes")])
+
+    return g.one("Concat", [part(n - s, n), part(0, n - s)], axis=int(dim))
