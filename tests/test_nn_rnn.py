@@ -15,7 +15,7 @@ import gradlab
 import gradlab.nn as nn
 from gradlab.autograd import gradcheck
 from gradlab.nn.utils import rnn as grnn
-from gradlab.ops.rnn import GRULayer, LSTMLayer, RNNLayer
+from gradlab.ops.rnn import GRUChoLayer, GRULayer, LSTMLayer, RNNLayer
 
 TOL = {np.float64: dict(rtol=1e-10, atol=1e-10), np.float32: dict(rtol=1e-5, atol=1e-5)}
 I, H = 3, 4
@@ -177,7 +177,7 @@ def _layer_inputs(fn, gates, rng, N=2, T=3, In=2, Hd=2):
 
 
 GC = [(RNNLayer, 1, {"nonlinearity": "tanh"}), (RNNLayer, 1, {"nonlinearity": "relu"}),
-      (LSTMLayer, 4, {}), (GRULayer, 3, {}), (GRULayer, 3, {"cho": True})]
+      (LSTMLayer, 4, {}), (GRULayer, 3, {}), (GRUChoLayer, 3, {})]
 
 
 @pytest.mark.parametrize("packed", [False, True])

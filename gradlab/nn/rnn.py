@@ -22,7 +22,7 @@ import numpy as np
 
 from .. import creation
 from ..functions import cat, stack
-from ..ops.rnn import GRULayer, LSTMLayer, RNNLayer
+from ..ops.rnn import GRUChoLayer, GRULayer, LSTMLayer, RNNLayer
 from ..tensor import Tensor
 from . import functional as F
 from . import init
@@ -132,8 +132,6 @@ class RNNBase(Module):
         kw = {"reverse": bool(d), "batch_sizes": batch_sizes}
         if self.mode.startswith("RNN"):
             kw["nonlinearity"] = "relu" if self.mode == "RNN_RELU" else "tanh"
-        if self.mode == "GRU" and getattr(self, "cho", False):
-            kw["cho"] = True
         return fn.apply(x, *states, *w, *b, **kw)
 
     def _between_layers(self, out: Tensor) -> Tensor:
@@ -197,7 +195,8 @@ class RNNBase(Module):
                                    f"{got} tensor")
             for k, h in enumerate(hx):
                 self._check_hidden(h, expected, f"hidden[{k}]" if lstm else "hidden")
-        fn = {"LSTM": LSTMLayer, "GRU": GRULayer}.get(self.mode, RNNLayer)
+        fn = {"LSTM": LSTMLayer, "GRU": GRUChoLayer if getattr(self, "cho", False)
+              else GRULayer}.get(self.mode, RNNLayer)
         finals = [[] for _ in range(n_states)]
         for layer in range(self.num_layers):
             if layer > 0:
