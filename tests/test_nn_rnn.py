@@ -331,6 +331,11 @@ def test_dropout_between_layers_and_variational_mask():
     assert np.all(d == d[:1])  # one mask per sequence, shared by every time step
     assert set(np.unique(d)) <= {0.0, np.float32(1 / 0.6)}
     assert 0 < (d[0] == 0).sum() < d[0].size
+    gradlab.manual_seed(11)  # the mask is public dropout of ones of shape (1, N, features)
+    d = m._between_layers(ones).numpy()
+    gradlab.manual_seed(11)
+    mask = gradlab.nn.functional.dropout(gradlab.ones(1, 3, 5), 0.4, True).numpy()
+    np.testing.assert_array_equal(d, np.broadcast_to(mask, d.shape))
     m.eval()
     assert m._between_layers(ones) is ones
 
