@@ -5,13 +5,14 @@ A layer holds PyTorch's parameters, named and shaped as PyTorch's (``weight_ih_l
 direction; gate rows LSTM (i, f, g, o), GRU (r, z, n)), so a torch ``state_dict`` loads and gives
 the same outputs. Each layer and direction runs over the whole sequence as one autograd
 Function of ``gradlab.ops.rnn`` (all-steps input GEMM, one hidden GEMM per step, BPTT written
-out). Seeds: 004 §2 (RNN §2.1-2.3, IRNN §2.5, LSTM §2.6, GRU §2.8), §3.5 (dropout in RNNs);
+out). Sources: 004 §2 (RNN §2.1-2.3, IRNN §2.5, LSTM §2.6, GRU §2.8), §3.5 (dropout in RNNs);
 003 (RNN).
 
 Beyond PyTorch (keyword-only, off by default): ``variational_dropout=True`` draws one dropout
 mask per sequence between layers (locked dropout, Gal & Ghahramani 2016); ``GRU(cho=True)``
-applies the reset gate before the hidden matmul (Cho et al. 2014); :func:`irnn_init_` gives a
-ReLU RNN the identity initialization of Le, Jaitly & Hinton (2015).
+applies the reset gate before the hidden matmul (Cho et al. 2014; its own Function,
+``GRUChoLayer``); :func:`irnn_init_` gives a ReLU RNN the identity initialization of Le, Jaitly
+& Hinton (2015).
 """
 
 from __future__ import annotations
