@@ -383,6 +383,7 @@ def _gru_back_n_z(dgates, dh, gates, h_prev, H, one_minus_z, dsig) -> None:
     # dz~ = dh (h_prev - n), times sigma'(z) later with dr~
     np.subtract(h_prev, n, out=dz)
     dz *= dh
+    # dsig = sigma'(r, z) = s (1 - s)
     np.subtract(1, rz, out=dsig)
     dsig *= rz
 
