@@ -59,6 +59,6 @@ def test_submodule_names_do_not_hide_the_functions():
 
 
 def test_private_helpers_other_modules_reach_still_resolve():
-    # nn/rnn.py, nn/dropout.py, nn/loss.py, compress/quantize.py (issue 18 step 7 removes this)
-    for name in ("_dropout_mask", "_check_dropout_p", "_reduction", "_conv_padding"):
+    # nn/dropout.py, nn/loss.py, compress/quantize.py (issue 18 step 7 removes this)
+    for name in ("_check_dropout_p", "_reduction", "_conv_padding"):
         assert callable(getattr(F, name)), name

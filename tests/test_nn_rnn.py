@@ -15,7 +15,7 @@ import gradlab
 import gradlab.nn as nn
 from gradlab.autograd import gradcheck
 from gradlab.nn.utils import rnn as grnn
-from gradlab.ops.rnn import GRULayer, LSTMLayer, RNNLayer
+from gradlab.ops.rnn import GRUChoLayer, GRULayer, LSTMLayer, RNNLayer
 
 TOL = {np.float64: dict(rtol=1e-10, atol=1e-10), np.float32: dict(rtol=1e-5, atol=1e-5)}
 I, H = 3, 4
@@ -177,7 +177,7 @@ def _layer_inputs(fn, gates, rng, N=2, T=3, In=2, Hd=2):
 
 
 GC = [(RNNLayer, 1, {"nonlinearity": "tanh"}), (RNNLayer, 1, {"nonlinearity": "relu"}),
-      (LSTMLayer, 4, {}), (GRULayer, 3, {}), (GRULayer, 3, {"cho": True})]
+      (LSTMLayer, 4, {}), (GRULayer, 3, {}), (GRUChoLayer, 3, {})]
 
 
 @pytest.mark.parametrize("packed", [False, True])
@@ -331,6 +331,11 @@ def test_dropout_between_layers_and_variational_mask():
     assert np.all(d == d[:1])  # one mask per sequence, shared by every time step
     assert set(np.unique(d)) <= {0.0, np.float32(1 / 0.6)}
     assert 0 < (d[0] == 0).sum() < d[0].size
+    gradlab.manual_seed(11)  # the mask is public dropout of ones of shape (1, N, features)
+    d = m._between_layers(ones).numpy()
+    gradlab.manual_seed(11)
+    mask = gradlab.nn.functional.dropout(gradlab.ones(1, 3, 5), 0.4, True).numpy()
+    np.testing.assert_array_equal(d, np.broadcast_to(mask, d.shape))
     m.eval()
     assert m._between_layers(ones) is ones
 

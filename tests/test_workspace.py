@@ -12,6 +12,7 @@ from gradlab import _workspace
 from gradlab._workspace import Workspace
 from gradlab.compress import quantize
 from gradlab.ops import conv as conv_ops
+from gradlab.ops import rnn as rnn_ops
 
 
 def test_get_reuses_and_grows_the_named_buffer():
@@ -90,3 +91,20 @@ def test_integer_convolution_does_not_use_the_conv_workspace():
     ref = gradlab.nn.functional.conv2d(gradlab.tensor((xq - 1).astype(np.float64)),
                                        gradlab.tensor(wq.astype(np.float64)), padding=1)
     np.testing.assert_array_equal(acc, ref.numpy().astype(np.int32))
+
+
+@pytest.mark.parametrize("layer", [rnn_ops.RNNLayer, rnn_ops.LSTMLayer, rnn_ops.GRULayer,
+                                   rnn_ops.GRUChoLayer])
+def test_recurrent_temporaries_live_in_the_rnn_workspace_and_are_never_returned(layer):
+    rnn_ops._ws.clear()
+    gates = {rnn_ops.RNNLayer: 1, rnn_ops.LSTMLayer: 4}.get(layer, 3)
+    rng = np.random.default_rng(1)
+    t = lambda *s: gradlab.tensor(rng.standard_normal(s), requires_grad=True)  # noqa: E731
+    states = [t(2, 3) for _ in range(2 if layer is rnn_ops.LSTMLayer else 1)]
+    args = [t(4, 2, 5), *states, t(3 * gates, 5), t(3 * gates, 3), t(3 * gates), t(3 * gates)]
+    outs = layer.apply(*args)
+    sum((o * o).sum() for o in outs).backward()
+    assert rnn_ops._ws.owner == "ops.rnn" and rnn_ops._ws.nbytes > 0
+    buffers = list(rnn_ops._ws._buffers.values())
+    for a in [o.detach().numpy() for o in outs] + [a.grad.numpy() for a in args]:
+        assert not any(np.shares_memory(a, b) for b in buffers)

@@ -5,13 +5,14 @@ A layer holds PyTorch's parameters, named and shaped as PyTorch's (``weight_ih_l
 direction; gate rows LSTM (i, f, g, o), GRU (r, z, n)), so a torch ``state_dict`` loads and gives
 the same outputs. Each layer and direction runs over the whole sequence as one autograd
 Function of ``gradlab.ops.rnn`` (all-steps input GEMM, one hidden GEMM per step, BPTT written
-out). Seeds: 004 §2 (RNN §2.1-2.3, IRNN §2.5, LSTM §2.6, GRU §2.8), §3.5 (dropout in RNNs);
+out). Sources: 004 §2 (RNN §2.1-2.3, IRNN §2.5, LSTM §2.6, GRU §2.8), §3.5 (dropout in RNNs);
 003 (RNN).
 
 Beyond PyTorch (keyword-only, off by default): ``variational_dropout=True`` draws one dropout
 mask per sequence between layers (locked dropout, Gal & Ghahramani 2016); ``GRU(cho=True)``
-applies the reset gate before the hidden matmul (Cho et al. 2014); :func:`irnn_init_` gives a
-ReLU RNN the identity initialization of Le, Jaitly & Hinton (2015).
+applies the reset gate before the hidden matmul (Cho et al. 2014; its own Function,
+``GRUChoLayer``); :func:`irnn_init_` gives a ReLU RNN the identity initialization of Le, Jaitly
+& Hinton (2015).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import numpy as np
 
 from .. import creation
 from ..functions import cat, stack
-from ..ops.rnn import GRULayer, LSTMLayer, RNNLayer
+from ..ops.rnn import GRUChoLayer, GRULayer, LSTMLayer, RNNLayer
 from ..tensor import Tensor
 from . import functional as F
 from . import init
@@ -132,8 +133,6 @@ class RNNBase(Module):
         kw = {"reverse": bool(d), "batch_sizes": batch_sizes}
         if self.mode.startswith("RNN"):
             kw["nonlinearity"] = "relu" if self.mode == "RNN_RELU" else "tanh"
-        if self.mode == "GRU" and getattr(self, "cho", False):
-            kw["cho"] = True
         return fn.apply(x, *states, *w, *b, **kw)
 
     def _between_layers(self, out: Tensor) -> Tensor:
@@ -141,64 +140,77 @@ class RNNBase(Module):
             return out
         if not self.variational_dropout:
             return F.dropout(out, self.dropout, True)
-        # one mask per sequence, shared by all time steps (source 004 §3.5)
-        mask = F._dropout_mask(out, (1, *out.shape[1:]), self.dropout)
+        # one mask per sequence, shared by all time steps (source 004 §3.5): dropout of ones
+        # of the shape (1, N, features) is the mask, broadcast over time
+        mask = F.dropout(creation.ones(1, *out.shape[1:], dtype=out.dtype), self.dropout, True)
         return out * mask
 
     def _forward(self, input, hx):
         """Shared body; ``hx`` is a tuple of initial states (h0,) or (h0, c0), or None."""
-        name = type(self).__name__
+        x, batch_sizes, unbatched = self._time_major_input(input)
+        hx = self._initial_states(hx, input, x.shape[1], x.dtype, unbatched)
+        output, states = self._run_layers(x, hx, batch_sizes)
+        return self._in_input_layout(output, states, input, batch_sizes, unbatched)
+
+    def _time_major_input(self, input) -> tuple:
+        """(x, batch_sizes, unbatched): the input as a (T, N, I) tensor (a PackedSequence
+        padded, batch_first transposed, an unbatched (T, I) given N = 1) and its packed
+        lengths per step (None unless packed)."""
+        if isinstance(input, PackedSequence):
+            self._check_input(input.data)
+            batch_sizes = [int(b) for b in np.asarray(input.batch_sizes.data)]
+            return _pad_packed(input.data, batch_sizes), batch_sizes, False
+        if input.dim() not in (2, 3):
+            raise ValueError(f"{type(self).__name__}: Expected input to be 2D or 3D, got "
+                             f"{input.dim()}D instead")
+        self._check_input(input)
+        unbatched = input.dim() == 2
+        if unbatched:
+            input = input.unsqueeze(1)
+        elif self.batch_first:
+            input = input.transpose(0, 1)
+        if input.shape[0] == 0:
+            raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
+        return input, None, unbatched
+
+    def _initial_states(self, hx, input, n: int, dtype, unbatched: bool) -> tuple:
+        """The initial states, each (layers * directions, N, H): zeros when ``hx`` is None,
+        else ``hx`` checked (and in a packed input's sorted order, or given N = 1)."""
         lstm = self.mode == "LSTM"
         dirs = 2 if self.bidirectional else 1
-        packed = isinstance(input, PackedSequence)
-        batch_sizes = None
-        if packed:
-            batch_sizes = [int(b) for b in np.asarray(input.batch_sizes.data)]
-            n = batch_sizes[0]
-            x = _pad_packed(input.data, batch_sizes)
-            unbatched = False
-            self._check_input(input.data)
-            if hx is not None and input.sorted_indices is not None:
-                hx = tuple(h.index_select(1, input.sorted_indices) for h in hx)
-        else:
-            if input.dim() not in (2, 3):
-                raise ValueError(f"{name}: Expected input to be 2D or 3D, got "
-                                 f"{input.dim()}D instead")
-            self._check_input(input)
-            unbatched = input.dim() == 2
-            if unbatched:
-                input = input.unsqueeze(1)
-            elif self.batch_first:
-                input = input.transpose(0, 1)
-            if input.shape[0] == 0:
-                raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
-            x = input
-            n = x.shape[1]
-        n_states = 2 if lstm else 1
         expected = (self.num_layers * dirs, n, self.hidden_size)
         if hx is None:
-            hx = tuple(creation.zeros(*expected, dtype=x.dtype) for _ in range(n_states))
-        else:
-            if unbatched:
-                if any(h.dim() != 2 for h in hx):
-                    got = ", ".join(f"{h.dim()}-D" for h in hx)
-                    if lstm:
-                        raise RuntimeError("For unbatched 2-D input, hx and cx should also be "
-                                           f"2-D but got ({got}) tensors")
-                    raise RuntimeError("For unbatched 2-D input, hx should also be 2-D but "
-                                       f"got {got} tensor")
-                hx = tuple(h.unsqueeze(1) for h in hx)
-            elif not packed and any(h.dim() != 3 for h in hx):
+            return tuple(creation.zeros(*expected, dtype=dtype) for _ in range(2 if lstm else 1))
+        packed = isinstance(input, PackedSequence)
+        if packed and input.sorted_indices is not None:
+            hx = tuple(h.index_select(1, input.sorted_indices) for h in hx)
+        if unbatched:
+            if any(h.dim() != 2 for h in hx):
                 got = ", ".join(f"{h.dim()}-D" for h in hx)
                 if lstm:
-                    raise RuntimeError("For batched 3-D input, hx and cx should also be 3-D "
-                                       f"but got ({got}) tensors")
-                raise RuntimeError(f"For batched 3-D input, hx should also be 3-D but got "
-                                   f"{got} tensor")
-            for k, h in enumerate(hx):
-                self._check_hidden(h, expected, f"hidden[{k}]" if lstm else "hidden")
-        fn = {"LSTM": LSTMLayer, "GRU": GRULayer}.get(self.mode, RNNLayer)
-        finals = [[] for _ in range(n_states)]
+                    raise RuntimeError("For unbatched 2-D input, hx and cx should also be "
+                                       f"2-D but got ({got}) tensors")
+                raise RuntimeError("For unbatched 2-D input, hx should also be 2-D but "
+                                   f"got {got} tensor")
+            hx = tuple(h.unsqueeze(1) for h in hx)
+        elif not packed and any(h.dim() != 3 for h in hx):
+            got = ", ".join(f"{h.dim()}-D" for h in hx)
+            if lstm:
+                raise RuntimeError("For batched 3-D input, hx and cx should also be 3-D "
+                                   f"but got ({got}) tensors")
+            raise RuntimeError(f"For batched 3-D input, hx should also be 3-D but got "
+                               f"{got} tensor")
+        for k, h in enumerate(hx):
+            self._check_hidden(h, expected, f"hidden[{k}]" if lstm else "hidden")
+        return hx
+
+    def _run_layers(self, x: Tensor, hx: tuple, batch_sizes) -> tuple:
+        """(output, states): the layers in turn, both directions of each on the previous
+        layer's (concatenated) output, dropout between layers; states stacked like ``hx``."""
+        fn = {"LSTM": LSTMLayer, "GRU": GRUChoLayer if getattr(self, "cho", False)
+              else GRULayer}.get(self.mode, RNNLayer)
+        dirs = 2 if self.bidirectional else 1
+        finals = [[] for _ in hx]
         for layer in range(self.num_layers):
             if layer > 0:
                 x = self._between_layers(x)
@@ -210,18 +222,21 @@ class RNNBase(Module):
                 for s, f in zip(res[1:], finals):
                     f.append(s)
             x = outs[0] if dirs == 1 else cat(outs, dim=2)
-        states = tuple(stack(f, 0) for f in finals)
-        if packed:
-            output = PackedSequence(_pack_padded(x, batch_sizes), input.batch_sizes,
+        return x, tuple(stack(f, 0) for f in finals)
+
+    def _in_input_layout(self, output: Tensor, states: tuple, input, batch_sizes,
+                         unbatched: bool) -> tuple:
+        """(output, states) back in the input's layout: packed (states in the caller's batch
+        order), unbatched or batch first."""
+        if batch_sizes is not None:
+            packed = PackedSequence(_pack_padded(output, batch_sizes), input.batch_sizes,
                                     input.sorted_indices, input.unsorted_indices)
             if input.unsorted_indices is not None:
                 states = tuple(s.index_select(1, input.unsorted_indices) for s in states)
-        elif unbatched:
-            output = x.squeeze(1)
-            states = tuple(s.squeeze(1) for s in states)
-        else:
-            output = x.transpose(0, 1) if self.batch_first else x
-        return output, states
+            return packed, states
+        if unbatched:
+            return output.squeeze(1), tuple(s.squeeze(1) for s in states)
+        return (output.transpose(0, 1) if self.batch_first else output), states
 
 
 class RNN(RNNBase):

@@ -1,21 +1,24 @@
 """Recurrent layers: a whole sequence of one layer and one direction as one autograd Function.
 
 Forward (source 004 §2.1-2.8): one GEMM projects the inputs of all T steps at once,
-``G = X W_ih^T + b`` of shape (T, N, gates * H); then each step does ONE hidden GEMM for all
+``x W_ih^T + b`` of shape (T, N, gates * H); then each step does ONE hidden GEMM for all
 gates, ``h_{t-1} W_hh^T``, and a handful of in-place elementwise calls on preallocated (T, N, .)
 arrays, which are exactly what backward needs (gate activations, cell states, outputs).
 
-Backward is back-propagation through time written out (source 004 §2.3): a gradient ``delta``
-is carried from step t to step t-1 through ``W_hh`` (and through the cell state for the LSTM),
-the pre-activation gradients of every step are written into one (T, N, gates * H) array, and
-after the loop three GEMMs over all steps give
+Backward is back-propagation through time written out (source 004 §2.3), one step at a time
+from the last: the gradient ``dh_prev`` is carried from step t to step t-1 through ``W_hh``
+(and ``dc`` through the cell state for the LSTM), the pre-activation gradients of every step are
+written into one (T, N, gates * H) array ``dgates_seq``, and after the loop three GEMMs over
+all steps give
 
-- ``dW_ih = dG^T X``, ``dX = dG W_ih`` (all steps at once),
-- ``dW_hh = dG^T H_prev`` (the hidden-to-hidden gradient, summed over steps by the GEMM),
-- ``db = 1^T dG``.
+- ``dW_ih = dgates^T x``, ``dx = dgates W_ih`` (all steps at once),
+- ``dW_hh = dgates^T h_prev`` (the hidden-to-hidden gradient, summed over steps by the GEMM),
+- ``db = 1^T dgates``.
 
-Outputs are stored with one extra time slot holding ``h_0`` (slot 0 going forward, slot T
-going backward), so ``H_prev`` of all steps is a contiguous view, not a copy.
+Names: ``*_seq`` is a (T, N, .) array over all steps, the same name without it one step's rows
+of it; gate blocks are views named after their gate (``i, f, o, g``; ``r, z, n``). States are
+stored with one extra time slot holding ``h_0`` (slot 0 going forward, slot T going backward),
+so the previous states of all steps are a contiguous view, not a copy.
 
 Variable lengths (``batch_sizes``, PyTorch's packed layout): the batch is sorted by length,
 longest first, and step t updates only its first ``batch_sizes[t]`` rows. Padded steps neither
@@ -25,6 +28,9 @@ Gate orders are PyTorch's: LSTM (i, f, g, o), GRU (r, z, n). The LSTM computes i
 the order (i, f, o, g) so that its three sigmoids are one call on a contiguous block; weights
 are permuted on entry and their gradients permuted back.
 
+Per-step temporaries come from this module's workspace (``gradlab/_workspace.py``: fresh
+arrays cost page faults, DESIGN.md "Speed"); everything saved for backward is allocated per call.
+
 Shapes: x (T, N, I); h0, c0 (N, H); w_ih (gates H, I); w_hh (gates H, H); b_ih, b_hh
 (gates H,) or None; output (T, N, H); h_n, c_n (N, H). gates = 1 (RNN), 4 (LSTM), 3 (GRU).
 """
@@ -33,20 +39,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._workspace import Workspace
 from ..autograd import Function
 
-_workspace: dict = {}
-
-
-def _scratch(key: str, shape: tuple, dtype) -> np.ndarray:
-    """An uninitialised array backed by a buffer reused across calls (per-step temporaries
-    only: fresh arrays cost page faults, DESIGN.md "Speed")."""
-    dtype = np.dtype(dtype)
-    size = int(np.prod(shape))
-    buf = _workspace.get((key, dtype))
-    if buf is None or buf.size < size:
-        buf = _workspace[(key, dtype)] = np.empty(size, dtype)
-    return buf[:size].reshape(shape)
+#: per-step temporaries: scratch owned by this module (see gradlab/_workspace.py)
+_ws = Workspace("ops.rnn")
 
 
 def _sigmoid_(a: np.ndarray) -> None:
@@ -57,11 +54,16 @@ def _sigmoid_(a: np.ndarray) -> None:
     a += 0.5
 
 
-class _Plan:
-    """Step order, rows per step and the time slots of a layer's outputs and previous states.
+def _blocks(a: np.ndarray, H: int, k: int) -> tuple:
+    """The k gate blocks of width H of a (rows, k H) array, as views."""
+    return tuple(a[:, j * H:(j + 1) * H] for j in range(k))
 
-    ``Y`` has T + 1 slots: going forward ``Y[0] = h0`` and step t writes ``Y[t + 1]``; going
-    backward ``Y[T] = h0`` and step t writes ``Y[t]``.
+
+class _Plan:
+    """Step order, rows per step and the time slots of a layer's states.
+
+    ``h_seq`` has T + 1 slots: going forward ``h_seq[0] = h0`` and step t writes
+    ``h_seq[t + 1]``; going backward ``h_seq[T] = h0`` and step t writes ``h_seq[t]``.
     """
 
     def __init__(self, T: int, N: int, reverse: bool, batch_sizes) -> None:
@@ -77,7 +79,7 @@ class _Plan:
             self.ns = [N] * T
         self.order = range(T - 1, -1, -1) if reverse else range(T)
         # packed and backward in time, a sequence starts at its own last step from h0: its
-        # previous state is not the previous slot of Y, so it goes to a separate (T, N, H)
+        # previous state is not the previous slot, so it goes to a separate (T, N, H) array
         self.separate_prev = self.packed and reverse
 
     def out_slot(self, t: int) -> int:
@@ -89,60 +91,77 @@ class _Plan:
     def h0_slot(self) -> int:
         return self.T if self.reverse else 0
 
-    def outputs(self, Y: np.ndarray) -> np.ndarray:
-        return Y[:self.T] if self.reverse else Y[1:]
+    def outputs(self, s_seq: np.ndarray) -> np.ndarray:
+        return s_seq[:self.T] if self.reverse else s_seq[1:]
 
-    def prevs(self, Y: np.ndarray) -> np.ndarray:
-        return Y[1:] if self.reverse else Y[:self.T]
+    def prevs(self, s_seq: np.ndarray) -> np.ndarray:
+        return s_seq[1:] if self.reverse else s_seq[:self.T]
 
-    def last(self, Y: np.ndarray) -> np.ndarray:
+    def last(self, s_seq: np.ndarray) -> np.ndarray:
         """The state after each sequence's last step, (N, H)."""
         if self.reverse:
-            return Y[0].copy()
+            return s_seq[0].copy()
         if not self.packed:
-            return Y[self.T].copy()
+            return s_seq[self.T].copy()
         lengths = np.zeros(self.N, dtype=np.intp)
         for n in self.ns:
             lengths[:n] += 1
-        return Y[lengths, np.arange(self.N)]
+        return s_seq[lengths, np.arange(self.N)]
 
     def alloc(self, shape: tuple, dtype) -> np.ndarray:
         """A saved (T, N, .) array; zero where padded so padded rows add nothing to GEMMs."""
         return np.zeros(shape, dtype) if self.packed else np.empty(shape, dtype)
 
-    def fill_prev(self, P: np.ndarray, Y: np.ndarray, s0: np.ndarray, t: int) -> np.ndarray:
-        """Packed, backward in time: the previous states of step t's rows, into P[t]."""
+    def states(self, s0: np.ndarray, dtype) -> tuple:
+        """(s_seq, s_prev_seq): the states with s0 in its slot, and the separate previous
+        states (packed, backward in time) or None."""
+        T, N, H = self.T, self.N, s0.shape[-1]
+        s_seq = self.alloc((T + 1, N, H), dtype)
+        s_seq[self.h0_slot()] = s0
+        return s_seq, (self.alloc((T, N, H), dtype) if self.separate_prev else None)
+
+    def prev(self, s_seq: np.ndarray, s_prev_seq, s0: np.ndarray, t: int) -> np.ndarray:
+        """Forward: the previous states of step t's rows (written into s_prev_seq[t] when
+        separate: a sequence that starts here takes s0, the others step t + 1's state)."""
         n = self.ns[t]
+        if s_prev_seq is None:
+            return s_seq[self.prev_slot(t), :n]
         m = self.ns[t + 1] if t + 1 < self.T else 0
-        p = P[t]
-        p[:m] = Y[t + 1, :m]
+        p = s_prev_seq[t]
+        p[:m] = s_seq[t + 1, :m]
         p[m:n] = s0[m:n]
-        return p
+        return p[:n]
+
+    def saved_prev(self, s_seq: np.ndarray, s_prev_seq, t: int) -> np.ndarray:
+        """Backward: the previous states of step t's rows, as the forward saved them."""
+        if s_prev_seq is None:
+            return s_seq[self.prev_slot(t), :self.ns[t]]
+        return s_prev_seq[t, :self.ns[t]]
 
 
 def _project(x: np.ndarray, w: np.ndarray, b, plan: _Plan) -> np.ndarray:
     """All steps' input projections in one GEMM: (T, N, G) = x W^T + b."""
     T, N, I = x.shape
-    G = plan.alloc((T, N, w.shape[0]), x.dtype)
-    np.matmul(x.reshape(T * N, I), w.T, out=G.reshape(T * N, -1))
+    gates_seq = plan.alloc((T, N, w.shape[0]), x.dtype)
+    np.matmul(x.reshape(T * N, I), w.T, out=gates_seq.reshape(T * N, -1))
     if b is not None:
-        G += b
-    return G
+        gates_seq += b
+    return gates_seq
 
 
-def _weight_grads(ctx, dG, x, w_ih, hprev, needs, w_idx: int):
+def _weight_grads(dgates_seq, x, w_ih, h_prev_seq, need_x, need_w_ih, need_w_hh, need_b):
     """dx, dW_ih, dW_hh, db from the pre-activation gradients of all steps (three GEMMs)."""
     T, N, I = x.shape
-    dGf = dG.reshape(T * N, -1)
+    dgates = dgates_seq.reshape(T * N, -1)
     dx = dW_ih = dW_hh = db = None
-    if needs[0]:
-        dx = (dGf @ w_ih).reshape(T, N, I)
-    if needs[w_idx]:
-        dW_ih = dGf.T @ x.reshape(T * N, I)
-    if needs[w_idx + 1]:
-        dW_hh = dGf.T @ hprev.reshape(T * N, -1)
-    if needs[w_idx + 2] or needs[w_idx + 3]:
-        db = np.ones(T * N, dtype=dG.dtype) @ dGf
+    if need_x:
+        dx = (dgates @ w_ih).reshape(T, N, I)
+    if need_w_ih:
+        dW_ih = dgates.T @ x.reshape(T * N, I)
+    if need_w_hh:
+        dW_hh = dgates.T @ h_prev_seq.reshape(T * N, -1)
+    if need_b:
+        db = np.ones(T * N, dtype=dgates.dtype) @ dgates
     return dx, dW_ih, dW_hh, db
 
 
@@ -163,61 +182,60 @@ class RNNLayer(Function):
         H = w_hh.shape[1]
         plan = _Plan(T, N, reverse, batch_sizes)
         b = None if b_ih is None else b_ih + b_hh
-        Y = plan.alloc((T + 1, N, H), x.dtype)
-        Y[plan.h0_slot()] = h0
-        P = plan.alloc((T, N, H), x.dtype) if plan.separate_prev else None
-        # the input projection is added into the output slots: no (T, N, H) temporary
-        Z = plan.outputs(Y)
-        np.matmul(x.reshape(T * N, -1), w_ih.T, out=Z.reshape(T * N, H))
+        h_seq, h_prev_seq = plan.states(h0, x.dtype)
+        # the input projection x W_ih^T + b goes straight into the output slots
+        pre_seq = plan.outputs(h_seq)
+        np.matmul(x.reshape(T * N, -1), w_ih.T, out=pre_seq.reshape(T * N, H))
         if b is not None:
-            Z += b
-        whhT = w_hh.T
-        tmp = _scratch("rnn.h", (N, H), x.dtype)
+            pre_seq += b
+        w_hh_T = w_hh.T
+        hidden_buf = _ws.get("rnn.hidden", (N, H), x.dtype)
         relu = nonlinearity == "relu"
         for t in plan.order:
-            n = plan.ns[t]
-            hp = plan.fill_prev(P, Y, h0, t)[:n] if P is not None else Y[plan.prev_slot(t), :n]
-            a = Y[plan.out_slot(t), :n]
-            np.matmul(hp, whhT, out=tmp[:n])
-            a += tmp[:n]
+            rows = plan.ns[t]
+            h_prev = plan.prev(h_seq, h_prev_seq, h0, t)
+            h, hidden = h_seq[plan.out_slot(t), :rows], hidden_buf[:rows]
+            # h = act(h + h_prev W_hh^T)
+            np.matmul(h_prev, w_hh_T, out=hidden)
+            h += hidden
             if relu:
-                np.maximum(a, 0, out=a)
+                np.maximum(h, 0, out=h)
             else:
-                np.tanh(a, out=a)
+                np.tanh(h, out=h)
         if plan.packed:  # the projection also wrote the padded slots
-            for t, n in enumerate(plan.ns):
-                Z[t, n:] = 0
-        ctx.save_for_backward(x, w_ih, w_hh, Y, P)
-        ctx.plan, ctx.relu, ctx.has_bias = plan, relu, b_ih is not None
-        return plan.outputs(Y), plan.last(Y)
+            for t, rows in enumerate(plan.ns):
+                pre_seq[t, rows:] = 0
+        ctx.save_for_backward(x, w_ih, w_hh, h_seq, h_prev_seq)
+        ctx.plan, ctx.relu = plan, relu
+        return plan.outputs(h_seq), plan.last(h_seq)
 
-    # tanh: da_t = dh_t (1 - h_t^2); relu: da_t = dh_t [h_t > 0]; dh_{t-1} += da_t W_hh
     @staticmethod
     def backward(ctx, gy, ghn):
-        x, w_ih, w_hh, Y, P = ctx.saved_tensors
+        x, w_ih, w_hh, h_seq, h_prev_seq = ctx.saved_tensors
         plan, relu = ctx.plan, ctx.relu
         T, N, _ = x.shape
         H = w_hh.shape[1]
-        dA = plan.alloc((T, N, H), gy.dtype)
-        carry = ghn.astype(gy.dtype, copy=True)
-        tmp = _scratch("rnn.bh", (N, H), gy.dtype)
-        mask = _scratch("rnn.mask", (N, H), bool) if relu else None
+        da_seq = plan.alloc((T, N, H), gy.dtype)
+        dh_prev = ghn.astype(gy.dtype, copy=True)  # the carry: dL/dh_{t-1} through step t
+        dact_buf = _ws.get("rnn.dact", (N, H), bool if relu else gy.dtype)
         for t in reversed(plan.order):
-            n = plan.ns[t]
-            y = Y[plan.out_slot(t), :n]
-            da = dA[t, :n]
-            np.add(gy[t, :n], carry[:n], out=da)
+            rows = plan.ns[t]
+            h, da, dact = h_seq[plan.out_slot(t), :rows], da_seq[t, :rows], dact_buf[:rows]
+            # da = (dy + dh_prev) act'(h); tanh' = 1 - h^2, relu' = [h > 0]
+            np.add(gy[t, :rows], dh_prev[:rows], out=da)
             if relu:
-                np.greater(y, 0, out=mask[:n])
-                da *= mask[:n]
+                np.greater(h, 0, out=dact)
             else:
-                np.multiply(y, y, out=tmp[:n])
-                np.subtract(1, tmp[:n], out=tmp[:n])
-                da *= tmp[:n]
-            np.matmul(da, w_hh, out=carry[:n])
-        hprev = P if P is not None else plan.prevs(Y)
-        dx, dW_ih, dW_hh, db = _weight_grads(ctx, dA, x, w_ih, hprev, ctx.needs_input_grad, 2)
-        return dx, carry, dW_ih, dW_hh, db, db
+                np.multiply(h, h, out=dact)
+                np.subtract(1, dact, out=dact)
+            da *= dact
+            # dh_prev = da W_hh
+            np.matmul(da, w_hh, out=dh_prev[:rows])
+        h_prev_seq = h_prev_seq if h_prev_seq is not None else plan.prevs(h_seq)
+        need = ctx.needs_input_grad
+        dx, dW_ih, dW_hh, db = _weight_grads(da_seq, x, w_ih, h_prev_seq, need[0], need[2],
+                                             need[3], need[4] or need[5])
+        return dx, dh_prev, dW_ih, dW_hh, db, db
 
 
 class LSTMLayer(Function):
@@ -241,104 +259,142 @@ class LSTMLayer(Function):
         perm = np.r_[0:2 * H, 3 * H:4 * H, 2 * H:3 * H]
         w_ih_p, w_hh_p = w_ih[perm], w_hh[perm]
         b = None if b_ih is None else (b_ih + b_hh)[perm]
-        G = _project(x, w_ih_p, b, plan)
-        Y = plan.alloc((T + 1, N, H), x.dtype)
-        C = plan.alloc((T + 1, N, H), x.dtype)
-        TC = plan.alloc((T, N, H), x.dtype)
-        Y[plan.h0_slot()] = h0
-        C[plan.h0_slot()] = c0
-        P = plan.alloc((T, N, H), x.dtype) if plan.separate_prev else None
-        PC = plan.alloc((T, N, H), x.dtype) if plan.separate_prev else None
-        whhT = w_hh_p.T
-        tmp = _scratch("lstm.g", (N, 4 * H), x.dtype)
-        tmpH = _scratch("lstm.h", (N, H), x.dtype)
+        gates_seq = _project(x, w_ih_p, b, plan)
+        h_seq, h_prev_seq = plan.states(h0, x.dtype)
+        c_seq, c_prev_seq = plan.states(c0, x.dtype)
+        tanh_c_seq = plan.alloc((T, N, H), x.dtype)
+        w_hh_T = w_hh_p.T
+        hidden_buf = _ws.get("lstm.hidden", (N, 4 * H), x.dtype)
+        ig_buf = _ws.get("lstm.ig", (N, H), x.dtype)
         for t in plan.order:
-            n = plan.ns[t]
-            if P is not None:
-                hp = plan.fill_prev(P, Y, h0, t)[:n]
-                cp = plan.fill_prev(PC, C, c0, t)[:n]
-            else:
-                hp = Y[plan.prev_slot(t), :n]
-                cp = C[plan.prev_slot(t), :n]
-            g = G[t, :n]
-            np.matmul(hp, whhT, out=tmp[:n])
-            g += tmp[:n]
-            _sigmoid_(g[:, :3 * H])
-            gg = g[:, 3 * H:]
-            np.tanh(gg, out=gg)
-            c = C[plan.out_slot(t), :n]
-            np.multiply(g[:, H:2 * H], cp, out=c)
-            np.multiply(g[:, :H], gg, out=tmpH[:n])
-            c += tmpH[:n]
-            tc = TC[t, :n]
-            np.tanh(c, out=tc)
-            np.multiply(g[:, 2 * H:3 * H], tc, out=Y[plan.out_slot(t), :n])
-        ctx.save_for_backward(x, w_ih_p, w_hh_p, G, Y, C, TC, P, PC)
+            rows = plan.ns[t]
+            h_prev = plan.prev(h_seq, h_prev_seq, h0, t)
+            c_prev = plan.prev(c_seq, c_prev_seq, c0, t)
+            gates, hidden, ig = gates_seq[t, :rows], hidden_buf[:rows], ig_buf[:rows]
+            i, f, o, g = _blocks(gates, H, 4)
+            c, tanh_c = c_seq[plan.out_slot(t), :rows], tanh_c_seq[t, :rows]
+            # i, f, o, g = sigma, sigma, sigma, tanh of (gates + h_prev W_hh^T)
+            np.matmul(h_prev, w_hh_T, out=hidden)
+            gates += hidden
+            _sigmoid_(gates[:, :3 * H])
+            np.tanh(g, out=g)
+            # c = f c_prev + i g
+            np.multiply(f, c_prev, out=c)
+            np.multiply(i, g, out=ig)
+            c += ig
+            # h = o tanh(c)
+            np.tanh(c, out=tanh_c)
+            np.multiply(o, tanh_c, out=h_seq[plan.out_slot(t), :rows])
+        ctx.save_for_backward(x, w_ih_p, w_hh_p, gates_seq, h_seq, c_seq, tanh_c_seq,
+                              h_prev_seq, c_prev_seq)
         ctx.plan, ctx.perm = plan, perm
-        return plan.outputs(Y), plan.last(Y), plan.last(C)
+        return plan.outputs(h_seq), plan.last(h_seq), plan.last(c_seq)
 
-    # dc_t = dc_{t+1} f_{t+1} + dh_t o (1 - tanh^2 c_t); di = dc g; df = dc c_{t-1};
-    # do = dh tanh c_t; dg = dc i; each times its activation's derivative; dh_{t-1} = dG W_hh
     @staticmethod
     def backward(ctx, gy, ghn, gcn):
-        x, w_ih_p, w_hh_p, G, Y, C, TC, P, PC = ctx.saved_tensors
+        x, w_ih_p, w_hh_p, gates_seq, h_seq, c_seq, tanh_c_seq, h_prev_seq, c_prev_seq = \
+            ctx.saved_tensors
         plan = ctx.plan
         T, N, _ = x.shape
         H = w_hh_p.shape[1]
-        dG = plan.alloc((T, N, 4 * H), gy.dtype)
-        ch = ghn.astype(gy.dtype, copy=True)
-        cc = gcn.astype(gy.dtype, copy=True)
-        dhb = _scratch("lstm.dh", (N, H), gy.dtype)
-        tmpH = _scratch("lstm.bh", (N, H), gy.dtype)
-        ds = _scratch("lstm.ds", (N, 3 * H), gy.dtype)
+        dgates_seq = plan.alloc((T, N, 4 * H), gy.dtype)
+        dh_prev = ghn.astype(gy.dtype, copy=True)  # the carries: dL/dh_{t-1}, dL/dc_{t-1}
+        dc_prev = gcn.astype(gy.dtype, copy=True)  # through step t
+        dh_buf = _ws.get("lstm.dh", (N, H), gy.dtype)
+        dc_h_buf = _ws.get("lstm.dc_h", (N, H), gy.dtype)
+        dsig_buf = _ws.get("lstm.dsig", (N, 3 * H), gy.dtype)
         for t in reversed(plan.order):
-            n = plan.ns[t]
-            cp = PC[t, :n] if PC is not None else C[plan.prev_slot(t), :n]
-            g = G[t, :n]
-            i, f, o, gg = g[:, :H], g[:, H:2 * H], g[:, 2 * H:3 * H], g[:, 3 * H:]
-            tc = TC[t, :n]
-            dh = dhb[:n]
-            np.add(gy[t, :n], ch[:n], out=dh)
-            tmp = tmpH[:n]
-            np.multiply(tc, tc, out=tmp)
-            np.subtract(1, tmp, out=tmp)
-            tmp *= o
-            tmp *= dh
-            dc = cc[:n]
-            dc += tmp
-            d = dG[t, :n]
-            np.multiply(dc, gg, out=d[:, :H])
-            np.multiply(dc, cp, out=d[:, H:2 * H])
-            np.multiply(dh, tc, out=d[:, 2 * H:3 * H])
-            s = g[:, :3 * H]
-            np.subtract(1, s, out=ds[:n])
-            ds[:n] *= s
-            d[:, :3 * H] *= ds[:n]
-            dgg = d[:, 3 * H:]
-            np.multiply(gg, gg, out=dgg)
-            np.subtract(1, dgg, out=dgg)
-            dgg *= i
-            dgg *= dc
+            rows = plan.ns[t]
+            c_prev = plan.saved_prev(c_seq, c_prev_seq, t)
+            gates, tanh_c, dgates = gates_seq[t, :rows], tanh_c_seq[t, :rows], dgates_seq[t, :rows]
+            i, f, o, g = _blocks(gates, H, 4)
+            di, df, do, dg = _blocks(dgates, H, 4)
+            dh, dc_h, dsig, dc = dh_buf[:rows], dc_h_buf[:rows], dsig_buf[:rows], dc_prev[:rows]
+            # dh = dy + dh_prev
+            np.add(gy[t, :rows], dh_prev[:rows], out=dh)
+            # dc += dh o (1 - tanh(c)^2)
+            np.multiply(tanh_c, tanh_c, out=dc_h)
+            np.subtract(1, dc_h, out=dc_h)
+            dc_h *= o
+            dc_h *= dh
+            dc += dc_h
+            # di, df, do = dc g, dc c_prev, dh tanh(c), each times sigma' = s (1 - s)
+            np.multiply(dc, g, out=di)
+            np.multiply(dc, c_prev, out=df)
+            np.multiply(dh, tanh_c, out=do)
+            np.subtract(1, gates[:, :3 * H], out=dsig)
+            dsig *= gates[:, :3 * H]
+            dgates[:, :3 * H] *= dsig
+            # dg = dc i (1 - g^2)
+            np.multiply(g, g, out=dg)
+            np.subtract(1, dg, out=dg)
+            dg *= i
+            dg *= dc
+            # dc_prev = dc f
             dc *= f
-            np.matmul(d, w_hh_p, out=ch[:n])
-        needs = ctx.needs_input_grad
-        hprev = P if P is not None else plan.prevs(Y)
-        dx, dW_ih, dW_hh, db = _weight_grads(ctx, dG, x, w_ih_p, hprev, needs, 3)
-        inv = np.argsort(ctx.perm)
-        dW_ih = None if dW_ih is None else dW_ih[inv]
-        dW_hh = None if dW_hh is None else dW_hh[inv]
-        db = None if db is None else db[inv]
-        return dx, ch, cc, dW_ih, dW_hh, db, db
+            # dh_prev = dgates W_hh
+            np.matmul(dgates, w_hh_p, out=dh_prev[:rows])
+        need = ctx.needs_input_grad
+        h_prev_seq = h_prev_seq if h_prev_seq is not None else plan.prevs(h_seq)
+        dx, dW_ih, dW_hh, db = _weight_grads(dgates_seq, x, w_ih_p, h_prev_seq, need[0],
+                                             need[3], need[4], need[5] or need[6])
+        back = np.argsort(ctx.perm)  # (i, f, o, g) -> PyTorch's (i, f, g, o)
+        dW_ih = None if dW_ih is None else dW_ih[back]
+        dW_hh = None if dW_hh is None else dW_hh[back]
+        db = None if db is None else db[back]
+        return dx, dh_prev, dc_prev, dW_ih, dW_hh, db, db
+
+
+def _gru_start(x, h0, w_ih, b_ih, b_hh, reverse, batch_sizes):
+    """What both GRU forms set up: the plan, the input projection with the biases of r and z
+    (b_hn stays out: it sits inside the reset), the states, b_hn."""
+    x = np.ascontiguousarray(x)
+    T, N, _ = x.shape
+    H = h0.shape[-1]
+    plan = _Plan(T, N, reverse, batch_sizes)
+    b = None
+    if b_ih is not None:
+        b = b_ih.copy()
+        b[:2 * H] += b_hh[:2 * H]
+    gates_seq = _project(x, w_ih, b, plan)
+    h_seq, h_prev_seq = plan.states(h0, x.dtype)
+    b_hn = None if b_hh is None else b_hh[2 * H:]
+    return x, plan, gates_seq, h_seq, h_prev_seq, b_hn
+
+
+def _gru_update(h: np.ndarray, h_prev: np.ndarray, z: np.ndarray, n: np.ndarray) -> None:
+    """h = (1 - z) n + z h_prev, computed as (h_prev - n) z + n."""
+    np.subtract(h_prev, n, out=h)
+    h *= z
+    h += n
+
+
+def _gru_back_n_z(dgates, dh, gates, h_prev, H, one_minus_z, dsig) -> None:
+    """Both GRU forms: dn~ = dh (1 - z)(1 - n^2) and the first factor of dz~, dh (h_prev - n),
+    into dgates; dsig = sigma'(r, z) = s (1 - s)."""
+    _, dz, dn = _blocks(dgates, H, 3)
+    rz, (_, z, n) = gates[:, :2 * H], _blocks(gates, H, 3)
+    # dn~ = dh (1 - n^2) (1 - z)
+    np.multiply(n, n, out=dn)
+    np.subtract(1, dn, out=dn)
+    dn *= dh
+    np.subtract(1, z, out=one_minus_z)
+    dn *= one_minus_z
+    # dz~ = dh (h_prev - n), times sigma'(z) later with dr~
+    np.subtract(h_prev, n, out=dz)
+    dz *= dh
+    # dsig = sigma'(r, z) = s (1 - s)
+    np.subtract(1, rz, out=dsig)
+    dsig *= rz
 
 
 class GRULayer(Function):
-    """One layer, one direction of a GRU over a whole sequence (source 004 §2.8).
+    """One layer, one direction of a GRU over a whole sequence, PyTorch's form (source 004 §2.8).
 
     r, z = sigma(W_i* x_t + b_i* + W_h* h_{t-1} + b_h*);
-    PyTorch's form (default): n = tanh(W_in x_t + b_in + r * (W_hn h_{t-1} + b_hn));
-    ``cho=True``, Cho et al. 2014 / source 004 §2.8: n = tanh(W_in x_t + b_in + W_hn (r * h_{t-1})
-    + b_hn), the reset gate applied to h before the matmul (two hidden GEMMs per step);
-    h_t = (1 - z) * n + z * h_{t-1} in both. Gate rows in PyTorch's order (r, z, n).
+    n = tanh(W_in x_t + b_in + r * (W_hn h_{t-1} + b_hn)), the reset applied after the matmul
+    (one hidden GEMM per step); h_t = (1 - z) * n + z * h_{t-1}. Gate rows (r, z, n).
+    Cho et al.'s form, the reset before the matmul, is :class:`GRUChoLayer`.
 
     Shape: x (T, N, I), h0 (N, H), w_ih (3H, I), w_hh (3H, H), b_ih, b_hh (3H,) or None
     -> output (T, N, H), h_n (N, H).
@@ -346,132 +402,167 @@ class GRULayer(Function):
 
     @staticmethod
     def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, *, reverse: bool = False,
-                batch_sizes=None, cho: bool = False):
-        x = np.ascontiguousarray(x)
+                batch_sizes=None):
+        x, plan, gates_seq, h_seq, h_prev_seq, b_hn = _gru_start(x, h0, w_ih, b_ih, b_hh,
+                                                                 reverse, batch_sizes)
         T, N, _ = x.shape
         H = w_hh.shape[1]
-        plan = _Plan(T, N, reverse, batch_sizes)
-        b = None
-        if b_ih is not None:
-            b = b_ih.copy()
-            b[:2 * H] += b_hh[:2 * H]  # r and z add both biases; b_hn sits inside r * (.)
-        G = _project(x, w_ih, b, plan)
-        Y = plan.alloc((T + 1, N, H), x.dtype)
-        Y[plan.h0_slot()] = h0
-        P = plan.alloc((T, N, H), x.dtype) if plan.separate_prev else None
-        # PyTorch's form keeps W_hn h + b_hn per step; Cho's keeps r * h
-        HN = plan.alloc((T, N, H), x.dtype)
-        b_hn = None if b_hh is None else b_hh[2 * H:]
-        tmp = _scratch("gru.g", (N, 3 * H), x.dtype)
-        tmpH = _scratch("gru.h", (N, H), x.dtype)
-        whhT = w_hh.T
-        whh_rzT, whh_nT = w_hh[:2 * H].T, w_hh[2 * H:].T
+        n_hid_seq = plan.alloc((T, N, H), x.dtype)  # W_hn h_{t-1} + b_hn, for dr~
+        hidden_buf = _ws.get("gru.hidden", (N, 3 * H), x.dtype)
+        r_n_hid_buf = _ws.get("gru.r_n_hid", (N, H), x.dtype)
+        w_hh_T = w_hh.T
         for t in plan.order:
-            n = plan.ns[t]
-            hp = plan.fill_prev(P, Y, h0, t)[:n] if P is not None else Y[plan.prev_slot(t), :n]
-            g = G[t, :n]
-            rz, r, z, nn = g[:, :2 * H], g[:, :H], g[:, H:2 * H], g[:, 2 * H:]
-            hn = HN[t, :n]
-            if cho:
-                np.matmul(hp, whh_rzT, out=tmp[:n, :2 * H])
-                rz += tmp[:n, :2 * H]
-                _sigmoid_(rz)
-                np.multiply(r, hp, out=hn)
-                np.matmul(hn, whh_nT, out=tmpH[:n])
-                nn += tmpH[:n]
-                if b_hn is not None:
-                    nn += b_hn
+            rows = plan.ns[t]
+            h_prev = plan.prev(h_seq, h_prev_seq, h0, t)
+            gates, hidden = gates_seq[t, :rows], hidden_buf[:rows]
+            r, z, n = _blocks(gates, H, 3)
+            n_hid = n_hid_seq[t, :rows]
+            # r, z = sigma(gates + h_prev W_hrz^T): one hidden GEMM for all three blocks
+            np.matmul(h_prev, w_hh_T, out=hidden)
+            gates[:, :2 * H] += hidden[:, :2 * H]
+            _sigmoid_(gates[:, :2 * H])
+            # n = tanh(gates_n + r (h_prev W_hn^T + b_hn))
+            if b_hn is not None:
+                np.add(hidden[:, 2 * H:], b_hn, out=n_hid)
             else:
-                gh = tmp[:n]
-                np.matmul(hp, whhT, out=gh)
-                rz += gh[:, :2 * H]
-                _sigmoid_(rz)
-                if b_hn is not None:
-                    np.add(gh[:, 2 * H:], b_hn, out=hn)
-                else:
-                    hn[...] = gh[:, 2 * H:]
-                np.multiply(r, hn, out=tmpH[:n])
-                nn += tmpH[:n]
-            np.tanh(nn, out=nn)
-            y = Y[plan.out_slot(t), :n]
-            np.subtract(hp, nn, out=y)
-            y *= z
-            y += nn
-        ctx.save_for_backward(x, w_ih, w_hh, G, Y, HN, P)
-        ctx.plan, ctx.cho = plan, cho
-        return plan.outputs(Y), plan.last(Y)
+                n_hid[...] = hidden[:, 2 * H:]
+            np.multiply(r, n_hid, out=r_n_hid_buf[:rows])
+            n += r_n_hid_buf[:rows]
+            np.tanh(n, out=n)
+            _gru_update(h_seq[plan.out_slot(t), :rows], h_prev, z, n)
+        ctx.save_for_backward(x, w_ih, w_hh, gates_seq, h_seq, n_hid_seq, h_prev_seq)
+        ctx.plan = plan
+        return plan.outputs(h_seq), plan.last(h_seq)
 
-    # dn~ = dh (1 - z)(1 - n^2); dz~ = dh (h_{t-1} - n) z (1 - z);
-    # torch: dr~ = dn~ (W_hn h + b_hn) r (1 - r); dh_{t-1} = dh z + [dr~, dz~, r dn~] W_hh
-    # cho:   d(rh) = dn~ W_hn; dr~ = d(rh) h r (1 - r); dh_{t-1} = dh z + d(rh) r + [dr~, dz~] W_hrz
     @staticmethod
     def backward(ctx, gy, ghn):
-        x, w_ih, w_hh, G, Y, HN, P = ctx.saved_tensors
-        plan, cho = ctx.plan, ctx.cho
+        x, w_ih, w_hh, gates_seq, h_seq, n_hid_seq, h_prev_seq = ctx.saved_tensors
+        plan = ctx.plan
         T, N, _ = x.shape
         H = w_hh.shape[1]
-        dGI = plan.alloc((T, N, 3 * H), gy.dtype)
-        # the hidden GEMM's pre-activation gradient differs from dGI only in the n block
-        dGH = None if cho else plan.alloc((T, N, 3 * H), gy.dtype)
-        carry = ghn.astype(gy.dtype, copy=True)
-        dhb = _scratch("gru.dh", (N, H), gy.dtype)
-        tmpH = _scratch("gru.bh", (N, H), gy.dtype)
-        drh = _scratch("gru.drh", (N, H), gy.dtype)
-        ds = _scratch("gru.ds", (N, 2 * H), gy.dtype)
+        # pre-activation gradients as the input GEMM sees them, [dr~, dz~, dn~], and as the
+        # hidden GEMM does, [dr~, dz~, r dn~]
+        dgates_x_seq = plan.alloc((T, N, 3 * H), gy.dtype)
+        dgates_h_seq = plan.alloc((T, N, 3 * H), gy.dtype)
+        dh_prev = ghn.astype(gy.dtype, copy=True)  # the carry: dL/dh_{t-1} through step t
+        dh_buf = _ws.get("gru.dh", (N, H), gy.dtype)
+        tmp_buf = _ws.get("gru.tmp", (N, H), gy.dtype)
+        dsig_buf = _ws.get("gru.dsig", (N, 2 * H), gy.dtype)
+        for t in reversed(plan.order):
+            rows = plan.ns[t]
+            h_prev = plan.saved_prev(h_seq, h_prev_seq, t)
+            gates, n_hid = gates_seq[t, :rows], n_hid_seq[t, :rows]
+            r, z, _ = _blocks(gates, H, 3)
+            dgates_x, dgates_h = dgates_x_seq[t, :rows], dgates_h_seq[t, :rows]
+            dr, _, dn = _blocks(dgates_x, H, 3)
+            dh, tmp, dsig = dh_buf[:rows], tmp_buf[:rows], dsig_buf[:rows]
+            # dh = dy + dh_prev
+            np.add(gy[t, :rows], dh_prev[:rows], out=dh)
+            _gru_back_n_z(dgates_x, dh, gates, h_prev, H, tmp, dsig)
+            # dr~ = dn~ (W_hn h_prev + b_hn) sigma'(r); dz~ *= sigma'(z)
+            np.multiply(dn, n_hid, out=dr)
+            dgates_x[:, :2 * H] *= dsig
+            # dgates_h = [dr~, dz~, r dn~]; dh_prev = dgates_h W_hh + dh z
+            dgates_h[:, :2 * H] = dgates_x[:, :2 * H]
+            np.multiply(dn, r, out=dgates_h[:, 2 * H:])
+            np.matmul(dgates_h, w_hh, out=dh_prev[:rows])
+            np.multiply(dh, z, out=tmp)
+            dh_prev[:rows] += tmp
+        need = ctx.needs_input_grad
+        h_prev_seq = h_prev_seq if h_prev_seq is not None else plan.prevs(h_seq)
+        dx, dW_ih, _, db_ih = _weight_grads(dgates_x_seq, x, w_ih, None, need[0], need[2],
+                                            False, need[4] or need[5])
+        _, _, dW_hh, db_hh = _weight_grads(dgates_h_seq, x, None, h_prev_seq, False, False,
+                                           need[3], need[5])
+        return dx, dh_prev, dW_ih, dW_hh, db_ih, db_hh
+
+
+class GRUChoLayer(Function):
+    """One layer, one direction of a GRU in Cho et al.'s form (2014; source 004 §2.8).
+
+    r, z = sigma(W_i* x_t + b_i* + W_h* h_{t-1} + b_h*);
+    n = tanh(W_in x_t + b_in + W_hn (r * h_{t-1}) + b_hn), the reset applied to h before the
+    matmul (two hidden GEMMs per step); h_t = (1 - z) * n + z * h_{t-1}. Same parameters as
+    :class:`GRULayer`, a different function.
+
+    Shape: x (T, N, I), h0 (N, H), w_ih (3H, I), w_hh (3H, H), b_ih, b_hh (3H,) or None
+    -> output (T, N, H), h_n (N, H).
+    """
+
+    @staticmethod
+    def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, *, reverse: bool = False,
+                batch_sizes=None):
+        x, plan, gates_seq, h_seq, h_prev_seq, b_hn = _gru_start(x, h0, w_ih, b_ih, b_hh,
+                                                                 reverse, batch_sizes)
+        T, N, _ = x.shape
+        H = w_hh.shape[1]
+        rh_seq = plan.alloc((T, N, H), x.dtype)  # r * h_{t-1}, for dW_hn
+        hidden_buf = _ws.get("gru_cho.hidden", (N, 3 * H), x.dtype)
+        w_hrz_T, w_hn_T = w_hh[:2 * H].T, w_hh[2 * H:].T
+        for t in plan.order:
+            rows = plan.ns[t]
+            h_prev = plan.prev(h_seq, h_prev_seq, h0, t)
+            gates, hidden = gates_seq[t, :rows], hidden_buf[:rows]
+            r, z, n = _blocks(gates, H, 3)
+            rh = rh_seq[t, :rows]
+            # r, z = sigma(gates + h_prev W_hrz^T)
+            np.matmul(h_prev, w_hrz_T, out=hidden[:, :2 * H])
+            gates[:, :2 * H] += hidden[:, :2 * H]
+            _sigmoid_(gates[:, :2 * H])
+            # n = tanh(gates_n + (r h_prev) W_hn^T + b_hn)
+            np.multiply(r, h_prev, out=rh)
+            np.matmul(rh, w_hn_T, out=hidden[:, 2 * H:])
+            n += hidden[:, 2 * H:]
+            if b_hn is not None:
+                n += b_hn
+            np.tanh(n, out=n)
+            _gru_update(h_seq[plan.out_slot(t), :rows], h_prev, z, n)
+        ctx.save_for_backward(x, w_ih, w_hh, gates_seq, h_seq, rh_seq, h_prev_seq)
+        ctx.plan = plan
+        return plan.outputs(h_seq), plan.last(h_seq)
+
+    @staticmethod
+    def backward(ctx, gy, ghn):
+        x, w_ih, w_hh, gates_seq, h_seq, rh_seq, h_prev_seq = ctx.saved_tensors
+        plan = ctx.plan
+        T, N, _ = x.shape
+        H = w_hh.shape[1]
+        # [dr~, dz~, dn~]: the input GEMM's, and block by block the hidden GEMMs', gradient
+        dgates_seq = plan.alloc((T, N, 3 * H), gy.dtype)
+        dh_prev = ghn.astype(gy.dtype, copy=True)  # the carry: dL/dh_{t-1} through step t
+        dh_buf = _ws.get("gru_cho.dh", (N, H), gy.dtype)
+        tmp_buf = _ws.get("gru_cho.tmp", (N, H), gy.dtype)
+        drh_buf = _ws.get("gru_cho.drh", (N, H), gy.dtype)
+        dsig_buf = _ws.get("gru_cho.dsig", (N, 2 * H), gy.dtype)
         w_hrz, w_hn = w_hh[:2 * H], w_hh[2 * H:]
         for t in reversed(plan.order):
-            n = plan.ns[t]
-            hp = P[t, :n] if P is not None else Y[plan.prev_slot(t), :n]
-            g = G[t, :n]
-            rz, r, z, nn = g[:, :2 * H], g[:, :H], g[:, H:2 * H], g[:, 2 * H:]
-            hn = HN[t, :n]
-            dh = dhb[:n]
-            np.add(gy[t, :n], carry[:n], out=dh)
-            d = dGI[t, :n]
-            dn = d[:, 2 * H:]
-            np.multiply(nn, nn, out=dn)
-            np.subtract(1, dn, out=dn)
-            dn *= dh
-            np.subtract(1, z, out=tmpH[:n])
-            dn *= tmpH[:n]
-            dz = d[:, H:2 * H]
-            np.subtract(hp, nn, out=dz)
-            dz *= dh
-            np.subtract(1, rz, out=ds[:n])
-            ds[:n] *= rz
-            if cho:
-                np.matmul(dn, w_hn, out=drh[:n])
-                np.multiply(drh[:n], hp, out=d[:, :H])
-                d[:, :2 * H] *= ds[:n]
-                np.matmul(d[:, :2 * H], w_hrz, out=carry[:n])
-                drh[:n] *= r
-                carry[:n] += drh[:n]
-            else:
-                np.multiply(dn, hn, out=d[:, :H])
-                d[:, :2 * H] *= ds[:n]
-                dgh = dGH[t, :n]
-                dgh[:, :2 * H] = d[:, :2 * H]
-                np.multiply(dn, r, out=dgh[:, 2 * H:])
-                np.matmul(dgh, w_hh, out=carry[:n])
-            np.multiply(dh, z, out=tmpH[:n])
-            carry[:n] += tmpH[:n]
-        needs = ctx.needs_input_grad
-        hprev = P if P is not None else plan.prevs(Y)
-        dx, dW_ih, _, db_ih = _weight_grads(ctx, dGI, x, w_ih, hprev, (*needs[:2], *needs[2:3],
-                                            False, *needs[4:]), 2)
-        dW_hh = db_hh = None
-        TN = T * N
-        if cho:
-            dGf = dGI.reshape(TN, 3 * H)
-            if needs[3]:
-                dW_hh = np.empty_like(w_hh)
-                np.matmul(dGf[:, :2 * H].T, hprev.reshape(TN, H), out=dW_hh[:2 * H])
-                np.matmul(dGf[:, 2 * H:].T, HN.reshape(TN, H), out=dW_hh[2 * H:])
-            db_hh = db_ih
-        else:
-            dGHf = dGH.reshape(TN, 3 * H)
-            if needs[3]:
-                dW_hh = dGHf.T @ hprev.reshape(TN, H)
-            if needs[5]:
-                db_hh = np.ones(TN, dtype=dGHf.dtype) @ dGHf
-        return dx, carry, dW_ih, dW_hh, db_ih, db_hh
+            rows = plan.ns[t]
+            h_prev = plan.saved_prev(h_seq, h_prev_seq, t)
+            gates, dgates = gates_seq[t, :rows], dgates_seq[t, :rows]
+            r, z, _ = _blocks(gates, H, 3)
+            dr, _, dn = _blocks(dgates, H, 3)
+            dh, tmp, drh, dsig = dh_buf[:rows], tmp_buf[:rows], drh_buf[:rows], dsig_buf[:rows]
+            # dh = dy + dh_prev
+            np.add(gy[t, :rows], dh_prev[:rows], out=dh)
+            _gru_back_n_z(dgates, dh, gates, h_prev, H, tmp, dsig)
+            # d(rh) = dn~ W_hn; dr~ = d(rh) h_prev sigma'(r); dz~ *= sigma'(z)
+            np.matmul(dn, w_hn, out=drh)
+            np.multiply(drh, h_prev, out=dr)
+            dgates[:, :2 * H] *= dsig
+            # dh_prev = [dr~, dz~] W_hrz + d(rh) r + dh z
+            np.matmul(dgates[:, :2 * H], w_hrz, out=dh_prev[:rows])
+            drh *= r
+            dh_prev[:rows] += drh
+            np.multiply(dh, z, out=tmp)
+            dh_prev[:rows] += tmp
+        need = ctx.needs_input_grad
+        h_prev_seq = h_prev_seq if h_prev_seq is not None else plan.prevs(h_seq)
+        dx, dW_ih, _, db = _weight_grads(dgates_seq, x, w_ih, None, need[0], need[2], False,
+                                         need[4] or need[5])
+        dW_hh = None
+        if need[3]:  # dW_hrz = [dr~, dz~]^T h_prev; dW_hn = dn~^T (r h_prev)
+            TN, dgates = T * N, dgates_seq.reshape(T * N, 3 * H)
+            dW_hh = np.empty_like(w_hh)
+            np.matmul(dgates[:, :2 * H].T, h_prev_seq.reshape(TN, H), out=dW_hh[:2 * H])
+            np.matmul(dgates[:, 2 * H:].T, rh_seq.reshape(TN, H), out=dW_hh[2 * H:])
+        return dx, dh_prev, dW_ih, dW_hh, db, db

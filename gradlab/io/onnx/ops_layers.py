@@ -118,8 +118,12 @@ def _embedding(op: Op) -> None:
 
 # ---- recurrent layers
 
-_RNN_LAYERS = {RN.LSTMLayer: ("LSTM", 4, 2), RN.GRULayer: ("GRU", 3, 1),
-               RN.RNNLayer: ("RNN", 1, 1)}
+# Function -> (ONNX op, gate blocks, states, attributes). torch's GRU applies the reset gate
+# after the hidden matmul (ONNX linear_before_reset=1), Cho's form before it (0).
+_RNN_LAYERS = {RN.LSTMLayer: ("LSTM", 4, 2, {}),
+               RN.GRULayer: ("GRU", 3, 1, {"linear_before_reset": 1}),
+               RN.GRUChoLayer: ("GRU", 3, 1, {"linear_before_reset": 0}),
+               RN.RNNLayer: ("RNN", 1, 1, {})}
 
 
 def _gate_perm(kind: str, h: int) -> np.ndarray:
@@ -130,9 +134,9 @@ def _gate_perm(kind: str, h: int) -> np.ndarray:
     return np.arange(h)
 
 
-@maps(RN.LSTMLayer, RN.GRULayer, RN.RNNLayer)
+@maps(RN.LSTMLayer, RN.GRULayer, RN.GRUChoLayer, RN.RNNLayer)
 def _rnn_layer(op: Op) -> None:
-    kind, gates, n_states = _RNN_LAYERS[op.r1.cls]
+    kind, gates, n_states, layer_attrs = _RNN_LAYERS[op.r1.cls]
     kw = op.r1.kwargs
     if kw.get("batch_sizes") is not None:
         raise op.fail("packed sequences (PackedSequence input) cannot be exported; pass the "
@@ -157,10 +161,8 @@ def _rnn_layer(op: Op) -> None:
             inputs.append(g.unsqueeze(op.inp(k), [0]))
     while inputs[-1] == "":
         inputs.pop()
-    attrs = {"hidden_size": int(h), "direction": "reverse" if kw.get("reverse") else "forward"}
-    if kind == "GRU":
-        # torch's GRU applies the reset gate after the hidden matmul; Cho's form before it
-        attrs["linear_before_reset"] = 0 if kw.get("cho") else 1
+    attrs = {"hidden_size": int(h), "direction": "reverse" if kw.get("reverse") else "forward",
+             **layer_attrs}
     if kind == "RNN":
         attrs["activations"] = ["Relu" if kw.get("nonlinearity") == "relu" else "Tanh"]
     outs = g.node(kind, inputs, [g.fresh(f"{kind.lower()}_y") for _ in range(1 + n_states)],

@@ -32,10 +32,10 @@ from .pooling import *  # noqa: F403
 from .shape import *  # noqa: F403
 
 # Private helpers that other modules still reach as ``F._name`` (issue 18 step 7 removes that
-# reach): nn/rnn.py (_dropout_mask), nn/dropout.py (_check_dropout_p), nn/loss.py (_reduction),
-# compress/quantize.py (_conv_padding).
+# reach): nn/dropout.py (_check_dropout_p), nn/loss.py (_reduction), compress/quantize.py
+# (_conv_padding).
 _conv_padding = _conv._conv_padding
-_check_dropout_p, _dropout_mask = _dropout._check_dropout_p, _dropout._dropout_mask
+_check_dropout_p = _dropout._check_dropout_p
 _reduction = _loss._reduction
 
 __all__ = [*_activation.__all__, *_linear.__all__, *_conv.__all__, *_pooling.__all__,

@@ -28,7 +28,7 @@ def _dropout_mask(input: Tensor, shape: tuple, p: float) -> Tensor:
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True,
             inplace: bool = False) -> Tensor:
-    """Inverted dropout (Srivastava et al. 2014; seeds 003 "dropout", 004 §3.5): in training
+    """Inverted dropout (Srivastava et al. 2014; sources 003 "dropout", 004 §3.5): in training
     each element is zeroed with probability p and the survivors are scaled by 1 / (1 - p), so
     the expected output is the input and evaluation is the identity. This is the classic
     scheme (weights multiplied by the keep probability 1 - p at test time) with the scaling
