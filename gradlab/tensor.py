@@ -25,6 +25,7 @@ from .ops import linalg as L
 from .ops import reduce as R
 from .ops import sampling as Smp
 from .ops import shape as S
+from .ops._names import rename
 from .ops._util import norm_dim, norm_dims, numpy_names, reduce_dims
 
 _FLOAT, _INT, _BOOL = 2, 1, 0
@@ -661,19 +662,20 @@ class Tensor:
         return _binary(E.Add, self, other)
 
     def __radd__(self, other):
-        return _rbinary(E.Add, self, other)
+        return _binary(E.Add, self, other)  # commutative: self first, as torch's node
 
     def __sub__(self, other):
         return _binary(E.Sub, self, other)
 
     def __rsub__(self, other):
-        return _rbinary(E.Sub, self, other)
+        out = _rbinary(E.Sub, self, other)
+        return out if isinstance(other, Tensor) else rename(out, "RsubBackward1")
 
     def __mul__(self, other):
         return _binary(E.Mul, self, other)
 
     def __rmul__(self, other):
-        return _rbinary(E.Mul, self, other)
+        return _binary(E.Mul, self, other)  # commutative: self first, as torch's node
 
     def __truediv__(self, other):
         a = self if self.data.dtype.kind == "f" or (
@@ -685,10 +687,12 @@ class Tensor:
         return _rbinary(E.Div, a, other)
 
     def __pow__(self, other):
-        return _binary(E.Pow, self, other)
+        out = _binary(E.Pow, self, other)
+        return rename(out, "PowBackward1") if isinstance(other, Tensor) else out
 
     def __rpow__(self, other):
-        return _rbinary(E.Pow, self, other)
+        out = _rbinary(E.Pow, self, other)
+        return out if isinstance(other, Tensor) else rename(out, "PowBackward2")
 
     def __matmul__(self, other):
         return self.matmul(other)
@@ -890,7 +894,13 @@ class Tensor:
             raise TypeError("matmul: the second operand must be a tensor or array, got "
                             f"{type(other).__name__}")
         a, b = promote_operands(self, other)
-        return L.Matmul.apply(a, b)
+        out = L.Matmul.apply(a, b)
+        if a.data.ndim != 2 or b.data.ndim != 2:  # torch's node names for the other cases
+            nd = (a.data.ndim, b.data.ndim)
+            name = {(2, 1): "MvBackward0", (1, 1): "DotBackward0", (3, 3): "BmmBackward0"}.get(nd)
+            if name is not None:
+                rename(out, name)
+        return out
 
     def mm(self, mat2):
         if self.ndim != 2 or mat2.ndim != 2:
@@ -920,7 +930,8 @@ class Tensor:
         x = self if dtype is None else self.to(dtype)
         if x.data.dtype.kind in "biu" and dtype is None:
             x = x.to(backend.int64)
-        return R.Sum.apply(x, reduce_dims(dim, self.ndim), keepdim)
+        out = R.Sum.apply(x, reduce_dims(dim, self.ndim), keepdim)
+        return out if dim is None else rename(out, "SumBackward1")
 
     @numpy_names
     def mean(self, dim=None, keepdim: bool = False, *, dtype=None):
@@ -928,7 +939,8 @@ class Tensor:
         if x.data.dtype.kind != "f":
             raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be "
                                f"either a floating point or complex dtype. Got: {self.dtype}")
-        return R.Mean.apply(x, reduce_dims(dim, self.ndim), keepdim)
+        out = R.Mean.apply(x, reduce_dims(dim, self.ndim), keepdim)
+        return out if dim is None else rename(out, "MeanBackward1")
 
     def _correction(self, unbiased, correction) -> float:
         if unbiased is not None and correction is not None:
@@ -965,9 +977,11 @@ class Tensor:
                                "argument." if dim is None else
                                f"{name}(): cannot reduce over a zero-size dimension")
         if dim is None:
-            return R.MaxMin.apply(self, None, False, is_max)
+            out = R.MaxMin.apply(self, None, False, is_max)
+            return out if is_max else rename(out, "MinBackward1")
         vals, idx = R.MaxMinDim.apply(self, norm_dim(dim, self.ndim), keepdim, is_max)
-        return (max_return if is_max else min_return)(vals, idx)
+        return (max_return if is_max else min_return)(vals if is_max else
+                                                      rename(vals, "MinBackward0"), idx)
 
     @numpy_names
     def max(self, dim=None, keepdim: bool = False):
@@ -983,12 +997,12 @@ class Tensor:
         """Largest values over ``dim``; the gradient is shared evenly among ties."""
         # all dims named, not None: None is max()'s reduction, whose NaN gradient differs
         dims = tuple(range(self.ndim)) if dim == () or dim is None else norm_dims(dim, self.ndim)
-        return R.MaxMin.apply(self, dims, keepdim, True)
+        return rename(R.MaxMin.apply(self, dims, keepdim, True), "AmaxBackward0")
 
     @numpy_names
     def amin(self, dim=(), keepdim: bool = False):
         dims = tuple(range(self.ndim)) if dim == () or dim is None else norm_dims(dim, self.ndim)
-        return R.MaxMin.apply(self, dims, keepdim, False)
+        return rename(R.MaxMin.apply(self, dims, keepdim, False), "AminBackward0")
 
     @numpy_names
     def argmax(self, dim=None, keepdim: bool = False):
@@ -1011,7 +1025,9 @@ class Tensor:
 
     @numpy_names
     def prod(self, dim=None, keepdim: bool = False):
-        return R.Prod.apply(self, None if dim is None else norm_dim(dim, self.ndim), keepdim)
+        if dim is None:
+            return R.Prod.apply(self, None, keepdim)
+        return rename(R.Prod.apply(self, norm_dim(dim, self.ndim), keepdim), "ProdBackward1")
 
     @numpy_names
     def cumsum(self, dim: int):
@@ -1088,13 +1104,16 @@ class Tensor:
         else:
             dims = norm_dims(dim, self.ndim)
             new = tuple(s for i, s in enumerate(sh) if not (i in dims and s == 1))
-        return self if new == sh else S.Reshape.apply(self, new)
+        if new == sh:
+            return self
+        return rename(S.Reshape.apply(self, new),
+                      "SqueezeBackward0" if dim is None else "SqueezeBackward1")
 
     @numpy_names
     def unsqueeze(self, dim: int):
         d = norm_dim(dim, self.ndim + 1)
         sh = self.data.shape
-        return S.Reshape.apply(self, sh[:d] + (1,) + sh[d:])
+        return rename(S.Reshape.apply(self, sh[:d] + (1,) + sh[d:]), "UnsqueezeBackward0")
 
     def expand(self, *sizes):
         sizes = _sizes(sizes)
@@ -1127,7 +1146,7 @@ class Tensor:
         perm = list(range(self.ndim))
         a, b = norm_dim(dim0, self.ndim), norm_dim(dim1, self.ndim)
         perm[a], perm[b] = perm[b], perm[a]
-        return S.Permute.apply(self, tuple(perm))
+        return rename(S.Permute.apply(self, tuple(perm)), "TransposeBackward0")
 
     swapaxes = transpose
 
@@ -1135,13 +1154,23 @@ class Tensor:
         if self.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
                                f"{self.ndim}D")
-        return self.transpose(0, 1) if self.ndim == 2 else self
+        # a view even for 0-D and 1-D (as torch's), so it has a node of its own
+        perm = (1, 0) if self.ndim == 2 else tuple(range(self.ndim))
+        return rename(S.Permute.apply(self, perm), "TBackward0")
 
     def contiguous(self):
         return self if self.data.flags.c_contiguous else S.Contiguous.apply(self)
 
     def __getitem__(self, idx):
-        return S.Index.apply(self, _norm_index(idx))
+        idx = _norm_index(idx)
+        out = S.Index.apply(self, idx)
+        if out._ctx is not None:  # torch's node: a select for ints, a slice for slices
+            kinds = {type(i) for i in idx}
+            if kinds == {int}:
+                rename(out, "SelectBackward0")
+            elif kinds == {slice}:
+                rename(out, "SliceBackward0")
+        return out
 
     @numpy_names
     def gather(self, dim: int, index: Tensor):

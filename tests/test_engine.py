@@ -307,7 +307,7 @@ def test_next_functions_walk_the_graph():
     x = T([1.0])
     y = (x * 2).exp()
     fn, idx = y.grad_fn.next_functions[0]
-    assert fn.name() == "MulBackward" and idx == 0
+    assert fn.name() == "MulBackward0" and idx == 0
     acc = fn.next_functions[0][0]
     assert acc.name() == "AccumulateGrad" and acc.variable is x
 

@@ -13,6 +13,7 @@ autograd reads it from ``_tensor.cls`` (this file, engine.py, gradcheck.py, func
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -60,16 +61,39 @@ class _Version:
 
 
 class AccumulateGrad:
-    """Stands for a leaf in ``grad_fn.next_functions`` (as in PyTorch)."""
+    """Stands for a leaf in ``grad_fn.next_functions`` (as in PyTorch): ``.variable`` is the leaf.
+
+    One object per leaf while it is referenced (``next_functions`` read twice gives the same
+    object, as torch's); it holds the leaf, and is forgotten when no one holds it any more.
+    """
+
+    __slots__ = ("variable", "__weakref__")
 
     def __init__(self, variable) -> None:
         self.variable = variable
 
+    @staticmethod
+    def of(variable) -> AccumulateGrad:
+        """The AccumulateGrad node of the leaf ``variable`` (created on first use)."""
+        acc = _accumulators.get(id(variable))
+        if acc is None or acc.variable is not variable:
+            acc = _accumulators[id(variable)] = AccumulateGrad(variable)
+        return acc
+
     def name(self) -> str:
         return "AccumulateGrad"
 
+    @property
+    def next_functions(self) -> tuple:
+        return ()
+
     def __repr__(self) -> str:
-        return "<AccumulateGrad>"
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
+
+# id(leaf) -> its AccumulateGrad; the node keeps the leaf alive, so the id is not reused while
+# the entry exists
+_accumulators: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
 
 class Context:
@@ -78,7 +102,19 @@ class Context:
     In ``forward`` store what ``backward`` needs with :meth:`save_for_backward` (arrays) or as
     plain attributes (``ctx.dim = dim``). ``needs_input_grad[i]`` tells whether input ``i``
     wants a gradient, so ``backward`` may skip work and return ``None`` for it.
+
+    Every ``Function`` has its own subclass of Context, made once when the Function is defined
+    (``Function._node``), whose class name is the node's name as torch prints it: a user's
+    ``Cube`` gives ``CubeBackward`` (torch's name for a custom Function), gradlab's primitives
+    torch's built-in names (``AddBackward0``, ``MmBackward0``; the table is
+    gradlab/ops/_names.py). ``type(y.grad_fn).__name__ == y.grad_fn.name()``, as in torch.
     """
+
+    #: positions of the inputs torch lists in ``next_functions`` (None: all of them); torch
+    #: lists tensor inputs only, gradlab's edges include the non-tensor arguments
+    _shown: tuple | None = None
+    #: a user's Function (repr with the module, as torch's custom Functions) or a primitive
+    _custom: bool = True
 
     __slots__ = ("fn", "saved", "needs_input_grad", "edges", "in_meta", "out_meta", "versions",
                  "hooks", "retained", "freed", "non_diff", "materialize_grads", "__dict__",
@@ -125,16 +161,21 @@ class Context:
 
     # ---- the grad_fn API
     def name(self) -> str:
-        return f"{self.fn.__name__}Backward" if self.fn is not None else "Context"
+        return type(self).__name__
 
     @property
     def next_functions(self) -> tuple:
+        """``((node, output index), ...)`` per input: a leaf as its :class:`AccumulateGrad`,
+        an input that needs no gradient as ``(None, 0)``."""
+        edges = self.edges
+        if self._shown is not None:
+            edges = tuple(edges[i] if i < len(edges) else None for i in self._shown)
         out = []
-        for e in self.edges:
+        for e in edges:
             if e is None:
                 out.append((None, 0))
             elif e[1] < 0:
-                out.append((AccumulateGrad(e[0]), 0))
+                out.append((AccumulateGrad.of(e[0]), 0))
             else:
                 out.append(e)
         return tuple(out)
@@ -149,7 +190,33 @@ class Context:
         self.freed = True
 
     def __repr__(self) -> str:
-        return f"<{self.name()} object at {id(self):#x}>"
+        cls = type(self)
+        where = f"{cls.__module__}." if self._custom and cls is not Context else ""
+        return f"<{where}{cls.__qualname__} object at {id(self):#x}>"
+
+
+def node_type(fn: type, name: str, shown: tuple | None = None, custom: bool = False) -> type:
+    """A subclass of :class:`Context` named ``name``, for the nodes of ``fn``; ``shown``: the
+    input positions ``next_functions`` lists (torch lists tensor inputs only)."""
+    return type(name, (Context,), {"__slots__": (), "__module__": __name__, "__qualname__": name,
+                                   "_shown": shown, "_custom": custom})
+
+
+def set_node_name(fn: type, name: str, shown: tuple | None = None) -> None:
+    """Name the nodes ``fn`` makes from now on as torch names its built-in ones (``name``);
+    ``shown`` as in :func:`node_type`. gradlab/ops/_names.py calls it for every primitive."""
+    fn._node = node_type(fn, name, shown)
+
+
+def rename_node(t, node: type):
+    """Give the node that made ``t`` the name ``node`` (from :func:`node_type` for the same
+    Function) where torch's name depends on how the op was called (``t()`` and
+    ``transpose`` are one permute in gradlab, ``TBackward0`` and ``TransposeBackward0`` in
+    torch); returns ``t``. Nothing happens when ``t`` has no node."""
+    ctx = t._ctx
+    if ctx is not None:
+        ctx.__class__ = node
+    return t
 
 
 class Function:
@@ -178,6 +245,12 @@ class Function:
 
     #: outputs of this op may share memory with the first input (reshape, slicing, ...)
     is_view: bool = False
+    #: the class of this Function's nodes (``grad_fn``), one per Function (see Context)
+    _node: type = Context
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._node = node_type(cls, f"{cls.__name__}Backward", custom=True)
 
     @staticmethod
     def forward(ctx: Context, *args, **kwargs):
@@ -197,7 +270,7 @@ class Function:
         """Run ``forward`` on the arrays of ``args`` and return its outputs as Tensors; when an
         input requires grad and grad mode is on, the outputs get ``ctx`` as their ``grad_fn``."""
         Tensor = _tensor.cls
-        ctx = Context()
+        ctx = cls._node()
         arrays, ctx.needs_input_grad = _unwrap(args, Tensor)
         out = _run_forward(cls, ctx, arrays, kwargs)
         multi = isinstance(out, tuple)

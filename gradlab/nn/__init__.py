@@ -22,11 +22,12 @@ from .activation import (
 from .attention import MultiheadAttention
 from .channelshuffle import ChannelShuffle as ChannelShuffle
 from .container import ModuleDict, ModuleList, Sequential
-from .conv import Conv1d, Conv2d, ConvTranspose2d
+from .conv import Conv1d, Conv2d, ConvTranspose2d, LazyConv2d
 from .dropout import Dropout, Dropout2d
 from .embedding import Embedding
 from .flatten import Flatten, Unflatten
-from .linear import Identity, Linear
+from .lazy import LazyModuleMixin
+from .linear import Identity, LazyLinear, Linear
 from .loss import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -47,12 +48,13 @@ from .normalization import (
     InstanceNorm2d,
     LayerNorm,
 )
-from .parameter import Parameter
+from .parameter import Parameter, UninitializedParameter
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d, StochasticPool2d
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, irnn_init_
 from .transformer import TransformerEncoder, TransformerEncoderLayer
 
 __all__ = ["functional", "init", "Module", "Parameter", "RemovableHandle", "Sequential",
+           "UninitializedParameter", "LazyModuleMixin", "LazyLinear", "LazyConv2d",
            "ModuleList", "ModuleDict", "Identity", "Linear", "Flatten", "Unflatten",
            "utils", "Conv1d", "Conv2d", "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d",
            "LayerNorm", "GroupNorm", "InstanceNorm2d", "CosineLinear", "MaxPool2d", "AvgPool2d",

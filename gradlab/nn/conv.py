@@ -1,12 +1,14 @@
-"""Convolution layers: ``Conv1d``, ``Conv2d``, ``ConvTranspose2d`` (math in ``ops/conv.py``)."""
+"""Convolution layers: ``Conv1d``, ``Conv2d``, ``ConvTranspose2d``, ``LazyConv2d`` (math in
+``ops/conv.py``)."""
 
 from __future__ import annotations
 
 from .. import creation
 from . import functional as F
 from . import init
+from .lazy import LazyModuleMixin
 from .module import Module
-from .parameter import Parameter
+from .parameter import Parameter, UninitializedParameter
 
 
 def _tuple(v, n: int) -> tuple:
@@ -122,3 +124,45 @@ class ConvTranspose2d(_ConvNd):
     def forward(self, input):
         return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
                                   self.output_padding, self.groups, self.dilation)
+
+
+class LazyConv2d(LazyModuleMixin, Conv2d):
+    """A :class:`Conv2d` whose ``in_channels`` is read from the first input (``input.shape[1]``,
+    or ``shape[0]`` unbatched); weight and bias are :class:`UninitializedParameter` s until
+    then, when they get Conv2d's init and the module becomes a ``Conv2d`` (gradlab/nn/lazy.py).
+
+    Shape: (N, C_in, H, W) -> (N, C_out, Ho, Wo), as :class:`Conv2d`.
+    """
+
+    cls_to_become = Conv2d
+
+    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None,
+                 dtype=None) -> None:
+        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False,
+                         padding_mode, dtype)
+        self.weight = UninitializedParameter(dtype=dtype)
+        self.out_channels = out_channels
+        if bias:
+            self.bias = UninitializedParameter(dtype=dtype)
+
+    def reset_parameters(self) -> None:
+        if not self.has_uninitialized_params() and self.in_channels != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input) -> None:
+        """in_channels from the input; materialize and initialize as ``Conv2d``."""
+        if not self.has_uninitialized_params():  # loaded by load_state_dict
+            self.in_channels = int(self.weight.shape[1]) * self.groups
+            return
+        if input.ndim not in (3, 4):
+            raise RuntimeError(f"LazyConv2d: expected a 3-D (unbatched) or 4-D (batched) input, "
+                               f"got shape {list(input.shape)}")
+        c = int(input.shape[0] if input.ndim == 3 else input.shape[1])
+        if c % self.groups:
+            raise ValueError("in_channels must be divisible by groups")
+        self.in_channels = c
+        self.weight.materialize((self.out_channels, c // self.groups) + self.kernel_size)
+        if self.bias is not None:
+            self.bias.materialize((self.out_channels,))
+        self.reset_parameters()

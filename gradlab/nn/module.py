@@ -17,7 +17,7 @@ import numpy as np
 from ..autograd import Function
 from ..autograd.graph import increment_version
 from ..tensor import Tensor, from_numpy
-from .parameter import Parameter
+from .parameter import Parameter, UninitializedParameter
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -319,6 +319,10 @@ class Module:
                 continue
             src = state_dict[k]
             arr = src.data if isinstance(src, Tensor) else np.asarray(src)
+            if isinstance(target, UninitializedParameter):  # a lazy module takes the shape
+                if not isinstance(src, UninitializedParameter):
+                    target.materialize(arr.shape)
+                continue
             if tuple(arr.shape) != tuple(target.shape):
                 errors.append(f"size mismatch for {k}: copying a param with shape "
                               f"{list(arr.shape)} from checkpoint, the shape in current model "
@@ -334,7 +338,7 @@ class Module:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
                                + "\n\t".join(errors))
         for k, target in own.items():
-            if k in state_dict:
+            if k in state_dict and not isinstance(target, UninitializedParameter):
                 src = state_dict[k]
                 arr = src.data if isinstance(src, Tensor) else np.asarray(src)
                 target.data[...] = arr.astype(target.data.dtype, copy=False)

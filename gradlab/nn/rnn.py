@@ -238,6 +238,12 @@ class RNNBase(Module):
             return output.squeeze(1), tuple(s.squeeze(1) for s in states)
         return (output.transpose(0, 1) if self.batch_first else output), states
 
+    def flatten_parameters(self) -> None:
+        """Does nothing, as torch's off the GPU: torch packs the weights into one cuDNN buffer
+        there; gradlab's weights are already what its kernels read. Kept so code written for
+        CUDA (``self.lstm.flatten_parameters()`` at the top of ``forward``) runs unchanged."""
+        return None
+
 
 class RNN(RNNBase):
     """Elman RNN: h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh), act = tanh or relu.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...autograd.graph import increment_version
+from ...ops._names import rename
 from ...ops.norm import Normalize
 from ...tensor import Tensor
 
@@ -79,7 +80,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
                            f"shape [*, {', '.join(map(str, ns))}], but got input of size"
                            f"{list(input.shape)}")
     axes = tuple(range(input.ndim - len(ns), input.ndim))
-    return Normalize.apply(input, weight, bias, axes, eps)[0]
+    return rename(Normalize.apply(input, weight, bias, axes, eps)[0], "NativeLayerNormBackward0")
 
 
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,

@@ -29,7 +29,7 @@ import numpy as np
 from ...backend import Generator
 from .collate import default_collate, default_convert
 from .dataset import Dataset, IterableDataset
-from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
+from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, _iter_chunks
 
 _LOCKED = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset",
            "persistent_workers")
@@ -191,8 +191,8 @@ class _LoaderIter:
         if loader._iterable:
             return _iterable_batches(loader)
         if not loader._auto_collation:
-            make = getattr(loader.sampler, "_index_array", None)
-            order = make().tolist() if make is not None else loader.sampler
+            make = getattr(loader.sampler, "_index_chunks", None)
+            order = _iter_chunks(make()) if make is not None else loader.sampler
             return (collate(ds[i]) for i in order)
         fast = getattr(ds, "_batch", None) if collate is default_collate else None
         bs = loader.batch_sampler

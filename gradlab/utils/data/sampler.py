@@ -8,19 +8,63 @@ repeats the order. (torch's RandomSampler without a generator draws one seed fro
 generator per epoch; gradlab draws the permutation itself from the global stream. Either way
 the global stream decides the order; the numbers differ from torch's.)
 
-The samplers also offer ``_index_array()``: the whole epoch's indices as one int64 array,
-drawn with the same random calls as ``__iter__``, which the DataLoader slices into batches
-instead of building Python lists.
+Laziness. ``RandomSampler(ds, replacement=True, num_samples=10**12)`` is a valid sampler (an
+endless-looking stream of draws, as torch's): its indices are drawn in chunks of
+:data:`CHUNK` while iterating, never all at once, so memory stays that of one chunk. Without
+replacement the epoch is fresh permutations of the dataset, drawn one at a time when reached (as
+torch's). An epoch that fits in one chunk (a shuffled DataLoader's is one permutation) is drawn
+when iteration starts, from the generator or the global stream; one that needs more chunks and
+has no ``generator=`` draws one seed from the global stream when iteration starts and its chunks
+from a private stream started from it (torch draws one seed per epoch likewise), so the order is
+fixed when iteration starts whatever else draws from the global stream meanwhile.
+
+The samplers also offer ``_index_chunks()``: the epoch's indices as int64 arrays (the same
+random calls as ``__iter__``), which the DataLoader slices into batches instead of building
+Python lists, and ``_index_array()``: all of them as one array.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence, Sized
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 
 import numpy as np
 
 from ... import backend
 from ...backend import Generator
+
+#: indices drawn per random call by samplers whose epochs may be huge (2**16 int64: 512 KiB)
+CHUNK = 1 << 16
+
+
+def _epoch_rng(generator: Generator | None, chunks: int) -> np.random.Generator:
+    """The stream an epoch of ``chunks`` chunks draws from: the generator's, or the global
+    stream for a one-chunk epoch, or a private stream seeded by one draw from the global one."""
+    rng = backend.rng(generator)
+    if generator is not None or chunks <= 1:
+        return rng
+    return np.random.Generator(np.random.PCG64(int(rng.integers(0, 2**63))))
+
+
+def _chunked(k: int, draw: Callable[[np.random.Generator, int], np.ndarray],
+             generator: Generator | None) -> Iterator[np.ndarray]:
+    """``k`` indices as chunks of :data:`CHUNK`, ``draw(rng, size)`` making each one; the
+    stream is chosen when iteration starts (see the module docstring)."""
+    rng = _epoch_rng(generator, -(-k // CHUNK))
+    for start in range(0, k, CHUNK):
+        yield draw(rng, min(CHUNK, k - start))
+
+
+def _started(chunks: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
+    """``chunks`` with its first chunk drawn now: the epoch's stream is chosen, and its first
+    draw made, when iteration starts, not when the first index is read."""
+    first = next(chunks, None)
+    return iter(()) if first is None else itertools.chain((first,), chunks)
+
+
+def _iter_chunks(chunks: Iterator[np.ndarray]) -> Iterator[int]:
+    """The indices of ``chunks`` one by one, as Python ints."""
+    return itertools.chain.from_iterable(c.tolist() for c in chunks)
 
 
 class Sampler:
@@ -76,18 +120,28 @@ class RandomSampler(Sampler):
     def num_samples(self) -> int:
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
-    def _index_array(self) -> np.ndarray:
+    def _index_chunks(self) -> Iterator[np.ndarray]:
+        """The epoch as int64 arrays: chunks of uniform draws, or whole permutations (the
+        last one cut to ``num_samples``), the first drawn now, each other when reached."""
+        return _started(self._draw_chunks())
+
+    def _draw_chunks(self) -> Iterator[np.ndarray]:
         n, k = len(self.data_source), self.num_samples
-        rng = backend.rng(self.generator)
         if self.replacement:
-            return rng.integers(0, n, size=k, dtype=np.int64)
-        if k == n:
-            return rng.permutation(n)
-        parts = [rng.permutation(n) for _ in range(-(-k // n))]
-        return np.concatenate(parts)[:k]
+            yield from _chunked(k, lambda rng, size: rng.integers(0, n, size=size,
+                                                                  dtype=np.int64),
+                                self.generator)
+            return
+        rng = _epoch_rng(self.generator, -(-k // n))
+        for start in range(0, k, n):
+            perm = rng.permutation(n)
+            yield perm if k - start >= n else perm[:k - start]
+
+    def _index_array(self) -> np.ndarray:
+        return np.concatenate(list(self._index_chunks()))
 
     def __iter__(self) -> Iterator[int]:
-        yield from self._index_array().tolist()
+        return _iter_chunks(self._index_chunks())
 
     def __len__(self) -> int:
         return self.num_samples
@@ -139,13 +193,25 @@ class WeightedRandomSampler(Sampler):
         self.replacement = replacement
         self.generator = generator
 
-    def _index_array(self) -> np.ndarray:
+    def _index_chunks(self) -> Iterator[np.ndarray]:
+        """The draws as int64 arrays: chunks of :data:`CHUNK` with replacement (the first drawn
+        now, each other when reached), one array without (at most the number of weights)."""
+        return _started(self._draw_chunks())
+
+    def _draw_chunks(self) -> Iterator[np.ndarray]:
         p = self.weights / self.weights.sum()
-        return backend.rng(self.generator).choice(
-            len(p), size=self.num_samples, replace=self.replacement, p=p).astype(np.int64)
+        if not self.replacement:
+            yield backend.rng(self.generator).choice(
+                len(p), size=self.num_samples, replace=False, p=p).astype(np.int64)
+            return
+        yield from _chunked(self.num_samples, lambda rng, size: rng.choice(
+            len(p), size=size, p=p).astype(np.int64), self.generator)
+
+    def _index_array(self) -> np.ndarray:
+        return np.concatenate(list(self._index_chunks()))
 
     def __iter__(self) -> Iterator[int]:
-        yield from self._index_array().tolist()
+        return _iter_chunks(self._index_chunks())
 
     def __len__(self) -> int:
         return self.num_samples
@@ -184,8 +250,11 @@ class BatchSampler(Sampler):
         return (len(self.sampler) + self.batch_size - 1) // self.batch_size
 
     def _index_batches(self) -> Iterator[np.ndarray] | None:
-        """The batches as int64 array slices of the sampler's epoch array, or None when the
-        sampler has no ``_index_array``."""
+        """The batches as int64 arrays cut from the sampler's epoch chunks (or its one epoch
+        array), or None when the sampler has neither ``_index_chunks`` nor ``_index_array``."""
+        chunks = getattr(self.sampler, "_index_chunks", None)
+        if chunks is not None:
+            return _rebatch(chunks(), self.batch_size, self.drop_last)
         make = getattr(self.sampler, "_index_array", None)
         if make is None:
             return None
@@ -193,3 +262,18 @@ class BatchSampler(Sampler):
         bs = self.batch_size
         stop = len(idx) - len(idx) % bs if self.drop_last else len(idx)
         return (idx[s:s + bs] for s in range(0, stop, bs))
+
+
+def _rebatch(chunks: Iterator[np.ndarray], bs: int, drop_last: bool) -> Iterator[np.ndarray]:
+    """Batches of ``bs`` indices cut from a stream of index arrays of any lengths (the last
+    batch shorter, or dropped with ``drop_last``); slices where a batch lies in one chunk."""
+    rest = np.empty(0, dtype=np.int64)
+    for c in chunks:
+        if len(rest):
+            c = np.concatenate((rest, c))
+        stop = len(c) - len(c) % bs
+        for s in range(0, stop, bs):
+            yield c[s:s + bs]
+        rest = c[stop:]
+    if len(rest) and not drop_last:
+        yield rest
