@@ -200,7 +200,11 @@ def cuda_refusal(d: Any, where: str) -> DeviceUnavailableError:
         return unavailable(where, "cuda")
     if isinstance(d, int) and not isinstance(d, bool):
         return unavailable(where, f"cuda:{d}")
-    return unavailable(where, str(as_device(d, where)))
+    dev = as_device(d, where)
+    if dev.type != "cuda":
+        return DeviceUnavailableError(f"{where}: Invalid device, must be cuda device, got "
+                                      f"'{dev}'")
+    return unavailable(where, str(dev))
 
 
 # --------------------------------------------------------------------------- default device

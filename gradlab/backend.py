@@ -143,6 +143,10 @@ def to_args(args: tuple, kwargs: dict, where: str) -> tuple[dtype | None, bool]:
         if k in given:
             raise TypeError(f"{where}() got multiple values for argument {k!r}")
         given[k] = v
+    for flag in ("non_blocking", "copy"):
+        if not isinstance(given.get(flag, False), (bool, np.bool_)):
+            raise TypeError(f"{where}(): argument {flag!r} must be bool, not "
+                            f"{type(given[flag]).__name__}; expected {_TO_FORMS}")
     _device.check_device(given.get("device"), where)
     if given.get("dtype") is not None:
         if not _is_dtype_like(given["dtype"]):

@@ -35,8 +35,8 @@ class cuBLASModule:
         if name not in self._DEFAULTS:
             raise AttributeError("Unknown attribute " + name)
         if not isinstance(value, bool):
-            raise TypeError(f"backends.cuda.matmul.{name} expects a bool, got "
-                            f"{type(value).__name__}")
+            raise RuntimeError(f"backends.cuda.matmul.{name} expects a bool, but got "
+                               f"{type(value).__name__}")
         self._values[name] = value
 
 

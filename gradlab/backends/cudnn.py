@@ -11,10 +11,11 @@ from typing import Any
 __all__ = ["allow_tf32", "benchmark", "benchmark_limit", "deterministic", "enabled", "flags",
            "is_acceptable", "is_available", "version"]
 
-#: torch.backends.cudnn's defaults; a script may set them (read back, used by nothing)
+#: torch.backends.cudnn's defaults (``benchmark_limit``: None, as torch's CPU build reads it);
+#: a script may set them (read back, used by nothing)
 enabled = True
 benchmark = False
-benchmark_limit = 10
+benchmark_limit = None
 deterministic = False
 allow_tf32 = True
 
