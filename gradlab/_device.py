@@ -61,11 +61,7 @@ class device:
 
     __slots__ = ("_type", "_index", "_previous")
 
-    def __init__(self, type: Any = None, index: Any = None, **kwargs: Any) -> None:
-        if kwargs:
-            name = next(iter(kwargs))
-            raise TypeError(f"device() got an unexpected keyword argument {name!r}; expected "
-                            "device(type, index=None) or device(other_device)")
+    def __init__(self, type: Any, index: Any = None) -> None:
         if type is None:
             raise TypeError("device(): expected a device string such as 'cpu' or 'cuda:0', a "
                             "device, or a device index, got None")

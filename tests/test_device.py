@@ -1,41 +1,21 @@
-"""The device idiom against torch's CPU build: ``gradlab.device``'s parsing, equality, hash,
-printing and pickling; gradlab.cuda / accelerator / backends answering as torch's CPU build
-does; ``device=`` on the factory functions, ``Tensor.new_*`` and the layers; ``Tensor.device``,
-``.to``'s forms, ``.cuda()``, ``.cpu()``, ``pin_memory``; ``Module.to``; the DataLoader's
-``pin_memory`` warnings; and the script line ``device = torch.device("cuda" if
-torch.cuda.is_available() else "cpu")`` run unchanged. Where torch (with CUDA) would place data
-on a GPU, gradlab raises its one RuntimeError, message checked."""
+"""``gradlab.device`` against ``torch.device``: parsing, equality, hash, printing, pickling;
+gradlab.cuda / accelerator / backends answering as torch's CPU build does (its refusals raised
+as both RuntimeError and AssertionError); the default device and ``with device(...)``; the
+Generator's device. The placement of data (``device=``, ``.to``, ``.cuda``) is in
+tests/test_device_placement.py."""
 
 from __future__ import annotations
 
 import copy
 import pickle
-import warnings
 
 import numpy as np
 import pytest
 import torch
+from devicechecks import REFUSED, describe, outcome
 
 import gradlab
-import gradlab.nn as nn
 from gradlab._device import DeviceUnavailableError
-
-REFUSED = r"{}: device '{}' is not available: gradlab computes on the CPU"
-
-
-def outcome(fn):
-    """``('ok', value)`` or ``('raises', exception type, message)`` of ``fn()``."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return ("ok", fn())
-    except Exception as exc:  # noqa: BLE001 - the exception is the answer compared
-        return ("raises", type(exc), str(exc))
-
-
-def describe(d) -> tuple:
-    return (repr(d), str(d), d.type, d.index, hash(d))
-
 
 # ----------------------------------------------------------------------------- parsing
 
@@ -305,269 +285,9 @@ def test_device_as_a_context_manager_sets_and_restores_the_default():
     assert describe(gradlab.get_default_device()) == describe(torch.get_default_device())
 
 
-# ----------------------------------------------------------------------------- factories
-
-#: (name, fn(lib, **device_kwargs)): deterministic values compared, random ones by shape/dtype
-FACTORIES = [
-    ("tensor", lambda L, **k: L.tensor([[1.5, 2.0]], **k)),
-    ("as_tensor", lambda L, **k: L.as_tensor([1, 2, 3], **k)),
-    ("zeros", lambda L, **k: L.zeros(2, 3, **k)),
-    ("ones", lambda L, **k: L.ones((2,), dtype=L.float64, **k)),
-    ("empty", lambda L, **k: L.empty(2, 3, **k).fill_(0)),
-    ("full", lambda L, **k: L.full((2, 2), 7, **k)),
-    ("zeros_like", lambda L, **k: L.zeros_like(L.ones(2, 3), **k)),
-    ("ones_like", lambda L, **k: L.ones_like(L.ones(2, dtype=L.int64), **k)),
-    ("empty_like", lambda L, **k: L.empty_like(L.ones(2), **k).fill_(1)),
-    ("full_like", lambda L, **k: L.full_like(L.ones(3), 2.5, **k)),
-    ("arange", lambda L, **k: L.arange(0, 5, 2, **k)),
-    ("linspace", lambda L, **k: L.linspace(0, 1, 5, **k)),
-    ("eye", lambda L, **k: L.eye(3, 2, **k)),
-    ("rand", lambda L, **k: L.rand(2, 3, **k)),
-    ("randn", lambda L, **k: L.randn(4, dtype=L.float64, **k)),
-    ("randint", lambda L, **k: L.randint(0, 5, (3, 2), **k)),
-    ("randperm", lambda L, **k: L.randperm(6, **k)),
-    ("rand_like", lambda L, **k: L.rand_like(L.ones(2, 2), **k)),
-    ("randn_like", lambda L, **k: L.randn_like(L.ones(3, dtype=L.float64), **k)),
-    ("randint_like", lambda L, **k: L.randint_like(L.ones(4), 0, 3, **k)),
-    ("new_zeros", lambda L, **k: L.ones(2).new_zeros(3, **k)),
-    ("new_ones", lambda L, **k: L.ones(2).new_ones(2, 2, **k)),
-    ("new_empty", lambda L, **k: L.ones(2).new_empty(2, **k).fill_(3)),
-    ("new_full", lambda L, **k: L.ones(2).new_full((2,), 4.0, **k)),
-    ("new_tensor", lambda L, **k: L.ones(2).new_tensor([1, 2], **k)),
-]
-RANDOM = {"rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like"}
-#: CPU devices in every spelling: fn(lib) -> the device argument
-CPUS = {"cpu": lambda L: "cpu", "cpu:0": lambda L: "cpu:0", "device(cpu)": lambda L:
-        L.device("cpu"), "device(cpu, 0)": lambda L: L.device("cpu", 0), "None": lambda L: None}
-
-
-@pytest.mark.parametrize("cpu", CPUS)
-@pytest.mark.parametrize("name,fn", FACTORIES, ids=[r[0] for r in FACTORIES])
-def test_factories_take_a_cpu_device_as_torch(name, fn, cpu):
-    g, t = fn(gradlab, device=CPUS[cpu](gradlab)), fn(torch, device=CPUS[cpu](torch))
-    assert tuple(g.shape) == tuple(t.shape) and str(g.dtype)[8:] == str(t.dtype)[6:]
-    assert repr(g.device) == repr(t.device) == "device(type='cpu')"
-    if name not in RANDOM:
-        np.testing.assert_array_equal(g.numpy(), t.numpy())
-
-
-@pytest.mark.parametrize("name,fn", FACTORIES, ids=[r[0] for r in FACTORIES])
-@pytest.mark.parametrize("dev", ["cuda:0", "cuda", "mps", "meta", "xpu:1"])
-def test_factories_refuse_other_devices(name, fn, dev):
-    with pytest.raises(DeviceUnavailableError, match=REFUSED.format(name, dev)):
-        fn(gradlab, device=dev)
-    with pytest.raises(DeviceUnavailableError, match=REFUSED.format(name, dev)):
-        fn(gradlab, device=gradlab.device(dev))
-
-
-@pytest.mark.parametrize("name,fn", FACTORIES, ids=[r[0] for r in FACTORIES])
-def test_factories_refuse_an_accelerator_index_and_non_devices(name, fn):
-    assert outcome(lambda: fn(torch, device=0))[:2] == ("raises", RuntimeError)
-    with pytest.raises(RuntimeError, match=f"{name}: device 0 is not available: an int names "
-                                           "an accelerator device"):
-        fn(gradlab, device=0)
-    assert outcome(lambda: fn(torch, device=3.0))[:2] == ("raises", TypeError)
-    with pytest.raises(TypeError, match=f"{name}: argument 'device' must be a device, a string "
-                                        "such as 'cpu' or an int, not float"):
-        fn(gradlab, device=3.0)
-    t = outcome(lambda: fn(torch, device="gpu"))
-    with pytest.raises(RuntimeError) as info:
-        fn(gradlab, device="gpu")
-    assert str(info.value) == f"{name}: {t[2]}"
-
-
-def test_factories_on_the_cpu_torch_refuses_off_it():
-    for name, fn in FACTORIES:
-        assert outcome(lambda fn=fn: fn(torch, device="cuda"))[0] == "raises", name
-
-
-def test_random_factories_take_requires_grad_as_torch():
-    for name in ("rand_like", "randn_like"):
-        fn = dict(FACTORIES)[name]
-        assert fn(gradlab, requires_grad=True).requires_grad
-        assert fn(torch, requires_grad=True).requires_grad
-    for lib in (gradlab, torch):
-        assert lib.randint(0, 3, (2,), dtype=lib.float32, requires_grad=True).requires_grad
-        with pytest.raises(RuntimeError, match="(?i)only Tensors of floating point"):
-            lib.randperm(3, requires_grad=True)
-
-
 def test_generator_device():
     assert describe(gradlab.Generator().device) == describe(torch.Generator().device)
     assert describe(gradlab.Generator("cpu").device) == describe(torch.Generator("cpu").device)
     assert outcome(lambda: torch.Generator("cuda"))[:2] == ("raises", RuntimeError)
     with pytest.raises(RuntimeError, match=REFUSED.format("Generator", "cuda")):
         gradlab.Generator(device="cuda")
-
-
-# ----------------------------------------------------------------------------- modules
-
-#: (name, fn(lib, **device_and_dtype)): the torch layers that take device= and dtype=
-MODULES = [
-    ("Linear", lambda L, **k: L.nn.Linear(3, 2, **k)),
-    ("Linear", lambda L, **k: L.nn.Linear(3, 2, False, **k)),
-    ("Conv1d", lambda L, **k: L.nn.Conv1d(2, 4, 3, **k)),
-    ("Conv2d", lambda L, **k: L.nn.Conv2d(2, 4, 3, padding=1, **k)),
-    ("ConvTranspose2d", lambda L, **k: L.nn.ConvTranspose2d(2, 3, 2, stride=2, **k)),
-    ("BatchNorm1d", lambda L, **k: L.nn.BatchNorm1d(4, **k)),
-    ("BatchNorm2d", lambda L, **k: L.nn.BatchNorm2d(3, affine=False, **k)),
-    ("LayerNorm", lambda L, **k: L.nn.LayerNorm((2, 3), **k)),
-    ("GroupNorm", lambda L, **k: L.nn.GroupNorm(2, 4, **k)),
-    ("InstanceNorm2d", lambda L, **k: L.nn.InstanceNorm2d(3, affine=True,
-                                                          track_running_stats=True, **k)),
-    ("PReLU", lambda L, **k: L.nn.PReLU(3, **k)),
-    ("Embedding", lambda L, **k: L.nn.Embedding(5, 2, padding_idx=0, **k)),
-    ("MultiheadAttention", lambda L, **k: L.nn.MultiheadAttention(4, 2, **k)),
-    ("TransformerEncoderLayer", lambda L, **k: L.nn.TransformerEncoderLayer(4, 2, 8, **k)),
-]
-MODULE_IDS = [f"{r[0]}{i}" for i, r in enumerate(MODULES)]
-
-
-def _state(m) -> dict:
-    return {k: (tuple(v.shape), str(v.dtype).split(".")[1], repr(v.device))
-            for k, v in m.state_dict().items()}
-
-
-@pytest.mark.parametrize("cpu", CPUS)
-@pytest.mark.parametrize("name,fn", MODULES, ids=MODULE_IDS)
-def test_modules_take_a_cpu_device_as_torch(name, fn, cpu):
-    for dtype in (None, "float64"):
-        kg = {"device": CPUS[cpu](gradlab)} | ({"dtype": gradlab.float64} if dtype else {})
-        kt = {"device": CPUS[cpu](torch)} | ({"dtype": torch.float64} if dtype else {})
-        g, t = fn(gradlab, **kg), fn(torch, **kt)
-        assert repr(g) == repr(t)
-        assert _state(g) == _state(t)
-        assert all(repr(p.device) == "device(type='cpu')" for p in g.parameters())
-
-
-@pytest.mark.parametrize("name,fn", MODULES, ids=MODULE_IDS)
-def test_modules_refuse_other_devices(name, fn):
-    assert outcome(lambda: fn(torch, device="cuda:0"))[0] == "raises"
-    for dev in ("cuda:0", "mps"):
-        with pytest.raises(DeviceUnavailableError, match=REFUSED.format(name, dev)):
-            fn(gradlab, device=dev)
-        with pytest.raises(DeviceUnavailableError, match=REFUSED.format(name, dev)):
-            fn(gradlab, device=gradlab.device(dev))
-
-
-def test_device_and_dtype_positions_are_torchs():
-    """torch's layers put device before dtype, positionally too."""
-    for lib in (gradlab, torch):
-        bn = lib.nn.BatchNorm1d(4, 1e-5, 0.1, True, True, "cpu", lib.float64)
-        gn = lib.nn.GroupNorm(2, 4, 1e-5, True, "cpu", lib.float64)
-        ln = lib.nn.LayerNorm(3, 1e-5, True, True, "cpu", lib.float64)
-        lin = lib.nn.Linear(2, 3, True, "cpu", lib.float64)
-        conv = lib.nn.Conv2d(1, 2, 3, 1, 0, 1, 1, True, "zeros", "cpu", lib.float64)
-        for m in (bn, gn, ln, lin, conv):
-            assert str(m.weight.dtype).endswith("float64")
-
-
-# ----------------------------------------------------------------------------- Tensor
-
-
-def test_tensor_device_and_flags_as_torch():
-    g, t = gradlab.ones(2), torch.ones(2)
-    assert describe(g.device) == describe(t.device)
-    assert str(g.device) == str(t.device) == "cpu"
-    assert g.device == gradlab.device("cpu") and g.device != gradlab.device("cpu:0")
-    assert g.device.type == "cpu" and g.device.index is None
-    for attr in ("is_cpu", "is_cuda", "is_mps", "is_meta"):
-        assert getattr(g, attr) == getattr(t, attr), attr
-    assert g.get_device() == t.get_device() == -1
-    assert g.is_pinned() == t.is_pinned() is False
-    assert g.cpu() is g and t.cpu() is t
-    p = nn.Parameter(gradlab.ones(1))
-    assert next(nn.Linear(1, 1).parameters()).device == p.device == gradlab.device("cpu")
-
-
-#: .to(...) forms torch accepts: fn(lib, x) -> the result
-TO_FORMS = {
-    "()": lambda L, x: x.to(),
-    "(None)": lambda L, x: x.to(None),
-    "(None, None)": lambda L, x: x.to(None, None),
-    "('cpu')": lambda L, x: x.to("cpu"),
-    "(device('cpu'))": lambda L, x: x.to(L.device("cpu")),
-    "(device=cpu)": lambda L, x: x.to(device="cpu"),
-    "('cpu', non_blocking=True)": lambda L, x: x.to("cpu", non_blocking=True),
-    "('cpu', copy=True)": lambda L, x: x.to("cpu", copy=True),
-    "('cpu', float64)": lambda L, x: x.to("cpu", L.float64),
-    "(device=cpu, dtype=float64)": lambda L, x: x.to(device="cpu", dtype=L.float64),
-    "(dtype=float64)": lambda L, x: x.to(dtype=L.float64),
-    "(float64)": lambda L, x: x.to(L.float64),
-    "(float32)": lambda L, x: x.to(L.float32),
-    "(float32, copy=True)": lambda L, x: x.to(L.float32, copy=True),
-    "(float64, True)": lambda L, x: x.to(L.float64, True),
-    "(int64)": lambda L, x: x.to(L.int64),
-    "(other f64)": lambda L, x: x.to(L.ones(1, dtype=L.float64)),
-    "(other f32, False, True)": lambda L, x: x.to(L.ones(1), False, True),
-    "(None, int32, False, False)": lambda L, x: x.to(None, L.int32, False, False),
-}
-
-
-@pytest.mark.parametrize("form", TO_FORMS)
-def test_tensor_to_forms_as_torch(form):
-    xg, xt = gradlab.tensor([1.5, -2.0], requires_grad=True), torch.tensor([1.5, -2.0],
-                                                                           requires_grad=True)
-    g, t = TO_FORMS[form](gradlab, xg), TO_FORMS[form](torch, xt)
-    assert (g is xg) == (t is xt)
-    assert str(g.dtype)[8:] == str(t.dtype)[6:] and g.tolist() == t.tolist()
-    assert g.requires_grad == t.requires_grad and repr(g.device) == repr(t.device)
-    if g.requires_grad:
-        g.sum().backward()
-        t.sum().backward()
-        assert xg.grad.tolist() == xt.grad.tolist()
-
-
-BAD_TO = {
-    "('cpu', 'cpu')": lambda L, x: x.to("cpu", "cpu"),
-    "(float64, float32)": lambda L, x: x.to(L.float64, L.float32),
-    "(float64, device=cpu)": lambda L, x: x.to(L.float64, device="cpu"),
-    "(foo=1)": lambda L, x: x.to(foo=1),
-    "('cpu', float64, False, False, 1)": lambda L, x: x.to("cpu", L.float64, False, False, 1),
-    "(other, dtype=float64)": lambda L, x: x.to(L.ones(1), dtype=L.float64),
-}
-
-
-@pytest.mark.parametrize("form", BAD_TO)
-def test_tensor_to_refuses_what_torch_refuses(form):
-    g = outcome(lambda: BAD_TO[form](gradlab, gradlab.ones(2)))
-    t = outcome(lambda: BAD_TO[form](torch, torch.ones(2)))
-    assert t[:2] == g[:2] == ("raises", TypeError)
-    assert g[2].startswith("Tensor.to") and ("expected to(device=None" in g[2]
-                                             or "multiple values" in g[2])
-
-
-@pytest.mark.parametrize("dev", ["cuda", "cuda:0", "cuda:1", "mps", "meta"])
-def test_tensor_to_a_gpu_is_refused(dev):
-    x = gradlab.ones(2)
-    assert outcome(lambda: torch.ones(2).to(dev))[0] == "raises" or dev == "meta"
-    for call in (lambda: x.to(dev), lambda: x.to(gradlab.device(dev)),
-                 lambda: x.to(dev, gradlab.float64), lambda: x.to(device=dev, dtype=None),
-                 lambda: x.to(dev, non_blocking=True)):
-        with pytest.raises(DeviceUnavailableError, match=REFUSED.format("Tensor.to", dev)):
-            call()
-    with pytest.raises(RuntimeError, match=r"Tensor.to: device 0 is not available"):
-        x.to(0)
-    with pytest.raises(RuntimeError, match="Tensor.to: Expected one of cpu, cuda"):
-        x.to("gpu")
-    assert outcome(lambda: torch.ones(2).to([1]))[:2] == ("raises", TypeError)
-    with pytest.raises(TypeError, match="Tensor.to: argument 'device' must be a device, a "
-                                        "string such as 'cpu' or an int, not list"):
-        x.to([1])
-
-
-def test_tensor_cuda_and_pin_memory_are_refused():
-    x, xt = gradlab.ones(2), torch.ones(2)
-    for args, name in (((), "cuda"), ((1,), "cuda:1"), (("cuda:2",), "cuda:2"),
-                       ((gradlab.device("cuda", 0),), "cuda:0")):
-        assert outcome(lambda a=args: xt.cuda(*[str(v) if isinstance(v, gradlab.device) else v
-                                                for v in a]))[0] == "raises"
-        with pytest.raises(DeviceUnavailableError, match=REFUSED.format("Tensor.cuda", name)):
-            x.cuda(*args)
-    with pytest.raises(RuntimeError, match="Tensor.cuda: Invalid device, must be cuda device"):
-        x.cuda("cpu")
-    t = outcome(xt.pin_memory)
-    assert t[:2] == ("raises", RuntimeError)
-    with pytest.raises(RuntimeError, match=r"^Tensor.pin_memory: Cannot access accelerator "
-                                           r"device when none is available\."):
-        x.pin_memory()
