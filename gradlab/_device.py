@@ -59,7 +59,7 @@ class device:
     :func:`set_default_device`); any other type raises there.
     """
 
-    __slots__ = ("_type", "_index", "_previous")
+    __slots__ = ("_type", "_index")
 
     def __init__(self, type: Any, index: Any = None) -> None:
         if type is None:
@@ -89,7 +89,6 @@ class device:
         else:
             raise TypeError("device(): expected a device string such as 'cpu' or 'cuda:0', a "
                             f"device, or a device index, got {_type_name(type)}")
-        self._previous = None
 
     @property
     def type(self) -> str:
@@ -122,13 +121,13 @@ class device:
         return (device, (self._type,) if self._index is None else (self._type, self._index))
 
     def __enter__(self) -> device:
-        self._previous = _default_device
+        before = _default_device
         set_default_device(self)
+        _entered.append(before)
         return self
 
     def __exit__(self, *exc) -> None:
-        set_default_device(self._previous)
-        self._previous = None
+        set_default_device(_entered.pop())
 
 
 def _parse(s: str) -> tuple[str, int | None]:
@@ -206,6 +205,7 @@ def cuda_refusal(d: Any, where: str) -> DeviceUnavailableError:
 # --------------------------------------------------------------------------- default device
 
 _default_device: device | None = None
+_entered: list = []  # the defaults that ``with device(...)`` blocks replaced, innermost last
 
 
 def set_default_device(d: Any) -> None:

@@ -282,6 +282,14 @@ def test_device_as_a_context_manager_sets_and_restores_the_default():
     with gradlab.device("cpu", 0) as d:
         assert d == gradlab.device("cpu:0") and gradlab.get_default_device() == d
         assert gradlab.ones(2).device == gradlab.device("cpu")
+        cpu = gradlab.device("cpu")
+        with cpu, cpu:  # nested, the same object twice
+            assert describe(gradlab.get_default_device()) == describe(cpu)
+        assert describe(gradlab.get_default_device()) == describe(d)
+        with pytest.raises(RuntimeError, match=REFUSED.format("set_default_device", "cuda")), \
+                gradlab.device("cuda"):
+            pass
+        assert describe(gradlab.get_default_device()) == describe(d)
     assert describe(gradlab.get_default_device()) == describe(torch.get_default_device())
 
 
