@@ -5,8 +5,11 @@ differences. ``import gradlab as torch`` runs plain PyTorch code over the covere
 """
 
 from . import (
+    accelerator,  # torch.accelerator: none here
     autograd,
     backend,
+    backends,  # torch.backends.cudnn / cuda / mps switches, answered for the CPU
+    cuda,  # torch.cuda as torch's CPU build answers it: is_available() is False
     linalg,  # torch.linalg's vector_norm
     nn,  # noqa: E402  (needs Tensor)
     onnx,  # gradlab.onnx.export, as torch.onnx.export (onnx itself is imported on use)
@@ -14,6 +17,7 @@ from . import (
     train,  # fit / evaluate / callbacks / training checkpoints (gradlab's own, not torch's)
     utils,  # torch.utils.data names (needs Tensor)
 )
+from ._device import device, get_default_device, set_default_device
 from .autograd import (
     enable_grad,
     inference_mode,

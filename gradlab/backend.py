@@ -13,6 +13,8 @@ import os
 
 import numpy as np
 
+from . import _device
+
 
 class dtype:
     """A tensor element type, printed like PyTorch's (``gradlab.float32``).
@@ -98,19 +100,60 @@ def from_numpy_dtype(nd) -> dtype:
     return r if r is not None else to_dtype(nd)
 
 
-def dtype_of_to_args(args: tuple, kwargs: dict):
-    """The dtype asked for by ``.to(...)`` arguments (a dtype, a device string, or a tensor
-    whose dtype to take), or None; any device but 'cpu' raises."""
-    dt = kwargs.get("dtype")
-    for a in args:
-        if isinstance(a, str):
-            if a != "cpu":
-                raise RuntimeError(f"to: device '{a}' is not available; gradlab runs on the CPU")
-        elif hasattr(a, "data") and isinstance(a.data, np.ndarray):
-            dt = a.data.dtype
-        elif a is not None:
-            dt = a
-    return None if dt is None else to_dtype(dt)
+_TO_FORMS = ("to(device=None, dtype=None, non_blocking=False, copy=False), to(dtype, "
+             "non_blocking=False, copy=False) or to(tensor, non_blocking=False, copy=False)")
+
+
+def _is_dtype_like(a) -> bool:
+    return (isinstance(a, (dtype, np.dtype)) or any(a is t for t in (float, int, bool))
+            or (isinstance(a, type) and issubclass(a, np.generic)))
+
+
+def to_args(args: tuple, kwargs: dict, where: str) -> tuple[dtype | None, bool]:
+    """``(dtype, copy)`` asked for by ``.to(...)`` arguments, in torch's three forms:
+    ``to(device=None, dtype=None, non_blocking=False, copy=False)``,
+    ``to(dtype, non_blocking=False, copy=False)`` and ``to(tensor, non_blocking=False,
+    copy=False)`` (the tensor's dtype). ``dtype`` is None where none was asked for.
+
+    The device, if any, goes through :func:`check_device` (only the CPU passes);
+    ``non_blocking`` is accepted and changes nothing. Arguments that fit no form raise
+    TypeError naming ``where`` and the forms.
+    """
+    unknown = sorted(set(kwargs) - {"device", "dtype", "non_blocking", "copy"})
+    if unknown:
+        raise TypeError(f"{where}() got an unexpected keyword argument {unknown[0]!r}; "
+                        f"expected {_TO_FORMS}")
+    first = args[0] if args else None
+    tensor = args and not isinstance(first, type) and isinstance(getattr(first, "data", None),
+                                                                 np.ndarray)
+    if tensor or (args and _is_dtype_like(first)):
+        names = ("non_blocking", "copy")  # to(dtype, ...) or to(tensor, ...)
+        dt = first.data.dtype if tensor else first
+        rest = args[1:]
+        if "device" in kwargs or "dtype" in kwargs:
+            raise TypeError(f"{where}(): after a {'tensor' if tensor else 'dtype'} argument, "
+                            f"device= and dtype= are not accepted; expected {_TO_FORMS}")
+    else:
+        names, dt, rest = ("device", "dtype", "non_blocking", "copy"), None, args
+    if len(rest) > len(names):
+        raise TypeError(f"{where}() takes at most {len(names) + len(args) - len(rest)} "
+                        f"positional arguments ({len(args)} given); expected {_TO_FORMS}")
+    given = dict(zip(names, rest))
+    for k, v in kwargs.items():
+        if k in given:
+            raise TypeError(f"{where}() got multiple values for argument {k!r}")
+        given[k] = v
+    for flag in ("non_blocking", "copy"):
+        if not isinstance(given.get(flag, False), (bool, np.bool_)):
+            raise TypeError(f"{where}(): argument {flag!r} must be bool, not "
+                            f"{type(given[flag]).__name__}; expected {_TO_FORMS}")
+    _device.check_device(given.get("device"), where)
+    if given.get("dtype") is not None:
+        if not _is_dtype_like(given["dtype"]):
+            raise TypeError(f"{where}(): argument 'dtype' must be a dtype, not "
+                            f"{type(given['dtype']).__name__}; expected {_TO_FORMS}")
+        dt = given["dtype"]
+    return (None if dt is None else to_dtype(dt)), bool(given.get("copy", False))
 
 
 # --------------------------------------------------------------------------- randomness
@@ -123,7 +166,9 @@ class Generator:
     :func:`manual_seed` is used. Backed by NumPy's PCG64.
     """
 
-    def __init__(self, device: str = "cpu") -> None:
+    def __init__(self, device="cpu") -> None:
+        _device.check_device(device, "Generator")
+        self.device = _device.CPU
         self._seed = int(np.random.SeedSequence().entropy % (2**63))
         self.rng = np.random.Generator(np.random.PCG64(self._seed))
 

@@ -1,5 +1,8 @@
 """Creating tensors: from data, filled, ranges and random samples (PyTorch's signatures).
 
+Each takes torch's ``device=``: None or the CPU (``'cpu'``, ``'cpu:0'``, ``gradlab.device('cpu')``)
+is accepted, any other device raises RuntimeError (``gradlab._device.check_device``).
+
 Those that take ``out=`` in torch do here too: the values are made in ``out``'s dtype (a
 ``dtype`` that differs is an error), ``out`` is resized silently to the size asked for (torch
 warns only in ``arange``), and with grad mode on an ``out`` that requires grad is refused."""
@@ -12,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import autograd, backend
+from ._device import check_device
 from .backend import Generator
 from .tensor import Tensor, _sizes, as_array, from_numpy
 
@@ -55,40 +59,47 @@ def _float_dtype(dtype) -> np.dtype:
     return (backend.get_default_dtype() if dtype is None else backend.to_dtype(dtype)).np
 
 
-def tensor(data: Any, *, dtype=None, requires_grad: bool = False) -> Tensor:
+def tensor(data: Any, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data`` (nested lists, numbers, arrays or tensors).
 
     Python floats become float32 (the default dtype), ints int64, bools bool; NumPy arrays keep
-    their dtype.
+    their dtype. ``device``: None or the CPU (see :func:`gradlab.device`); another raises.
     """
+    check_device(device, "tensor")
     return _finish(np.array(as_array(data, dtype), copy=True), requires_grad)
 
 
-def as_tensor(data: Any, dtype=None) -> Tensor:
+def as_tensor(data: Any, dtype=None, device=None) -> Tensor:
     """Like :func:`tensor`, but shares memory with a NumPy array or tensor where it can."""
+    check_device(device, "as_tensor")
     if isinstance(data, Tensor) and (dtype is None or backend.to_dtype(dtype).np ==
                                      data.data.dtype):
         return data
     return from_numpy(as_array(data, dtype))
 
 
-def zeros(*size, out=None, dtype=None, requires_grad: bool = False) -> Tensor:
+def zeros(*size, out=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_device(device, "zeros")
     dtype = _out_dtype(out, dtype, "zeros")
     return _finish(np.zeros(_sizes(size), dtype=_float_dtype(dtype)), requires_grad, out, "zeros")
 
 
-def ones(*size, out=None, dtype=None, requires_grad: bool = False) -> Tensor:
+def ones(*size, out=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_device(device, "ones")
     dtype = _out_dtype(out, dtype, "ones")
     return _finish(np.ones(_sizes(size), dtype=_float_dtype(dtype)), requires_grad, out, "ones")
 
 
-def empty(*size, out=None, dtype=None, requires_grad: bool = False) -> Tensor:
+def empty(*size, out=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_device(device, "empty")
     dtype = _out_dtype(out, dtype, "empty")
     return _finish(np.empty(_sizes(size), dtype=_float_dtype(dtype)), requires_grad, out, "empty")
 
 
-def full(size, fill_value, *, out=None, dtype=None, requires_grad: bool = False) -> Tensor:
+def full(size, fill_value, *, out=None, dtype=None, device=None,
+         requires_grad: bool = False) -> Tensor:
     """Filled with ``fill_value``; the dtype follows it (float -> float32, int -> int64)."""
+    check_device(device, "full")
     dtype = _out_dtype(out, dtype, "full")
     if dtype is None:
         dtype = (backend.bool_ if isinstance(fill_value, bool) else
@@ -97,19 +108,24 @@ def full(size, fill_value, *, out=None, dtype=None, requires_grad: bool = False)
                    requires_grad, out, "full")
 
 
-def zeros_like(input: Tensor, *, dtype=None, requires_grad: bool = False) -> Tensor:
+def zeros_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_device(device, "zeros_like")
     return _finish(np.zeros(input.shape, dtype=_like_dtype(input, dtype)), requires_grad)
 
 
-def ones_like(input: Tensor, *, dtype=None, requires_grad: bool = False) -> Tensor:
+def ones_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_device(device, "ones_like")
     return _finish(np.ones(input.shape, dtype=_like_dtype(input, dtype)), requires_grad)
 
 
-def empty_like(input: Tensor, *, dtype=None, requires_grad: bool = False) -> Tensor:
+def empty_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_device(device, "empty_like")
     return _finish(np.empty(input.shape, dtype=_like_dtype(input, dtype)), requires_grad)
 
 
-def full_like(input: Tensor, fill_value, *, dtype=None, requires_grad: bool = False) -> Tensor:
+def full_like(input: Tensor, fill_value, *, dtype=None, device=None,
+              requires_grad: bool = False) -> Tensor:
+    check_device(device, "full_like")
     return _finish(np.full(input.shape, fill_value, dtype=_like_dtype(input, dtype)),
                    requires_grad)
 
@@ -118,9 +134,10 @@ def _like_dtype(input: Tensor, dtype) -> np.dtype:
     return input.data.dtype if dtype is None else backend.to_dtype(dtype).np
 
 
-def arange(start, end=None, step=1, *, out=None, dtype=None,
+def arange(start, end=None, step=1, *, out=None, dtype=None, device=None,
            requires_grad: bool = False) -> Tensor:
     """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 unless a bound is float."""
+    check_device(device, "arange")
     dtype = _out_dtype(out, dtype, "arange")
     if end is None:
         start, end = 0, start
@@ -144,8 +161,9 @@ def arange(start, end=None, step=1, *, out=None, dtype=None,
                    out, "arange")
 
 
-def linspace(start: float, end: float, steps: int, *, out=None, dtype=None,
+def linspace(start: float, end: float, steps: int, *, out=None, dtype=None, device=None,
              requires_grad: bool = False) -> Tensor:
+    check_device(device, "linspace")
     dtype = _out_dtype(out, dtype, "linspace")
     if steps < 0:
         raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
@@ -153,8 +171,9 @@ def linspace(start: float, end: float, steps: int, *, out=None, dtype=None,
                    out, "linspace")
 
 
-def eye(n: int, m: int | None = None, *, out=None, dtype=None,
+def eye(n: int, m: int | None = None, *, out=None, dtype=None, device=None,
         requires_grad: bool = False) -> Tensor:
+    check_device(device, "eye")
     dtype = _out_dtype(out, dtype, "eye")
     return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad, out, "eye")
 
@@ -162,25 +181,29 @@ def eye(n: int, m: int | None = None, *, out=None, dtype=None,
 # ------------------------------------------------------------------ random
 
 
-def rand(*size, generator: Generator | None = None, out=None, dtype=None,
+def rand(*size, generator: Generator | None = None, out=None, dtype=None, device=None,
          requires_grad: bool = False) -> Tensor:
     """Samples from U[0, 1)."""
+    check_device(device, "rand")
     dtype = _out_dtype(out, dtype, "rand")
     arr = backend.rng(generator).random(_sizes(size), dtype=np.float64)
     return _finish(arr.astype(_float_dtype(dtype)), requires_grad, out, "rand")
 
 
-def randn(*size, generator: Generator | None = None, out=None, dtype=None,
+def randn(*size, generator: Generator | None = None, out=None, dtype=None, device=None,
           requires_grad: bool = False) -> Tensor:
     """Samples from N(0, 1)."""
+    check_device(device, "randn")
     dtype = _out_dtype(out, dtype, "randn")
     arr = backend.rng(generator).standard_normal(_sizes(size))
     return _finish(arr.astype(_float_dtype(dtype)), requires_grad, out, "randn")
 
 
 def randint(low: int, high: int | None = None, size=None, *,
-            generator: Generator | None = None, out=None, dtype=None) -> Tensor:
+            generator: Generator | None = None, out=None, dtype=None, device=None,
+            requires_grad: bool = False) -> Tensor:
     """Integers uniformly from [low, high) (``randint(high, size)`` starts at 0)."""
+    check_device(device, "randint")
     dtype = _out_dtype(out, dtype, "randint")
     if size is None:
         if high is None or not isinstance(high, (tuple, list)):
@@ -192,29 +215,38 @@ def randint(low: int, high: int | None = None, size=None, *,
         raise RuntimeError(f"randint: expects 'from' < 'to', got from={low} >= to={high}")
     arr = backend.rng(generator).integers(low, high, size=_sizes((size,)))
     return _finish(arr.astype(backend.int64.np if dtype is None
-                              else backend.to_dtype(dtype).np), False, out, "randint")
+                              else backend.to_dtype(dtype).np), requires_grad, out, "randint")
 
 
-def rand_like(input: Tensor, *, generator=None, dtype=None) -> Tensor:
-    return rand(*input.shape, generator=generator, dtype=dtype or input.dtype)
+def rand_like(input: Tensor, *, generator=None, dtype=None, device=None,
+              requires_grad: bool = False) -> Tensor:
+    check_device(device, "rand_like")
+    return rand(*input.shape, generator=generator, dtype=dtype or input.dtype,
+                requires_grad=requires_grad)
 
 
-def randn_like(input: Tensor, *, generator=None, dtype=None) -> Tensor:
-    return randn(*input.shape, generator=generator, dtype=dtype or input.dtype)
+def randn_like(input: Tensor, *, generator=None, dtype=None, device=None,
+               requires_grad: bool = False) -> Tensor:
+    check_device(device, "randn_like")
+    return randn(*input.shape, generator=generator, dtype=dtype or input.dtype,
+                 requires_grad=requires_grad)
 
 
 def randint_like(input: Tensor, low: int, high: int | None = None, *, generator=None,
-                 dtype=None) -> Tensor:
+                 dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_device(device, "randint_like")
     return randint(low, high, tuple(input.shape), generator=generator,
-                   dtype=dtype or input.dtype)
+                   dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
-def randperm(n: int, *, generator: Generator | None = None, out=None, dtype=None) -> Tensor:
+def randperm(n: int, *, generator: Generator | None = None, out=None, dtype=None, device=None,
+             requires_grad: bool = False) -> Tensor:
     """A random permutation of 0..n-1."""
+    check_device(device, "randperm")
     dtype = _out_dtype(out, dtype, "randperm")
     arr = backend.rng(generator).permutation(n)
     return _finish(arr.astype(backend.int64.np if dtype is None
-                              else backend.to_dtype(dtype).np), False, out, "randperm")
+                              else backend.to_dtype(dtype).np), requires_grad, out, "randperm")
 
 
 def bernoulli(input: Tensor, *, generator: Generator | None = None) -> Tensor:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from . import autograd, backend
+from . import _device, autograd, backend
 from .autograd.function import Function, _Version
 from .backend import dtype as _dtype
 from .ops import activation as A
@@ -268,8 +268,18 @@ class Tensor:
         return backend.from_numpy_dtype(self.data.dtype)
 
     @property
-    def device(self) -> str:
-        return "cpu"
+    def device(self) -> _device.device:
+        """Where the data lives: always ``device(type='cpu')``."""
+        return _device.CPU
+
+    is_cpu = True
+    is_cuda = False
+    is_mps = False
+    is_meta = False
+
+    def get_device(self) -> int:
+        """-1: the CPU, as torch answers for a CPU tensor."""
+        return -1
 
     @property
     def is_leaf(self) -> bool:
@@ -330,13 +340,13 @@ class Tensor:
         return arr.copy() if copy else arr
 
     def to(self, *args, **kwargs) -> Tensor:
-        """``to(dtype)``, ``to('cpu')`` or ``to(other)``: a cast (differentiable) or self."""
-        dt = backend.dtype_of_to_args(args, kwargs)
-        if dt is None:
-            return self
-        npdt = dt.np
+        """``to(device=None, dtype=None, non_blocking=False, copy=False)``, ``to(dtype, ...)``
+        or ``to(other, ...)``: self where nothing changes (a copy with ``copy=True``), else a
+        differentiable cast. A device other than the CPU raises RuntimeError."""
+        dt, copy_ = backend.to_args(args, kwargs, "Tensor.to")
+        npdt = self.data.dtype if dt is None else dt.np
         if npdt == self.data.dtype:
-            return self
+            return self.clone() if copy_ else self
         if self.requires_grad and npdt.kind != "f":
             return Tensor._wrap(self.data.astype(npdt))
         return E.Cast.apply(self, npdt)
@@ -367,8 +377,24 @@ class Tensor:
     def bool(self) -> Tensor:
         return self.to(backend.bool_)
 
-    def cpu(self) -> Tensor:
+    def cpu(self, memory_format=None) -> Tensor:
+        """Self: the data is on the CPU already."""
         return self
+
+    def cuda(self, device=None, non_blocking: bool = False, memory_format=None) -> Tensor:
+        """Raises RuntimeError: gradlab computes on the CPU."""
+        raise _device.cuda_refusal(device, "Tensor.cuda")
+
+    def pin_memory(self, device=None) -> Tensor:
+        """Raises RuntimeError as torch does without an accelerator (pinned memory only speeds
+        copies to one)."""
+        raise _device.DeviceUnavailableError(
+            f"Tensor.pin_memory: {_device.NO_ACCELERATOR} gradlab computes on the CPU, where "
+            "pinned memory has no use; drop the pin_memory() call")
+
+    def is_pinned(self, device=None) -> bool:
+        """False: nothing is pinned without an accelerator."""
+        return False
 
     def __len__(self) -> int:
         if self.data.ndim == 0:
@@ -792,20 +818,26 @@ class Tensor:
     def clone(self):
         return E.Clone.apply(self)
 
-    def new_zeros(self, *size, dtype=None, requires_grad: bool = False) -> Tensor:
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        _device.check_device(device, "new_zeros")
         return _made(np.zeros(_sizes(size), _like(self, dtype)), requires_grad)
 
-    def new_ones(self, *size, dtype=None, requires_grad: bool = False) -> Tensor:
+    def new_ones(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        _device.check_device(device, "new_ones")
         return _made(np.ones(_sizes(size), _like(self, dtype)), requires_grad)
 
-    def new_empty(self, *size, dtype=None, requires_grad: bool = False) -> Tensor:
+    def new_empty(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        _device.check_device(device, "new_empty")
         return _made(np.empty(_sizes(size), _like(self, dtype)), requires_grad)
 
-    def new_full(self, size, fill_value, *, dtype=None, requires_grad: bool = False) -> Tensor:
+    def new_full(self, size, fill_value, *, dtype=None, device=None,
+                 requires_grad: bool = False) -> Tensor:
+        _device.check_device(device, "new_full")
         return _made(np.full(_size_arg(size), _value(fill_value), _like(self, dtype)),
                      requires_grad)
 
-    def new_tensor(self, data, *, dtype=None, requires_grad: bool = False) -> Tensor:
+    def new_tensor(self, data, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        _device.check_device(device, "new_tensor")
         return _made(np.array(as_array(_copied(data), _like(self, dtype))), requires_grad)
 
     # ------------------------------------------------------------------ comparisons

@@ -12,6 +12,7 @@ from __future__ import annotations
 import warnings
 
 from .. import creation
+from .._device import check_device
 from . import functional as F
 from . import init
 from .module import Module
@@ -59,6 +60,7 @@ class PReLU(Module):
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None,
                  dtype=None) -> None:
+        check_device(device, "PReLU")
         super().__init__()
         self.num_parameters, self.init = num_parameters, init
         self.weight = Parameter(creation.empty(num_parameters, dtype=dtype))

@@ -8,6 +8,7 @@ math is ``nn.functional.multi_head_attention_forward``.
 from __future__ import annotations
 
 from .. import creation
+from .._device import check_device
 from ..tensor import Tensor
 from . import functional as F
 from . import init
@@ -40,6 +41,7 @@ class MultiheadAttention(Module):
                  add_bias_kv: bool = False, add_zero_attn: bool = False, kdim: int | None = None,
                  vdim: int | None = None, batch_first: bool = False, device=None,
                  dtype=None) -> None:
+        check_device(device, "MultiheadAttention")
         if embed_dim <= 0 or num_heads <= 0:
             raise ValueError(f"embed_dim and num_heads must be greater than 0, got "
                              f"embed_dim={embed_dim} and num_heads={num_heads} instead")

@@ -1,9 +1,12 @@
 """Convolution layers: ``Conv1d``, ``Conv2d``, ``ConvTranspose2d``, ``LazyConv2d`` (math in
-``ops/conv.py``)."""
+``ops/conv.py``).
+
+``device``: None or the CPU; another raises RuntimeError (gradlab computes on the CPU)."""
 
 from __future__ import annotations
 
 from .. import creation
+from .._device import check_device
 from . import functional as F
 from . import init
 from .lazy import LazyModuleMixin
@@ -17,7 +20,8 @@ def _tuple(v, n: int) -> tuple:
 
 class _ConvNd(Module):
     def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation,
-                 groups, bias, transposed, output_padding, n, dtype) -> None:
+                 groups, bias, transposed, output_padding, n, device, dtype) -> None:
+        check_device(device, type(self).__name__)
         super().__init__()
         if groups <= 0:
             raise ValueError("groups must be a positive integer")
@@ -75,12 +79,12 @@ class Conv2d(_ConvNd):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
                  dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
-                 dtype=None) -> None:
+                 device=None, dtype=None) -> None:
         if padding_mode != "zeros":
             raise NotImplementedError(f"Conv2d: padding_mode='{padding_mode}' is not supported "
                                       "(only 'zeros'); pad with F.pad(mode=...) first")
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, False, 0, 2, dtype)
+                         groups, bias, False, 0, 2, device, dtype)
 
     def forward(self, input):
         return F.conv2d(input, self.weight, self.bias, self.stride, self.padding,
@@ -92,12 +96,12 @@ class Conv1d(_ConvNd):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
                  dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
-                 dtype=None) -> None:
+                 device=None, dtype=None) -> None:
         if padding_mode != "zeros":
             raise NotImplementedError(f"Conv1d: padding_mode='{padding_mode}' is not supported "
                                       "(only 'zeros'); pad with F.pad(mode=...) first")
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, False, 0, 1, dtype)
+                         groups, bias, False, 0, 1, device, dtype)
 
     def forward(self, input):
         return F.conv1d(input, self.weight, self.bias, self.stride, self.padding,
@@ -113,13 +117,13 @@ class ConvTranspose2d(_ConvNd):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
                  output_padding=0, groups: int = 1, bias: bool = True, dilation=1,
-                 padding_mode: str = "zeros", dtype=None) -> None:
+                 padding_mode: str = "zeros", device=None, dtype=None) -> None:
         if padding_mode != "zeros":
             raise ValueError('Only "zeros" padding mode is supported for ConvTranspose2d')
         if isinstance(padding, str):
             raise ValueError("ConvTranspose2d: padding must be an int or a pair of ints")
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, True, output_padding, 2, dtype)
+                         groups, bias, True, output_padding, 2, device, dtype)
 
     def forward(self, input):
         return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
@@ -140,7 +144,7 @@ class LazyConv2d(LazyModuleMixin, Conv2d):
                  groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None,
                  dtype=None) -> None:
         super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False,
-                         padding_mode, dtype)
+                         padding_mode, device=device, dtype=dtype)
         self.weight = UninitializedParameter(dtype=dtype)
         self.out_channels = out_channels
         if bias:

@@ -7,6 +7,7 @@ gradient, so it stays zero through training.
 from __future__ import annotations
 
 from .. import creation
+from .._device import check_device
 from ..tensor import Tensor
 from . import functional as F
 from . import init
@@ -29,6 +30,7 @@ class Embedding(Module):
                  scale_grad_by_freq: bool = False, sparse: bool = False,
                  _weight: Tensor | None = None, _freeze: bool = False, device=None,
                  dtype=None) -> None:
+        check_device(device, "Embedding")
         super().__init__()
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:

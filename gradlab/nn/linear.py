@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import creation
+from .._device import check_device
 from . import functional as F
 from . import init
 from .lazy import LazyModuleMixin
@@ -24,13 +25,14 @@ class Linear(Module):
     """y = x W^T + b.
 
     Weight (out_features, in_features) and bias (out_features,) start as PyTorch's: U(-k, k)
-    with k = 1 / sqrt(in_features).
+    with k = 1 / sqrt(in_features). ``device``: None or the CPU; another raises RuntimeError.
 
     Shape: input (*, in_features) -> output (*, out_features).
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None,
                  dtype=None) -> None:
+        check_device(device, type(self).__name__)
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
         self.weight = Parameter(creation.empty(out_features, in_features, dtype=dtype))
@@ -62,7 +64,7 @@ class LazyLinear(LazyModuleMixin, Linear):
     cls_to_become = Linear
 
     def __init__(self, out_features: int, bias: bool = True, device=None, dtype=None) -> None:
-        super().__init__(0, 0, False)
+        super().__init__(0, 0, False, device=device)
         self.weight = UninitializedParameter(dtype=dtype)
         self.out_features = out_features
         if bias:

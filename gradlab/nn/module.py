@@ -14,8 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from .._device import cuda_refusal
 from ..autograd import Function
 from ..autograd.graph import increment_version
+from ..backend import to_args
 from ..tensor import Tensor, from_numpy
 from .parameter import Parameter, UninitializedParameter
 
@@ -270,14 +272,25 @@ class Module:
         return self._cast(np.float64)
 
     def to(self, *args, **kwargs) -> Module:
-        """``to(dtype)`` casts floating-point parameters and buffers; ``to('cpu')`` is a no-op."""
-        from ..backend import dtype_of_to_args
-
-        dt = dtype_of_to_args(args, kwargs)
+        """``to(device=None, dtype=None, non_blocking=False)``, ``to(dtype)`` or
+        ``to(tensor)``: casts floating-point parameters and buffers to the dtype (integer ones
+        stay); returns self. The device must be the CPU (``'cpu'``, ``device('cpu')``): any
+        other raises RuntimeError, as gradlab computes on the CPU."""
+        dt, copy = to_args(args, kwargs, "Module.to")
+        if copy:
+            raise RuntimeError(".to() does not accept copy argument")
+        if dt is not None and not dt.is_floating_point:
+            raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but "
+                            f"got desired dtype={dt}")
         return self if dt is None else self._cast(dt.np)
 
     def cpu(self) -> Module:
+        """Self: parameters and buffers are on the CPU already."""
         return self
+
+    def cuda(self, device=None) -> Module:
+        """Raises RuntimeError: gradlab computes on the CPU."""
+        raise cuda_refusal(device, "Module.cuda")
 
     def _cast(self, npdt) -> Module:
         for m in self.modules():

@@ -2,11 +2,13 @@
 normalized linear layer. The math (closed-form backward) is in ``ops/norm.py``.
 
 BN may go before or after the activation: both are just orders in a ``Sequential`` (SCOPE D).
+The torch layers take ``device=``: None or the CPU; another raises RuntimeError.
 """
 
 from __future__ import annotations
 
 from .. import creation
+from .._device import check_device
 from ..autograd import no_grad
 from . import functional as F
 from . import init
@@ -30,8 +32,9 @@ class _BatchNorm(Module):
     _expected_dims: tuple = ()
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = True, track_running_stats: bool = True, dtype=None, *,
-                 bias: bool = True) -> None:
+                 affine: bool = True, track_running_stats: bool = True, device=None,
+                 dtype=None, *, bias: bool = True) -> None:
+        check_device(device, type(self).__name__)
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
@@ -104,7 +107,8 @@ class LayerNorm(Module):
     """Layer normalization over the last dims. Shape: (*, *normalized_shape), unchanged."""
 
     def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True,
-                 bias: bool = True, dtype=None) -> None:
+                 bias: bool = True, device=None, dtype=None) -> None:
+        check_device(device, type(self).__name__)
         super().__init__()
         self.normalized_shape = ((normalized_shape,) if isinstance(normalized_shape, int)
                                  else tuple(normalized_shape))
@@ -124,7 +128,8 @@ class GroupNorm(Module):
     sample. Shape: (N, C, *), unchanged."""
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
-                 affine: bool = True, dtype=None, *, bias: bool = True) -> None:
+                 affine: bool = True, device=None, dtype=None, *, bias: bool = True) -> None:
+        check_device(device, type(self).__name__)
         super().__init__()
         if num_channels % num_groups:
             raise ValueError("num_channels must be divisible by num_groups")
@@ -148,10 +153,10 @@ class InstanceNorm2d(_BatchNorm):
     """
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
-                 affine: bool = False, track_running_stats: bool = False, dtype=None, *,
-                 bias: bool = True) -> None:
-        super().__init__(num_features, eps, momentum, affine, track_running_stats, dtype,
-                         bias=bias)
+                 affine: bool = False, track_running_stats: bool = False, device=None,
+                 dtype=None, *, bias: bool = True) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
+                         dtype, bias=bias)
 
     def forward(self, input):
         if input.ndim not in (3, 4):

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .._device import check_device
 from ..tensor import Tensor
 from . import functional as F
 from .activation import GELU, ReLU
@@ -69,6 +70,7 @@ class TransformerEncoderLayer(Module):
                  dropout: float = 0.1, activation: str | Callable[[Tensor], Tensor] = F.relu,
                  layer_norm_eps: float = 1e-5, batch_first: bool = False,
                  norm_first: bool = False, bias: bool = True, device=None, dtype=None) -> None:
+        check_device(device, "TransformerEncoderLayer")
         super().__init__()
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
                                             batch_first=batch_first, dtype=dtype)

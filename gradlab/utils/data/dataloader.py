@@ -3,7 +3,9 @@
 Loading runs in the calling process. ``num_workers > 0`` is accepted (so torch code runs
 unchanged) and loads in-process all the same: NumPy fancy indexing of whole batches is fast
 enough that worker processes would mostly add pickling cost. ``worker_init_fn`` is therefore
-never called, and ``pin_memory`` has no effect (there is only the CPU).
+never called. ``pin_memory=True`` is accepted and, as in torch without an accelerator, each
+epoch's iterator warns (UserWarning) that pinned memory will not be used; so does a
+``pin_memory_device``, deprecated in torch.
 
 Fast path: with the default ``collate_fn``, a dataset that defines ``_batch`` (TensorDataset,
 a Subset of one, the built-in image datasets without per-sample transforms) hands over each
@@ -21,6 +23,7 @@ the global stream (and of model code that draws from it, such as dropout).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -170,6 +173,13 @@ class _LoaderIter:
     """One epoch over a DataLoader; the random order is drawn when it is created."""
 
     def __init__(self, loader: DataLoader) -> None:
+        if loader.pin_memory and loader.pin_memory_device:
+            warnings.warn("pin_memory_device is deprecated, the current accelerator will be used "
+                          f"as the device,ignore pin_memory_device='{loader.pin_memory_device}'.",
+                          UserWarning, stacklevel=3)
+        if loader.pin_memory:  # torch's words where no accelerator is found
+            warnings.warn("'pin_memory' argument is set as true but no accelerator is found, "
+                          "then device pinned memory won't be used.", UserWarning, stacklevel=3)
         self._loader = loader
         self._len = len(loader) if _has_len(loader) else None
         self._it = self._batches(loader)
