@@ -119,6 +119,12 @@ MODULES = [
     ("Embedding", lambda L, **k: L.nn.Embedding(5, 2, padding_idx=0, **k)),
     ("MultiheadAttention", lambda L, **k: L.nn.MultiheadAttention(4, 2, **k)),
     ("TransformerEncoderLayer", lambda L, **k: L.nn.TransformerEncoderLayer(4, 2, 8, **k)),
+    ("RNN", lambda L, **k: L.nn.RNN(3, 4, 2, nonlinearity="relu", **k)),
+    ("LSTM", lambda L, **k: L.nn.LSTM(3, 4, bidirectional=True, **k)),
+    ("GRU", lambda L, **k: L.nn.GRU(3, 4, batch_first=True, **k)),
+    ("RNNCell", lambda L, **k: L.nn.RNNCell(3, 4, **k)),
+    ("LSTMCell", lambda L, **k: L.nn.LSTMCell(3, 4, bias=False, **k)),
+    ("GRUCell", lambda L, **k: L.nn.GRUCell(3, 4, **k)),
 ]
 MODULE_IDS = [f"{r[0]}{i}" for i, r in enumerate(MODULES)]
 

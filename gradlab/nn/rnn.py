@@ -22,6 +22,7 @@ import math
 import numpy as np
 
 from .. import creation
+from .._device import check_device
 from ..functions import cat, stack
 from ..ops.rnn import GRUChoLayer, GRULayer, LSTMLayer, RNNLayer
 from ..tensor import Tensor
@@ -47,8 +48,9 @@ class RNNBase(Module):
 
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
-                 bidirectional: bool = False, dtype=None, *,
+                 bidirectional: bool = False, device=None, dtype=None, *,
                  variational_dropout: bool = False) -> None:
+        check_device(device, type(self).__name__)
         super().__init__()
         name = type(self).__name__
         for what, v in (("input_size", input_size), ("hidden_size", hidden_size),
@@ -258,14 +260,14 @@ class RNN(RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
-                 dropout: float = 0.0, bidirectional: bool = False, dtype=None, *,
+                 dropout: float = 0.0, bidirectional: bool = False, device=None, dtype=None, *,
                  variational_dropout: bool = False) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or "
                              "'relu'.")
         super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size,
                          hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-                         dtype, variational_dropout=variational_dropout)
+                         device=device, dtype=dtype, variational_dropout=variational_dropout)
         self.nonlinearity = nonlinearity
 
     def forward(self, input, hx: Tensor | None = None):
@@ -285,10 +287,11 @@ class LSTM(RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
-                 bidirectional: bool = False, dtype=None, *,
+                 bidirectional: bool = False, device=None, dtype=None, *,
                  variational_dropout: bool = False) -> None:
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first,
-                         dropout, bidirectional, dtype, variational_dropout=variational_dropout)
+                         dropout, bidirectional, device=device, dtype=dtype,
+                         variational_dropout=variational_dropout)
 
     def forward(self, input, hx: tuple | None = None):
         if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
@@ -313,10 +316,11 @@ class GRU(RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
-                 bidirectional: bool = False, dtype=None, *, cho: bool = False,
+                 bidirectional: bool = False, device=None, dtype=None, *, cho: bool = False,
                  variational_dropout: bool = False) -> None:
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first,
-                         dropout, bidirectional, dtype, variational_dropout=variational_dropout)
+                         dropout, bidirectional, device=device, dtype=dtype,
+                         variational_dropout=variational_dropout)
         self.cho = cho
 
     def extra_repr(self) -> str:
@@ -355,7 +359,8 @@ class RNNCellBase(Module):
     _gates = 1
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
-                 dtype=None) -> None:
+                 device=None, dtype=None) -> None:
+        check_device(device, type(self).__name__)
         super().__init__()
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
         g = self._gates * hidden_size
@@ -421,10 +426,10 @@ class RNNCell(RNNCellBase):
     """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
-                 nonlinearity: str = "tanh", dtype=None) -> None:
+                 nonlinearity: str = "tanh", device=None, dtype=None) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"Unknown nonlinearity: {nonlinearity}")
-        super().__init__(input_size, hidden_size, bias, dtype)
+        super().__init__(input_size, hidden_size, bias, device=device, dtype=dtype)
         self.nonlinearity = nonlinearity
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
