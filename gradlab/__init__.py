@@ -11,6 +11,7 @@ from . import (
     backends,  # torch.backends.cudnn / cuda / mps switches, answered for the CPU
     cuda,  # torch.cuda as torch's CPU build answers it: is_available() is False
     linalg,  # torch.linalg's vector_norm
+    multiprocessing,  # torch.multiprocessing: Python's, with tensors in shared memory
     nn,  # noqa: E402  (needs Tensor)
     onnx,  # gradlab.onnx.export, as torch.onnx.export (onnx itself is imported on use)
     optim,

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import _device, autograd, backend
+from . import _shared_memory as _shm
 from .autograd.function import Function, _Version
 from .backend import dtype as _dtype
 from .ops import activation as A
@@ -396,6 +397,12 @@ class Tensor:
         """False: nothing is pinned without an accelerator."""
         return False
 
+    def share_memory_(self) -> Tensor:
+        return _shm.share_tensor_(self)
+
+    def is_shared(self) -> bool:
+        return _shm.is_shared(self.data)
+
     def __len__(self) -> int:
         if self.data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
@@ -459,8 +466,7 @@ class Tensor:
         return new
 
     def __reduce_ex__(self, protocol):
-        raise TypeError("gradlab tensors are not pickled (pickle can run code on load); save "
-                        "them with gradlab.save")
+        return _shm.reduce_tensor(Tensor, self)
 
     # ------------------------------------------------------------------ autograd
     def backward(self, gradient: Tensor | None = None, retain_graph: bool | None = None,

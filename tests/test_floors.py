@@ -13,12 +13,12 @@ ROOT = pathlib.Path(gradlab.__file__).parent
 #: top-level module or package of gradlab -> its floor (the README's list, bottom up)
 FLOORS = {
     "backend": 0, "_format": 0, "_workspace": 0, "_device": 0, "cuda": 0, "accelerator": 0,
-    "backends": 0,
+    "backends": 0, "_shared_memory": 0,
     "autograd": 1,
     "ops": 2,
     "tensor": 3,
     "functions": 4, "creation": 4, "linalg": 4,
-    "utils": 5, "nn": 5, "optim": 5, "distributions": 5,
+    "utils": 5, "nn": 5, "optim": 5, "distributions": 5, "multiprocessing": 5,
     "datasets": 6, "transforms": 6, "models": 6, "io": 6, "onnx": 6,
     "train": 7,
     "__init__": 7,  # the package itself: eager imports up to train, the rest lazily

@@ -292,6 +292,20 @@ class Module:
         """Raises RuntimeError: gradlab computes on the CPU."""
         raise cuda_refusal(device, "Module.cuda")
 
+    def share_memory(self) -> Module:
+        """Move every parameter, buffer and parameter gradient to shared memory
+        (``Tensor.share_memory_``: same tensor objects, their arrays now shared), so processes
+        forked afterwards train one set of weights (Hogwild, with :mod:`gradlab.multiprocessing`).
+        Returns self."""
+        for m in self.modules():
+            for store in (m._parameters, m._buffers):
+                for t in store.values():
+                    if t is not None:
+                        t.share_memory_()
+                        if t.grad is not None:
+                            t.grad.share_memory_()
+        return self
+
     def _cast(self, npdt) -> Module:
         for m in self.modules():
             for store in (m._parameters, m._buffers):
