@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import math
 import os
-import struct
-import zlib
 from typing import BinaryIO
 
 import numpy as np
 
+from .._png import COLOUR_TYPE, png_bytes
 from ..tensor import Tensor, from_numpy
 
 __all__ = ["make_grid", "save_image"]
@@ -98,25 +97,6 @@ def make_grid(tensor: Tensor | list[Tensor], nrow: int = 8, padding: int = 2,
     return from_numpy(grid)
 
 
-_COLOUR_TYPE = {1: 0, 2: 4, 3: 2, 4: 6}   # grey, grey + alpha, RGB, RGBA
-
-
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    return (struct.pack(">I", len(data)) + kind + data
-            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-
-
-def _png_bytes(pixels: np.ndarray) -> bytes:
-    """An 8-bit PNG of a uint8 array (H, W, C), C = 1 (grey), 2 (grey + alpha), 3 (RGB) or
-    4 (RGBA): every row with filter type 0, one zlib-compressed IDAT chunk."""
-    h, w, c = pixels.shape
-    rows = np.zeros((h, 1 + w * c), np.uint8)
-    rows[:, 1:] = pixels.reshape(h, w * c)
-    header = struct.pack(">IIBBBBB", w, h, 8, _COLOUR_TYPE[c], 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header)
-            + _chunk(b"IDAT", zlib.compress(rows.tobytes(), 6)) + _chunk(b"IEND", b""))
-
-
 def save_image(tensor: Tensor | list[Tensor], fp: str | os.PathLike | BinaryIO,
                format: str | None = None, **kwargs) -> None:
     """Save an image or a batch (as :func:`make_grid` tiles it, ``**kwargs`` passed on) to a
@@ -134,7 +114,7 @@ def save_image(tensor: Tensor | list[Tensor], fp: str | os.PathLike | BinaryIO,
     if arr.dtype.kind != "f":
         raise TypeError(f"save_image: expected a floating-point tensor with values in [0, 1], "
                         f"got {grid.dtype}")
-    if arr.ndim != 3 or arr.shape[0] not in _COLOUR_TYPE:
+    if arr.ndim != 3 or arr.shape[0] not in COLOUR_TYPE:
         raise ValueError(f"save_image: cannot write an image with {arr.shape[0]} channels as "
                          f"PNG (1 to 4 are possible), grid shape {tuple(arr.shape)}")
     name = os.fspath(fp) if isinstance(fp, (str, os.PathLike)) else getattr(fp, "name", None)
@@ -149,7 +129,7 @@ def save_image(tensor: Tensor | list[Tensor], fp: str | os.PathLike | BinaryIO,
         raise ValueError(f"save_image: gradlab writes PNG files only, got format {fmt!r}")
     t = arr.dtype.type
     scaled = np.clip(arr * t(255) + t(0.5), 0, 255).astype(np.uint8)
-    data = _png_bytes(np.ascontiguousarray(scaled.transpose(1, 2, 0)))
+    data = png_bytes(np.ascontiguousarray(scaled.transpose(1, 2, 0)))
     if isinstance(fp, (str, os.PathLike)):
         with open(fp, "wb") as f:
             f.write(data)

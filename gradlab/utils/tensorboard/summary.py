@@ -8,11 +8,9 @@ torch's PNG (Pillow) differs in its bytes, not in its pixels.
 
 from __future__ import annotations
 
-import struct
-import zlib
-
 import numpy as np
 
+from ..._png import png_bytes
 from ...tensor import Tensor
 
 try:
@@ -163,21 +161,6 @@ def to_hwc(arr: np.ndarray, dataformats: str, where: str) -> np.ndarray:
         return np.concatenate([hwc] * 3, axis=2) if hwc.shape[2] == 1 else hwc
     hw = arr.transpose([fmt.find(c) for c in "HW"])
     return np.stack([hw, hw, hw], axis=2)
-
-
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    return (struct.pack(">I", len(data)) + kind + data
-            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-
-
-def png_bytes(pixels: np.ndarray) -> bytes:
-    """An 8-bit PNG of a uint8 array (H, W, C), C = 3 (RGB) or 4 (RGBA)."""
-    h, w, c = pixels.shape
-    rows = np.zeros((h, 1 + w * c), np.uint8)
-    rows[:, 1:] = pixels.reshape(h, w * c)
-    header = struct.pack(">IIBBBBB", w, h, 8, {3: 2, 4: 6}[c], 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header)
-            + _chunk(b"IDAT", zlib.compress(rows.tobytes(), 6)) + _chunk(b"IEND", b""))
 
 
 def image(tag: str, img, dataformats: str, where: str = "add_image"):
