@@ -85,7 +85,7 @@ def main(argv=None):
     # five epochs, a checkpoint, a fresh model and optimizer, five more epochs
     model, optimizer = make_model(device, args.seed)
     resumed = []
-    for epoch in range(5):
+    for epoch in range(5):  # noqa: B007 (the recipe saves the last epoch's number)
         loss = train_epoch(model, optimizer, loader, device)
         resumed.append(loss.item())
     with tempfile.TemporaryDirectory() as tmp:
@@ -109,7 +109,7 @@ def main(argv=None):
         sum('momentum_buffer' in s for s in optimizer.state_dict()['state'].values())))
 
     model.train()
-    for epoch in range(epoch + 1, 10):
+    for _ in range(checkpoint['epoch'] + 1, 10):
         resumed.append(train_epoch(model, optimizer, loader, device).item())
 
     for i, (a, b) in enumerate(zip(straight, resumed)):

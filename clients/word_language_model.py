@@ -184,7 +184,7 @@ def train(args, model, criterion, train_data, lr, epoch):
         if batch % args.log_interval == 0 and batch > 0:
             cur_loss = total_loss / args.log_interval
             print('| epoch {:3d} | {:5d}/{:5d} batches | lr {:02.2f} | '
-                  'loss {:5.4f} | ppl {:8.2f}'.format(
+                  'loss {:5.4f} | ppl {:8.4f}'.format(
                       epoch, batch, len(train_data) // args.bptt, lr,
                       cur_loss, math.exp(cur_loss)))
             total_loss = 0
@@ -233,7 +233,7 @@ def main(argv=None):
             train(args, model, criterion, train_data, lr, epoch)
             val_loss = evaluate(model, criterion, val_data, eval_batch_size, args.bptt)
             print('-' * 89)
-            print('| end of epoch {:3d} | valid loss {:5.4f} | valid ppl {:8.2f}'.format(
+            print('| end of epoch {:3d} | valid loss {:5.4f} | valid ppl {:8.4f}'.format(
                 epoch, val_loss, math.exp(val_loss)))
             print('-' * 89)
             # Save the model if the validation loss is the best we've seen so far.
@@ -256,7 +256,7 @@ def main(argv=None):
     # Run on test data.
     test_loss = evaluate(model, criterion, test_data, eval_batch_size, args.bptt)
     print('=' * 89)
-    print('| End of training | test loss {:5.4f} | test ppl {:8.2f}'.format(
+    print('| End of training | test loss {:5.4f} | test ppl {:8.4f}'.format(
         test_loss, math.exp(test_loss)))
     print('=' * 89)
 
