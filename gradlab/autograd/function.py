@@ -97,6 +97,12 @@ class FunctionCtx(Context):
         """If False, ``backward`` receives ``None`` (not zeros) for outputs without gradient."""
         self.materialize = bool(value)
 
+    @property
+    def next_functions(self) -> tuple:
+        """As torch's: one entry per Tensor argument (non-Tensor arguments are not listed)."""
+        edges = Context.next_functions.fget(self)
+        return tuple(e for e, t in zip(edges, self.tensor_inputs) if t)
+
 
 def once_differentiable(fn: Callable) -> Callable:
     """torch's marker for a ``backward`` that cannot itself be differentiated. gradlab has no
@@ -174,8 +180,9 @@ class Function:
         requires grad and grad mode is on, its Tensor outputs get ``ctx`` as ``grad_fn``."""
         Tensor = _tensor.cls
         setup = cls.setup_context is not Function.setup_context
-        if setup:  # as torch: keyword and default arguments become positional inputs
-            args, kwargs = _bind(cls, args, kwargs), {}
+        if kwargs or setup:  # as torch: keyword arguments are inputs in forward's order
+            args = _bind(cls, args, kwargs, setup)
+            kwargs = {}
         ctx = cls._node()
         ctx.tensor_inputs = tuple(isinstance(a, Tensor) for a in args)
         ctx.needs_input_grad = tuple(t and a.requires_grad
@@ -187,7 +194,7 @@ class Function:
                 out = cls.forward(*args)
                 cls.setup_context(ctx, args, out)
             else:
-                out = cls.forward(ctx, *args, **kwargs)
+                out = cls.forward(ctx, *args)
         finally:
             _mode.enabled = enabled
         multi = isinstance(out, tuple)
@@ -212,13 +219,30 @@ def _typename(obj) -> str:
     return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
 
 
-def _bind(cls, args: tuple, kwargs: dict) -> tuple:
-    """``args`` and ``kwargs`` as the positional arguments of ``cls.forward``, defaults filled."""
+def _bind(cls, args: tuple, kwargs: dict, setup: bool) -> tuple:
+    """``args`` and ``kwargs`` as positional arguments of ``cls.forward`` (after its ctx), as
+    torch passes them: a keyword argument must name a positional parameter; the setup_context
+    style fills every default, the old style those before the last argument given."""
     if cls._signature is None:
         cls._signature = inspect.signature(cls.forward)
-    bound = cls._signature.bind(*args, **kwargs)
-    bound.apply_defaults()
-    return bound.args
+    params = list(cls._signature.parameters.values())[0 if setup else 1:]
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    index = {p.name: i for i, p in enumerate(positional) if p.kind is p.POSITIONAL_OR_KEYWORD}
+    for k in kwargs:
+        if k not in index:
+            raise TypeError(f"forward() got an unexpected keyword argument '{k}'")
+        if index[k] < len(args):
+            raise TypeError(f"forward() got multiple values for argument '{k}'")
+    end = len(positional) if setup else max((index[k] + 1 for k in kwargs), default=0)
+    out = list(args)
+    for p in positional[len(args):end]:
+        if p.name in kwargs:
+            out.append(kwargs[p.name])
+        elif p.default is not p.empty:
+            out.append(p.default)
+        else:
+            raise TypeError(f"forward() missing required argument '{p.name}'")
+    return tuple(out)
 
 
 def _outputs(ctx: FunctionCtx, args: tuple, outs: tuple, record: bool, Tensor) -> tuple:
