@@ -18,7 +18,7 @@ import numpy as np
 
 from . import _device, autograd, backend
 from . import _shared_memory as _shm
-from .autograd.function import Function, _Version
+from .autograd.array_function import ArrayFunction, _Version
 from .backend import dtype as _dtype
 from .ops import activation as A
 from .ops import elementwise as E
@@ -129,14 +129,14 @@ def promote_operands(a: Tensor, b):
     return a, b
 
 
-def _binary(fn: type[Function], a: Tensor, b):
+def _binary(fn: type[ArrayFunction], a: Tensor, b):
     b = scalar_or_tensor(b)
     if type(b) is not float or a.data.dtype.kind != "f":
         a, b = promote_operands(a, b)
     return fn.apply(a, b)
 
 
-def _rbinary(fn: type[Function], a: Tensor, b):
+def _rbinary(fn: type[ArrayFunction], a: Tensor, b):
     b = scalar_or_tensor(b)
     if isinstance(b, Tensor):
         return _binary(fn, b, a)
@@ -563,7 +563,7 @@ class Tensor:
                                                            self._out_idx, self._version)
         return t
 
-    def _inplace(self, fn: type[Function], ufunc, other) -> Tensor:
+    def _inplace(self, fn: type[ArrayFunction], ufunc, other) -> Tensor:
         self._check_inplace()
         other = scalar_or_tensor(other)
         graph = autograd._mode.enabled and (
@@ -609,7 +609,7 @@ class Tensor:
         self._version.v += 1
         return self
 
-    def _apply_(self, fn: type[Function], *args) -> Tensor:
+    def _apply_(self, fn: type[ArrayFunction], *args) -> Tensor:
         """An in-place op: in a graph recorded out of place (the result takes over self),
         otherwise written into self's array (its views see it)."""
         self._check_inplace()

@@ -1,6 +1,7 @@
-"""Every autograd Function in gradlab either has an ONNX exporter or is listed in
-``gradlab.io.onnx.NOT_EXPORTABLE`` with the reason; exporting one of the listed ops fails with an
-error that names the op and gives that reason."""
+"""Every array-level op of gradlab (``ArrayFunction``) either has an ONNX exporter or is listed
+in ``gradlab.io.onnx.NOT_EXPORTABLE`` with the reason; exporting one of the listed ops fails with
+an error that names the op and gives that reason. A user's ``autograd.Function`` is traced
+through: the file holds the ops its forward ran."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ import re
 import numpy as np
 import onnx
 import pytest
+from onnx.reference import ReferenceEvaluator
 
 import gradlab
 from gradlab import nn
-from gradlab.autograd.function import Function
+from gradlab.autograd import ArrayFunction, Function
 from gradlab.compress import binarize, fake_quantize
 from gradlab.io.onnx import EXPORTERS, NOT_EXPORTABLE, ExportError
 from gradlab.nn import functional as F
@@ -35,8 +37,9 @@ def _subclasses(cls) -> set:
 
 
 def _functions(prefix: str) -> list:
-    """The Function subclasses defined in modules whose name starts with ``prefix``."""
-    return sorted((c for c in _subclasses(Function) if c.__module__.startswith(prefix)),
+    """The ArrayFunction subclasses (the ops a trace records) defined in modules whose name
+    starts with ``prefix``."""
+    return sorted((c for c in _subclasses(ArrayFunction) if c.__module__.startswith(prefix)),
                   key=_qualname)
 
 
@@ -62,7 +65,7 @@ def test_every_function_has_an_exporter_or_a_reason():
 
 
 def test_a_new_function_without_either_is_caught():
-    class Twice(Function):
+    class Twice(ArrayFunction):
         @staticmethod
         def forward(ctx, x):
             return 2 * x
@@ -78,6 +81,48 @@ def test_a_new_function_without_either_is_caught():
                                                     "ONNX mapping for this op (supported: ")):
         _export(_Lambda(lambda m, x: Twice.apply(x)), gradlab.randn(2, 3))
 
+
+
+class _ClampTwice(Function):
+    """A user's Function on Tensors: traced through (its clamp and mul are in the file)."""
+
+    @staticmethod
+    def forward(ctx, x, lo):
+        ctx.save_for_backward(x)
+        return x.clamp(min=lo) * 2
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * 2 * (x > 0), None
+
+
+class _ThroughNumpy(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return gradlab.from_numpy(np.tanh(x.detach().numpy()))
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+def test_a_user_function_is_traced_through():
+    assert _ClampTwice not in _functions(__name__)
+    model = _Lambda(lambda m, x: _ClampTwice.apply(m.lin(x), 0.0), lin=nn.Linear(3, 4))
+    x = gradlab.randn(2, 3)
+    proto = _export(model, x)
+    ops = [n.op_type for n in proto.graph.node]
+    assert "Max" in ops and "Mul" in ops  # clamp(min=) is written as Max
+    (got,) = ReferenceEvaluator(proto).run(None, {proto.graph.input[0].name: x.numpy()})
+    np.testing.assert_allclose(got, model(x).detach().numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_a_user_function_computed_outside_gradlabs_ops_is_refused():
+    with pytest.raises(ExportError, match=re.escape(f"cannot export {_qualname(_ThroughNumpy)}: "
+                                                    "its forward computes an output outside "
+                                                    "gradlab's ops")):
+        _export(_Lambda(lambda m, x: _ThroughNumpy.apply(x)), gradlab.randn(2, 3))
 
 def test_not_exportable_lists_only_functions_without_an_exporter():
     _import_all_of_gradlab()

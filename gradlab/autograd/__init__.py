@@ -2,13 +2,16 @@
 
 - grad_mode.py: ``no_grad``, ``enable_grad``, ``set_grad_enabled``, ``is_grad_enabled``,
   ``inference_mode``, ``is_inference_mode_enabled``;
-- function.py: ``Function`` (forward/backward on NumPy arrays), the ``Context`` node a call of
-  it leaves in the graph, ``AccumulateGrad``, the in-place version counter, and
-  ``register_tensor_type`` (how the Tensor class of the floor above reaches autograd);
+- function.py: ``Function``, a user's op as torch's (forward/backward on Tensors), its ctx
+  ``FunctionCtx``, ``once_differentiable``;
+- array_function.py: ``ArrayFunction`` (forward/backward on NumPy arrays: the base of gradlab's
+  own ops), the ``Context`` node a call of either leaves in the graph, ``AccumulateGrad``, the
+  in-place version counter, and ``register_tensor_type`` (how the Tensor class of the floor
+  above reaches autograd);
 - engine.py: the backward pass (``backward``, ``grad``);
 - anomaly_mode.py: ``detect_anomaly``, ``set_detect_anomaly``;
 - gradcheck.py: ``gradcheck``, ``GradcheckError``;
-- observers.py: ``with observe(fn):``, a scoped watch on every ``Function.apply``;
+- observers.py: ``with observe(fn):``, a scoped watch on every ``Function.apply`` (both kinds);
 - functional.py: ``jacobian``, ``vjp``;
 - graph.py: ``increment_version`` (how code outside autograd marks an in-place write).
 
@@ -22,8 +25,9 @@ from .anomaly_mode import (
     is_anomaly_enabled,
     set_detect_anomaly,
 )
+from .array_function import AccumulateGrad, ArrayFunction, Context, register_tensor_type
 from .engine import backward, grad
-from .function import AccumulateGrad, Context, Function, register_tensor_type
+from .function import Function
 from .grad_mode import (
     _mode,
     enable_grad,
@@ -40,8 +44,9 @@ from .observers import observe
 # its hot paths (one attribute test, no call)
 
 __all__ = [
-    "AccumulateGrad", "Context", "Function", "GradcheckError", "backward", "detect_anomaly",
-    "enable_grad", "functional", "grad", "graph", "gradcheck", "is_anomaly_check_nan_enabled",
-    "is_anomaly_enabled", "no_grad", "observe", "register_tensor_type", "set_detect_anomaly",
-    "set_grad_enabled", "is_grad_enabled", "inference_mode", "is_inference_mode_enabled",
+    "AccumulateGrad", "ArrayFunction", "Context", "Function", "GradcheckError", "backward",
+    "detect_anomaly", "enable_grad", "functional", "grad", "graph", "gradcheck",
+    "is_anomaly_check_nan_enabled", "is_anomaly_enabled", "no_grad", "observe",
+    "register_tensor_type", "set_detect_anomaly", "set_grad_enabled", "is_grad_enabled",
+    "inference_mode", "is_inference_mode_enabled",
 ]

@@ -11,7 +11,7 @@ import sys
 
 import numpy as np
 
-from .function import Context
+from .array_function import Context
 from .observers import observe
 
 

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .anomaly_mode import _anomaly, _check_anomaly
-from .function import Context, _tensor
+from .array_function import Context, _tensor
 
 
 def _sum_to(g: np.ndarray, meta: tuple, node: Context) -> np.ndarray:

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from .array_function import _tensor
 from .engine import _engine, _key
-from .function import _tensor
 from .grad_mode import enable_grad
 
 __all__ = ["jacobian", "vjp"]

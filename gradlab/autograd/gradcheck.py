@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .array_function import _tensor
 from .engine import _engine, _key
-from .function import _tensor
 from .grad_mode import enable_grad, no_grad
 
 

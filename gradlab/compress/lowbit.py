@@ -11,12 +11,12 @@ from __future__ import annotations
 import numpy as np
 
 from .. import nn
-from ..autograd import Function, no_grad
+from ..autograd import ArrayFunction, no_grad
 from ..tensor import Tensor
 from ._util import saved_size
 
 
-class Binarize(Function):
+class Binarize(ArrayFunction):
     """XNOR-Net weights: w_b = α sign(w), α = mean|w| per output channel (Rastegari et al.
     2016); sign(0) = +1 (BinaryConnect, Courbariaux et al. 2015).
 
@@ -42,7 +42,7 @@ def ternary_threshold(w: np.ndarray) -> float:
     return 0.7 * float(np.abs(w).mean())
 
 
-class Ternarize(Function):
+class Ternarize(ArrayFunction):
     """Ternary weights (Li & Liu 2016): two thresholds ±Δ, Δ = 0.7 mean|w|; w_t = α t with
     t = +1 where w > Δ, -1 where w < -Δ, 0 between, and α = mean of |w| over |w| > Δ (the
     scale that minimises ||w - α t||). Straight-through estimator: d w_t / d w ≈ 1.

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import nn
-from ..autograd import Function
+from ..autograd import ArrayFunction
 from ..nn import functional as F
 from ..tensor import Tensor, from_numpy
 from ._util import replace_layers
@@ -29,7 +29,7 @@ from .quantize import (
 )
 
 
-class FakeQuantize(Function):
+class FakeQuantize(ArrayFunction):
     """Quantize then dequantize in float: x -> s (clamp(round(x / s) + z, q_min, q_max) - z).
 
     Straight-through estimator (Bengio et al. 2013; Jacob et al. 2018): the rounding's

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._device import cuda_refusal
-from ..autograd import Function
+from ..autograd import ArrayFunction
 from ..autograd.graph import increment_version
 from ..backend import to_args
 from ..tensor import Tensor, from_numpy
@@ -441,7 +441,7 @@ class _BackwardHookState:
         self.grad_output = None
 
 
-class _HookInputs(Function):
+class _HookInputs(ArrayFunction):
     """Identity on the module's inputs; its backward sees grad_input and runs the hooks."""
 
     @staticmethod
@@ -456,7 +456,7 @@ class _HookInputs(Function):
         return (None, *grads)
 
 
-class _HookOutputs(Function):
+class _HookOutputs(ArrayFunction):
     """Identity on the module's outputs; its backward records grad_output."""
 
     @staticmethod

@@ -2,8 +2,8 @@
 
 A tutorial prints ``y.grad_fn`` and ``y.grad_fn.next_functions`` and expects torch's names
 (``<AddBackward0 object at 0x...>``, ``MmBackward0``, ``AccumulateGrad``). Each gradlab
-``Function`` has its own node class (autograd/function.py); this table names the primitives'
-ones once, at import: a row is ``Function: name`` or ``Function: (name, shown)``, where
+``ArrayFunction`` has its own node class (autograd/array_function.py); this table names the
+primitives' ones once, at import: a row is ``Function: name`` or ``Function: (name, shown)``, where
 ``shown`` are the input positions torch lists in ``next_functions`` (torch lists tensor inputs
 only, gradlab's node has an edge per argument). A primitive missing from the table is called
 ``<Name>Backward0``.
@@ -26,7 +26,7 @@ the name torch gives the same output, and the difference is in the next_function
 
 from __future__ import annotations
 
-from ..autograd.function import Function, node_type, rename_node, set_node_name
+from ..autograd.array_function import ArrayFunction, node_type, rename_node, set_node_name
 from . import activation as A
 from . import conv as C
 from . import elementwise as E
@@ -115,7 +115,7 @@ def _name_all() -> None:
     """Name the nodes of every primitive: the table's name, else ``<Name>Backward0``."""
     for module in (A, C, E, M, L, S_, N, P, R, RNN, S):
         for obj in vars(module).values():
-            if (isinstance(obj, type) and issubclass(obj, Function)
+            if (isinstance(obj, type) and issubclass(obj, ArrayFunction)
                     and obj.__module__ == module.__name__):
                 row = NAMES.get(obj, f"{obj.__name__}Backward0")
                 name, shown = (row, None) if isinstance(row, str) else row

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import ArrayFunction
 
 
-class Sigmoid(Function):
+class Sigmoid(ArrayFunction):
     # d sigma(x)/dx = sigma(x) (1 - sigma(x)) = out (1 - out)
     @staticmethod
     def forward(ctx, x):
@@ -28,7 +28,7 @@ class Sigmoid(Function):
         return g * out * (1 - out)
 
 
-class Tanh(Function):
+class Tanh(ArrayFunction):
     # d tanh(x)/dx = 1 - tanh(x)^2 = 1 - out^2
     @staticmethod
     def forward(ctx, x):
@@ -42,7 +42,7 @@ class Tanh(Function):
         return g * (1 - out * out)
 
 
-class ReLU(Function):
+class ReLU(ArrayFunction):
     # d max(x, 0)/dx = 1 where x > 0 (out > 0), else 0
     @staticmethod
     def forward(ctx, x):
@@ -65,7 +65,7 @@ def _log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
     return s
 
 
-class Softmax(Function):
+class Softmax(ArrayFunction):
     # d softmax_i/dx_j = y_i (delta_ij - y_j)  =>  grad = y * (g - sum(g * y))
     @staticmethod
     def forward(ctx, x, dim):
@@ -84,7 +84,7 @@ class Softmax(Function):
         return gy, None
 
 
-class LogSoftmax(Function):
+class LogSoftmax(ArrayFunction):
     # log_softmax = x - logsumexp(x);  grad = g - softmax * sum(g) = g - exp(out) * sum(g)
     @staticmethod
     def forward(ctx, x, dim):
@@ -104,7 +104,7 @@ class LogSoftmax(Function):
 # --------------------------------------------------------------------------- ReLU variants
 
 
-class LeakyReLU(Function):
+class LeakyReLU(ArrayFunction):
     # d/dx = 1 where x > 0, else negative_slope
     @staticmethod
     def forward(ctx, x, negative_slope):
@@ -119,7 +119,7 @@ class LeakyReLU(Function):
         return np.where(pos, g, g * ctx.slope), None
 
 
-class PReLU(Function):
+class PReLU(ArrayFunction):
     # d/dx = 1 where x > 0, else w ;  d/dw = 0 where x > 0, else x
     @staticmethod
     def forward(ctx, x, w):
@@ -136,7 +136,7 @@ class PReLU(Function):
         return dx, dw
 
 
-class ELU(Function):
+class ELU(ArrayFunction):
     # d/dx = 1 where x > 0, else alpha e^x
     @staticmethod
     def forward(ctx, x, alpha):
@@ -152,7 +152,7 @@ class ELU(Function):
         return np.where(x > 0, g, g * (ctx.alpha * np.exp(np.minimum(x, 0)))), None
 
 
-class Hardsigmoid(Function):
+class Hardsigmoid(ArrayFunction):
     # d/dx = 1/6 where -3 < x < 3, else 0 (torch's convention at the kinks)
     @staticmethod
     def forward(ctx, x):
@@ -165,7 +165,7 @@ class Hardsigmoid(Function):
         return np.where((x > -3) & (x < 3), g / 6, np.zeros((), g.dtype))
 
 
-class Hardswish(Function):
+class Hardswish(ArrayFunction):
     # d/dx = 0 where x <= -3, x / 3 + 1/2 where -3 < x < 3, 1 where x >= 3 (torch's convention
     # at the kinks)
     @staticmethod
@@ -180,7 +180,7 @@ class Hardswish(Function):
         return np.where(x <= -3, np.zeros((), g.dtype), np.where(x >= 3, g, inner))
 
 
-class Softplus(Function):
+class Softplus(ArrayFunction):
     # d/dx = sigmoid(beta x), and 1 where beta x > threshold (the linear branch)
     @staticmethod
     def forward(ctx, x, beta, threshold):
@@ -271,7 +271,7 @@ _GELU_K = 0.7978845608028654  # sqrt(2 / pi)
 _GELU_C = 0.044715
 
 
-class GELU(Function):
+class GELU(ArrayFunction):
     # exact: d x Phi(x)/dx = Phi(x) + x phi(x);  tanh: 0.5 (1 + t) + 0.5 x (1 - t^2) k (1 + 3c x^2)
     @staticmethod
     def forward(ctx, x, approximate):
@@ -297,7 +297,7 @@ class GELU(Function):
 # --------------------------------------------------------------------------- Gaussian RBF
 
 
-class RBF(Function):
+class RBF(ArrayFunction):
     # y=exp(-a d2), a=e^{-2s}/2, H=g y a: dx=2(Hc - rowsum(H) x); dc=2(H'x - colsum(H) c); ds=2 H d2
     @staticmethod
     def forward(ctx, x, c, s):

@@ -40,7 +40,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from .._workspace import Workspace
-from ..autograd import Function
+from ..autograd import ArrayFunction
 
 #: forward columns up to this size are kept for the weight gradient (None of them: 0)
 KEEP_COLUMNS_BYTES = 16 << 20
@@ -289,7 +289,7 @@ def conv2d_backward(xbuf, w, g, geo: Geometry, needs: tuple, cols=None) -> tuple
     return gx, gw, gb
 
 
-class Conv2d(Function):
+class Conv2d(ArrayFunction):
     # out = pad(x) ⋆ w + b ;  dw = pad(x) ⋆ g ;  dx = crop(pad(dilate(g)) ⋆ flip(w)^T) ;
     # db = sum of g over N, H, W
     @staticmethod
@@ -325,7 +325,7 @@ def _transposed_geometry(x_shape, w_shape, stride, padding, output_padding, dila
                     (ph, ph, pw, pw), tuple(dilation), groups)
 
 
-class ConvTranspose2d(Function):
+class ConvTranspose2d(ArrayFunction):
     # out = crop(dxp of the conv with weight w at g = x): the transpose of Conv2d's input map;
     # dx = pad(g) ⋆ w (a forward conv) ; dw = pad(g) ⋆ x ; db = sum of g over N, H, W
     @staticmethod

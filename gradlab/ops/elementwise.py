@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import ArrayFunction
 from ._util import broadcast_error
 
 
-class Add(Function):
+class Add(ArrayFunction):
     # d(a+b)/da = 1 ; d(a+b)/db = 1
     @staticmethod
     def forward(ctx, a, b):
@@ -25,7 +25,7 @@ class Add(Function):
     error = broadcast_error("add")
 
 
-class Sub(Function):
+class Sub(ArrayFunction):
     # d(a-b)/da = 1 ; d(a-b)/db = -1
     @staticmethod
     def forward(ctx, a, b):
@@ -38,7 +38,7 @@ class Sub(Function):
     error = broadcast_error("sub")
 
 
-class Mul(Function):
+class Mul(ArrayFunction):
     # d(a*b)/da = b ; d(a*b)/db = a
     @staticmethod
     def forward(ctx, a, b):
@@ -54,7 +54,7 @@ class Mul(Function):
     error = broadcast_error("mul")
 
 
-class Div(Function):
+class Div(ArrayFunction):
     # d(a/b)/da = 1/b ; d(a/b)/db = -a/b^2 = -out/b
     @staticmethod
     def forward(ctx, a, b):
@@ -73,7 +73,7 @@ class Div(Function):
     error = broadcast_error("div")
 
 
-class Pow(Function):
+class Pow(ArrayFunction):
     # d(a^b)/da = b a^(b-1) (0 where b == 0) ; d(a^b)/db = a^b log(a) (0 where a == 0, b >= 0)
     @staticmethod
     def forward(ctx, a, b):
@@ -111,7 +111,7 @@ def _tie_split(g, eq, lose_a, lose_b) -> tuple:
             g * np.where(eq, 0.5, ~lose_b).astype(g.dtype))
 
 
-class Maximum(Function):
+class Maximum(ArrayFunction):
     # d max(a,b)/da = 1 where a > b, 1/2 where a == b, 0 where a < b (1 at a NaN, as PyTorch)
     @staticmethod
     def forward(ctx, a, b):
@@ -126,7 +126,7 @@ class Maximum(Function):
     error = broadcast_error("maximum")
 
 
-class Minimum(Function):
+class Minimum(ArrayFunction):
     # d min(a,b)/da = 1 where a < b, 1/2 where a == b, 0 where a > b (1 at a NaN, as PyTorch)
     @staticmethod
     def forward(ctx, a, b):
@@ -141,7 +141,7 @@ class Minimum(Function):
     error = broadcast_error("minimum")
 
 
-class Where(Function):
+class Where(ArrayFunction):
     # d where(c,a,b)/da = c ; d/db = not c
     @staticmethod
     def forward(ctx, cond, a, b):
@@ -159,7 +159,7 @@ class Where(Function):
     error = broadcast_error("where")
 
 
-class Neg(Function):
+class Neg(ArrayFunction):
     # d(-x)/dx = -1
     @staticmethod
     def forward(ctx, x):
@@ -170,7 +170,7 @@ class Neg(Function):
         return -g
 
 
-class Abs(Function):
+class Abs(ArrayFunction):
     # d|x|/dx = sign(x)  (0 at 0, as PyTorch)
     @staticmethod
     def forward(ctx, x):
@@ -183,7 +183,7 @@ class Abs(Function):
         return g * np.sign(x)
 
 
-class Exp(Function):
+class Exp(ArrayFunction):
     # d e^x/dx = e^x = out
     @staticmethod
     def forward(ctx, x):
@@ -197,7 +197,7 @@ class Exp(Function):
         return g * out
 
 
-class Log(Function):
+class Log(ArrayFunction):
     # d log(x)/dx = 1/x
     @staticmethod
     def forward(ctx, x):
@@ -211,7 +211,7 @@ class Log(Function):
         return g / x
 
 
-class Log1p(Function):
+class Log1p(ArrayFunction):
     # d log(1+x)/dx = 1/(1+x)
     @staticmethod
     def forward(ctx, x):
@@ -225,7 +225,7 @@ class Log1p(Function):
         return g / (1 + x)
 
 
-class Sqrt(Function):
+class Sqrt(ArrayFunction):
     # d sqrt(x)/dx = 1/(2 sqrt(x)) = 1/(2 out)
     @staticmethod
     def forward(ctx, x):
@@ -241,7 +241,7 @@ class Sqrt(Function):
             return g / (2 * out)
 
 
-class Rsqrt(Function):
+class Rsqrt(ArrayFunction):
     # d x^(-1/2)/dx = -1/2 x^(-3/2) = -out^3/2
     @staticmethod
     def forward(ctx, x):
@@ -256,7 +256,7 @@ class Rsqrt(Function):
         return g * (-0.5 * out * out * out)
 
 
-class Sin(Function):
+class Sin(ArrayFunction):
     # d sin(x)/dx = cos(x)
     @staticmethod
     def forward(ctx, x):
@@ -269,7 +269,7 @@ class Sin(Function):
         return g * np.cos(x)
 
 
-class Cos(Function):
+class Cos(ArrayFunction):
     # d cos(x)/dx = -sin(x)
     @staticmethod
     def forward(ctx, x):
@@ -282,7 +282,7 @@ class Cos(Function):
         return -g * np.sin(x)
 
 
-class Clamp(Function):
+class Clamp(ArrayFunction):
     # d clamp(x, lo, hi)/dx = [lo <= x <= hi] (bounds included) ; d/dlo = [x < lo < hi] ;
     # d/dhi = [x > hi or hi < lo]  (PyTorch's rules; lo, hi: numbers, arrays or None)
     @staticmethod
@@ -314,7 +314,7 @@ class Clamp(Function):
     error = broadcast_error("clamp")
 
 
-class Cast(Function):
+class Cast(ArrayFunction):
     # d x/dx = 1 (the engine casts the gradient back to the input's dtype)
     @staticmethod
     def forward(ctx, x, dt):
@@ -325,7 +325,7 @@ class Cast(Function):
         return g, None
 
 
-class Clone(Function):
+class Clone(ArrayFunction):
     # d x/dx = 1
     @staticmethod
     def forward(ctx, x):

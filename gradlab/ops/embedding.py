@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import ArrayFunction
 
 
-class Embedding(Function):
+class Embedding(ArrayFunction):
     # out[...] = W[idx[...]]: dW[k] = sum of g[...] over positions with idx = k (/ count(k))
     @staticmethod
     def forward(ctx, weight, idx, padding_idx, scale_grad_by_freq):

@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from .. import backend
-from ..autograd import Function
+from ..autograd import ArrayFunction
 from ._util import TORCH_DTYPE_NAME, keepdim_shape, reduce_dims
 
 
@@ -36,7 +36,7 @@ def check_matmul(a_shape: tuple, b_shape: tuple, op: str = "matmul") -> None:
                                f"{list(b_shape)} cannot be broadcast") from None
 
 
-class Matmul(Function):
+class Matmul(ArrayFunction):
     # C = A B:  dA = G B^T ; dB = A^T G  (1-D operands are treated as a row / a column)
     @staticmethod
     def forward(ctx, a, b):
@@ -108,7 +108,7 @@ def norm_args(p, dim, keepdim: bool, dtype, ndim: int) -> tuple:
                             dtype, ndim)
 
 
-class VectorNorm(Function):
+class VectorNorm(ArrayFunction):
     """||x||_p over ``dims``: (sum |x|^p)^(1/p); p = inf: max |x|, -inf: min |x|, 0: the
     number of non-zeros. Computed in ``dtype`` when given (the gradient comes back in x's)."""
 

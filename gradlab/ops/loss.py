@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import ArrayFunction
 from .activation import _log_softmax
 
 
-class CrossEntropy(Function):
+class CrossEntropy(ArrayFunction):
     # loss_i = -sum_c A_ic log p_ic; dx_ic = p_ic sum_c A_ic - A_ic; dt_ic = -(1-ε) w_c log p_ic
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction, label_smoothing):
@@ -98,7 +98,7 @@ class CrossEntropy(Function):
         return grad, gt, None, None, None, None
 
 
-class NLLLoss(Function):
+class NLLLoss(ArrayFunction):
     # loss_i = -w_{y_i} x_{i, y_i} (0 where y_i is ignored);  d loss_i / d x_ic = -w_c [c = y_i]
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction):
@@ -142,7 +142,7 @@ class NLLLoss(Function):
 _BCE_EPS = float(np.float32(1e-12))
 
 
-class BinaryCrossEntropy(Function):
+class BinaryCrossEntropy(ArrayFunction):
     # loss = -w (t max(log p, -100) + (1 - t) max(log(1 - p), -100));
     # dp = w (p - t) / max(p (1 - p), 1e-12) ;  dt = w (log(1 - p) - log p)   (torch's formulas)
     @staticmethod
@@ -175,7 +175,7 @@ def _softplus_neg(x: np.ndarray) -> np.ndarray:
     return np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
 
 
-class BCEWithLogits(Function):
+class BCEWithLogits(ArrayFunction):
     # loss = w ((1 - t) x + l softplus(-x)), l = 1 + (pw - 1) t;
     # dx = w (l sigmoid(x) - pw t) ;  dt = w (-x + (pw - 1) softplus(-x))
     @staticmethod

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import ArrayFunction
 
 
 def _sum_times(a: np.ndarray, b: np.ndarray, axes: tuple) -> np.ndarray:
@@ -28,7 +28,7 @@ def _sum_times(a: np.ndarray, b: np.ndarray, axes: tuple) -> np.ndarray:
     return r.reshape([1 if i in axes else n for i, n in enumerate(a.shape)])
 
 
-class Normalize(Function):
+class Normalize(ArrayFunction):
     # y = gamma x_hat + beta ; dx = (g' - mean(g') - x_hat mean(g' x_hat)) / sigma, g' = g gamma
     @staticmethod
     def forward(ctx, x, gamma, beta, axes, eps):

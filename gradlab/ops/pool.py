@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ..autograd import Function
+from ..autograd import ArrayFunction
 
 
 def pool_out_size(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
@@ -102,7 +102,7 @@ def _tile_max(x: np.ndarray, k, ho: int, wo: int) -> tuple:
     return best, arg
 
 
-class MaxPool2d(Function):
+class MaxPool2d(ArrayFunction):
     # d max(window)/dx = 1 at the window's arg-max, 0 elsewhere (source 002 Q8)
     @staticmethod
     def forward(ctx, x, k, s, p, d, ceil_mode, with_indices=True):
@@ -174,7 +174,7 @@ def _avg_divisor(shape, k, s, p, ceil_mode, count_include_pad, ho, wo, xp_shape,
     return win.sum(axis=(-1, -2))[0, 0]  # (Ho, Wo)
 
 
-class AvgPool2d(Function):
+class AvgPool2d(ArrayFunction):
     # d mean(window)/dx = 1/divisor for each position of the window (source 002 Q8)
     @staticmethod
     def forward(ctx, x, k, s, p, ceil_mode, count_include_pad, divisor_override):
@@ -217,7 +217,7 @@ def averaging_matrix(size: int, out: int, dtype) -> np.ndarray:
     return m
 
 
-class AdaptiveAvgPool2d(Function):
+class AdaptiveAvgPool2d(ArrayFunction):
     # out = A_h x A_w^T per plane ;  dx = A_h^T g A_w
     @staticmethod
     def forward(ctx, x, out_size):
@@ -232,7 +232,7 @@ class AdaptiveAvgPool2d(Function):
         return ah.T @ g @ aw, None
 
 
-class AdaptiveMaxPool2d(Function):
+class AdaptiveMaxPool2d(ArrayFunction):
     # d max(window)/dx = 1 at the window's arg-max (windows may overlap: accumulate)
     @staticmethod
     def forward(ctx, x, out_size):
@@ -258,7 +258,7 @@ class AdaptiveMaxPool2d(Function):
         return _scatter_windows(g, pos, ctx.shape, True), None
 
 
-class StochasticPool2d(Function):
+class StochasticPool2d(ArrayFunction):
     """Training: sample one position per window with p_i = a_i / sum(a); eval: sum(p_i a_i).
 
     Activations must be non-negative (after ReLU); an all-zero window gives 0.

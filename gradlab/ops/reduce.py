@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import ArrayFunction
 from ._util import keepdim_shape
 
 
@@ -25,7 +25,7 @@ def _expand_grad(g: np.ndarray, shape: tuple, dims: tuple | None) -> np.ndarray:
     return np.broadcast_to(g.reshape(keepdim_shape(shape, dims)), shape)
 
 
-class Sum(Function):
+class Sum(ArrayFunction):
     # d sum(x)/dx_i = 1
     @staticmethod
     def forward(ctx, x, dims, keepdim):
@@ -40,7 +40,7 @@ class Sum(Function):
         return _expand_grad(g, ctx.shape, ctx.dims), None, None
 
 
-class Mean(Function):
+class Mean(ArrayFunction):
     # d mean(x)/dx_i = 1/N
     @staticmethod
     def forward(ctx, x, dims, keepdim):
@@ -53,7 +53,7 @@ class Mean(Function):
         return _expand_grad(g / n if n else g * np.nan, ctx.shape, ctx.dims), None, None
 
 
-class Var(Function):
+class Var(ArrayFunction):
     # var = sum((x - mean)^2) / (N - c);  d var/dx_i = 2 (x_i - mean) / (N - c)
     @staticmethod
     def forward(ctx, x, dims, correction, keepdim):
@@ -74,7 +74,7 @@ class Var(Function):
         return k * d, None, None, None
 
 
-class Std(Function):
+class Std(ArrayFunction):
     # std = sqrt(var);  d std/dx_i = (x_i - mean) / ((N - c) std)  (0 where std == 0, as torch)
     @staticmethod
     def forward(ctx, x, dims, correction, keepdim):
@@ -97,7 +97,7 @@ class Std(Function):
         return k * d, None, None, None
 
 
-class MaxMin(Function):
+class MaxMin(ArrayFunction):
     """Full max/min, or amax/amin over dims: the gradient is shared evenly among ties."""
 
     # d max(x)/dx_i = [x_i == max] / (number of maxima)  (full max of NaNs: the NaNs share it)
@@ -120,7 +120,7 @@ class MaxMin(Function):
         return mask * (g.reshape(out.shape) / ties).astype(x.dtype), None, None, None
 
 
-class MaxMinDim(Function):
+class MaxMinDim(ArrayFunction):
     """max/min along one dim: values and indices; the gradient goes to the returned index."""
 
     # d max_j(x_ij)/dx_ik = [k == argmax_j x_ij]
@@ -150,7 +150,7 @@ class MaxMinDim(Function):
         return gx.reshape(ctx.shape0), None, None, None
 
 
-class LogSumExp(Function):
+class LogSumExp(ArrayFunction):
     # d logsumexp(x)/dx_i = softmax(x)_i = exp(x_i - out)
     @staticmethod
     def forward(ctx, x, dims, keepdim):
@@ -170,7 +170,7 @@ class LogSumExp(Function):
         return g.reshape(out.shape) * np.exp(x - out), None, None
 
 
-class Prod(Function):
+class Prod(ArrayFunction):
     # d prod(x)/dx_i = prod_{j != i} x_j, computed from exclusive prefix and suffix products
     # (exact when some x_j are zero, unlike out / x_i)
     @staticmethod
@@ -204,7 +204,7 @@ class Prod(Function):
         return gk * others, None, None
 
 
-class Cumsum(Function):
+class Cumsum(ArrayFunction):
     # d cumsum(x)_j/dx_i = [i <= j]  =>  grad = reversed cumsum of g
     @staticmethod
     def forward(ctx, x, dim):

@@ -40,7 +40,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._workspace import Workspace
-from ..autograd import Function
+from ..autograd import ArrayFunction
 
 #: per-step temporaries: scratch owned by this module (see gradlab/_workspace.py)
 _ws = Workspace("ops.rnn")
@@ -165,7 +165,7 @@ def _weight_grads(dgates_seq, x, w_ih, h_prev_seq, need_x, need_w_ih, need_w_hh,
     return dx, dW_ih, dW_hh, db
 
 
-class RNNLayer(Function):
+class RNNLayer(ArrayFunction):
     """One layer, one direction of an Elman RNN over a whole sequence (source 004 §2.1, §2.3).
 
     h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh), act = tanh or relu.
@@ -238,7 +238,7 @@ class RNNLayer(Function):
         return dx, dh_prev, dW_ih, dW_hh, db, db
 
 
-class LSTMLayer(Function):
+class LSTMLayer(ArrayFunction):
     """One layer, one direction of an LSTM over a whole sequence (source 004 §2.6).
 
     i, f, o = sigma(W_i* x_t + b_i* + W_h* h_{t-1} + b_h*); g = tanh(same with the g rows);
@@ -388,7 +388,7 @@ def _gru_back_n_z(dgates, dh, gates, h_prev, H, one_minus_z, dsig) -> None:
     dsig *= rz
 
 
-class GRULayer(Function):
+class GRULayer(ArrayFunction):
     """One layer, one direction of a GRU over a whole sequence, PyTorch's form (source 004 §2.8).
 
     r, z = sigma(W_i* x_t + b_i* + W_h* h_{t-1} + b_h*);
@@ -477,7 +477,7 @@ class GRULayer(Function):
         return dx, dh_prev, dW_ih, dW_hh, db_ih, db_hh
 
 
-class GRUChoLayer(Function):
+class GRUChoLayer(ArrayFunction):
     """One layer, one direction of a GRU in Cho et al.'s form (2014; source 004 §2.8).
 
     r, z = sigma(W_i* x_t + b_i* + W_h* h_{t-1} + b_h*);

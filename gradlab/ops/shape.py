@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import ArrayFunction
 from ._util import norm_dim
 
 
-class Reshape(Function):
+class Reshape(ArrayFunction):
     # reshape moves no values: the gradient is reshaped back
     is_view = True
 
@@ -50,7 +50,7 @@ class View(Reshape):
         return out
 
 
-class Permute(Function):
+class Permute(ArrayFunction):
     # the gradient is permuted back with the inverse permutation
     is_view = True
 
@@ -64,7 +64,7 @@ class Permute(Function):
         return g.transpose(ctx.inv), None
 
 
-class Expand(Function):
+class Expand(ArrayFunction):
     # expanding is broadcasting: the engine sums the gradient back to the input's shape
     is_view = True
 
@@ -83,7 +83,7 @@ class Expand(Function):
                             f"size {list(x.shape)} at each non-singleton dimension")
 
 
-class Contiguous(Function):
+class Contiguous(ArrayFunction):
     # a copy into C order; the gradient passes through
     @staticmethod
     def forward(ctx, x):
@@ -104,7 +104,7 @@ def has_int_array(idx: tuple) -> bool:
     return any(isinstance(i, np.ndarray) and i.dtype != np.bool_ for i in idx)
 
 
-class Index(Function):
+class Index(ArrayFunction):
     # x[idx] picks values: the gradient is scattered back, summing over repeated indices
     is_view = True
 
@@ -142,7 +142,7 @@ def _show_index(idx: tuple) -> str:
     return "[" + ", ".join(parts) + "]"
 
 
-class IndexPut(Function):
+class IndexPut(ArrayFunction):
     # out = x with out[idx] = v: gradient of x is g with idx zeroed, gradient of v is g[idx]
     @staticmethod
     def forward(ctx, x, idx, v):
@@ -183,7 +183,7 @@ def _gather_index(index: np.ndarray, dim: int) -> tuple:
     return tuple(grids)
 
 
-class Gather(Function):
+class Gather(ArrayFunction):
     # out[i][j] = x[i][index[i][j]] (dim=1): the gradient is scatter-added back
     @staticmethod
     def forward(ctx, x, dim, index):
@@ -204,7 +204,7 @@ class Gather(Function):
                             "number of dims, sizes <= the input's, values in range): " + str(exc))
 
 
-class ScatterAdd(Function):
+class ScatterAdd(ArrayFunction):
     # out = x; out[i][index[i][j]] += src[i][j]: d/dx = 1, d/dsrc = gather(g, index)
     @staticmethod
     def forward(ctx, x, dim, index, src):
@@ -227,7 +227,7 @@ class ScatterAdd(Function):
                             f"along dim {dim}: {exc}")
 
 
-class IndexSelect(Function):
+class IndexSelect(ArrayFunction):
     # out = x.take(index, dim): the gradient is scatter-added back (repeats accumulate)
     @staticmethod
     def forward(ctx, x, dim, index):
@@ -247,7 +247,7 @@ class IndexSelect(Function):
                           f"{x.shape[dim]} (index values {index.min()}..{index.max()})")
 
 
-class Cat(Function):
+class Cat(ArrayFunction):
     # each input receives its own slice of the gradient
     @staticmethod
     def forward(ctx, *xs, dim):
@@ -267,7 +267,7 @@ class Cat(Function):
         return tuple(np.split(g, ctx.bounds, axis=ctx.dim))
 
 
-class Stack(Function):
+class Stack(ArrayFunction):
     # input k receives the gradient's k-th slice along the new dim
     @staticmethod
     def forward(ctx, *xs, dim):
@@ -304,7 +304,7 @@ def pad_slices(shape: tuple, pad: tuple) -> tuple:
     return tuple(out_shape), tuple(src), tuple(dst)
 
 
-class Pad(Function):
+class Pad(ArrayFunction):
     # constant padding only copies values: the gradient is the matching crop of g
     @staticmethod
     def forward(ctx, x, pad, value):
@@ -330,7 +330,7 @@ def _tri_check(op: str, x, diagonal) -> None:
                         f"{type(diagonal).__name__}")
 
 
-class Tril(Function):
+class Tril(ArrayFunction):
     # out = x where column - row <= diagonal, else 0: the gradient is tril of g
     @staticmethod
     def forward(ctx, x, diagonal):
@@ -343,7 +343,7 @@ class Tril(Function):
         return np.tril(g, ctx.diagonal), None
 
 
-class Triu(Function):
+class Triu(ArrayFunction):
     # out = x where column - row >= diagonal, else 0: the gradient is triu of g
     @staticmethod
     def forward(ctx, x, diagonal):
@@ -376,7 +376,7 @@ def roll_args(shape: tuple, shifts, dims) -> tuple:
     return tuple(int(s) for s in shifts), tuple(norm_dim(d, len(shape)) for d in dims)
 
 
-class Roll(Function):
+class Roll(ArrayFunction):
     # out = x shifted cyclically by ``shifts`` along ``dims``: the gradient is g shifted back
     @staticmethod
     def forward(ctx, x, shifts, dims):

@@ -1,5 +1,6 @@
-"""Which op is written how: the table of ONNX exporters, one per autograd Function class, and
-the table of the Functions that have none, each with the reason.
+"""Which op is written how: the table of ONNX exporters, one per ``ArrayFunction`` class (the
+ops a trace records; a user's ``autograd.Function`` is traced through), and the table of the
+ops that have none, each with the reason.
 
 The exporters register themselves with :func:`maps` when their modules (``ops_math``,
 ``ops_layers``, ``ops_shape``) are imported. :func:`exporter_for` looks an op up and refuses one
@@ -20,7 +21,7 @@ _LOSS = "a loss: export the model, not the loss"
 _WEIGHTS = ("applied to a parameter it is folded into an initializer; on a value computed from "
             "the input it has no mapping")
 
-#: Every gradlab Function without an exporter (by qualified name, so that the lab's and
+#: Every gradlab ArrayFunction without an exporter (by qualified name, so that the lab's and
 #: compress's Functions need not be imported here) -> why, as the export error says it.
 NOT_EXPORTABLE: dict[str, str] = {
     "gradlab.ops.shape.IndexPut": "indexed assignment x[idx] = v, or zero_/fill_/copy_ on a "

@@ -1,5 +1,8 @@
 """Tracing: one forward pass of the model with an observer on every ``Function.apply``.
 
+A user's ``autograd.Function`` is not an op of the file: the gradlab ops its ``forward`` runs
+are traced as they run (its outputs must come from them).
+
 :func:`run_trace` runs the model on copies of the example inputs and records, as a list of
 :class:`Record`, each op that reads a value computed from the input (its Function class, its
 arguments as traced values, constants or Python values, and its outputs). Ops on parameters and
@@ -14,7 +17,7 @@ import zlib
 
 import numpy as np
 
-from ...autograd import enable_grad, observe
+from ...autograd import Function, enable_grad, observe
 from ...ops import elementwise as E
 from ...tensor import Tensor, from_numpy
 from .common import ExportError, opname
@@ -79,6 +82,9 @@ class Trace:
         return h[0] if h is not None and h[1] is arr else None
 
     def __call__(self, cls, args, kwargs, results) -> None:
+        if issubclass(cls, Function):
+            self._inlined(cls, args, results)
+            return
         rec = []
         traced = False
         root = None
@@ -123,6 +129,19 @@ class Trace:
         self.records.append(Record(cls, rec, dict(kwargs), outs,
                                     [r.data.shape for r in results],
                                     [r.data.dtype for r in results]))
+
+
+    def _inlined(self, cls, args, results) -> None:
+        """A user's ``autograd.Function``: the gradlab ops its ``forward`` ran were traced as
+        they ran (the exported graph holds them, as torch's exporter inlines a Function without
+        ``symbolic``); refuse one whose outputs were computed outside them."""
+        if not any(self._nested_traced(a) for a in args):
+            return
+        for r in results:
+            if self.lookup(r.data) is None:
+                raise ExportError(f"cannot export {opname(cls)}: its forward computes an output "
+                                  "outside gradlab's ops (from NumPy arrays), which cannot be "
+                                  "traced; write the forward with gradlab's Tensor ops")
 
 
 def _checksum(arr: np.ndarray) -> int:

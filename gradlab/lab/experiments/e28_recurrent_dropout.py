@@ -23,7 +23,7 @@ import numpy as np
 
 import gradlab
 from gradlab import nn
-from gradlab.autograd import Function
+from gradlab.autograd import ArrayFunction
 from gradlab.datasets import adding_problem
 from gradlab.lab.experiment import (
     CAVEATS,
@@ -63,7 +63,7 @@ def _sigmoid_(a: np.ndarray) -> None:
     a += 0.5
 
 
-class StackedLSTM(Function):
+class StackedLSTM(ArrayFunction):
     """K LSTMs (one per slice of the stacked weights) over a whole sequence from h_0 = c_0 = 0,
     with an optional dropout mask on the hidden state where it enters the recurrence.
 

@@ -24,7 +24,7 @@ import numpy as np
 
 import gradlab
 from gradlab import nn
-from gradlab.autograd import Function
+from gradlab.autograd import ArrayFunction
 from gradlab.datasets import adding_problem
 from gradlab.lab.experiment import (
     CAVEATS,
@@ -52,7 +52,7 @@ _LABELS = {"tanh": "tanh (default init)", "relu": "ReLU (default init)",
            "irnn": "IRNN (ReLU, U = I)"}
 
 
-class StackedRNN(Function):
+class StackedRNN(ArrayFunction):
     """K Elman RNNs (one per slice of the stacked weights) over a whole sequence from h_0 = 0:
     h_t = act(x_t W_ih + b + h_{t-1} W_hh), act = tanh for nets [0, n_tanh), ReLU after.
     Backward is back-propagation through time.

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ...autograd import Function
+from ...autograd import ArrayFunction
 from ...tensor import Tensor, from_numpy
 
 
@@ -40,7 +40,7 @@ def _positions(batch_sizes, n: int) -> np.ndarray:
     return steps * n + (np.arange(int(bs.sum())) - starts)
 
 
-class _PadPacked(Function):
+class _PadPacked(ArrayFunction):
     """Packed data (S, *) -> padded time-major (T, N, *), ``value`` where padded."""
 
     # d(padded)/d(data): the gradient at each packed row's position
@@ -58,7 +58,7 @@ class _PadPacked(Function):
         return g.reshape(-1, *g.shape[2:])[ctx.pos]
 
 
-class _PackPadded(Function):
+class _PackPadded(ArrayFunction):
     """Padded time-major (T, N, *) -> packed data (S, *)."""
 
     # d(data)/d(padded): scatter back to the packed rows' positions, zero elsewhere
@@ -165,7 +165,7 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
     return padded, _long(lengths)
 
 
-class _PadSequence(Function):
+class _PadSequence(ArrayFunction):
     """Sequences (L_i, *) -> one padded (L_max, N, *) array."""
 
     # d(padded)/d(seq_i): seq_i's slice of the gradient
