@@ -69,7 +69,7 @@ class Trace:
         if isinstance(obj, (tuple, list)):
             return any(self._nested_traced(o) for o in obj)
         if isinstance(obj, Tensor):
-            obj = obj.data
+            obj = obj.array
         return isinstance(obj, np.ndarray) and self.lookup(obj) is not None
 
     def hint(self, arr) -> str | None:
@@ -83,7 +83,7 @@ class Trace:
         traced = False
         root = None
         for a in args:
-            arr = a.data if isinstance(a, Tensor) else a
+            arr = a.array if isinstance(a, Tensor) else a
             if isinstance(arr, np.ndarray):
                 name = self.lookup(arr)
                 if name is not None:
@@ -110,7 +110,7 @@ class Trace:
             # after the parameter it comes from, e.g. "fc.weight/Permute")
             if root is not None:
                 for r in results:
-                    self.hints[id(r.data)] = (f"{root}/{cls.__name__}", r.data)
+                    self.hints[id(r.array)] = (f"{root}/{cls.__name__}", r.array)
             return
         outs = []
         for r in results:
@@ -118,11 +118,11 @@ class Trace:
             name = f"{cls.__name__.lower()}_{self.count}"
             while name in self.reserved:
                 name += "_"
-            self.add_value(name, r.data)
+            self.add_value(name, r.array)
             outs.append(name)
         self.records.append(Record(cls, rec, dict(kwargs), outs,
-                                    [r.data.shape for r in results],
-                                    [r.data.dtype for r in results]))
+                                    [r.array.shape for r in results],
+                                    [r.array.dtype for r in results]))
 
 
 def _checksum(arr: np.ndarray) -> int:
@@ -154,7 +154,7 @@ def run_trace(model, inputs: list, param_ids: dict, names: list, reserved: set) 
             t.requires_grad = True
             with enable_grad():
                 t = E.Clone.apply(t)
-        trace.add_value(name, t.data)
+        trace.add_value(name, t.array)
         tensors.append(t)
     try:
         with observe(trace), enable_grad():
