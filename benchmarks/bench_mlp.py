@@ -101,8 +101,8 @@ def check_same_training(steps: int = CHECK_STEPS) -> list[tuple[float, float]]:
             f"step {i}: gradlab loss {lg!r} != torch loss {lt!r}"
     assert losses[-1][0] < losses[0][0], "the loss did not decrease: no training happened"
     for i, (a, b) in enumerate(zip(gps, tps)):
-        assert a.data.dtype == np.float32, f"param {i} is {a.data.dtype}, not float32"
-        np.testing.assert_allclose(a.data, b.detach().numpy(), rtol=1e-4, atol=1e-6,
+        assert a.array.dtype == np.float32, f"param {i} is {a.array.dtype}, not float32"
+        np.testing.assert_allclose(a.array, b.detach().numpy(), rtol=1e-4, atol=1e-6,
                                    err_msg=f"param {i} after {steps} steps")
     return losses
 

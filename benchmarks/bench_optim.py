@@ -74,8 +74,8 @@ def check_same_work(name: str) -> None:
         gs()
         ts()
     for i, (a, b) in enumerate(zip(gps, tps)):
-        assert a.data.dtype == np.float32, f"{name}: param {i} is {a.data.dtype}"
-        np.testing.assert_allclose(a.data, b.detach().numpy(), rtol=1e-5, atol=1e-6,
+        assert a.array.dtype == np.float32, f"{name}: param {i} is {a.array.dtype}"
+        np.testing.assert_allclose(a.array, b.detach().numpy(), rtol=1e-5, atol=1e-6,
                                    err_msg=f"{name}: param {i} after {CHECK_STEPS} steps")
 
 

@@ -91,7 +91,7 @@ def check_same_training(kind: str) -> list[tuple[float, float]]:
         assert np.isclose(lg, lt, rtol=1e-4, atol=1e-6), \
             f"{kind} step {i}: gradlab loss {lg!r} != torch loss {lt!r}"
     for (n, a), (_, b) in zip(gm.named_parameters(), tm.named_parameters()):
-        np.testing.assert_allclose(a.data, b.detach().numpy(), rtol=1e-4, atol=1e-5,
+        np.testing.assert_allclose(a.array, b.detach().numpy(), rtol=1e-4, atol=1e-5,
                                    err_msg=f"{kind} {n} after {CHECK_STEPS} steps")
     return losses
 

@@ -160,8 +160,8 @@ def to_numpy(x: Any) -> Any:
         return None
     if hasattr(x, "detach"):  # torch.Tensor
         return x.detach().cpu().numpy()
-    if hasattr(x, "data") and isinstance(x.data, np.ndarray):  # gradlab.Tensor
-        return x.data
+    if isinstance(getattr(x, "array", None), np.ndarray):  # gradlab.Tensor
+        return x.array
     return np.asarray(x)
 
 

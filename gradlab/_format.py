@@ -30,7 +30,7 @@ def _aligned(f, arr: np.ndarray):
 
 
 def format_tensor(t) -> str:
-    arr = t.data
+    arr = t.array
     kind = arr.dtype.kind
     fmt = None
     if arr.size:

@@ -82,10 +82,10 @@ def share(arr: np.ndarray) -> np.ndarray:
 
 
 def share_tensor_(t):
-    """``Tensor.share_memory_``: ``t.data`` becomes a shared copy (a no-op when shared
+    """``Tensor.share_memory_``: ``t.array`` becomes a shared copy (a no-op when shared
     already); the tensor object stays, so modules and optimizers holding it see the change.
     ``t.grad`` is left where it is (``Module.share_memory`` shares gradients too). Returns t."""
-    t.data = share(t.data)
+    t.array = share(t.array)
     return t
 
 
@@ -97,7 +97,7 @@ def rebuild_tensor(base: type, cls: type, arr: np.ndarray, requires_grad: bool, 
     ``arr`` without a copy, with ``requires_grad`` and the Python attributes ``state``."""
     t = object.__new__(cls)
     base.__init__(t, np.empty(0, arr.dtype))
-    t.data = arr if arr.flags.writeable else arr.copy()
+    t.array = arr if arr.flags.writeable else arr.copy()
     if requires_grad:
         t.requires_grad_(True)
     if state:
@@ -108,7 +108,7 @@ def rebuild_tensor(base: type, cls: type, arr: np.ndarray, requires_grad: bool, 
 def reduce_tensor(base: type, t):
     """``Tensor.__reduce_ex__``: the values (NumPy pickles the array), the class, requires_grad
     and the Python attributes; no ``.grad``, no hooks, no graph (torch's choices)."""
-    return rebuild_tensor, (base, type(t), t.data, bool(t.requires_grad), dict(t.__dict__) or None)
+    return rebuild_tensor, (base, type(t), t.array, bool(t.requires_grad), dict(t.__dict__) or None)
 
 
 def _rebuild_shared(base: type, cls: type, fd, length: int, offset: int, shape, strides, dtype,
@@ -128,7 +128,7 @@ def reduce_for_process(base: type, t):
             "does not support crossing process boundaries.  If you just want to transfer the "
             "data, call detach() on the tensor before serializing (e.g., putting it on the "
             "queue).")
-    arr = t.data
+    arr = t.array
     buf = buffer_of(arr)
     if buf is None or buf.fd is None:
         return reduce_tensor(base, t)

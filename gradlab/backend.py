@@ -124,11 +124,11 @@ def to_args(args: tuple, kwargs: dict, where: str) -> tuple[dtype | None, bool]:
         raise TypeError(f"{where}() got an unexpected keyword argument {unknown[0]!r}; "
                         f"expected {_TO_FORMS}")
     first = args[0] if args else None
-    tensor = args and not isinstance(first, type) and isinstance(getattr(first, "data", None),
+    tensor = args and not isinstance(first, type) and isinstance(getattr(first, "array", None),
                                                                  np.ndarray)
     if tensor or (args and _is_dtype_like(first)):
         names = ("non_blocking", "copy")  # to(dtype, ...) or to(tensor, ...)
-        dt = first.data.dtype if tensor else first
+        dt = first.array.dtype if tensor else first
         rest = args[1:]
         if "device" in kwargs or "dtype" in kwargs:
             raise TypeError(f"{where}(): after a {'tensor' if tensor else 'dtype'} argument, "

@@ -27,13 +27,13 @@ def _finish(arr: np.ndarray, requires_grad: bool, out: Tensor | None = None,
             raise RuntimeError(f"aten::{op}(): functions with out=... arguments don't support "
                                "automatic differentiation, but one of the arguments requires "
                                "grad.")
-        if out.data.shape != arr.shape:
+        if out.array.shape != arr.shape:
             if out._is_view:
                 raise RuntimeError(f"{op}(): out= of shape {list(out.shape)} is a view and the "
                                    f"result has shape {list(arr.shape)}: gradlab cannot resize "
                                    "a view")
-            out.data = np.empty(arr.shape, out.data.dtype)
-        np.copyto(out.data, arr, casting="unsafe")
+            out.array = np.empty(arr.shape, out.array.dtype)
+        np.copyto(out.array, arr, casting="unsafe")
         autograd.graph.increment_version(out)
         t = out
     else:
@@ -49,7 +49,7 @@ def _out_dtype(out, dtype, op: str):
         return dtype
     if not isinstance(out, Tensor):
         raise TypeError(f"{op}(): argument 'out' must be Tensor, not {type(out).__name__}")
-    if dtype is not None and backend.to_dtype(dtype).np != out.data.dtype:
+    if dtype is not None and backend.to_dtype(dtype).np != out.array.dtype:
         raise RuntimeError(f"{op}(): dtype {backend.to_dtype(dtype)} does not match dtype of "
                            f"out parameter ({out.dtype})")
     return out.dtype
@@ -73,7 +73,7 @@ def as_tensor(data: Any, dtype=None, device=None) -> Tensor:
     """Like :func:`tensor`, but shares memory with a NumPy array or tensor where it can."""
     check_device(device, "as_tensor")
     if isinstance(data, Tensor) and (dtype is None or backend.to_dtype(dtype).np ==
-                                     data.data.dtype):
+                                     data.array.dtype):
         return data
     return from_numpy(as_array(data, dtype))
 
@@ -131,7 +131,7 @@ def full_like(input: Tensor, fill_value, *, dtype=None, device=None,
 
 
 def _like_dtype(input: Tensor, dtype) -> np.dtype:
-    return input.data.dtype if dtype is None else backend.to_dtype(dtype).np
+    return input.array.dtype if dtype is None else backend.to_dtype(dtype).np
 
 
 def arange(start, end=None, step=1, *, out=None, dtype=None, device=None,
@@ -252,4 +252,4 @@ def randperm(n: int, *, generator: Generator | None = None, out=None, dtype=None
 def bernoulli(input: Tensor, *, generator: Generator | None = None) -> Tensor:
     """0/1 samples with the probabilities in ``input``."""
     r = backend.rng(generator).random(input.shape)
-    return from_numpy(np.asarray(r < input.data).astype(input.data.dtype))  # 0-d: an array
+    return from_numpy(np.asarray(r < input.array).astype(input.array.dtype))  # 0-d: an array

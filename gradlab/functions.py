@@ -48,7 +48,7 @@ def write_out(result: Tensor, out, op: str, *, cast: bool = True, warn: bool = T
     if autograd.is_grad_enabled() and (result.requires_grad or out.requires_grad):
         raise RuntimeError(f"{op}(): functions with out=... arguments don't support automatic "
                            "differentiation, but one of the arguments requires grad.")
-    src, dst = result.data, out.data
+    src, dst = result.array, out.array
     if src.dtype != dst.dtype:
         want, got = _TORCH_NAME[str(src.dtype)], _TORCH_NAME[str(dst.dtype)]
         if not cast:
@@ -65,7 +65,7 @@ def write_out(result: Tensor, out, op: str, *, cast: bool = True, warn: bool = T
         if dst.size and warn:
             warnings.warn(_RESIZED.format(list(dst.shape), list(src.shape)), UserWarning,
                           stacklevel=3)
-        out.data = dst = np.empty(src.shape, dst.dtype)
+        out.array = dst = np.empty(src.shape, dst.dtype)
     np.copyto(dst, src, casting="unsafe")
     autograd.graph.increment_version(out)
     return out
@@ -177,7 +177,7 @@ def clone(input):
 
 def where(condition, input, other, *, out=None):
     """``input`` where ``condition`` holds, else ``other`` (tensors or numbers, broadcast)."""
-    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    cond = condition.array if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         raise RuntimeError(f"where: expected condition to be a bool tensor, got {cond.dtype}")
     a, b = scalar_or_tensor(input), scalar_or_tensor(other)
@@ -418,13 +418,13 @@ def _tensor_list(tensors, op: str) -> list:
     if len(tensors) == 0:
         raise RuntimeError(f"{op}(): expected a non-empty list of Tensors")
     ts = [_t(x) for x in tensors]
-    dt = ts[0].data.dtype
-    if builtins.any(x.data.dtype != dt for x in ts):  # this module shadows any()
+    dt = ts[0].array.dtype
+    if builtins.any(x.array.dtype != dt for x in ts):  # this module shadows any()
         # torch's result type: the highest category (bool < int < float) decides, NumPy's
         # promotion only within it (int64 with float32 gives float32, not float64)
-        top = builtins.max(dtype_category(x.data.dtype) for x in ts)
-        res = np.result_type(*[x.data.dtype for x in ts if dtype_category(x.data.dtype) == top])
-        ts = [x if x.data.dtype == res else x.to(res) for x in ts]
+        top = builtins.max(dtype_category(x.array.dtype) for x in ts)
+        res = np.result_type(*[x.array.dtype for x in ts if dtype_category(x.array.dtype) == top])
+        ts = [x if x.array.dtype == res else x.to(res) for x in ts]
     return ts
 
 

@@ -1,8 +1,9 @@
-"""The Tensor: an n-dimensional array (``.data``, a NumPy array) that remembers how it was made.
+"""The Tensor: an n-dimensional array (``.array``, a NumPy array) that remembers how it was made.
 
 Every method is a thin call into ``ops/``; nothing here computes a derivative. Names, signatures
-and semantics follow ``torch.Tensor``. One deliberate difference: ``.data`` is the NumPy array
-itself (DESIGN.md), so ``w.data -= lr * w.grad.data`` works on raw arrays.
+and semantics follow ``torch.Tensor``: ``.data`` is a Tensor sharing memory outside the graph,
+``.numpy()`` the NumPy view. gradlab's one addition is ``.array``, the NumPy array itself, which
+the library's own code uses (``w.array -= lr * w.grad.array`` works on raw arrays).
 """
 
 from __future__ import annotations
@@ -59,12 +60,12 @@ def dtype_category(d: np.dtype) -> int:
 def as_array(data: Any, dtype=None) -> np.ndarray:
     """Convert Python data or arrays to an owned ndarray with PyTorch's dtype inference."""
     if isinstance(data, Tensor):
-        arr = data.data
+        arr = data.array
     elif isinstance(data, np.ndarray):
         arr = data
     else:
         if isinstance(data, (list, tuple)):
-            data = [d.data if isinstance(d, Tensor) else d for d in data] if any(
+            data = [d.array if isinstance(d, Tensor) else d for d in data] if any(
                 isinstance(d, Tensor) for d in data) else data
         arr = np.asarray(data)
         if arr.dtype == np.float64 and not _has_numpy_f64(data):
@@ -108,10 +109,10 @@ def promote_operands(a: Tensor, b):
     default float dtype.
     """
     if isinstance(b, Tensor):
-        da, db = a.data.dtype, b.data.dtype
+        da, db = a.array.dtype, b.array.dtype
         if da == db:
             return a, b
-        za, zb = a.data.ndim == 0, b.data.ndim == 0
+        za, zb = a.array.ndim == 0, b.array.ndim == 0
         if za == zb:
             ca, cb = dtype_category(da), dtype_category(db)
             # across categories the higher one's dtype wins (int64 + float32 -> float32)
@@ -120,18 +121,18 @@ def promote_operands(a: Tensor, b):
             (dd, zd) = (db, da) if za else (da, db)
             dt = zd if dtype_category(zd) > dtype_category(dd) else dd
         return (a if da == dt else a.to(dt)), (b if db == dt else b.to(dt))
-    if isinstance(b, float) and dtype_category(a.data.dtype) != _FLOAT:
+    if isinstance(b, float) and dtype_category(a.array.dtype) != _FLOAT:
         return a.to(backend.get_default_dtype()), b
     if isinstance(b, bool):
         return a, b
-    if isinstance(b, int) and a.data.dtype == np.bool_:
+    if isinstance(b, int) and a.array.dtype == np.bool_:
         return a.to(backend.int64), b
     return a, b
 
 
 def _binary(fn: type[ArrayFunction], a: Tensor, b):
     b = scalar_or_tensor(b)
-    if type(b) is not float or a.data.dtype.kind != "f":
+    if type(b) is not float or a.array.dtype.kind != "f":
         a, b = promote_operands(a, b)
     return fn.apply(a, b)
 
@@ -149,9 +150,9 @@ def _compare(op: Callable, a: Tensor, b) -> Tensor:
         # compare in torch's promoted dtype (float32 [0.1] == float64 0-d 0.1 is True)
         with autograd.no_grad():
             a, b = promote_operands(a, scalar_or_tensor(b))
-    b = b.data if isinstance(b, Tensor) else b
+    b = b.array if isinstance(b, Tensor) else b
     try:
-        return Tensor._wrap(op(a.data, b))
+        return Tensor._wrap(op(a.array, b))
     except ValueError:
         raise RuntimeError(f"{op.__name__}: shapes {list(a.shape)} and {list(np.shape(b))} "
                            "cannot be broadcast together") from None
@@ -159,7 +160,7 @@ def _compare(op: Callable, a: Tensor, b) -> Tensor:
 
 def _int_or_tensor_index(x) -> Any:
     if isinstance(x, Tensor):
-        return x.data
+        return x.array
     if isinstance(x, (list, tuple)) and not any(
             isinstance(v, (slice, type(None), type(Ellipsis))) for v in x):
         return np.asarray([v.item() if isinstance(v, Tensor) else v for v in x])
@@ -201,21 +202,29 @@ class Tensor:
     """An n-dimensional array with reverse-mode automatic differentiation.
 
     Attributes:
-        data: the values, a NumPy array (float32 unless asked otherwise).
+        array: the values, the NumPy array itself (float32 unless asked otherwise), shape
+            ``self.shape``. gradlab's addition to torch's API: zero-copy NumPy access that,
+            unlike ``numpy()``, never refuses (also when ``requires_grad``), and that can be
+            rebound. ``array`` is short, says exactly what it holds (an ``np.ndarray``), and
+            does not collide with torch's names (``data``, ``values()``, ``storage()``).
+            Writing into it is not seen by autograd (like writing through ``.data``).
+        data: as in torch, a Tensor that shares ``array`` but is outside the graph
+            (``requires_grad=False``, no ``grad_fn``); assigning a Tensor to it rebinds
+            ``array`` to that tensor's array.
         grad: after ``backward()``, a Tensor of the same shape holding d(output)/d(self)
             (leaves only, unless ``retain_grad()`` was called).
         requires_grad: whether ops on this tensor record a graph.
         grad_fn: the node that made this tensor (None for leaves).
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_out_idx", "_version", "_hooks",
+    __slots__ = ("array", "grad", "requires_grad", "_ctx", "_out_idx", "_version", "_hooks",
                  "_is_view", "__weakref__", "__dict__")
 
     __array_priority__ = 1000
     __array_ufunc__ = None  # makes ``ndarray + Tensor`` call Tensor.__radd__
 
     def __init__(self, data: Any = (), *, dtype=None, requires_grad: bool = False) -> None:
-        self.data = np.array(as_array(data, dtype), copy=True)
+        self.array = np.array(as_array(data, dtype), copy=True)
         self.grad = None
         self.requires_grad = False
         self._ctx = None
@@ -230,7 +239,7 @@ class Tensor:
     def _wrap(cls, arr) -> Tensor:
         """Wrap an ndarray without copying (internal fast path)."""
         t = object.__new__(Tensor)
-        t.data = arr if type(arr) is np.ndarray else np.asarray(arr)
+        t.array = arr if type(arr) is np.ndarray else np.asarray(arr)
         t.grad = None
         t.requires_grad = False
         t._ctx = None
@@ -243,30 +252,30 @@ class Tensor:
     # ------------------------------------------------------------------ attributes
     @property
     def shape(self) -> Size:
-        return Size(self.data.shape)
+        return Size(self.array.shape)
 
     @numpy_names
     def size(self, dim: int | None = None):
         """The shape, or the size of one dimension."""
         if dim is None:
-            return Size(self.data.shape)
-        return self.data.shape[norm_dim(dim, self.data.ndim)]
+            return Size(self.array.shape)
+        return self.array.shape[norm_dim(dim, self.array.ndim)]
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
     def numel(self) -> int:
-        return int(self.data.size)
+        return int(self.array.size)
 
     nelement = numel
 
     @property
     def dtype(self) -> _dtype:
-        return backend.from_numpy_dtype(self.data.dtype)
+        return backend.from_numpy_dtype(self.array.dtype)
 
     @property
     def device(self) -> _device.device:
@@ -295,18 +304,18 @@ class Tensor:
         return self._version.v
 
     def is_floating_point(self) -> bool:
-        return self.data.dtype.kind == "f"
+        return self.array.dtype.kind == "f"
 
     def element_size(self) -> int:
-        return self.data.itemsize
+        return self.array.itemsize
 
     def is_contiguous(self) -> bool:
-        return bool(self.data.flags.c_contiguous)
+        return bool(self.array.flags.c_contiguous)
 
     @numpy_names
     def stride(self, dim: int | None = None):
-        st = tuple(s // self.data.itemsize for s in self.data.strides)
-        return st if dim is None else st[norm_dim(dim, self.data.ndim)]
+        st = tuple(s // self.array.itemsize for s in self.array.strides)
+        return st if dim is None else st[norm_dim(dim, self.array.ndim)]
 
     @property
     def T(self) -> Tensor:
@@ -319,23 +328,45 @@ class Tensor:
     # ------------------------------------------------------------------ conversion
     def item(self):
         """The single value as a Python number."""
-        if self.data.size != 1:
-            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted to "
+        if self.array.size != 1:
+            raise RuntimeError(f"a Tensor with {self.array.size} elements cannot be converted to "
                                "Scalar")
-        return self.data.reshape(-1)[0].item()
+        return self.array.reshape(-1)[0].item()
 
     def tolist(self):
-        return self.data.tolist()
+        return self.array.tolist()
+
+    @property
+    def data(self) -> Tensor:
+        """torch's ``Tensor.data``: a plain Tensor sharing this tensor's array (no copy),
+        ``requires_grad=False``, no ``grad_fn``, with its own version counter, so in-place
+        changes through it (``p.data.add_(g, alpha=-lr)``) write this tensor's values and
+        are not tracked by autograd (a graph that saved the array sees the new values)."""
+        return Tensor._wrap(self.array)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        """``t.data = other``: t now holds other's array (no copy; shape and dtype may
+        change), as torch. A NumPy array is refused, as torch refuses one: assign to
+        ``t.array`` for that."""
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Tensor.data: Variable data has to be a tensor, but got "
+                            f"{type(value).__module__}.{type(value).__name__} (to set a NumPy "
+                            "array, assign it to Tensor.array)")
+        if self.requires_grad and value.array.dtype.kind not in "fc":
+            raise RuntimeError("Tensor.data: data set to a tensor that requires gradients must "
+                               f"be floating point or complex dtype (got {value.dtype})")
+        self.array = value.array
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
         """The values as a NumPy array sharing memory (PyTorch refuses when grad is tracked)."""
         if self.requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
-        return self.data
+        return self.array
 
     def __array__(self, dtype=None, copy=None):
-        arr = self.data
+        arr = self.array
         if dtype is not None:
             arr = arr.astype(dtype, copy=False)
         return arr.copy() if copy else arr
@@ -345,11 +376,11 @@ class Tensor:
         or ``to(other, ...)``: self where nothing changes (a copy with ``copy=True``), else a
         differentiable cast. A device other than the CPU raises RuntimeError."""
         dt, copy_ = backend.to_args(args, kwargs, "Tensor.to")
-        npdt = self.data.dtype if dt is None else dt.np
-        if npdt == self.data.dtype:
+        npdt = self.array.dtype if dt is None else dt.np
+        if npdt == self.array.dtype:
             return self.clone() if copy_ else self
         if self.requires_grad and npdt.kind != "f":
-            return Tensor._wrap(self.data.astype(npdt))
+            return Tensor._wrap(self.array.astype(npdt))
         return E.Cast.apply(self, npdt)
 
     def type(self, dtype=None):
@@ -358,7 +389,7 @@ class Tensor:
         return self.to(dtype)
 
     def type_as(self, other: Tensor) -> Tensor:
-        return self.to(other.data.dtype)
+        return self.to(other.array.dtype)
 
     def float(self) -> Tensor:
         return self.to(backend.float32)
@@ -401,23 +432,23 @@ class Tensor:
         return _shm.share_tensor_(self)
 
     def is_shared(self) -> bool:
-        return _shm.is_shared(self.data)
+        return _shm.is_shared(self.array)
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self.array.shape[0]
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return iter(self.unbind(0))
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with {self.data.size} values is "
+        if self.array.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {self.array.size} values is "
                                "ambiguous")
-        return bool(self.data.reshape(-1)[0])
+        return bool(self.array.reshape(-1)[0])
 
     def __float__(self) -> float:
         return float(self.item())
@@ -426,7 +457,7 @@ class Tensor:
         return int(self.item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+        if self.array.dtype.kind not in "iub" or self.array.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an "
                             "index")
         return int(self.item())
@@ -435,7 +466,7 @@ class Tensor:
 
     def __format__(self, spec: str) -> str:
         """torch's rule: a 0-d Tensor formats as its Python number, anything else as object."""
-        if self.data.ndim == 0 and type(self) is Tensor:
+        if self.array.ndim == 0 and type(self) is Tensor:
             return self.item().__format__(spec)
         return object.__format__(self, spec)
 
@@ -454,7 +485,7 @@ class Tensor:
             return memo[id(self)]
         new = object.__new__(type(self))
         memo[id(self)] = new
-        new.data = self.data.copy()
+        new.array = self.array.copy()
         new.grad = None if self.grad is None else copy.deepcopy(self.grad, memo)
         new.requires_grad = self.requires_grad
         new._ctx = None
@@ -480,7 +511,7 @@ class Tensor:
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place (leaves only; floating-point dtypes only)."""
-        if requires_grad and self.data.dtype.kind != "f":
+        if requires_grad and self.array.dtype.kind != "f":
             raise RuntimeError("only Tensors of floating point dtype can require gradients "
                                f"(got {self.dtype})")
         if not requires_grad and self._ctx is not None:
@@ -492,7 +523,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's data (and version counter), with no graph."""
-        t = Tensor._wrap(self.data)
+        t = Tensor._wrap(self.array)
         t._version = self._version
         return t
 
@@ -545,10 +576,10 @@ class Tensor:
     def _assume(self, out: Tensor) -> Tensor:
         """Become ``out``: an in-place op on a graph tensor is recorded as an out-of-place op
         whose result takes over this tensor (the old values stay alive for the graph)."""
-        if out.data.shape != self.data.shape:
-            raise RuntimeError(f"output with shape {list(self.data.shape)} doesn't match the "
-                               f"broadcast shape {list(out.data.shape)}")
-        self.data = out.data.astype(self.data.dtype, copy=False)
+        if out.array.shape != self.array.shape:
+            raise RuntimeError(f"output with shape {list(self.array.shape)} doesn't match the "
+                               f"broadcast shape {list(out.array.shape)}")
+        self.array = out.array.astype(self.array.dtype, copy=False)
         self.requires_grad = out.requires_grad
         self._ctx, self._out_idx = out._ctx, out._out_idx
         # the old array is untouched (graphs that saved it stay valid): a fresh counter
@@ -558,7 +589,7 @@ class Tensor:
         return self
 
     def _snapshot(self) -> Tensor:
-        t = Tensor._wrap(self.data)
+        t = Tensor._wrap(self.array)
         t.requires_grad, t._ctx, t._out_idx, t._version = (self.requires_grad, self._ctx,
                                                            self._out_idx, self._version)
         return t
@@ -570,9 +601,9 @@ class Tensor:
             self.requires_grad or (isinstance(other, Tensor) and other.requires_grad))
         if graph:
             return self._assume(_binary(fn, self._snapshot(), other))
-        o = other.data if isinstance(other, Tensor) else other
+        o = other.array if isinstance(other, Tensor) else other
         try:
-            ufunc(self.data, o, out=self.data)
+            ufunc(self.array, o, out=self.array)
         except TypeError:  # NumPy's casting errors derive from TypeError
             raise RuntimeError(f"result type of {ufunc.__name__} with {np.result_type(o)} can't "
                                f"be cast to the desired output type {self.dtype}") from None
@@ -605,7 +636,7 @@ class Tensor:
         if self.requires_grad and autograd._mode.enabled:
             # stays in the graph with a zero gradient to the old values (torch's ZeroBackward)
             return self._assume(S.IndexPut.apply(self._snapshot(), (Ellipsis,), values))
-        self.data[...] = values
+        self.array[...] = values
         self._version.v += 1
         return self
 
@@ -615,7 +646,7 @@ class Tensor:
         self._check_inplace()
         if self.requires_grad and autograd._mode.enabled:
             return self._assume(fn.apply(self._snapshot(), *args))
-        self.data[...] = fn.apply(self, *args).data
+        self.array[...] = fn.apply(self, *args).array
         self._version.v += 1
         return self
 
@@ -626,7 +657,7 @@ class Tensor:
         return self._apply_(S.Triu, diagonal)
 
     def zero_(self) -> Tensor:
-        return self._overwrite(np.zeros((), self.data.dtype))
+        return self._overwrite(np.zeros((), self.array.dtype))
 
     def fill_(self, value) -> Tensor:
         return self._overwrite(np.asarray(value.item() if isinstance(value, Tensor) else value))
@@ -636,38 +667,38 @@ class Tensor:
         src = scalar_or_tensor(src)
         if isinstance(src, Tensor) and src.requires_grad and autograd._mode.enabled:
             self._check_inplace()
-            src = src.expand(*self.shape).to(self.data.dtype)
+            src = src.expand(*self.shape).to(self.array.dtype)
             # self stays in the graph: its old values get a zero gradient, src gets g
             return self._assume(S.IndexPut.apply(self._snapshot(), (Ellipsis,), src))
         try:
-            return self._overwrite(src.data if isinstance(src, Tensor) else np.asarray(src))
+            return self._overwrite(src.array if isinstance(src, Tensor) else np.asarray(src))
         except ValueError:
             raise RuntimeError(f"copy_: src of shape {list(np.shape(src))} cannot be broadcast "
                                f"to {list(self.shape)}") from None
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator=None) -> Tensor:
         """Fill with samples from U(a, b)."""
-        r = backend.rng(generator).random(self.data.shape, dtype=np.float64)
-        return self._overwrite((a + (b - a) * r).astype(self.data.dtype))
+        r = backend.rng(generator).random(self.array.shape, dtype=np.float64)
+        return self._overwrite((a + (b - a) * r).astype(self.array.dtype))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
         """Fill with samples from N(mean, std^2)."""
-        r = backend.rng(generator).standard_normal(self.data.shape)
-        return self._overwrite((mean + std * r).astype(self.data.dtype))
+        r = backend.rng(generator).standard_normal(self.array.shape)
+        return self._overwrite((mean + std * r).astype(self.array.dtype))
 
     def multinomial(self, num_samples: int, replacement: bool = False, *,
                     generator=None) -> Tensor:
         """Category indices drawn with probabilities proportional to the weights in each row
         (see ``ops/sampling.py``). Shape: (K,) -> (num_samples,); (rows, K) -> (rows,
         num_samples); int64, no gradient."""
-        return from_numpy(Smp.multinomial(self.data, num_samples, replacement,
+        return from_numpy(Smp.multinomial(self.array, num_samples, replacement,
                                           backend.rng(generator, "multinomial")))
 
     def clamp_(self, min=None, max=None) -> Tensor:
         self._check_inplace()
         if self.requires_grad and autograd._mode.enabled:
             return self._assume(self._snapshot().clamp(min, max))
-        np.clip(self.data, min, max, out=self.data)
+        np.clip(self.array, min, max, out=self.array)
         self._version.v += 1
         return self
 
@@ -675,18 +706,18 @@ class Tensor:
         index = _norm_index(idx)
         value = scalar_or_tensor(value)
         if isinstance(value, Tensor):
-            value = value.to(self.data.dtype) if value.data.dtype != self.data.dtype else value
+            value = value.to(self.array.dtype) if value.array.dtype != self.array.dtype else value
         graph = autograd._mode.enabled and (
             self.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
         if graph:
             self._check_inplace()
             self._assume(S.IndexPut.apply(self._snapshot(), index, value))
             return
-        v = value.data if isinstance(value, Tensor) else value
+        v = value.array if isinstance(value, Tensor) else value
         try:
-            self.data[index] = v
+            self.array[index] = v
         except (ValueError, IndexError) as exc:
-            raise S.IndexPut.error([self.data, index, v], {}, exc) from None
+            raise S.IndexPut.error([self.array, index, v], {}, exc) from None
         self._version.v += 1
 
     # ------------------------------------------------------------------ arithmetic
@@ -710,12 +741,12 @@ class Tensor:
         return _binary(E.Mul, self, other)  # commutative: self first, as torch's node
 
     def __truediv__(self, other):
-        a = self if self.data.dtype.kind == "f" or (
-            isinstance(other, Tensor) and other.data.dtype.kind == "f") else self.float()
+        a = self if self.array.dtype.kind == "f" or (
+            isinstance(other, Tensor) and other.array.dtype.kind == "f") else self.float()
         return _binary(E.Div, a, other)
 
     def __rtruediv__(self, other):
-        a = self if self.data.dtype.kind == "f" or isinstance(other, float) else self.float()
+        a = self if self.array.dtype.kind == "f" or isinstance(other, float) else self.float()
         return _rbinary(E.Div, a, other)
 
     def __pow__(self, other):
@@ -793,7 +824,7 @@ class Tensor:
         return A.ReLU.apply(self)
 
     def _floating(self) -> Tensor:
-        return self if self.data.dtype.kind == "f" else self.float()
+        return self if self.array.dtype.kind == "f" else self.float()
 
     def clamp(self, min=None, max=None):
         """Limit values to [min, max]; the gradient is 1 inside (bounds included), 0 outside."""
@@ -805,7 +836,7 @@ class Tensor:
             for bound in (min, max):
                 if bound is not None:
                     a, _ = promote_operands(a, scalar_or_tensor(bound))
-            lo, hi = (b.to(a.data.dtype) if isinstance(b, Tensor) else b for b in (min, max))
+            lo, hi = (b.to(a.array.dtype) if isinstance(b, Tensor) else b for b in (min, max))
             return E.Clamp.apply(a, lo, hi)
         a = self._floating() if isinstance(min, float) or isinstance(max, float) else self
         return E.Clamp.apply(a, min, max)
@@ -819,7 +850,7 @@ class Tensor:
         return _binary(E.Minimum, self, other)
 
     def sign(self):
-        return Tensor._wrap(np.sign(self.data))
+        return Tensor._wrap(np.sign(self.array))
 
     def clone(self):
         return E.Clone.apply(self)
@@ -869,7 +900,7 @@ class Tensor:
 
     def _logical(self, op, other=None):
         if other is None:
-            return Tensor._wrap(op(self.data))
+            return Tensor._wrap(op(self.array))
         return _compare(op, self, other)
 
     # bitwise on the promoted dtype: bool & bool is bool, bool & int64 is int64 (as torch)
@@ -883,7 +914,7 @@ class Tensor:
         return self._logical(np.bitwise_xor, other)
 
     def __invert__(self):
-        if self.data.dtype.kind == "f":
+        if self.array.dtype.kind == "f":
             raise TypeError("~ (bitwise not) is only defined for integer and bool tensors")
         return self._logical(np.invert)
 
@@ -900,29 +931,29 @@ class Tensor:
         return self._logical(np.logical_not)
 
     def isnan(self):
-        return Tensor._wrap(np.isnan(self.data))
+        return Tensor._wrap(np.isnan(self.array))
 
     def isinf(self):
-        return Tensor._wrap(np.isinf(self.data))
+        return Tensor._wrap(np.isinf(self.array))
 
     def isfinite(self):
-        return Tensor._wrap(np.isfinite(self.data))
+        return Tensor._wrap(np.isfinite(self.array))
 
     @numpy_names
     def all(self, dim=None, keepdim: bool = False):
-        return Tensor._wrap(np.all(self.data, axis=norm_dims(dim, self.ndim), keepdims=keepdim))
+        return Tensor._wrap(np.all(self.array, axis=norm_dims(dim, self.ndim), keepdims=keepdim))
 
     @numpy_names
     def any(self, dim=None, keepdim: bool = False):
-        return Tensor._wrap(np.any(self.data, axis=norm_dims(dim, self.ndim), keepdims=keepdim))
+        return Tensor._wrap(np.any(self.array, axis=norm_dims(dim, self.ndim), keepdims=keepdim))
 
     def allclose(self, other, rtol: float = 1e-05, atol: float = 1e-08,
                  equal_nan: bool = False) -> bool:
-        return bool(np.allclose(self.data, np.asarray(other), rtol, atol, equal_nan))
+        return bool(np.allclose(self.array, np.asarray(other), rtol, atol, equal_nan))
 
     def equal(self, other) -> bool:
         o = np.asarray(other)
-        return self.data.shape == o.shape and bool(np.array_equal(self.data, o))
+        return self.array.shape == o.shape and bool(np.array_equal(self.array, o))
 
     # ------------------------------------------------------------------ linear algebra
     def matmul(self, other):
@@ -933,8 +964,8 @@ class Tensor:
                             f"{type(other).__name__}")
         a, b = promote_operands(self, other)
         out = L.Matmul.apply(a, b)
-        if a.data.ndim != 2 or b.data.ndim != 2:  # torch's node names for the other cases
-            nd = (a.data.ndim, b.data.ndim)
+        if a.array.ndim != 2 or b.array.ndim != 2:  # torch's node names for the other cases
+            nd = (a.array.ndim, b.array.ndim)
             name = {(2, 1): "MvBackward0", (1, 1): "DotBackward0", (3, 3): "BmmBackward0"}.get(nd)
             if name is not None:
                 rename(out, name)
@@ -966,7 +997,7 @@ class Tensor:
     def sum(self, dim=None, keepdim: bool = False, *, dtype=None):
         """Sum over ``dim`` (int, tuple, or None for all)."""
         x = self if dtype is None else self.to(dtype)
-        if x.data.dtype.kind in "biu" and dtype is None:
+        if x.array.dtype.kind in "biu" and dtype is None:
             x = x.to(backend.int64)
         out = R.Sum.apply(x, reduce_dims(dim, self.ndim), keepdim)
         return out if dim is None else rename(out, "SumBackward1")
@@ -974,7 +1005,7 @@ class Tensor:
     @numpy_names
     def mean(self, dim=None, keepdim: bool = False, *, dtype=None):
         x = self if dtype is None else self.to(dtype)
-        if x.data.dtype.kind != "f":
+        if x.array.dtype.kind != "f":
             raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be "
                                f"either a floating point or complex dtype. Got: {self.dtype}")
         out = R.Mean.apply(x, reduce_dims(dim, self.ndim), keepdim)
@@ -1009,7 +1040,7 @@ class Tensor:
         name = "max" if is_max else "min"
         if isinstance(dim, Tensor):
             return self.maximum(dim) if is_max else self.minimum(dim)
-        if self.data.size == 0 and (dim is None or self.shape[norm_dim(dim, self.ndim)] == 0):
+        if self.array.size == 0 and (dim is None or self.shape[norm_dim(dim, self.ndim)] == 0):
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
                                "input.numel() == 0. Specify the reduction dim with the 'dim' "
                                "argument." if dim is None else
@@ -1045,15 +1076,15 @@ class Tensor:
     @numpy_names
     def argmax(self, dim=None, keepdim: bool = False):
         if dim is None:
-            return Tensor._wrap(np.asarray(np.argmax(self.data, keepdims=keepdim), np.int64))
-        return Tensor._wrap(np.argmax(self.data, axis=norm_dim(dim, self.ndim),
+            return Tensor._wrap(np.asarray(np.argmax(self.array, keepdims=keepdim), np.int64))
+        return Tensor._wrap(np.argmax(self.array, axis=norm_dim(dim, self.ndim),
                                       keepdims=keepdim).astype(np.int64))
 
     @numpy_names
     def argmin(self, dim=None, keepdim: bool = False):
         if dim is None:
-            return Tensor._wrap(np.asarray(np.argmin(self.data, keepdims=keepdim), np.int64))
-        return Tensor._wrap(np.argmin(self.data, axis=norm_dim(dim, self.ndim),
+            return Tensor._wrap(np.asarray(np.argmin(self.array, keepdims=keepdim), np.int64))
+        return Tensor._wrap(np.argmin(self.array, axis=norm_dim(dim, self.ndim),
                                       keepdims=keepdim).astype(np.int64))
 
     @numpy_names
@@ -1069,7 +1100,7 @@ class Tensor:
 
     @numpy_names
     def cumsum(self, dim: int):
-        x = self.to(backend.int64) if self.data.dtype.kind in "bu" else self
+        x = self.to(backend.int64) if self.array.dtype.kind in "bu" else self
         return R.Cumsum.apply(x, norm_dim(dim, self.ndim))
 
     @numpy_names
@@ -1089,13 +1120,13 @@ class Tensor:
             raise RuntimeError(f"{op}: only one dimension can be inferred, got {list(shape)}")
         if -1 in shape:
             known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
-            if known == 0 or self.data.size % known:
+            if known == 0 or self.array.size % known:
                 raise RuntimeError(f"{op}: shape {list(shape)} is invalid for input of shape "
-                                   f"{list(self.shape)} ({self.data.size} elements)")
-            shape = tuple(self.data.size // known if s == -1 else s for s in shape)
-        if int(np.prod(shape, dtype=np.int64)) != self.data.size:
+                                   f"{list(self.shape)} ({self.array.size} elements)")
+            shape = tuple(self.array.size // known if s == -1 else s for s in shape)
+        if int(np.prod(shape, dtype=np.int64)) != self.array.size:
             raise RuntimeError(f"{op}: shape {list(shape)} is invalid for input of shape "
-                               f"{list(self.shape)} ({self.data.size} elements)")
+                               f"{list(self.shape)} ({self.array.size} elements)")
         return shape
 
     def reshape(self, *shape):
@@ -1119,13 +1150,13 @@ class Tensor:
         s, e = norm_dim(start_dim, self.ndim), norm_dim(end_dim, self.ndim)
         if s > e:
             raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
-        sh = self.data.shape
+        sh = self.array.shape
         return self.reshape(sh[:s] + (int(np.prod(sh[s:e + 1], dtype=np.int64)),) + sh[e + 1:])
 
     def unflatten(self, dim: int, sizes):
         d = norm_dim(dim, self.ndim)
         sizes = tuple(sizes)
-        sh = self.data.shape
+        sh = self.array.shape
         known = int(np.prod([s for s in sizes if s != -1], dtype=np.int64))
         if -1 in sizes:
             sizes = tuple(sh[d] // known if s == -1 else s for s in sizes)
@@ -1136,7 +1167,7 @@ class Tensor:
 
     @numpy_names
     def squeeze(self, dim=None):
-        sh = self.data.shape
+        sh = self.array.shape
         if dim is None:
             new = tuple(s for s in sh if s != 1)
         else:
@@ -1150,12 +1181,12 @@ class Tensor:
     @numpy_names
     def unsqueeze(self, dim: int):
         d = norm_dim(dim, self.ndim + 1)
-        sh = self.data.shape
+        sh = self.array.shape
         return rename(S.Reshape.apply(self, sh[:d] + (1,) + sh[d:]), "UnsqueezeBackward0")
 
     def expand(self, *sizes):
         sizes = _sizes(sizes)
-        sh = self.data.shape
+        sh = self.array.shape
         if len(sizes) < len(sh):
             raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be "
                                f"greater or equal to the number of dimensions in the tensor "
@@ -1197,7 +1228,7 @@ class Tensor:
         return rename(S.Permute.apply(self, perm), "TBackward0")
 
     def contiguous(self):
-        return self if self.data.flags.c_contiguous else S.Contiguous.apply(self)
+        return self if self.array.flags.c_contiguous else S.Contiguous.apply(self)
 
     def __getitem__(self, idx):
         idx = _norm_index(idx)
@@ -1238,17 +1269,17 @@ class Tensor:
         return S.IndexSelect.apply(self, norm_dim(dim, self.ndim), idx.reshape(-1))
 
     def masked_fill(self, mask: Tensor, value):
-        m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+        m = mask.array if isinstance(mask, Tensor) else np.asarray(mask)
         if m.dtype != np.bool_:
             raise RuntimeError(f"masked_fill only supports boolean masks, but got mask with "
                                f"dtype {m.dtype}")
         # the result keeps self's dtype, whatever the value's (as torch)
-        return E.Where.apply(m, value.to(self.data.dtype), self) if isinstance(value, Tensor) \
-            else E.Where.apply(m, np.asarray(value, dtype=self.data.dtype), self)
+        return E.Where.apply(m, value.to(self.array.dtype), self) if isinstance(value, Tensor) \
+            else E.Where.apply(m, np.asarray(value, dtype=self.array.dtype), self)
 
     def split(self, split_size_or_sections, dim: int = 0):
         d = norm_dim(dim, self.ndim)
-        n = self.data.shape[d]
+        n = self.array.shape[d]
         if isinstance(split_size_or_sections, (int, np.integer)):
             step = int(split_size_or_sections)
             if step <= 0 and n > 0:
@@ -1269,23 +1300,23 @@ class Tensor:
     def chunk(self, chunks: int, dim: int = 0):
         if chunks <= 0:
             raise RuntimeError(f"chunk: chunks must be greater than 0, got {chunks}")
-        n = self.data.shape[norm_dim(dim, self.ndim)]
+        n = self.array.shape[norm_dim(dim, self.ndim)]
         return self.split(max(-(-n // chunks), 1), dim)
 
     @numpy_names
     def unbind(self, dim: int = 0):
         d = norm_dim(dim, self.ndim)
         pre = (slice(None),) * d
-        return tuple(self[pre + (i,)] for i in range(self.data.shape[d]))
+        return tuple(self[pre + (i,)] for i in range(self.array.shape[d]))
 
     def repeat(self, *sizes):
         sizes = _sizes(sizes)
         if len(sizes) < self.ndim:
             raise RuntimeError("repeat: number of repeat dims can not be smaller than number "
                                "of dimensions of tensor")
-        x = self.reshape((1,) * (len(sizes) - self.ndim) + self.data.shape)
+        x = self.reshape((1,) * (len(sizes) - self.ndim) + self.array.shape)
         # repeat = expand over a new axis before each dim, then merge the pairs
-        sh = x.data.shape
+        sh = x.array.shape
         inter = []
         for r, s in zip(sizes, sh):
             inter += [r, s]
@@ -1299,11 +1330,11 @@ class Tensor:
         return S.Triu.apply(self, diagonal)
 
     def roll(self, shifts, dims=None):
-        return S.Roll.apply(self, *S.roll_args(self.data.shape, shifts, dims))
+        return S.Roll.apply(self, *S.roll_args(self.array.shape, shifts, dims))
 
     @numpy_names
     def narrow(self, dim: int, start, length: int):
-        return self[S.narrow_index(self.data.shape, dim, start, length)]
+        return self[S.narrow_index(self.array.shape, dim, start, length)]
 
 
 
@@ -1326,7 +1357,7 @@ def _made(arr: np.ndarray, requires_grad: bool) -> Tensor:
 
 
 def _like(t: Tensor, dtype) -> np.dtype:
-    return t.data.dtype if dtype is None else backend.to_dtype(dtype).np
+    return t.array.dtype if dtype is None else backend.to_dtype(dtype).np
 
 
 def _size_arg(size) -> tuple:
@@ -1346,12 +1377,12 @@ def _copied(data):
                       "sourceTensor.detach().clone() or sourceTensor.detach().clone()"
                       ".requires_grad_(True), rather than tensor.new_tensor(sourceTensor).",
                       UserWarning, stacklevel=3)
-        return data.data
+        return data.array
     return data
 
 
 def _index_array(index, op: str) -> np.ndarray:
-    idx = index.data if isinstance(index, Tensor) else np.asarray(index)
+    idx = index.array if isinstance(index, Tensor) else np.asarray(index)
     if idx.dtype.kind not in "iu":
         raise RuntimeError(f"{op}(): Expected dtype int64 for index, got {idx.dtype}")
     return idx.astype(np.int64, copy=False)

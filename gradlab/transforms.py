@@ -45,7 +45,7 @@ __all__ = [
 
 def _unwrap(x, who: str) -> np.ndarray:
     if isinstance(x, Tensor):
-        return x.data
+        return x.array
     if isinstance(x, np.ndarray):
         return x
     raise TypeError(f"{who}: expected a gradlab Tensor or a NumPy array, got {type(x).__name__}")
@@ -375,9 +375,9 @@ class Normalize:
         if tensor.ndim < 3:
             raise ValueError("Expected tensor to be a tensor image of size (..., C, H, W). Got "
                              f"tensor.size() = {tensor.shape}")
-        dt = tensor.data.dtype
-        mean = np.asarray(getattr(self.mean, "data", self.mean), dtype=dt).reshape(-1)
-        std = np.asarray(getattr(self.std, "data", self.std), dtype=dt).reshape(-1)
+        dt = tensor.array.dtype
+        mean = np.asarray(getattr(self.mean, "array", self.mean), dtype=dt).reshape(-1)
+        std = np.asarray(getattr(self.std, "array", self.std), dtype=dt).reshape(-1)
         if (std == 0).any():
             raise ValueError(f"std evaluated to zero after conversion to {tensor.dtype}, "
                              "leading to division by zero.")

@@ -122,7 +122,7 @@ def make_arrays(row: Row, dtype: str) -> list:
 
 def to_gradlab(a: np.ndarray, requires_grad: bool = False) -> gradlab.Tensor:
     t = gradlab.tensor(np.array(a, copy=True))
-    assert t.data.dtype == a.dtype, (t.data.dtype, a.dtype)
+    assert t.array.dtype == a.dtype, (t.array.dtype, a.dtype)
     return t.requires_grad_() if requires_grad else t
 
 
@@ -148,7 +148,7 @@ def make_inputs(row: Row, dtype: str) -> tuple[list, list]:
 def numpy_of(x) -> np.ndarray:
     """Values of a gradlab tensor, a torch tensor or a Python value as an ndarray."""
     if isinstance(x, gradlab.Tensor):
-        return x.data
+        return x.array
     if isinstance(x, torch.Tensor):
         return x.detach().numpy()
     return np.asarray(x)

@@ -108,7 +108,7 @@ def test_clean_graph_runs_unchanged():
         model.zero_grad()
         loss = nn.functional.cross_entropy(model(x), y)
         loss.backward()
-        return loss.item(), [p.grad.data.copy() for p in model.parameters()]
+        return loss.item(), [p.grad.array.copy() for p in model.parameters()]
 
     ref_loss, ref = grads()
     with detect_anomaly():
@@ -122,7 +122,7 @@ def test_off_by_default_nan_passes_silently():
     assert not is_anomaly_enabled()
     x = gradlab.zeros(2, requires_grad=True)
     (gradlab.log(x) * 0).sum().backward()
-    assert np.isnan(x.grad.data).all()
+    assert np.isnan(x.grad.array).all()
     assert _record_creation_site not in _apply_observers
     assert "_anomaly_stack" not in gradlab.log(x)._ctx.__dict__
 
@@ -135,7 +135,7 @@ def test_mode_restored_on_exit_nested_and_after_an_error():
             assert is_anomaly_enabled() and not is_anomaly_check_nan_enabled()
             x = gradlab.zeros(2, requires_grad=True)
             (gradlab.log(x) * 0).sum().backward()  # sites recorded, NaN not checked
-            assert np.isnan(x.grad.data).all()
+            assert np.isnan(x.grad.array).all()
         assert is_anomaly_check_nan_enabled()
         with detect_anomaly():
             pass

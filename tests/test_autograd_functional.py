@@ -116,7 +116,7 @@ def test_mlp_jacobian_matches_finite_differences_float64():
     eps = 1e-6
     with gradlab.no_grad():
         for j, arg in enumerate(args):
-            flat = arg.data.reshape(-1)
+            flat = arg.array.reshape(-1)
             numerical = np.empty((8, flat.size))
             for k in range(flat.size):
                 orig = flat[k]

@@ -56,8 +56,8 @@ def assert_grads_equal(gp, tp, dtype: str) -> None:
         if b.grad is None:
             assert a.grad is None
             continue
-        assert a.grad.data.dtype == np.dtype(dtype)
-        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=rtol, atol=atol,
+        assert a.grad.array.dtype == np.dtype(dtype)
+        np.testing.assert_allclose(a.grad.array, b.grad.numpy(), rtol=rtol, atol=atol,
                                    equal_nan=True, err_msg=f"grad {i}")
 
 
@@ -82,7 +82,7 @@ def test_clip_grad_norm_matches_torch(norm_type, dtype, max_norm):
     g_total = clip_grad_norm_(gp, max_norm, norm_type=norm_type)
     t_total = torch.nn.utils.clip_grad_norm_(tp, max_norm, norm_type=norm_type)
     assert isinstance(g_total, gradlab.Tensor) and g_total.shape == ()
-    assert g_total.data.dtype == np.dtype(dtype)
+    assert g_total.array.dtype == np.dtype(dtype)
     rtol, atol = TOL[dtype]
     np.testing.assert_allclose(g_total.item(), t_total.item(), rtol=rtol, atol=atol)
     assert_grads_equal(gp, tp, dtype)
@@ -102,7 +102,7 @@ def test_clip_grad_norm_single_tensor_and_generator():
     t = torch.zeros(3, requires_grad=True)
     t.grad = torch.tensor([3.0, 4.0, 0.0])
     assert clip_grad_norm_(g, 1.0).item() == torch.nn.utils.clip_grad_norm_(t, 1.0).item()
-    np.testing.assert_allclose(g.grad.data, t.grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(g.grad.array, t.grad.numpy(), rtol=1e-6)
     model = gnn.Linear(3, 2)
     (model(gradlab.ones(1, 3))).sum().backward()
     total = clip_grad_norm_(model.parameters(), 0.1)  # a generator is consumed once
@@ -113,7 +113,7 @@ def test_clip_grad_norm_no_grads():
     total = clip_grad_norm_([gradlab.zeros(2, requires_grad=True)], 1.0)
     t_total = torch.nn.utils.clip_grad_norm_([torch.zeros(2, requires_grad=True)], 1.0)
     assert total.item() == t_total.item() == 0.0
-    assert total.data.dtype == np.float32
+    assert total.array.dtype == np.float32
     with pytest.warns(UserWarning, match="`parameters` is an empty generator"):
         clip_grad_norm_((p for p in []), 1.0)
 
@@ -149,7 +149,7 @@ def test_clip_grad_value_matches_torch(dtype, clip_value):
     assert_grads_equal(gp, tp, dtype)
     for p in gp:
         if p.grad is not None:
-            finite = p.grad.data[np.isfinite(p.grad.data)]
+            finite = p.grad.array[np.isfinite(p.grad.array)]
             assert np.all(np.abs(finite) <= clip_value)
 
 
@@ -157,7 +157,7 @@ def test_clip_grad_value_single_tensor():
     g = gradlab.zeros(3, requires_grad=True)
     g.grad = gradlab.tensor([-3.0, 0.5, 2.0])
     clip_grad_value_(g, 1.0)
-    assert g.grad.data.tolist() == [-1.0, 0.5, 1.0]
+    assert g.grad.array.tolist() == [-1.0, 0.5, 1.0]
 
 
 # --------------------------------------------------------------------------- penalties
@@ -170,8 +170,8 @@ def test_l1_penalty_value_and_gradient_is_sign():
     pen = l1_penalty([w, b])
     assert pen.shape == () and pen.item() == 2.0 + 3.5 + 1.0 + 0.25 + 1.5 + 2.0
     pen.backward()
-    np.testing.assert_array_equal(w.grad.data, np.sign(w.data))  # 0 at 0, as torch's abs
-    np.testing.assert_array_equal(b.grad.data, [-1.0, 1.0])
+    np.testing.assert_array_equal(w.grad.array, np.sign(w.array))  # 0 at 0, as torch's abs
+    np.testing.assert_array_equal(b.grad.array, [-1.0, 1.0])
 
 
 def test_l2_penalty_value_and_gradient_is_w():
@@ -179,7 +179,7 @@ def test_l2_penalty_value_and_gradient_is_w():
     pen = l2_penalty(w)
     assert pen.item() == 0.5 * (4 + 1 + 9)
     pen.backward()
-    np.testing.assert_array_equal(w.grad.data, w.data)
+    np.testing.assert_array_equal(w.grad.array, w.array)
 
 
 def test_penalties_of_nothing_are_zero():
@@ -204,19 +204,19 @@ def test_l2_penalty_in_loss_equals_sgd_weight_decay():
     opt_a = optim.SGD(a.parameters(), lr=lr)
     opt_b = optim.SGD(b.parameters(), lr=lr, weight_decay=alpha)
     for step in range(20):
-        w0 = [p.data.copy() for p in a.parameters()]
+        w0 = [p.array.copy() for p in a.parameters()]
         opt_a.zero_grad()
         loss = ((a(x) - y) ** 2).mean()
         (loss + alpha * l2_penalty(a.parameters())).backward()
-        grads_j = [p.grad.data - alpha * p.data for p in a.parameters()]
+        grads_j = [p.grad.array - alpha * p.array for p in a.parameters()]
         opt_a.step()
         opt_b.zero_grad()
         ((b(x) - y) ** 2).mean().backward()
         opt_b.step()
         for i, (pa, pb) in enumerate(zip(a.parameters(), b.parameters())):
-            np.testing.assert_array_equal(pa.data, pb.data, err_msg=f"step {step} param {i}")
+            np.testing.assert_array_equal(pa.array, pb.array, err_msg=f"step {step} param {i}")
         for p, w, g in zip(a.parameters(), w0, grads_j):  # the closed form of eq. 7
-            np.testing.assert_allclose(p.data, (1 - lr * alpha) * w - lr * g, rtol=1e-12,
+            np.testing.assert_allclose(p.array, (1 - lr * alpha) * w - lr * g, rtol=1e-12,
                                        atol=1e-15)
 
 
@@ -227,7 +227,7 @@ def test_l1_penalty_in_loss_moves_weights_toward_zero_by_sign():
     opt = optim.SGD([w], lr=lr)
     (beta * l1_penalty([w])).backward()
     opt.step()
-    np.testing.assert_allclose(w.data, [0.3 - 0.005, -0.2 + 0.005, 0.0, 1.0 - 0.005])
+    np.testing.assert_allclose(w.array, [0.3 - 0.005, -0.2 + 0.005, 0.0, 1.0 - 0.005])
 
 
 def test_no_warnings_from_clipping_in_a_loop():

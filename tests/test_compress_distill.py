@@ -71,10 +71,10 @@ def test_student_learns_from_teacher_on_digits():
         loader = DataLoader(train, batch_size=64, shuffle=True)
         gradlab.train.fit(teacher, nn.CrossEntropyLoss(), gradlab.optim.Adam(
             teacher.parameters(), lr=3e-3), loader, epochs=10)
-        teacher_w = teacher[1].weight.data.copy()
+        teacher_w = teacher[1].weight.array.copy()
         hist = compress.distill(student, teacher, loader, epochs=10,
                                 optimizer=gradlab.optim.Adam(student.parameters(), lr=1e-2))
-    np.testing.assert_array_equal(teacher[1].weight.data, teacher_w)  # the teacher is frozen
+    np.testing.assert_array_equal(teacher[1].weight.array, teacher_w)  # the teacher is frozen
     assert len(hist) == 10 and hist[-1]["train_loss"] < hist[0]["train_loss"]
     acc = gradlab.train.evaluate(student, None, DataLoader(test, batch_size=512),
                                  ["accuracy"])["accuracy"]

@@ -40,7 +40,7 @@ def _copy(dst, src):
     with torch.no_grad():
         for (name, p), (tname, tp) in zip(dst.named_parameters(), src.named_parameters()):
             assert tuple(p.shape) == tuple(tp.shape), (name, tname)
-            tp.copy_(torch.from_numpy(p.data))
+            tp.copy_(torch.from_numpy(p.array))
 
 
 def test_depthwise_separable_matches_torch_twin():
@@ -74,7 +74,7 @@ def test_shuffle_unit_shapes_and_gradients():
     x = gradlab.randn(2, 24, 8, 8)
     unit = compress.ShuffleUnit(24, 24, groups=3)
     y = unit(x)
-    assert y.shape == (2, 24, 8, 8) and (y.data >= 0).all()
+    assert y.shape == (2, 24, 8, 8) and (y.array >= 0).all()
     y.sum().backward()
     assert all(p.grad is not None for p in unit.parameters())
     down = compress.ShuffleUnit(24, 48, groups=3, stride=2)

@@ -49,8 +49,8 @@ def test_linear_full_rank_equals_original_and_low_rank_error():
         np.testing.assert_allclose(full(x).numpy(), layer(x).numpy(), rtol=1e-5, atol=1e-5)
         low = compress.factorize_linear(layer, rank=3)
         assert low[0].weight.shape == (3, 20) and low[1].weight.shape == (12, 3)
-        w_r = low[1].weight.data @ low[0].weight.data
-        assert np.linalg.norm(layer.weight.data - w_r) == pytest.approx(
+        w_r = low[1].weight.array @ low[0].weight.array
+        assert np.linalg.norm(layer.weight.array - w_r) == pytest.approx(
             low.factorization.error, rel=1e-4)
 
 
@@ -73,10 +73,10 @@ def test_conv_low_rank_error_matches_singular_values():
     gradlab.manual_seed(0)
     conv = nn.Conv2d(6, 8, 3, padding=1)
     fac = compress.factorize_conv2d(conv, rank=3, scheme="channel")
-    w_r = (fac[1].weight.data.reshape(8, 3) @ fac[0].weight.data.reshape(3, -1))
-    err = np.linalg.norm(conv.weight.data.reshape(8, -1) - w_r)
+    w_r = (fac[1].weight.array.reshape(8, 3) @ fac[0].weight.array.reshape(3, -1))
+    err = np.linalg.norm(conv.weight.array.reshape(8, -1) - w_r)
     assert err == pytest.approx(fac.factorization.error, rel=1e-4)
-    s = np.linalg.svd(conv.weight.data.reshape(8, -1).astype(np.float64), compute_uv=False)
+    s = np.linalg.svd(conv.weight.array.reshape(8, -1).astype(np.float64), compute_uv=False)
     assert fac.factorization.error == pytest.approx(np.sqrt((s[3:] ** 2).sum()), rel=1e-6)
 
 
@@ -86,7 +86,7 @@ def test_factorize_model_replaces_where_it_saves():
     # make the first layer nearly rank 4
     u = np.random.default_rng(0).standard_normal((64, 4))
     v = np.random.default_rng(1).standard_normal((4, 64))
-    model[0].weight.data[...] = (u @ v / 16 + 1e-4).astype(np.float32)
+    model[0].weight.array[...] = (u @ v / 16 + 1e-4).astype(np.float32)
     ranks = compress.factorize_model(model, energy=0.99)
     assert ranks["0"] <= 5
     assert isinstance(model[0], nn.Sequential)

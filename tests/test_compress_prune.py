@@ -45,12 +45,12 @@ def test_global_pruning_hits_target_and_survives_training(make_opt):
     assert len({round(r.sparsity, 3) for r in rep.layers}) == 3  # global: shares differ
     _steps(model, make_opt(model.parameters()))
     assert compress.sparsity_report(model).zeros == round(0.8 * total)
-    masks = [m.weight_mask.data.copy() for m in (model[0], model[2], model[4])]
+    masks = [m.weight_mask.array.copy() for m in (model[0], model[2], model[4])]
     compress.remove_masks(model)
     assert not prune.is_pruned(model)
     assert "0.weight" in model.state_dict() and "0.weight_orig" not in model.state_dict()
     for m, mask in zip((model[0], model[2], model[4]), masks):
-        np.testing.assert_array_equal(m.weight.data[mask == 0], 0)
+        np.testing.assert_array_equal(m.weight.array[mask == 0], 0)
     assert compress.sparsity_report(model).sparsity == pytest.approx(round(0.8 * total) / total)
 
 
@@ -94,13 +94,13 @@ def test_structured_pruning_shrinks_lenet_exactly():
     layers = [m for _, m in compress.prunable_layers(ref)]
     for m, nxt in zip(layers[:-1], layers[1:]):
         out = m.weight.shape[0]
-        norms = np.linalg.norm(m.weight.data.reshape(out, -1), axis=1)
+        norms = np.linalg.norm(m.weight.array.reshape(out, -1), axis=1)
         drop = np.argsort(-norms, kind="stable")[out - round(0.5 * out):]
-        m.weight.data[drop] = 0
-        m.bias.data[drop] = 0
+        m.weight.array[drop] = 0
+        m.bias.array[drop] = 0
         per = nxt.weight.shape[1] // out
         cols = (drop[:, None] * per + np.arange(per)).reshape(-1)
-        nxt.weight.data[:, cols] = 0
+        nxt.weight.array[:, cols] = 0
     sizes = compress.prune_channels_(net, 0.5)
     assert sizes == {"features.0": 3, "features.3": 8, "classifier.1": 60, "classifier.3": 42}
     assert net.features[3].weight.shape == (8, 3, 5, 5)
@@ -115,11 +115,11 @@ def test_structured_pruning_slices_batchnorm():
     gradlab.manual_seed(0)
     net = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU(), nn.Conv2d(8, 4, 3),
                         nn.Flatten(), nn.Linear(4 * 4 * 4, 5))
-    net[1].running_mean.data[...] = np.arange(8, dtype=np.float32)
+    net[1].running_mean.array[...] = np.arange(8, dtype=np.float32)
     compress.prune_channels_(net, 0.25)
     assert net[1].num_features == 6 and net[1].weight.shape == (6,)
     assert net[1].running_mean.shape == (6,)
-    assert set(net[1].running_mean.data.astype(int)) < set(range(8))
+    assert set(net[1].running_mean.array.astype(int)) < set(range(8))
     assert net[3].weight.shape == (3, 6, 3, 3) and net[5].weight.shape == (5, 3 * 16)
     assert net(gradlab.randn(2, 3, 8, 8)).shape == (2, 5)
 
@@ -135,7 +135,7 @@ def test_l1_penalty_sparsifies_kernels():
             opt.zero_grad()
             loss_fn(model(x), y).backward()
             opt.step()
-        w = np.concatenate([m.weight.data.reshape(-1) for _, m in
+        w = np.concatenate([m.weight.array.reshape(-1) for _, m in
                             compress.prunable_layers(model)])
         return float((np.abs(w) < 1e-2).mean())
 
@@ -144,7 +144,7 @@ def test_l1_penalty_sparsifies_kernels():
     model = _mlp()
     out = model(x)
     expected = F.cross_entropy(out, y).item() + 1e-3 * sum(
-        float(np.abs(m.weight.data).sum()) for _, m in compress.prunable_layers(model))
+        float(np.abs(m.weight.array).sum()) for _, m in compress.prunable_layers(model))
     got = compress.with_l1_penalty(F.cross_entropy, model, 1e-3)(out, y).item()
     assert got == pytest.approx(expected, rel=1e-5)
 

@@ -86,11 +86,11 @@ def test_quantized_conv_layer_integer_path():
     x = gradlab.rand(2, 3, 5, 5) * 3 - 1
     xq = in_qp.quantize(x.numpy())
     # reference: integer weights and bias from the float layer, loops, then requantization
-    w = conv.weight.data
+    w = conv.weight.array
     s_w = np.abs(w.reshape(5, -1)).max(1) / 127
     wq = np.clip(np.round(w / s_w[:, None, None, None]), -127, 127).astype(np.int8)
     np.testing.assert_array_equal(q.weight.numpy(), wq)
-    bq = np.round(conv.bias.data.astype(np.float64) / (in_qp.scale * s_w)).astype(np.int64)
+    bq = np.round(conv.bias.array.astype(np.float64) / (in_qp.scale * s_w)).astype(np.int64)
     acc = _ref_conv(xq.astype(np.int64) - in_qp.zero_point, wq, 1, 1, 1) + bq[None, :, None, None]
     m = (float(in_qp.scale) * s_w / float(out_qp.scale))[None, :, None, None]
     ref = np.clip(np.round(acc * m) + out_qp.zero_point, 0, 255)
@@ -274,7 +274,7 @@ def test_low_bit_training_freeze_pack(digits, mode, values):
         _train(net, xtr, ytr, 1, lr=1e-3)
     compress.freeze_low_bit_weights_(net)
     for m in (net[0], net[3], net[7], net[9]):
-        w = m.weight.data
+        w = m.weight.array
         per_row = [len(np.unique(np.abs(r))) for r in w.reshape(w.shape[0], -1)]
         assert len(np.unique(w)) <= (2 * w.shape[0] if mode == "binary" else values)
         if mode == "binary":

@@ -194,7 +194,7 @@ def test_fast_path_equals_per_item_path():
             assert fx.dtype == sx.dtype == gradlab.float32 and fy.dtype == sy.dtype
     # the batch is a copy: writing into it leaves the dataset alone
     b = next(iter(gud.DataLoader(tds, batch_size=4)))
-    b[0].data[:] = 0
+    b[0].array[:] = 0
     assert np.abs(tds.tensors[0].numpy()[:4]).sum() > 0
 
 

@@ -93,7 +93,7 @@ def test_dead_relu_from_a_large_negative_bias_is_named():
 def test_nan_weight_is_named_in_weights_output_and_gradients():
     model = deep_mlp(nn.ReLU, depth=4, he=True)
     with gradlab.no_grad():
-        model[4].weight.data[0, 0] = np.nan
+        model[4].weight.array[0, 0] = np.nan
     monitor = Monitor(model, every=1, warn=False)
     train_steps(model, monitor)
     msgs = [f.message for f in monitor.findings if f.kind == "nonfinite"]
@@ -127,7 +127,7 @@ def _np_forward(layers, x):
     h = x
     for m in layers:
         if isinstance(m, nn.Linear):
-            h = h @ m.weight.data.T.astype(np.float64) + m.bias.data.astype(np.float64)
+            h = h @ m.weight.array.T.astype(np.float64) + m.bias.array.astype(np.float64)
         elif isinstance(m, nn.ReLU):
             h = np.maximum(h, 0)
         elif isinstance(m, nn.Tanh):
@@ -151,7 +151,7 @@ def _np_backward(layers, x, outs, y):
         m, inp = layers[i], (outs[i - 1] if i else x)
         if isinstance(m, nn.Linear):
             grads[i] = (g.T @ inp, g.sum(0))
-            g = g @ m.weight.data.astype(np.float64)
+            g = g @ m.weight.array.astype(np.float64)
         elif isinstance(m, nn.ReLU):
             g = g * (outs[i] > 0)
         elif isinstance(m, nn.Tanh):
@@ -166,16 +166,16 @@ def test_statistics_match_numpy_by_hand():
     model = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 8), nn.Tanh(),
                           nn.Linear(8, 8), nn.Sigmoid(), nn.Linear(8, 3))
     with gradlab.no_grad():
-        model[0].bias.data[:3] = -50.0  # three dead units at least
+        model[0].bias.array[:3] = -50.0  # three dead units at least
         model[2].weight.mul_(8.0)  # saturate some tanh outputs
         model[4].weight.mul_(20.0)  # and some sigmoid outputs
     layers = list(model)
     x = gradlab.randn(20, 6)
     y = gradlab.randint(0, 3, (20,))
-    x64 = x.data.astype(np.float64)
+    x64 = x.array.astype(np.float64)
     outs = _np_forward(layers, x64)
-    grads = _np_backward(layers, x64, outs, y.data)
-    before = {n: p.data.astype(np.float64) for n, p in model.named_parameters()}
+    grads = _np_backward(layers, x64, outs, y.array)
+    before = {n: p.array.astype(np.float64) for n, p in model.named_parameters()}
 
     monitor = Monitor(model, every=1, warn=False, tanh_threshold=0.95, sigmoid_low=0.05,
                       sigmoid_high=0.95)
@@ -233,8 +233,8 @@ def test_a_layer_called_twice_pools_both_calls_and_eval_is_not_recorded():
     x = gradlab.randn(7, 4)
     with gradlab.no_grad():
         model(x * 100)  # an evaluation forward: not part of the training step
-        a = np.maximum(x.data @ model.fc.weight.data.T + model.fc.bias.data, 0)
-        b = np.maximum(-2 * x.data @ model.fc.weight.data.T + model.fc.bias.data, 0)
+        a = np.maximum(x.array @ model.fc.weight.array.T + model.fc.bias.array, 0)
+        b = np.maximum(-2 * x.array @ model.fc.weight.array.T + model.fc.bias.array, 0)
     model(x).sum().backward()
     rec = monitor.step()
     both = np.concatenate([a, b]).astype(np.float64)
@@ -332,7 +332,7 @@ def test_trainer_callback_records_and_prints_findings():
 def test_trainer_nan_loss_leaves_the_layer_named():
     model = deep_mlp(nn.ReLU, depth=3, he=True)
     with gradlab.no_grad():
-        model[2].bias.data[1] = np.inf
+        model[2].bias.array[1] = np.inf
     monitor = Monitor(model, every=1, warn=False)
     trainer = Trainer(model, nn.CrossEntropyLoss(), gradlab.optim.SGD(model.parameters(), 0.1),
                       callbacks=[monitor])

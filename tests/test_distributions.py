@@ -125,7 +125,7 @@ def test_batch_and_event_shapes_and_flags_match_torch():
         for shape in [(), (5,), (2, 3)]:
             gs, ts = g.sample(shape), t.sample(shape)
             assert tuple(gs.shape) == tuple(ts.shape)
-            assert gs.data.dtype == ts.numpy().dtype
+            assert gs.array.dtype == ts.numpy().dtype
             assert not gs.requires_grad
             assert tuple(g.log_prob(gs).shape) == tuple(t.log_prob(ts).shape)
         assert tuple(g.entropy().shape) == tuple(t.entropy().shape)
@@ -159,12 +159,12 @@ def test_normal_rsample_is_loc_plus_eps_scale_and_its_gradient_matches_torch(dty
     gradlab.manual_seed(11)
     x = D.Normal(loc, scale).rsample((4,))
     assert x.dtype == loc.dtype and tuple(x.shape) == (4, 2, 3)
-    np.testing.assert_array_equal(x.data, (loc_np + eps.data * scale_np))
+    np.testing.assert_array_equal(x.array, (loc_np + eps.array * scale_np))
     up = rng.standard_normal((4, 2, 3)).astype(dtype)
     x.backward(gradlab.tensor(up))
     tl = torch.tensor(loc_np, requires_grad=True)
     ts = torch.tensor(scale_np, requires_grad=True)
-    (tl + torch.from_numpy(eps.data) * ts).backward(torch.from_numpy(up))
+    (tl + torch.from_numpy(eps.array) * ts).backward(torch.from_numpy(up))
     assert_same(loc.grad, tl.grad, "d rsample / d loc")
     assert_same(scale.grad, ts.grad, "d rsample / d scale")
 
@@ -305,7 +305,7 @@ def test_reinforce_gradient_equals_torch_for_the_same_actions():
     net = gradlab.nn.Sequential(gradlab.nn.Linear(4, 8), gradlab.nn.Tanh(),
                                 gradlab.nn.Linear(8, 3))
     tnet = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3))
-    tnet.load_state_dict({k: torch.from_numpy(v.data.copy())
+    tnet.load_state_dict({k: torch.from_numpy(v.array.copy())
                           for k, v in net.state_dict().items()})
     gradlab.manual_seed(5)
     dist = D.Categorical(logits=net(gradlab.tensor(x_np)))
@@ -314,7 +314,7 @@ def test_reinforce_gradient_equals_torch_for_the_same_actions():
     loss = (-dist.log_prob(actions) * gradlab.tensor(reward)).mean() - 0.01 * dist.entropy().mean()
     loss.backward()
     tdist = torch.distributions.Categorical(logits=tnet(torch.from_numpy(x_np)))
-    tloss = ((-tdist.log_prob(torch.from_numpy(actions.data)) * torch.from_numpy(reward)).mean()
+    tloss = ((-tdist.log_prob(torch.from_numpy(actions.array)) * torch.from_numpy(reward)).mean()
              - 0.01 * tdist.entropy().mean())
     tloss.backward()
     assert_same(loss, tloss, "REINFORCE loss")

@@ -52,10 +52,10 @@ def test_multinomial_with_replacement_frequencies(dtype):
     draws = gradlab.multinomial(gradlab.tensor(WEIGHTS.astype(dtype)), N, True)
     assert tuple(draws.shape) == (4, N) and draws.dtype == gradlab.int64
     for r, w in enumerate(WEIGHTS):
-        assert_frequencies(draws.data[r], w, f"row {r}")
+        assert_frequencies(draws.array[r], w, f"row {r}")
     one = gradlab.tensor(WEIGHTS[2].astype(dtype)).multinomial(N, replacement=True)
     assert tuple(one.shape) == (N,)
-    assert_frequencies(one.data, WEIGHTS[2], "1-D input")
+    assert_frequencies(one.array, WEIGHTS[2], "1-D input")
 
 
 def test_multinomial_with_replacement_keeps_rows_apart():
@@ -68,7 +68,7 @@ def test_multinomial_with_replacement_keeps_rows_apart():
     w[r, r % k] = 1.0
     w[r, (r + 3) % k] = (r % 5).astype(np.float64)       # 0 for every fifth row
     gradlab.manual_seed(1)
-    draws = gradlab.multinomial(gradlab.tensor(w), 50, True).data
+    draws = gradlab.multinomial(gradlab.tensor(w), 50, True).array
     picked = np.take_along_axis(w, draws, axis=1)
     assert (picked > 0).all()
     only_one = r % 5 == 0
@@ -88,7 +88,7 @@ def test_multinomial_uniform_next_to_one_draws_the_last_non_zero_category():
     g = gradlab.Generator()
     g.rng = _AlmostOne()
     w = gradlab.tensor([[1.0, 1.0, 0.0]] * 3 + [[0.0, 2.0, 3.0]])
-    np.testing.assert_array_equal(gradlab.multinomial(w, 2, True, generator=g).data,
+    np.testing.assert_array_equal(gradlab.multinomial(w, 2, True, generator=g).array,
                                   [[1, 1], [1, 1], [1, 1], [2, 2]])
 
 
@@ -103,7 +103,7 @@ def _sequential_second_draw(p: np.ndarray) -> np.ndarray:
 def test_multinomial_without_replacement(dtype):
     w = np.array([4.0, 0.0, 1.0, 2.0, 0.5, 2.5])
     gradlab.manual_seed(2)
-    draws = gradlab.multinomial(gradlab.tensor(np.tile(w, (N, 1)).astype(dtype)), 3).data
+    draws = gradlab.multinomial(gradlab.tensor(np.tile(w, (N, 1)).astype(dtype)), 3).array
     assert draws.shape == (N, 3) and draws.dtype == np.int64
     srt = np.sort(draws, axis=1)
     assert (np.diff(srt, axis=1) > 0).all(), "a category drawn twice in one row"
@@ -114,9 +114,9 @@ def test_multinomial_without_replacement(dtype):
 
 def test_multinomial_all_categories_without_replacement_is_a_permutation():
     gradlab.manual_seed(3)
-    draws = gradlab.multinomial(gradlab.ones(500, 6) + gradlab.rand(500, 6), 6).data
+    draws = gradlab.multinomial(gradlab.ones(500, 6) + gradlab.rand(500, 6), 6).array
     assert (np.sort(draws, axis=1) == np.arange(6)).all()
-    one = gradlab.multinomial(gradlab.tensor([1.0, 2.0, 3.0]), 3).data
+    one = gradlab.multinomial(gradlab.tensor([1.0, 2.0, 3.0]), 3).array
     assert sorted(one.tolist()) == [0, 1, 2]
 
 
@@ -126,11 +126,11 @@ def test_categorical_sample_frequencies_per_batch_member():
     s = D.Categorical(probs=gradlab.tensor(probs)).sample((N,))
     assert tuple(s.shape) == (N, 2) and s.dtype == gradlab.int64
     for b in range(2):
-        assert_frequencies(s.data[:, b], probs[b], f"batch member {b}")
+        assert_frequencies(s.array[:, b], probs[b], f"batch member {b}")
     gradlab.manual_seed(4)
     s = D.Categorical(logits=gradlab.tensor(np.log(probs[0]))).sample((100, 200))
     assert tuple(s.shape) == (100, 200)
-    assert_frequencies(s.data, probs[0], "from logits")
+    assert_frequencies(s.array, probs[0], "from logits")
 
 
 def test_normal_sample_mean_and_std_within_four_standard_errors():
@@ -140,7 +140,7 @@ def test_normal_sample_mean_and_std_within_four_standard_errors():
     gradlab.manual_seed(5)
     for x in (d.sample((N,)), d.rsample((N,))):
         assert tuple(x.shape) == (N, 3) and x.dtype == gradlab.float32
-        m, s = x.data.astype(np.float64).mean(0), x.data.astype(np.float64).std(0)
+        m, s = x.array.astype(np.float64).mean(0), x.array.astype(np.float64).std(0)
         assert (np.abs(m - loc) < 4 * scale / math.sqrt(N)).all(), m
         assert (np.abs(s - scale) < 4 * scale / math.sqrt(2 * N)).all(), s
 
@@ -150,11 +150,11 @@ def test_bernoulli_sample_frequencies_within_four_standard_errors():
     gradlab.manual_seed(6)
     x = D.Bernoulli(gradlab.tensor(p)).sample((N,))
     assert tuple(x.shape) == (N, 5) and x.dtype == gradlab.float64
-    assert set(np.unique(x.data).tolist()) <= {0.0, 1.0}
-    assert (np.abs(x.data.mean(0) - p) <= 4 * np.sqrt(p * (1 - p) / N)).all(), x.data.mean(0)
+    assert set(np.unique(x.array).tolist()) <= {0.0, 1.0}
+    assert (np.abs(x.array.mean(0) - p) <= 4 * np.sqrt(p * (1 - p) / N)).all(), x.array.mean(0)
     y = D.Bernoulli(logits=gradlab.tensor([2.0])).sample((N,))
     q = 1 / (1 + math.exp(-2.0))
-    assert abs(float(y.data.mean()) - q) < 4 * math.sqrt(q * (1 - q) / N)
+    assert abs(float(y.array.mean()) - q) < 4 * math.sqrt(q * (1 - q) / N)
 
 
 SAMPLERS = [
@@ -170,13 +170,13 @@ SAMPLERS = [
 @pytest.mark.parametrize("draw", [pytest.param(f, id=n) for n, f in SAMPLERS])
 def test_samples_repeat_under_manual_seed(draw):
     gradlab.manual_seed(123)
-    a = draw().data.copy()
-    b = draw().data.copy()
+    a = draw().array.copy()
+    b = draw().array.copy()
     gradlab.manual_seed(123)
-    np.testing.assert_array_equal(draw().data, a)
+    np.testing.assert_array_equal(draw().array, a)
     assert not np.array_equal(a, b), "two draws in a row gave the same values"
     gradlab.manual_seed(124)
-    assert not np.array_equal(draw().data, a)
+    assert not np.array_equal(draw().array, a)
 
 
 def test_multinomial_generator_argument():
@@ -185,7 +185,7 @@ def test_multinomial_generator_argument():
     gradlab.manual_seed(0)
     before = gradlab.get_rng_state()
     b = w.multinomial(3, generator=gradlab.Generator().manual_seed(9))
-    np.testing.assert_array_equal(a.data, b.data)
+    np.testing.assert_array_equal(a.array, b.array)
     assert gradlab.get_rng_state()["bit_generator"] == before["bit_generator"]
 
 
@@ -197,7 +197,7 @@ def test_multinomial_shape_and_dtype_match_torch(shape, n, replacement):
     g = gradlab.multinomial(gradlab.tensor(w, requires_grad=True), n, replacement)
     t = torch.multinomial(torch.tensor(w, requires_grad=True), n, replacement)
     assert tuple(g.shape) == tuple(t.shape)
-    assert g.data.dtype == t.numpy().dtype == np.int64
+    assert g.array.dtype == t.numpy().dtype == np.int64
     assert g.requires_grad is t.requires_grad is False
 
 

@@ -43,7 +43,7 @@ def test_gradients_accumulate_across_backward_calls_until_zeroed():
 def test_grad_is_not_aliased_between_leaves():
     a, b = T([1.0, 2.0]), T([3.0, 4.0])
     (a + b).sum().backward()
-    a.grad.data += 10
+    a.grad.array += 10
     np.testing.assert_allclose(b.grad.numpy(), [1.0, 1.0])
 
 
@@ -145,7 +145,7 @@ def test_detach_shares_data_and_cuts_graph():
     y = x * 2
     d = y.detach()
     assert not d.requires_grad and d.is_leaf
-    assert np.shares_memory(d.data, y.data)
+    assert np.shares_memory(d.array, y.array)
     (y * d).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), 2 * d.numpy())
 
@@ -491,7 +491,7 @@ def test_increment_version_makes_a_saved_tensor_refuse_backward():
     w = gradlab.ones(3, requires_grad=True)
     x = gradlab.ones(3)
     y = (w * x).sum()  # saves x for w's gradient
-    x.data[:] = 2.0
+    x.array[:] = 2.0
     increment_version(x)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.backward()

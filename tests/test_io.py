@@ -38,7 +38,7 @@ def test_round_trip_every_dtype_and_shape(tmp_path):
     out, meta = gradlab.io.load(path, with_metadata=True)
     assert list(out) == list(data) and meta == {"epoch": "3"}
     for k, v in data.items():
-        assert out[k].data.dtype == v.dtype and out[k].shape == v.shape, k
+        assert out[k].array.dtype == v.dtype and out[k].shape == v.shape, k
         np.testing.assert_array_equal(out[k].numpy(), v)
 
 

@@ -255,8 +255,8 @@ def test_e05_inactive_units():
     import gradlab
     from gradlab.lab.experiments.e05_dying_relu import HIDDEN, inactive_units, make_net
     net = make_net("relu")
-    net[0].bias.data[:] = 0.0
-    net[0].bias.data[:3] = -1e6          # three units below zero on any image in [0, 1]
+    net[0].bias.array[:] = 0.0
+    net[0].bias.array[:3] = -1e6          # three units below zero on any image in [0, 1]
     X = gradlab.tensor(np.random.default_rng(0).uniform(0, 1, (50, 64)).astype(np.float32))
     dead = inactive_units(net, X)
     assert dead.shape == (HIDDEN,) and dead[:3].all() and dead.sum() < HIDDEN

@@ -253,16 +253,16 @@ def _separate_nets(model, placement):
         for layer in model.layers:
             w = layer.weight.detach().numpy()[r]
             lin = nn.Linear(w.shape[0], w.shape[1])
-            lin.weight.data[...] = w.T
-            lin.bias.data[...] = layer.bias.detach().numpy()[r, 0]
+            lin.weight.array[...] = w.T
+            lin.bias.array[...] = layer.bias.detach().numpy()[r, 0]
             bn = nn.BatchNorm1d(w.shape[1])
             if placement == "none":
                 layers += [lin, nn.ReLU()]
                 continue
             layers += [lin, bn, nn.ReLU()] if placement == "before" else [lin, nn.ReLU(), bn]
         head = nn.Linear(model.width, 10)
-        head.weight.data[...] = model.head_w.detach().numpy()[r].T
-        head.bias.data[...] = model.head_b.detach().numpy()[r, 0]
+        head.weight.array[...] = model.head_w.detach().numpy()[r].T
+        head.bias.array[...] = model.head_b.detach().numpy()[r, 0]
         nets.append(nn.Sequential(*layers, head))
     return nets
 

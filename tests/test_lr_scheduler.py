@@ -299,4 +299,4 @@ def test_scheduler_drives_training_lr():
         w.grad = gradlab.ones(1, dtype=gradlab.float64)
         opt.step()
         sched.step()
-    assert w.data.tolist() == [-(1 + 0.5 + 0.25 + 0.125)]
+    assert w.array.tolist() == [-(1 + 0.5 + 0.25 + 0.125)]

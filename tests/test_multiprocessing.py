@@ -53,7 +53,7 @@ def test_pickle_round_trips_values_and_dtype(dtype):
     back = pickle.loads(pickle.dumps(gradlab.from_numpy(arr.copy())))
     assert type(back) is gradlab.Tensor and back.dtype == getattr(gradlab, dtype)
     np.testing.assert_array_equal(back.numpy(), arr)
-    assert back.data.flags.writeable
+    assert back.array.flags.writeable
     assert not back.requires_grad and back.is_leaf
 
 
@@ -86,7 +86,7 @@ def test_pickle_of_views_zero_d_empty_and_containers():
     assert out["s"].item() == 2.5 and out["s"].shape == () and out["e"].shape == (0, 3)
     assert out["l"][0] is out["l"][1]           # pickle's memo: one object twice
     shallow = copy.copy(base)                    # as torch's: a new tensor, the same memory
-    assert shallow is not base and np.shares_memory(shallow.data, base.data)
+    assert shallow is not base and np.shares_memory(shallow.array, base.array)
 
 
 def test_module_pickles():
@@ -114,13 +114,13 @@ def test_process_pickler_refuses_a_non_leaf_that_requires_grad():
 
 def test_share_memory_keeps_the_tensor_and_its_values():
     t = gradlab.arange(6.0).reshape(2, 3).requires_grad_()
-    arr = t.data
+    arr = t.array
     assert not t.is_shared()
-    assert t.share_memory_() is t and t.is_shared() and t.data is not arr
-    np.testing.assert_array_equal(t.data, arr)
+    assert t.share_memory_() is t and t.is_shared() and t.array is not arr
+    np.testing.assert_array_equal(t.array, arr)
     assert t.requires_grad and t.dtype == gradlab.float32 and t.shape == (2, 3)
-    shared = t.data
-    assert t.share_memory_().data is shared          # a no-op the second time
+    shared = t.array
+    assert t.share_memory_().array is shared          # a no-op the second time
     assert t[0].is_shared() and t.t().is_shared()    # views of shared memory are shared
     assert not (t * 2).is_shared()
     f = gradlab.from_numpy(np.asfortranarray(np.ones((2, 3), np.float64))).share_memory_()
@@ -131,7 +131,7 @@ def test_share_memory_keeps_the_tensor_and_its_values():
 
 
 def _write(t, value):
-    t.data[...] = value
+    t.array[...] = value
 
 
 def test_a_forked_child_writes_shared_memory_the_parent_reads():
@@ -151,7 +151,7 @@ def test_a_forked_child_writes_shared_memory_the_parent_reads():
 def _receive_and_write(inbox, outbox):
     t = inbox.get()
     outbox.put((t.is_shared(), t.tolist(), type(t).__name__, t.requires_grad))
-    t.data[...] = -1.0
+    t.array[...] = -1.0
     outbox.put("written")
 
 
@@ -186,7 +186,7 @@ def test_a_spawned_child_maps_a_shared_argument():
 def test_without_memfd_the_memory_is_an_anonymous_shared_mapping(monkeypatch):
     monkeypatch.delattr(os, "memfd_create")
     t = gradlab.zeros(3).share_memory_()
-    assert t.is_shared() and _shared_memory.buffer_of(t.data).fd is None
+    assert t.is_shared() and _shared_memory.buffer_of(t.array).fd is None
     p = FORK.Process(target=_write, args=(t, 3.0))
     p.start()
     p.join()
@@ -205,9 +205,9 @@ def test_module_share_memory():
     for t in [*params, *model.buffers()]:
         assert t.is_shared(), t.shape
     assert all(p.grad.is_shared() for p in params)
-    shared = params[0].data
+    shared = params[0].array
     opt.step()                                        # an optimizer made before still applies
-    assert params[0].data is shared
+    assert params[0].array is shared
 
 
 # ------------------------------------------------------------------ Hogwild
@@ -254,7 +254,7 @@ def test_hogwild_two_processes_train_one_model():
         w.join()
     assert [w.exitcode for w in workers] == [0, 0]
     for p, s in zip(model.parameters(), start):
-        assert not np.array_equal(p.data, s.data)
+        assert not np.array_equal(p.array, s.array)
     assert _loss(model) < before
 
 
@@ -269,4 +269,4 @@ def test_hogwild_updates_are_visible_to_the_next_process():
         assert w.exitcode == 0
         _train(rank, serial)
     for a, b in zip(shared.parameters(), serial.parameters()):
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a.array, b.array)

@@ -242,10 +242,10 @@ def test_rbf_module_gradcheck_and_properties():
     m = nn.RBF(3, 4).double()
     assert repr(m) == "RBF(in_features=3, out_features=4)"
     assert [n for n, _ in m.named_parameters()] == ["centers", "log_sigma"]
-    c = m.centers.data
+    c = m.centers.array
     assert c.min() >= -1 and c.max() <= 1 and np.all(m.log_sigma.detach().numpy() == 0)
     with gradlab.no_grad():
-        m.log_sigma.data[:] = [-0.5, 0.0, 0.3, 1.0]
+        m.log_sigma.array[:] = [-0.5, 0.0, 0.3, 1.0]
     x = gradlab.randn(5, 3, dtype=gradlab.float64, requires_grad=True)
     assert gradcheck(lambda x, c, s: F.rbf(x, c, s), (x, m.centers, m.log_sigma))
     # exactly at a centre the unit outputs 1
@@ -270,7 +270,7 @@ def test_rbf_module_gradcheck_and_properties():
 def test_rbf_float32_at_centre_and_learns_a_target():
     gradlab.manual_seed(1)
     m = nn.RBF(2, 3)
-    y = m(gradlab.tensor(m.centers.data))
+    y = m(gradlab.tensor(m.centers.array))
     assert y.dtype == gradlab.float32
     np.testing.assert_allclose(np.diag(y.detach().numpy()), 1.0, rtol=1e-6)
     # centres move toward the points they should fire on
@@ -282,7 +282,7 @@ def test_rbf_float32_at_centre_and_learns_a_target():
         m.zero_grad()
         loss.backward()
         with gradlab.no_grad():
-            m.centers.data -= lr * m.centers.grad.data
+            m.centers.array -= lr * m.centers.grad.array
     np.testing.assert_allclose(m.centers.detach().numpy(), target, atol=1e-2)
 
 

@@ -179,11 +179,11 @@ def test_copies_and_errors():
 def test_flatten_parameters_is_a_no_op_as_torchs_on_cpu(cls):
     t, g = getattr(torch.nn, cls)(3, 4), getattr(gnn, cls)(3, 4)
     g.load_state_dict({k: v.numpy() for k, v in t.state_dict().items()})
-    params = [(p, p.data) for p in g.parameters()]
+    params = [(p, p.array) for p in g.parameters()]
     x = np.random.default_rng(0).normal(size=(5, 2, 3)).astype(np.float32)
     before = g(gradlab.tensor(x))[0].detach().numpy()
     assert g.flatten_parameters() is None and t.flatten_parameters() is None
-    assert all(p is q and p.data is a for (p, a), q in zip(params, g.parameters()))
+    assert all(p is q and p.array is a for (p, a), q in zip(params, g.parameters()))
     np.testing.assert_array_equal(g(gradlab.tensor(x))[0].detach().numpy(), before)
     np.testing.assert_allclose(before, t(torch.tensor(x))[0].detach().numpy(), rtol=1e-5,
                                atol=1e-5)

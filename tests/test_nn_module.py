@@ -82,7 +82,7 @@ def test_state_dict_round_trip_buffers_and_persistence():
         assert va.equal(vb), k
     # state_dict values share memory with the parameters, but are detached
     w = a.state_dict()["body.fc1.weight"]
-    assert not w.requires_grad and np.shares_memory(w.data, a.body.fc1.weight.data)
+    assert not w.requires_grad and np.shares_memory(w.array, a.body.fc1.weight.array)
 
 
 def test_load_state_dict_errors_and_non_strict():
@@ -208,7 +208,7 @@ def test_full_backward_hook_without_input_grad():
 def test_parameter_repr_and_sharing():
     t = gradlab.ones(2)
     p = nn.Parameter(t)
-    assert p.requires_grad and np.shares_memory(p.data, t.data)
+    assert p.requires_grad and np.shares_memory(p.array, t.array)
     assert repr(p) == repr(torch.nn.Parameter(torch.ones(2))).replace("torch.", "gradlab.")
     assert not nn.Parameter(gradlab.ones(1), requires_grad=False).requires_grad
 
@@ -333,11 +333,11 @@ def test_deepcopy_of_a_module_copies_parameters_buffers_and_grads():
     c = copy.deepcopy(m)
     for (name, p), (_, q) in zip(m.named_parameters(), c.named_parameters()):
         assert type(q) is nn.Parameter and q.requires_grad, name
-        assert q is not p and not np.shares_memory(p.data, q.data)
-        np.testing.assert_array_equal(p.data, q.data)
-        np.testing.assert_array_equal(p.grad.data, q.grad.data)
-    np.testing.assert_array_equal(m[1].running_mean.data, c[1].running_mean.data)
-    c[0].weight.data += 1
-    assert not np.array_equal(m[0].weight.data, c[0].weight.data)
+        assert q is not p and not np.shares_memory(p.array, q.array)
+        np.testing.assert_array_equal(p.array, q.array)
+        np.testing.assert_array_equal(p.grad.array, q.grad.array)
+    np.testing.assert_array_equal(m[1].running_mean.array, c[1].running_mean.array)
+    c[0].weight.array += 1
+    assert not np.array_equal(m[0].weight.array, c[0].weight.array)
     with pytest.raises(RuntimeError, match="graph leaves"):
         copy.deepcopy(m[0].weight * 2)

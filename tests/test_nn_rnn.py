@@ -131,8 +131,8 @@ def test_default_init_range(kind):
     bound = 1 / np.sqrt(64)
     for n, p in m.named_parameters():
         assert p.dtype == gradlab.float32, n
-        assert np.abs(p.data).max() <= bound, n
-        assert np.abs(p.data).max() > 0.9 * bound, n
+        assert np.abs(p.array).max() <= bound, n
+        assert np.abs(p.array).max() > 0.9 * bound, n
 
 
 CELLS = ["RNNCell", "RNNCell_relu", "LSTMCell", "GRUCell"]

@@ -105,8 +105,8 @@ def test_zoo_model_runs_in_onnxruntime(name, build, example):
     # BatchNorm with running statistics that are not the initial (0, 1)
     for m in model.modules():
         if isinstance(m, nn.BatchNorm2d):
-            m.running_mean.data[:] = np.random.default_rng(2).normal(size=m.num_features)
-            m.running_var.data[:] = np.random.default_rng(3).uniform(0.5, 2, m.num_features)
+            m.running_mean.array[:] = np.random.default_rng(2).normal(size=m.num_features)
+            m.running_var.array[:] = np.random.default_rng(3).uniform(0.5, 2, m.num_features)
     roundtrip(model, example())
 
 
@@ -226,15 +226,15 @@ def _ops():
 
 def _bn(m):
     rng = np.random.default_rng(4)
-    m.running_mean.data[:] = rng.normal(size=m.num_features)
-    m.running_var.data[:] = rng.uniform(0.5, 2.0, m.num_features)
-    m.weight.data[:] = rng.normal(size=m.num_features)
-    m.bias.data[:] = rng.normal(size=m.num_features)
+    m.running_mean.array[:] = rng.normal(size=m.num_features)
+    m.running_var.array[:] = rng.uniform(0.5, 2.0, m.num_features)
+    m.weight.array[:] = rng.normal(size=m.num_features)
+    m.bias.array[:] = rng.normal(size=m.num_features)
     return m
 
 
 def _prelu(m):
-    m.weight.data[:] = np.linspace(-0.5, 0.5, m.weight.numel())
+    m.weight.array[:] = np.linspace(-0.5, 0.5, m.weight.numel())
     return m
 
 
@@ -440,7 +440,7 @@ def test_in_place_change_outside_the_trace_is_refused():
     def fn2(m, x):
         y = x * 2
         with gradlab.no_grad():
-            y.data += 1  # behind autograd's back
+            y.array += 1  # behind autograd's back
         return y
 
     with pytest.raises(ExportError, match=r"the output of gradlab\.ops\.elementwise\.Mul "

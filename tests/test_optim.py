@@ -118,10 +118,10 @@ def set_grads(params: list, grads: list, lib) -> None:
 def assert_params_close(gp, tp, dtype: str, what: str) -> None:
     rtol, atol = TOL[dtype]
     for i, (a, b) in enumerate(zip(gp, tp)):
-        assert a.data.dtype == np.dtype(dtype), f"{what}: param {i} became {a.data.dtype}"
+        assert a.array.dtype == np.dtype(dtype), f"{what}: param {i} became {a.array.dtype}"
         b = b.detach().numpy()
-        if not np.allclose(a.data, b, rtol=rtol, atol=atol):  # the fast check; details below
-            np.testing.assert_allclose(a.data, b, rtol=rtol, atol=atol,
+        if not np.allclose(a.array, b, rtol=rtol, atol=atol):  # the fast check; details below
+            np.testing.assert_allclose(a.array, b, rtol=rtol, atol=atol,
                                        err_msg=f"{what}: param {i}")
 
 
@@ -138,8 +138,8 @@ def assert_state_close(g_opt, t_opt, dtype: str) -> None:
             if k == "step":
                 assert isinstance(gv, float) and gv == float(tv), f"step of param {i}"
             else:
-                assert isinstance(gv, gradlab.Tensor) and gv.data.dtype == np.dtype(dtype)
-                np.testing.assert_allclose(gv.data, tv.numpy(), rtol=rtol, atol=atol,
+                assert isinstance(gv, gradlab.Tensor) and gv.array.dtype == np.dtype(dtype)
+                np.testing.assert_allclose(gv.array, tv.numpy(), rtol=rtol, atol=atol,
                                            err_msg=f"state {k} of param {i}")
     for gg, tg in zip(gsd["param_groups"], tsd["param_groups"]):
         assert gg["params"] == tg["params"]
@@ -162,7 +162,7 @@ def json_round_trip(sd: dict) -> dict:
         plain_state[i] = {}
         for k, v in s.items():
             if isinstance(v, gradlab.Tensor):
-                arrays[(i, k)] = v.data.copy()
+                arrays[(i, k)] = v.array.copy()
                 plain_state[i][k] = None
             else:
                 plain_state[i][k] = v
@@ -205,7 +205,7 @@ class _Twin:
                                      torch.nn.Linear(16, 3)).to(getattr(torch, dtype))
         with torch.no_grad():
             for gp, tp in zip(self.g.parameters(), self.t.parameters()):
-                tp.copy_(torch.from_numpy(gp.data.copy()))
+                tp.copy_(torch.from_numpy(gp.array.copy()))
 
     def loss(self, lib) -> float:
         if lib is gradlab:
@@ -276,7 +276,7 @@ def test_adagrad_added_group_gets_state_lazily():
         t_opt.step()
     assert_params_close(gp[:2], tp[:2], "float64", "Adagrad")
     assert g_opt.state[gp[2]]["step"] == 3.0
-    np.testing.assert_array_less(0.2, g_opt.state[gp[2]]["sum"].data)
+    np.testing.assert_array_less(0.2, g_opt.state[gp[2]]["sum"].array)
 
 
 # --------------------------------------------------------------------------- state_dict
@@ -295,7 +295,7 @@ def test_state_dict_round_trip_is_bit_identical(name, kwargs, dtype):
         set_grads(ref, grads, gradlab)
         ref_opt.step()
     saved = json_round_trip(ref_opt.state_dict())
-    new = [gradlab.tensor(p.data.copy(), requires_grad=True) for p in ref]
+    new = [gradlab.tensor(p.array.copy(), requires_grad=True) for p in ref]
     new_opt = getattr(optim, name)(groups_of(new, True, 123.0), **kwargs)  # lr overwritten
     new_opt.load_state_dict(saved)
     for grads in seq[k:]:
@@ -304,16 +304,16 @@ def test_state_dict_round_trip_is_bit_identical(name, kwargs, dtype):
         ref_opt.step()
         new_opt.step()
     for a, b in zip(ref, new):
-        assert a.data.dtype == b.data.dtype == np.dtype(dtype)
-        np.testing.assert_array_equal(a.data, b.data)
+        assert a.array.dtype == b.array.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(a.array, b.array)
     rs, ns = ref_opt.state_dict(), new_opt.state_dict()
     for i in rs["state"]:
         assert list(rs["state"][i]) == list(ns["state"][i])
         for key, v in rs["state"][i].items():
             w = ns["state"][i][key]
             if isinstance(v, gradlab.Tensor):
-                assert w.data.dtype == v.data.dtype
-                np.testing.assert_array_equal(v.data, w.data)
+                assert w.array.dtype == v.array.dtype
+                np.testing.assert_array_equal(v.array, w.array)
             else:
                 assert v == w and type(v) is type(w)
 
@@ -354,7 +354,7 @@ def test_state_dict_format():
     assert sd["param_groups"][1]["params"] == [2]
     assert sd["param_groups"][1]["lr"] == 0.1 and sd["param_groups"][0]["lr"] == 0.01
     # the arrays are the optimizer's own buffers, the per-parameter dicts the live ones
-    assert np.shares_memory(sd["state"][0]["exp_avg"].data, opt.state[p0]["exp_avg"].data)
+    assert np.shares_memory(sd["state"][0]["exp_avg"].array, opt.state[p0]["exp_avg"].array)
     json.dumps(sd["param_groups"])  # plain data
 
 
@@ -367,7 +367,7 @@ def test_load_state_dict_casts_and_copies():
                          "param_groups": [{"lr": 0.5, "momentum": 0.9, "dampening": 0,
                                            "weight_decay": 0, "nesterov": False,
                                            "maximize": False, "foreach": None, "params": [0]}]})
-    loaded = opt.state[p]["momentum_buffer"].data
+    loaded = opt.state[p]["momentum_buffer"].array
     assert loaded.dtype == np.float32 and not np.shares_memory(loaded, buf)
     buf[:] = 100
     assert loaded.tolist() == [0, 1, 2, 3]
@@ -407,15 +407,15 @@ def test_zero_grad_keep_zeros_in_place():
     q = gradlab.ones(2, requires_grad=True)  # never gets a gradient: stays None
     opt = optim.SGD([p, q], lr=0.1)
     (p * 3.0).sum().backward()
-    grad, arr = p.grad, p.grad.data
+    grad, arr = p.grad, p.grad.array
     opt.zero_grad(set_to_none=False)
-    assert p.grad is grad and p.grad.data is arr and arr.tolist() == [0.0, 0.0, 0.0]
+    assert p.grad is grad and p.grad.array is arr and arr.tolist() == [0.0, 0.0, 0.0]
     assert q.grad is None
     # torch's semantics: a zero gradient still steps (weight decay acts), None skips
     opt.param_groups[0]["weight_decay"] = 0.5
     opt.step()
-    np.testing.assert_allclose(p.data, [0.95] * 3)
-    np.testing.assert_array_equal(q.data, [1.0, 1.0])
+    np.testing.assert_allclose(p.array, [0.95] * 3)
+    np.testing.assert_array_equal(q.array, [1.0, 1.0])
 
 
 def test_params_without_grad_are_skipped():
@@ -423,8 +423,8 @@ def test_params_without_grad_are_skipped():
     opt = optim.Adam([a, b], lr=0.1)
     a.grad = gradlab.ones(2)
     opt.step()
-    assert b not in opt.state and b.data.tolist() == [1.0, 1.0]
-    assert a.data.tolist() != [1.0, 1.0]
+    assert b not in opt.state and b.array.tolist() == [1.0, 1.0]
+    assert a.array.tolist() != [1.0, 1.0]
 
 
 def test_step_with_closure_returns_loss_and_records_grads():
@@ -440,7 +440,7 @@ def test_step_with_closure_returns_loss_and_records_grads():
     with gradlab.no_grad():  # the closure runs with grad enabled all the same
         loss = opt.step(closure)
     assert loss.item() == 5.0
-    np.testing.assert_allclose(w.data, [0.8, -1.6], rtol=1e-6)
+    np.testing.assert_allclose(w.array, [0.8, -1.6], rtol=1e-6)
 
 
 def test_step_bumps_version_so_stale_graphs_raise():
@@ -461,9 +461,9 @@ def test_float32_stays_float32(name, kwargs):
         set_grads(ps, grads, gradlab)
         opt.step()
     for p in ps:
-        assert p.data.dtype == np.float32
+        assert p.array.dtype == np.float32
         for v in opt.state[p].values():
-            assert not isinstance(v, gradlab.Tensor) or v.data.dtype == np.float32
+            assert not isinstance(v, gradlab.Tensor) or v.array.dtype == np.float32
 
 
 def test_named_parameters_are_accepted():
@@ -494,9 +494,9 @@ def test_converges_on_a_quadratic():
         w = gradlab.zeros(4, dtype=gradlab.float64, requires_grad=True)
         opt = getattr(optim, name)([w], **kw)
         for _ in range(300):
-            w.grad = gradlab.tensor(a.T @ (a @ w.data - b))
+            w.grad = gradlab.tensor(a.T @ (a @ w.array - b))
             opt.step()
-        f = 0.5 * np.sum((a @ w.data - b) ** 2)
+        f = 0.5 * np.sum((a @ w.array - b) ** 2)
         assert f - f_star < 1e-3, f"{name}: f - f* = {f - f_star:.3g}"
 
 

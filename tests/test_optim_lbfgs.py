@@ -120,8 +120,8 @@ class Problem:
 def params_close(gp, tp, dtype: str, what: str) -> None:
     rtol, atol = TOL[dtype]
     for i, (a, b) in enumerate(zip(gp, tp)):
-        assert a.data.dtype == np.dtype(dtype), f"{what}: param {i} became {a.data.dtype}"
-        np.testing.assert_allclose(a.data, b.detach().numpy(), rtol=rtol, atol=atol,
+        assert a.array.dtype == np.dtype(dtype), f"{what}: param {i} became {a.array.dtype}"
+        np.testing.assert_allclose(a.array, b.detach().numpy(), rtol=rtol, atol=atol,
                                    err_msg=f"{what}: param {i}")
 
 
@@ -134,9 +134,9 @@ def state_like_torch(gv, tv, dtype: str, what: str, rtol: float) -> None:
             state_like_torch(a, b, dtype, f"{what}[{i}]", rtol)
     elif torch.is_tensor(tv):
         assert isinstance(gv, gradlab.Tensor), f"{what}: {type(gv).__name__}, torch a tensor"
-        assert gv.data.dtype == np.dtype(dtype) and gv.shape == tuple(tv.shape), what
+        assert gv.array.dtype == np.dtype(dtype) and gv.shape == tuple(tv.shape), what
         b = tv.numpy()
-        np.testing.assert_allclose(gv.data, b, rtol=rtol, atol=rtol * np.abs(b).max(),
+        np.testing.assert_allclose(gv.array, b, rtol=rtol, atol=rtol * np.abs(b).max(),
                                    err_msg=what)
     elif tv is None:
         assert gv is None, f"{what}: {gv!r}, torch None"
@@ -220,7 +220,7 @@ def test_minimises_rosenbrock():
     opt, _, closure, _ = prob.pair(line_search_fn="strong_wolfe", tolerance_change=1e-14)
     for _ in range(3):
         opt.step(closure)
-    np.testing.assert_allclose(prob.g[0].data, [1.0, 1.0], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(prob.g[0].array, [1.0, 1.0], rtol=0, atol=1e-6)
 
 
 def test_returns_the_first_closure_value():
@@ -254,7 +254,7 @@ def test_parameter_without_gradient():
         g_opt.step(prob.closure(gradlab, g_opt))
         t_opt.step(prob.closure(torch, t_opt))
     assert gu.grad is None and tu.grad is None
-    np.testing.assert_array_equal(gu.data, extra)
+    np.testing.assert_array_equal(gu.array, extra)
     params_close(prob.g, prob.t, "float64", "next to an unused parameter")
     state_matches(g_opt, t_opt, "float64", rtol=1e-7)  # state kept under the unused one
 
@@ -271,7 +271,7 @@ def test_tolerance_grad_at_the_minimum_returns_at_once():
     assert float(g_opt.step(prob.closure(gradlab, g_opt))) == 0.0
     t_opt.step(prob.closure(torch, t_opt))
     assert g_opt.state[g] == {"func_evals": 1, "n_iter": 0} == t_opt.state[t]
-    np.testing.assert_array_equal(g.data, [1.0, 1.0])
+    np.testing.assert_array_equal(g.array, [1.0, 1.0])
 
 
 @pytest.mark.parametrize("line_search_fn", [None, "strong_wolfe"])
@@ -312,8 +312,8 @@ def test_loss_change_exit():
         opt.step(lambda p=p, opt=opt: closure(p, opt))
     gs, ts = opts[0].state[g], opts[1].state[t]
     assert (gs["n_iter"], gs["func_evals"]) == (ts["n_iter"], ts["func_evals"]) == (1, 2)
-    np.testing.assert_allclose(g.data, t.detach().numpy(), rtol=1e-12)
-    np.testing.assert_allclose(g.data, -0.98 * start, rtol=1e-12)
+    np.testing.assert_allclose(g.array, t.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(g.array, -0.98 * start, rtol=1e-12)
 
 
 def test_not_a_descent_direction_stops_before_moving():
@@ -322,10 +322,10 @@ def test_not_a_descent_direction_stops_before_moving():
     g_opt, t_opt, g_closure, t_closure = prob.pair(tolerance_change=1e6)
     g_opt.step(g_closure)
     t_opt.step(t_closure)
-    np.testing.assert_array_equal(prob.g[0].data, [-1.2, 1.0])
+    np.testing.assert_array_equal(prob.g[0].array, [-1.2, 1.0])
     gs = g_opt.state[prob.g[0]]
     assert (gs["func_evals"], gs["n_iter"]) == (1, 1)
-    np.testing.assert_array_equal(gs["d"].data, -prob.g[0].grad.data)
+    np.testing.assert_array_equal(gs["d"].array, -prob.g[0].grad.array)
     state_matches(g_opt, t_opt, "float64", rtol=1e-12)
 
 
@@ -342,7 +342,7 @@ def test_history_size_truncates(line_search_fn):
     params_close(prob.g, prob.t, "float64", "history_size=3")
     for key in ("old_dirs", "old_stps"):  # the newest three pairs, as torch keeps
         for a, b in zip(gs[key], ts[key]):
-            np.testing.assert_allclose(a.data, b.numpy(), rtol=1e-8, atol=1e-12)
+            np.testing.assert_allclose(a.array, b.numpy(), rtol=1e-8, atol=1e-12)
 
 
 @pytest.mark.parametrize("line_search_fn", [None, "strong_wolfe"])
@@ -391,8 +391,8 @@ def test_state_dict_round_trip_through_a_checkpoint(tmp_path, dtype, line_search
     for _ in range(2):
         assert float(ref_opt.step(ref_closure)) == float(new_opt.step(new_closure))
     for a, b in zip(ref.g, new.g):
-        assert a.data.dtype == b.data.dtype == np.dtype(dtype)
-        np.testing.assert_array_equal(a.data, b.data)
+        assert a.array.dtype == b.array.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(a.array, b.array)
     rs, ns = ref_opt.state_dict()["state"][0], new_opt.state_dict()["state"][0]
     assert list(rs) == list(ns)
     for key in rs:
@@ -406,8 +406,8 @@ def _identical(a, b, what: str) -> None:
         for i, (x, y) in enumerate(zip(a, b)):
             _identical(x, y, f"{what}[{i}]")
     elif isinstance(a, gradlab.Tensor):
-        assert a.data.dtype == b.data.dtype, what
-        np.testing.assert_array_equal(a.data, b.data, err_msg=what)
+        assert a.array.dtype == b.array.dtype, what
+        np.testing.assert_array_equal(a.array, b.array, err_msg=what)
     else:
         assert a == b, what
 
@@ -430,7 +430,7 @@ def test_loads_torch_state_dict(line_search_fn):
     for _ in range(2):
         t_opt.step(t_closure)
     for gp, tp in zip(prob.g, prob.t):
-        gp.data[...] = tp.detach().numpy()
+        gp.array[...] = tp.detach().numpy()
     sd = t_opt.state_dict()
     g_opt = optim.LBFGS(prob.g)
     g_opt.load_state_dict({"state": {i: {k: _as_numpy(v) for k, v in s.items()}

@@ -128,5 +128,5 @@ def test_line_search_spends_its_evaluations_on_a_straight_line():
         g_opt.step(lambda: closure(gradlab, g, g_opt))
     t_opt.step(lambda: closure(torch, t, t_opt))
     assert g_opt.state[g]["func_evals"] == t_opt.state[t]["func_evals"] == 6
-    np.testing.assert_allclose(g.data, t.detach().numpy(), rtol=1e-12)
-    assert g.data[0] > 100
+    np.testing.assert_allclose(g.array, t.detach().numpy(), rtol=1e-12)
+    assert g.array[0] > 100

@@ -58,13 +58,13 @@ def test_binary_broadcast_matches_torch(shapes, op, ties, seed):
     # conservation of the upstream gradient
     total = g.sum()
     if op == "add":
-        np.testing.assert_allclose([ga.grad.data.sum(), gb.grad.data.sum()], [total, total],
+        np.testing.assert_allclose([ga.grad.array.sum(), gb.grad.array.sum()], [total, total],
                                    atol=1e-12)
     elif op == "sub":
-        np.testing.assert_allclose([ga.grad.data.sum(), gb.grad.data.sum()], [total, -total],
+        np.testing.assert_allclose([ga.grad.array.sum(), gb.grad.array.sum()], [total, -total],
                                    atol=1e-12)
     elif op in ("maximum", "minimum"):
-        np.testing.assert_allclose(ga.grad.data.sum() + gb.grad.data.sum(), total, atol=1e-12)
+        np.testing.assert_allclose(ga.grad.array.sum() + gb.grad.array.sum(), total, atol=1e-12)
     # and torch's values, for every input gradient
     gs, ts = [to_gradlab(a, True), to_gradlab(b, True)], [to_torch(a, True), to_torch(b, True)]
     check_forward_backward(fn, fn, gs, ts, f"{op}{sa}{sb}", seed=seed)
@@ -96,7 +96,7 @@ def test_where_broadcast_conserves_gradient(shapes, seed):
     g = rng.standard_normal(result)
     out.backward(gradlab.tensor(g))
     assert tuple(ga.grad.shape) == sa and tuple(gb.grad.shape) == sb
-    np.testing.assert_allclose(ga.grad.data.sum() + gb.grad.data.sum(), g.sum(), atol=1e-12)
+    np.testing.assert_allclose(ga.grad.array.sum() + gb.grad.array.sum(), g.sum(), atol=1e-12)
     gs = [to_gradlab(cond), to_gradlab(a, True), to_gradlab(b, True)]
     ts = [to_torch(cond), to_torch(a, True), to_torch(b, True)]
 
@@ -132,7 +132,7 @@ def test_reductions_over_random_dims(case, op, seed):
         g = np.random.default_rng(seed).standard_normal(fn(tx).shape)
         gx.grad = None
         fn(gx).backward(gradlab.tensor(g))
-        np.testing.assert_allclose(gx.grad.data.sum(), g.sum(), atol=1e-10)
+        np.testing.assert_allclose(gx.grad.array.sum(), g.sum(), atol=1e-10)
 
 
 @SETTINGS

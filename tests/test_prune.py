@@ -22,8 +22,8 @@ def _twins(kind: str, seed: int = 0):
         g, t = nn.Conv2d(3, 8, 3), torch.nn.Conv2d(3, 8, 3)
     w = rng.standard_normal(tuple(g.weight.shape)).astype(np.float32)
     b = rng.standard_normal(tuple(g.bias.shape)).astype(np.float32)
-    g.weight.data[...] = w
-    g.bias.data[...] = b
+    g.weight.array[...] = w
+    g.bias.array[...] = b
     with torch.no_grad():
         t.weight.copy_(torch.from_numpy(w))
         t.bias.copy_(torch.from_numpy(b))
@@ -80,7 +80,7 @@ def test_global_unstructured_matches_torch():
     _same(g1, t1)
     _same(g2, t2)
     total = g1.weight.numel() + g2.weight.numel()
-    zeros = int((g1.weight.data == 0).sum() + (g2.weight.data == 0).sum())
+    zeros = int((g1.weight.array == 0).sum() + (g2.weight.array == 0).sum())
     # 20% of the linear weight, then 60% of what was left of both
     first = round(0.2 * g2.weight.numel())
     assert zeros == first + round(0.6 * (total - first))
@@ -90,8 +90,8 @@ def test_random_unstructured_prunes_the_count():
     gradlab.manual_seed(0)
     m = nn.Linear(10, 10)
     prune.random_unstructured(m, "weight", amount=0.37)
-    assert int((m.weight_mask.data == 0).sum()) == 37
-    assert set(np.unique(m.weight_mask.data)) <= {0.0, 1.0}
+    assert int((m.weight_mask.array == 0).sum()) == 37
+    assert set(np.unique(m.weight_mask.array)) <= {0.0, 1.0}
 
 
 @pytest.mark.parametrize("make_opt", [
@@ -103,11 +103,11 @@ def test_masks_stay_zero_through_training(make_opt):
     model = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 3))
     prune.l1_unstructured(model[0], "weight", amount=0.5)
     prune.ln_structured(model[2], "weight", amount=1, n=2, dim=0)
-    zero0 = model[0].weight_mask.data == 0
-    zero2 = model[2].weight_mask.data == 0
+    zero0 = model[0].weight_mask.array == 0
+    zero2 = model[2].weight_mask.array == 0
     opt = make_opt(model.parameters())
     x, y = gradlab.randn(32, 6), gradlab.randint(0, 3, (32,))
-    before = model[0].weight_orig.data.copy()
+    before = model[0].weight_orig.array.copy()
     for _ in range(5):
         opt.zero_grad()
         loss = nn.functional.cross_entropy(model(x), y)
@@ -115,12 +115,12 @@ def test_masks_stay_zero_through_training(make_opt):
         np.testing.assert_array_equal(model[0].weight_orig.grad.numpy()[zero0], 0)
         opt.step()
     model(x)
-    assert not np.allclose(before[~zero0], model[0].weight_orig.data[~zero0])
-    np.testing.assert_array_equal(model[0].weight.data[zero0], 0)
-    np.testing.assert_array_equal(model[2].weight.data[zero2], 0)
+    assert not np.allclose(before[~zero0], model[0].weight_orig.array[~zero0])
+    np.testing.assert_array_equal(model[0].weight.array[zero0], 0)
+    np.testing.assert_array_equal(model[2].weight.array[zero2], 0)
     prune.remove(model[0], "weight")
     assert "weight" in dict(model[0].named_parameters())
-    np.testing.assert_array_equal(model[0].weight.data[zero0], 0)
+    np.testing.assert_array_equal(model[0].weight.array[zero0], 0)
 
 
 def test_errors():

@@ -26,14 +26,14 @@ def machine(nv, nh, seed=0, scale=0.8, dtype=gradlab.float64):
     m = RBM(nv, nh, dtype=dtype)
     rng = np.random.default_rng(seed)
     with gradlab.no_grad():
-        m.W.data[...] = scale * rng.standard_normal((nh, nv))
-        m.b.data[...] = scale * rng.standard_normal(nv)
-        m.c.data[...] = scale * rng.standard_normal(nh)
+        m.W.array[...] = scale * rng.standard_normal((nh, nv))
+        m.b.array[...] = scale * rng.standard_normal(nv)
+        m.c.array[...] = scale * rng.standard_normal(nh)
     return m
 
 
 def params(m):
-    return m.W.data.astype(np.float64), m.b.data.astype(np.float64), m.c.data.astype(np.float64)
+    return m.W.array.astype(np.float64), m.b.array.astype(np.float64), m.c.array.astype(np.float64)
 
 
 def energy_np(v, h, w, b, c):
@@ -76,7 +76,7 @@ def test_free_energy_is_exact_for_large_preactivations():
     e^-x ~ 1e-13 here)."""
     m = RBM(2, 1, dtype=gradlab.float64)
     with gradlab.no_grad():
-        m.W.data[...] = 15.0
+        m.W.array[...] = 15.0
     fe = m.free_energy(gradlab.ones(1, 2)).item()
     assert fe == -(30.0 + math.log1p(math.exp(-30.0)))
     assert fe != -30.0
@@ -172,12 +172,12 @@ def test_init_and_parameters():
     assert [n for n, _ in m.named_parameters()] == ["W", "b", "c"]
     assert tuple(m.W.shape) == (200, 300) and tuple(m.b.shape) == (300,)
     assert tuple(m.c.shape) == (200,)
-    assert abs(m.W.data.std() - 0.01) < 0.0005 and abs(m.W.data.mean()) < 0.0005
-    assert not m.b.data.any() and not m.c.data.any()
+    assert abs(m.W.array.std() - 0.01) < 0.0005 and abs(m.W.array.mean()) < 0.0005
+    assert not m.b.array.any() and not m.c.array.any()
     assert m.W.dtype == gradlab.float32
     assert RBM(3, 2, dtype=gradlab.float64).W.dtype == gradlab.float64
-    a = RBM(3, 2, generator=gradlab.Generator().manual_seed(5)).W.data
-    assert np.array_equal(a, RBM(3, 2, generator=gradlab.Generator().manual_seed(5)).W.data)
+    a = RBM(3, 2, generator=gradlab.Generator().manual_seed(5)).W.array
+    assert np.array_equal(a, RBM(3, 2, generator=gradlab.Generator().manual_seed(5)).W.array)
     assert "n_visible=3, n_hidden=2" in repr(RBM(3, 2))
 
 
@@ -195,7 +195,7 @@ def test_free_energy_and_likelihood_against_torch(dtype):
     v = rng.integers(0, 2, (6, 5)).astype(dtype)
     v[1] = rng.uniform(-3, 3, 5)       # real inputs: both branches of softplus
     up = rng.standard_normal(6).astype(dtype)
-    tw, tb, tc = (torch.tensor(t.data.copy(), requires_grad=True) for t in (m.W, m.b, m.c))
+    tw, tb, tc = (torch.tensor(t.array.copy(), requires_grad=True) for t in (m.W, m.b, m.c))
     tv = torch.tensor(v.copy(), requires_grad=True)
     gv = gradlab.tensor(v.copy(), requires_grad=True)
     rtol, atol = TOL[dtype]

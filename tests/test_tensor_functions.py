@@ -159,15 +159,15 @@ def _both(fn):
 def test_tril_inplace_writes_through_a_view_and_refuses_a_leaf():
     base = gradlab.ones(2, 3, 3)
     base[1].tril_(-1)
-    assert np.array_equal(base.data[1], np.tril(np.ones((3, 3)), -1))
-    assert np.array_equal(base.data[0], np.ones((3, 3)))
+    assert np.array_equal(base.array[1], np.tril(np.ones((3, 3)), -1))
+    assert np.array_equal(base.array[0], np.ones((3, 3)))
     w = gradlab.ones(3, 3, requires_grad=True)
     with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in "
                                            "an in-place operation"):
         w.triu_()
     with gradlab.no_grad():
         assert w.triu_() is w
-    assert w.data[1, 0] == 0 and w.requires_grad
+    assert w.array[1, 0] == 0 and w.requires_grad
 
 
 def test_narrow_is_a_view():
@@ -276,8 +276,8 @@ def test_new_tensor_from_a_tensor_copies_and_warns_as_torch():
                                                    "recommended to use sourceTensor.detach()")):
         y = gradlab.ones(1, dtype=gradlab.float64).new_tensor(src)
     assert y.dtype == gradlab.float64 and not y.requires_grad
-    y.data[0] = 5
-    assert src.data[0] == 1.0
+    y.array[0] = 5
+    assert src.array[0] == 1.0
 
 
 # --------------------------------------------------------------------------- format
@@ -370,7 +370,7 @@ def test_inference_mode_restores_after_an_exception_and_makes_ordinary_tensors()
     assert not y.requires_grad and y.grad_fn is None
     # the departure from torch: y is no inference tensor, so autograd may save it later
     (w * y).sum().backward()
-    assert np.array_equal(w.grad.data, [2.0, 2.0, 2.0])
+    assert np.array_equal(w.grad.array, [2.0, 2.0, 2.0])
     with pytest.raises(TypeError, match="inference_mode\\(\\): argument 'mode' must be a bool "
                                         "or a function, got int"):
         gradlab.inference_mode(1)
@@ -530,11 +530,11 @@ def test_out_under_no_grad_and_in_place_aliasing():
     w = gradlab.ones(2, 3, requires_grad=True)
     with gradlab.no_grad():
         assert gradlab.add(_x(gradlab), w, out=w) is w  # as torch: allowed without grad mode
-    assert w.requires_grad and np.array_equal(w.data, _x(gradlab).data + 1)
+    assert w.requires_grad and np.array_equal(w.array, _x(gradlab).array + 1)
     x = _x(gradlab)
     version = x._version.v
     gradlab.mul(x, 2, out=x)
-    assert np.array_equal(x.data, _x(gradlab).data * 2) and x._version.v > version
+    assert np.array_equal(x.array, _x(gradlab).array * 2) and x._version.v > version
 
 
 def test_out_refusals_of_gradlab():

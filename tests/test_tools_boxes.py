@@ -30,8 +30,8 @@ def test_iou_and_area_against_pixel_counting():
     ma, mb = _masks(a), _masks(b)
     inter = ma @ mb.T
     union = ma.sum(1)[:, None] + mb.sum(1)[None, :] - inter
-    np.testing.assert_allclose(box_iou(a, b).data, inter / union, rtol=1e-6)
-    np.testing.assert_array_equal(box_area(a).data, ma.sum(1))
+    np.testing.assert_allclose(box_iou(a, b).array, inter / union, rtol=1e-6)
+    np.testing.assert_array_equal(box_area(a).array, ma.sum(1))
     assert (inter == 0).any() and (inter > 0).any()
 
 
@@ -55,14 +55,14 @@ def test_iou_float_boxes_against_loop():
     expect = np.array([[_iou_loop(p, q) for q in b] for p in a])
     got = box_iou(gradlab.tensor(a), gradlab.tensor(b))
     assert got.shape == (12, 9) and got.dtype == gradlab.float64
-    np.testing.assert_allclose(got.data, expect, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(got.array, expect, rtol=1e-12, atol=1e-15)
 
 
 def test_iou_hand_cases():
     a = gradlab.tensor([[0.0, 0, 2, 2]])
     b = gradlab.tensor([[0.0, 0, 2, 2], [1, 1, 3, 3], [2, 0, 4, 2], [5, 5, 6, 6],
                         [0.5, 0.5, 1.5, 1.5]])
-    np.testing.assert_allclose(box_iou(a, b).data, [[1, 1 / 7, 0, 0, 0.25]], rtol=1e-6)
+    np.testing.assert_allclose(box_iou(a, b).array, [[1, 1 / 7, 0, 0, 0.25]], rtol=1e-6)
     assert box_iou(a, gradlab.zeros(0, 4)).shape == (1, 0)
 
 
@@ -81,8 +81,8 @@ def test_iou_gradient_matches_torch():
     inter = wh[..., 0] * wh[..., 1]
     area = lambda t: (t[:, 2] - t[:, 0]) * (t[:, 3] - t[:, 1])  # noqa: E731
     (inter / (area(ta)[:, None] + area(tb)[None, :] - inter)).sum().backward()
-    np.testing.assert_allclose(ga.grad.data, ta.grad.numpy(), rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(gb.grad.data, tb.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ga.grad.array, ta.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(gb.grad.array, tb.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
 def test_box_convert():
@@ -93,11 +93,11 @@ def test_box_convert():
     for fi, src in forms.items():
         for fo, dst in forms.items():
             out = box_convert(gradlab.tensor(src), fi, fo)
-            np.testing.assert_allclose(out.data, dst, err_msg=f"{fi} -> {fo}")
+            np.testing.assert_allclose(out.array, dst, err_msg=f"{fi} -> {fo}")
     rng = np.random.default_rng(3)
     b = _random_float_boxes(rng, 20)
     back = box_convert(box_convert(b, "xyxy", "cxcywh"), "cxcywh", "xywh")
-    np.testing.assert_allclose(box_convert(back, "xywh", "xyxy").data, b, rtol=1e-12)
+    np.testing.assert_allclose(box_convert(back, "xywh", "xyxy").array, b, rtol=1e-12)
 
 
 def _greedy_nms(boxes, scores, thr):

@@ -208,12 +208,12 @@ def test_str_table():
 
 def test_model_left_alone():
     m = models.VGG()
-    before = [p.data.copy() for p in m.parameters()]
+    before = [p.array.copy() for p in m.parameters()]
     m.train()
     measure_receptive_field(m, 32)
     receptive_field(m, 32)
     assert m.training and isinstance(m.features[6], nn.MaxPool2d)
-    assert all((a == p.data).all() and p.dtype == gradlab.float32
+    assert all((a == p.array).all() and p.dtype == gradlab.float32
                for a, p in zip(before, m.parameters()))
 
 

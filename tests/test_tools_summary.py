@@ -136,8 +136,8 @@ def _ones_macs(module, x_shape):
     the number of products summed into it, so the output's sum counts every product."""
     with gradlab.no_grad():
         for name, p in module.named_parameters():
-            p.data[...] = 0.0 if name == "bias" else 1.0
-        return int(round(float(module(gradlab.ones(*x_shape)).data.astype(np.float64).sum())))
+            p.array[...] = 0.0 if name == "bias" else 1.0
+        return int(round(float(module(gradlab.ones(*x_shape)).array.astype(np.float64).sum())))
 
 
 @pytest.mark.parametrize("module,x_shape", [

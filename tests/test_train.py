@@ -70,7 +70,7 @@ def tiny_loaders(n=96, batch=32, seed=0):
 
 
 def weights(model) -> dict:
-    return {k: v.data.copy() for k, v in model.state_dict().items()}
+    return {k: v.array.copy() for k, v in model.state_dict().items()}
 
 
 # ----------------------------------------------------------------------------- convergence
@@ -131,8 +131,8 @@ def test_train_loss_is_the_batch_size_weighted_mean():
     y = gradlab.zeros(10, 1)
     model = nn.Linear(1, 1)
     with gradlab.no_grad():
-        model.weight.data[...] = 1.0
-        model.bias.data[...] = 0.0
+        model.weight.array[...] = 1.0
+        model.bias.array[...] = 0.0
     opt = optim.SGD(model.parameters(), lr=0.0)  # no change: the epoch loss is exact
     loader = DataLoader(TensorDataset(x, y), batch_size=4)  # batches of 4, 4, 2
     h = fit(model, nn.MSELoss(), opt, loader, loader, epochs=1)
@@ -156,12 +156,12 @@ def test_evaluate_and_predict_use_eval_mode_without_grad():
     assert set(seen) == {(False, False)} and model.training
     xs = val_loader.dataset.tensors[0]
     model.eval()
-    expected = np.concatenate([model(xs[:64]).data, model(xs[64:]).data])  # same batches
-    np.testing.assert_array_equal(out.data, expected)
+    expected = np.concatenate([model(xs[:64]).array, model(xs[64:]).array])  # same batches
+    np.testing.assert_array_equal(out.array, expected)
     model.train()
     # predict also takes loaders that yield bare inputs
     out2 = predict(model, DataLoader(TensorDataset(xs), batch_size=64))
-    np.testing.assert_array_equal(out2.data, out.data)
+    np.testing.assert_array_equal(out2.array, out.array)
 
 
 def test_trainer_class_continues_and_stops_on_request():
@@ -297,9 +297,9 @@ def test_model_checkpoint_writes_last_and_best(tmp_path):
     last, best = load_checkpoint(ckpt.last_path), load_checkpoint(ckpt.best_path)
     assert last["epoch"] == 5 and best["epoch"] == 4 and ckpt.best_epoch == 4
     for k, v in best["model"].items():
-        np.testing.assert_array_equal(v.data, scores.snapshots[4][k])
+        np.testing.assert_array_equal(v.array, scores.snapshots[4][k])
     for k, v in last["model"].items():
-        np.testing.assert_array_equal(v.data, scores.snapshots[5][k])
+        np.testing.assert_array_equal(v.array, scores.snapshots[5][k])
     assert [r["epoch"] for r in best["history"]] == [1, 2, 3, 4]
     assert best["callbacks"]["0:ModelCheckpoint"] == {"best_score": 0.9, "best_epoch": 4}
     assert set(best["optimizer"]["state"]) == {0, 1, 2, 3}
@@ -452,10 +452,10 @@ def test_confusion_matrix_matches_sklearn():
     x, y = _logits(300, 5, seed=3)
     cm = confusion_matrix(gradlab.tensor(x), gradlab.tensor(y))
     assert cm.dtype == gradlab.int64 and cm.shape == (5, 5)
-    np.testing.assert_array_equal(cm.data, sk_confusion_matrix(y, x.argmax(1), labels=range(5)))
+    np.testing.assert_array_equal(cm.array, sk_confusion_matrix(y, x.argmax(1), labels=range(5)))
     pred = np.array([0, 0, 2, 2, 1])
     true = np.array([0, 1, 2, 2, 2])
-    np.testing.assert_array_equal(confusion_matrix(pred, true).data,
+    np.testing.assert_array_equal(confusion_matrix(pred, true).array,
                                   [[1, 0, 0], [1, 0, 0], [0, 1, 2]])
     assert confusion_matrix(pred, true, num_classes=5).shape == (5, 5)
 
@@ -469,7 +469,7 @@ def test_epoch_accumulators_equal_whole_set_values():
     assert acc.compute() == accuracy(x, y) and (acc.correct, acc.total) == (
         int(np.sum(x.argmax(1) == y)), 250)
     assert top3.compute() == top_k_accuracy(x, y, 3) and top3.name == "top3_accuracy"
-    np.testing.assert_array_equal(cm.compute().data, confusion_matrix(x, y).data)
+    np.testing.assert_array_equal(cm.compute().array, confusion_matrix(x, y).array)
     acc.reset()
     assert math.isnan(acc.compute())
     assert get_metric("top5_accuracy").top_k == 5 and get_metric(acc) is acc

@@ -87,14 +87,14 @@ def assert_same_run(a: Trainer, b: Trainer):
     wa, wb = a.model.state_dict(), b.model.state_dict()
     assert list(wa) == list(wb)
     for k in wa:
-        assert np.array_equal(wa[k].data, wb[k].data), f"weights differ: {k}"
+        assert np.array_equal(wa[k].array, wb[k].array), f"weights differ: {k}"
     sa, sb = a.optimizer.state_dict(), b.optimizer.state_dict()
     assert sa["param_groups"] == sb["param_groups"]
     for i in sa["state"]:
         for k, v in sa["state"][i].items():
             w = sb["state"][i][k]
             if isinstance(v, gradlab.Tensor):
-                assert np.array_equal(v.data, w.data), f"optimizer state {i}/{k} differs"
+                assert np.array_equal(v.array, w.array), f"optimizer state {i}/{k} differs"
             else:
                 assert v == w
     assert a.scheduler.state_dict() == b.scheduler.state_dict()

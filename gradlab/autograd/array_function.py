@@ -314,7 +314,7 @@ def _unwrap(args: tuple, Tensor) -> tuple[list, tuple]:
     needs = []
     for a in args:
         if isinstance(a, Tensor):
-            arrays.append(a.data)
+            arrays.append(a.array)
             needs.append(a.requires_grad)
         else:
             arrays.append(a)
@@ -342,7 +342,7 @@ def _link_inputs(ctx: Context, cls, args: tuple) -> None:
     for a, need in zip(args, ctx.needs_input_grad):
         if need:
             edges.append((a._ctx, a._out_idx) if a._ctx is not None else (a, -1))
-            in_meta.append((a.data.shape, a.data.dtype))
+            in_meta.append((a.array.shape, a.array.dtype))
         else:
             edges.append(None)
             in_meta.append(None)
@@ -362,7 +362,7 @@ def _link_outputs(ctx: Context, outs: tuple, Tensor) -> tuple:
             t._ctx = ctx
             t._out_idx = i
         results.append(t)
-    ctx.out_meta = tuple((t.data.shape, t.data.dtype) for t in results)
+    ctx.out_meta = tuple((t.array.shape, t.array.dtype) for t in results)
     return tuple(results)
 
 
@@ -376,7 +376,7 @@ def _note_saved_versions(ctx: Context, args: tuple, results: tuple, Tensor) -> N
     for s in saved:
         if isinstance(s, np.ndarray):
             for t in (*args, *results):
-                if isinstance(t, Tensor) and t.data is s:
+                if isinstance(t, Tensor) and t.array is s:
                     vers.append((t._version, t._version.v, s.shape, s.dtype))
                     break
     if vers:
@@ -389,6 +389,6 @@ def _share_version(args, results) -> None:
     if base is None:
         return
     for t in results:
-        if np.may_share_memory(t.data, base.data):
+        if np.may_share_memory(t.array, base.array):
             t._version = base._version
             t._is_view = True

@@ -80,7 +80,7 @@ def _run_hooks(hooks, g: np.ndarray) -> np.ndarray:
     for h in hooks:
         r = h(_tensor.cls._wrap(g))
         if r is not None:
-            g = r.data if isinstance(r, _tensor.cls) else np.asarray(r, dtype=g.dtype)
+            g = r.array if isinstance(r, _tensor.cls) else np.asarray(r, dtype=g.dtype)
     return g
 
 
@@ -209,12 +209,12 @@ def _finish_leaves(leaf_grads: dict, capture, accumulate: bool) -> None:
 
 
 def _accumulate(t, g: np.ndarray) -> None:
-    if g.dtype != t.data.dtype:
-        g = g.astype(t.data.dtype)
+    if g.dtype != t.array.dtype:
+        g = g.astype(t.array.dtype)
     if t.grad is None:
         t.grad = _tensor.cls._wrap(np.array(g, copy=True))
     else:
-        t.grad.data = t.grad.data + g
+        t.grad.array = t.grad.array + g
 
 
 def _root_grads(tensors, grad_tensors, fn_name: str):
@@ -232,17 +232,17 @@ def _root_grads(tensors, grad_tensors, fn_name: str):
             raise RuntimeError(f"element {i} of tensors does not require grad and does not "
                                "have a grad_fn")
         if g is None:
-            if t.data.size != 1:
+            if t.array.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs "
                                    f"(got an output of shape {tuple(t.shape)}); pass "
                                    "gradient= to backward()")
-            garr = np.ones(t.data.shape, dtype=t.data.dtype)
+            garr = np.ones(t.array.shape, dtype=t.array.dtype)
         else:
-            garr = g.data if isinstance(g, Tensor) else np.asarray(g, dtype=t.data.dtype)
-            if garr.shape != t.data.shape:
+            garr = g.array if isinstance(g, Tensor) else np.asarray(g, dtype=t.array.dtype)
+            if garr.shape != t.array.shape:
                 raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
                                    f"{tuple(garr.shape)} and output[{i}] has a shape of "
-                                   f"{tuple(t.data.shape)}")
+                                   f"{tuple(t.array.shape)}")
         roots.append((t, garr))
     return roots
 

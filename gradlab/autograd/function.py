@@ -269,18 +269,18 @@ def _outputs(ctx: FunctionCtx, args: tuple, outs: tuple, record: bool, Tensor) -
             o._version.v += 1
             t = o
         elif id(o) in inputs or (o.requires_grad and o._ctx is None):
-            t = Tensor._wrap(o.data)  # torch returns a view of an input returned unchanged
+            t = Tensor._wrap(o.array)  # torch returns a view of an input returned unchanged
             t._version = o._version
             t._is_view = True
         else:
             t = o
         if record:
-            if id(o) not in non_diff and t.data.dtype.kind in "fc":
+            if id(o) not in non_diff and t.array.dtype.kind in "fc":
                 t.requires_grad, t._ctx, t._out_idx = True, ctx, i
             elif t._ctx is not None:  # a dirty input that holds no gradient any more
                 t.requires_grad, t._ctx = False, None
         results.append(t)
-        meta.append((t.data.shape, t.data.dtype))
+        meta.append((t.array.shape, t.array.dtype))
     ctx.out_meta = tuple(meta)
     return tuple(results)
 
@@ -302,8 +302,8 @@ def _keep_saved(ctx: FunctionCtx) -> None:
     tensors = ctx.to_save
     if not tensors:
         return
-    ctx.saved = tuple(None if t is None else t.data for t in tensors)
-    ctx.versions = tuple((t._version, t._version.v, t.data.shape, t.data.dtype)
+    ctx.saved = tuple(None if t is None else t.array for t in tensors)
+    ctx.versions = tuple((t._version, t._version.v, t.array.shape, t.array.dtype)
                          for t in tensors if t is not None)
 
 
@@ -370,11 +370,11 @@ def _check_grads(ctx: FunctionCtx, grads: tuple) -> tuple:
         if meta is None:  # the input needs no gradient
             out.append(None)
             continue
-        if not _expandable(meta[0], g.data.shape):
+        if not _expandable(meta[0], g.array.shape):
             raise RuntimeError(f"Function {ctx.name()} returned an invalid gradient at index "
-                               f"{i} - got {list(g.data.shape)} but expected shape compatible "
+                               f"{i} - got {list(g.array.shape)} but expected shape compatible "
                                f"with {list(meta[0])}")
-        out.append(g.data)
+        out.append(g.array)
     return tuple(out)
 
 

@@ -151,12 +151,12 @@ def jacobian(func: Callable, inputs: _Tensors, create_graph: bool = False, stric
 
         jac = []
         for i, out in enumerate(outputs):
-            n = out.data.size
-            rows = [np.zeros((n,) + x.data.shape, dtype=x.data.dtype) for x in inputs]
-            seed = np.zeros(n, dtype=out.data.dtype)
+            n = out.array.size
+            rows = [np.zeros((n,) + x.array.shape, dtype=x.array.dtype) for x in inputs]
+            seed = np.zeros(n, dtype=out.array.dtype)
             for m in range(n):
                 seed[m] = 1.0
-                grads = _backward([(out, seed.reshape(out.data.shape))], inputs)
+                grads = _backward([(out, seed.reshape(out.array.shape))], inputs)
                 for j, g in enumerate(grads):
                     if g is not None:
                         rows[j][m] = g
@@ -166,7 +166,7 @@ def jacobian(func: Callable, inputs: _Tensors, create_graph: bool = False, stric
                             f"{j}. This is not allowed in strict mode.")
                 seed[m] = 0.0  # only now: a captured gradient may be the seed array itself
             jac.append(tuple(
-                _tensor.cls._wrap(r.reshape(out.data.shape + x.data.shape))
+                _tensor.cls._wrap(r.reshape(out.array.shape + x.array.shape))
                 for r, x in zip(rows, inputs)))
     return _postprocess(tuple(jac), (is_outputs_tuple, is_inputs_tuple))
 
@@ -209,17 +209,17 @@ def vjp(func: Callable, inputs: _Tensors, v: _Tensors = None, create_graph: bool
                                        f"{len(outputs)} but got {len(v)}.")
                 raise RuntimeError("The given v should contain a single Tensor.")
             for idx, (el_v, out) in enumerate(zip(v, outputs)):
-                if el_v.data.shape != out.data.shape:
+                if el_v.array.shape != out.array.shape:
                     prepend = f"Entry {idx} in " if is_outputs_tuple else ""
                     raise RuntimeError(f"{prepend}v has invalid size: should be {out.size()} "
                                        f"but got {el_v.size()}.")
-            seeds = [np.asarray(el_v.data, dtype=out.data.dtype)
+            seeds = [np.asarray(el_v.array, dtype=out.array.dtype)
                      for el_v, out in zip(v, outputs)]
         else:
-            if len(outputs) != 1 or outputs[0].data.size != 1:
+            if len(outputs) != 1 or outputs[0].array.size != 1:
                 raise RuntimeError("The vector v can only be None if the user-provided function "
                                    "returns a single Tensor with a single element.")
-            seeds = [np.ones(outputs[0].data.shape, dtype=outputs[0].data.dtype)]
+            seeds = [np.ones(outputs[0].array.shape, dtype=outputs[0].array.dtype)]
         grads = _backward(list(zip(outputs, seeds)), inputs)
 
     res = []
@@ -228,7 +228,7 @@ def vjp(func: Callable, inputs: _Tensors, v: _Tensors = None, create_graph: bool
             if strict:
                 raise RuntimeError("The output of the user-provided function is independent of "
                                    f"input {j}. This is not allowed in strict mode.")
-            g = np.zeros(x.data.shape, dtype=x.data.dtype)
+            g = np.zeros(x.array.shape, dtype=x.array.dtype)
         res.append(_tensor.cls._wrap(np.array(g, copy=True)))
     outs = tuple(o.detach() for o in outputs)
     return (outs if is_outputs_tuple else outs[0],

@@ -39,15 +39,15 @@ def gradcheck(fn: Callable, inputs, *, eps: float = 1e-6, atol: float = 1e-5,
         raise ValueError("gradcheck: no input requires grad; call requires_grad_() on the "
                          "inputs to check")
     for i in diff:
-        if inputs[i].data.dtype != np.float64:
+        if inputs[i].array.dtype != np.float64:
             raise ValueError(f"gradcheck: input {i} is {inputs[i].dtype}; finite differences "
                              "need float64 inputs (use .double())")
-        if not inputs[i].data.flags.c_contiguous:
-            inputs[i].data = np.ascontiguousarray(inputs[i].data)
+        if not inputs[i].array.flags.c_contiguous:
+            inputs[i].array = np.ascontiguousarray(inputs[i].array)
 
     def evaluate():
         with no_grad():
-            return [o.data.copy() for o in _as_tuple(fn(*inputs)) if isinstance(o, Tensor)]
+            return [o.array.copy() for o in _as_tuple(fn(*inputs)) if isinstance(o, Tensor)]
 
     with enable_grad():
         outs = [o for o in _as_tuple(fn(*inputs)) if isinstance(o, Tensor)]
@@ -55,8 +55,8 @@ def gradcheck(fn: Callable, inputs, *, eps: float = 1e-6, atol: float = 1e-5,
 
     for i in diff:
         x = inputs[i]
-        flat = x.data.reshape(-1)
-        numerical = [np.zeros((flat.size, o.data.size)) for _, o in outs_diff]
+        flat = x.array.reshape(-1)
+        numerical = [np.zeros((flat.size, o.array.size)) for _, o in outs_diff]
         for k in range(flat.size):
             orig = flat[k]
             flat[k] = orig + eps
@@ -67,13 +67,13 @@ def gradcheck(fn: Callable, inputs, *, eps: float = 1e-6, atol: float = 1e-5,
             for j, (oi, _) in enumerate(outs_diff):
                 numerical[j][k] = ((plus[oi] - minus[oi]) / (2 * eps)).reshape(-1)
         for j, (oi, o) in enumerate(outs_diff):
-            analytical = np.zeros((flat.size, o.data.size))
+            analytical = np.zeros((flat.size, o.array.size))
             if o.requires_grad:
-                for m in range(o.data.size):
-                    seed = np.zeros(o.data.size, dtype=o.data.dtype)
+                for m in range(o.array.size):
+                    seed = np.zeros(o.array.size, dtype=o.array.dtype)
                     seed[m] = 1.0
                     cap = {_key(x): None}
-                    _engine([(o, seed.reshape(o.data.shape))], True, capture=cap,
+                    _engine([(o, seed.reshape(o.array.shape))], True, capture=cap,
                             accumulate=False)
                     g = cap[_key(x)]
                     if g is not None:
@@ -81,8 +81,8 @@ def gradcheck(fn: Callable, inputs, *, eps: float = 1e-6, atol: float = 1e-5,
             bad = np.abs(analytical - numerical[j]) > atol + rtol * np.abs(numerical[j])
             if bad.any():
                 k, m = np.argwhere(bad)[0]
-                in_idx = tuple(int(v) for v in np.unravel_index(k, x.data.shape))
-                out_idx = tuple(int(v) for v in np.unravel_index(m, o.data.shape))
+                in_idx = tuple(int(v) for v in np.unravel_index(k, x.array.shape))
+                out_idx = tuple(int(v) for v in np.unravel_index(m, o.array.shape))
                 msg = (f"gradcheck: Jacobian mismatch for output {oi} with respect to input {i} "
                        f"(shape {tuple(x.shape)}): d out{list(out_idx)} / d in{list(in_idx)} "
                        f"numerical {numerical[j][k, m]:.8g} vs analytical "

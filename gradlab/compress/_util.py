@@ -19,13 +19,13 @@ def clone_module(model: nn.Module) -> nn.Module:
     for m in model.modules():
         for p in m._parameters.values():
             if p is not None and id(p) not in memo:
-                memo[id(p)] = nn.Parameter(p.data.copy(), requires_grad=p.requires_grad)
+                memo[id(p)] = nn.Parameter(p.array.copy(), requires_grad=p.requires_grad)
         for b in m._buffers.values():
             if b is not None and id(b) not in memo:
-                memo[id(b)] = from_numpy(b.data.copy())
+                memo[id(b)] = from_numpy(b.array.copy())
         for v in m.__dict__.values():
             if isinstance(v, Tensor) and id(v) not in memo:
-                memo[id(v)] = from_numpy(v.data.copy())
+                memo[id(v)] = from_numpy(v.array.copy())
     return copy.deepcopy(model, memo)
 
 

@@ -111,7 +111,7 @@ def freeze_low_bit_weights_(model: nn.Module) -> nn.Module:
         for key, hook in list(m._forward_pre_hooks.items()):
             if isinstance(hook, _WeightQuantHook):
                 with no_grad():
-                    w = hook.fn(m.weight_latent).data.copy()
+                    w = hook.fn(m.weight_latent).array.copy()
                 del m._forward_pre_hooks[key]
                 del m._parameters["weight_latent"]
                 m.__dict__.pop("weight", None)
@@ -165,7 +165,7 @@ def low_bit_size(model: nn.Module, mode: str, types: tuple = (nn.Linear, nn.Conv
     for name, m in model.named_modules():
         if isinstance(m, types):
             pre = f"{name}." if name else ""
-            for k, v in pack_low_bit(m.weight.data, mode).items():
+            for k, v in pack_low_bit(m.weight.array, mode).items():
                 state[f"{pre}weight.{k}"] = v
             packed_names.add(f"{pre}weight")
     for k, v in model.state_dict().items():

@@ -86,14 +86,14 @@ def factorize_linear(layer: nn.Linear, rank: int | None = None, energy: float | 
     """
     if not isinstance(layer, nn.Linear):
         raise TypeError(f"factorize_linear: expected an nn.Linear, got {type(layer).__name__}")
-    f = svd(layer.weight.data, rank, energy, params)
+    f = svd(layer.weight.array, rank, energy, params)
     a, b = f.factors()
     first = nn.Linear(layer.in_features, f.rank, bias=False)
     second = nn.Linear(f.rank, layer.out_features, bias=layer.bias is not None)
     first.weight = nn.Parameter(b)
     second.weight = nn.Parameter(a)
     if layer.bias is not None:
-        second.bias = nn.Parameter(layer.bias.data.copy())
+        second.bias = nn.Parameter(layer.bias.array.copy())
     out = nn.Sequential(first, second)
     out.factorization = f
     return out
@@ -123,7 +123,7 @@ def factorize_conv2d(layer: nn.Conv2d, rank: int | None = None, energy: float | 
     Shape: (N, C, H, W) -> (N, O, Ho, Wo), as the original.
     """
     _check_conv("factorize_conv2d", layer)
-    w = layer.weight.data
+    w = layer.weight.array
     o, c, kh, kw = w.shape
     bias = layer.bias is not None
     if scheme == "channel":
@@ -152,7 +152,7 @@ def factorize_conv2d(layer: nn.Conv2d, rank: int | None = None, energy: float | 
         raise ValueError(f"factorize_conv2d: scheme must be 'channel' or 'spatial', got "
                          f"{scheme!r}")
     if bias:
-        second.bias = nn.Parameter(layer.bias.data.copy())
+        second.bias = nn.Parameter(layer.bias.array.copy())
     out = nn.Sequential(first, second)
     out.factorization = f
     return out

@@ -35,7 +35,7 @@ def _check_fraction(fn: str, name: str, value: float) -> None:
 
 
 def _current_zeros(layers) -> int:
-    return sum(int((m.weight.data == 0).sum()) for _, m in layers)
+    return sum(int((m.weight.array == 0).sum()) for _, m in layers)
 
 
 def magnitude_prune(model: nn.Module, amount: float, scope: str = "global",
@@ -59,11 +59,11 @@ def magnitude_prune(model: nn.Module, amount: float, scope: str = "global",
     if scope == "layer":
         for _, m in layers:
             n = m.weight.numel()
-            masked = n - int(m.weight_mask.data.sum()) if prune.is_pruned(m) else 0
+            masked = n - int(m.weight_mask.array.sum()) if prune.is_pruned(m) else 0
             prune.l1_unstructured(m, "weight", amount=max(round(amount * n) - masked, 0))
         return model
     total = sum(m.weight.numel() for _, m in layers)
-    masked = sum(m.weight.numel() - int(m.weight_mask.data.sum())
+    masked = sum(m.weight.numel() - int(m.weight_mask.array.sum())
                  for _, m in layers if prune.is_pruned(m))
     prune.global_unstructured([(m, "weight") for _, m in layers], prune.L1Unstructured,
                               amount=max(round(amount * total) - masked, 0))
@@ -165,7 +165,7 @@ def sparsity_report(model: nn.Module, types: tuple = PRUNABLE) -> SparsityReport
     """Weights and zeros of each Linear / Conv layer (the effective, masked weight)."""
     rows = []
     for name, m in prunable_layers(model, types):
-        w = m.weight.data
+        w = m.weight.array
         rows.append(LayerSparsity(name, type(m).__name__, int(w.size), int((w == 0).sum())))
     return SparsityReport(rows)
 
@@ -222,10 +222,10 @@ def prune_channels_(model: nn.Module, amount: float, n=2) -> dict[str, int]:
             raise ValueError(f"prune_channels_: '{next_name}' takes {n_in} inputs, not a "
                              f"multiple of the {out} outputs of '{name}': the model is not a "
                              "chain of these layers")
-        keep = _keep_channels(layer.weight.data, amount, n)
-        layer.weight = nn.Parameter(layer.weight.data[keep].copy())
+        keep = _keep_channels(layer.weight.array, amount, n)
+        layer.weight = nn.Parameter(layer.weight.array[keep].copy())
         if layer.bias is not None:
-            layer.bias = nn.Parameter(layer.bias.data[keep].copy())
+            layer.bias = nn.Parameter(layer.bias.array[keep].copy())
         if isinstance(layer, nn.Linear):
             layer.out_features = len(keep)
         else:
@@ -236,12 +236,12 @@ def prune_channels_(model: nn.Module, amount: float, n=2) -> dict[str, int]:
                                  f"{bn.num_features} features, expected {out}")
             for key in ("weight", "bias"):
                 if bn._parameters.get(key) is not None:
-                    setattr(bn, key, nn.Parameter(bn._parameters[key].data[keep].copy()))
+                    setattr(bn, key, nn.Parameter(bn._parameters[key].array[keep].copy()))
             for key in ("running_mean", "running_var"):
                 if bn._buffers.get(key) is not None:
-                    bn._buffers[key] = from_numpy(bn._buffers[key].data[keep].copy())
+                    bn._buffers[key] = from_numpy(bn._buffers[key].array[keep].copy())
             bn.num_features = len(keep)
-        w = nxt.weight.data
+        w = nxt.weight.array
         per = n_in // out  # spatial positions per channel when a conv feeds a Linear
         cols = (keep[:, None] * per + np.arange(per)[None, :]).reshape(-1)
         nxt.weight = nn.Parameter(np.ascontiguousarray(w[:, cols]))
@@ -269,7 +269,7 @@ def sparse_state_dict(state: dict, min_sparsity: float = 0.5) -> dict:
     :func:`dense_state_dict`. With 80% zeros a float32 weight takes 0.2 + 1/32 of its bytes."""
     out: dict = {}
     for k, v in state.items():
-        a = v.data if isinstance(v, Tensor) else np.asarray(v)
+        a = v.array if isinstance(v, Tensor) else np.asarray(v)
         if a.dtype.kind == "f" and a.size and (a == 0).mean() >= min_sparsity:
             nz = a != 0
             out[f"{k}.values"] = np.ascontiguousarray(a[nz])
@@ -284,7 +284,7 @@ def dense_state_dict(sparse: dict) -> dict:
     """Undo :func:`sparse_state_dict`: ``{key: ndarray}`` with the zeros back in place."""
     out: dict = {}
     for k, v in sparse.items():
-        a = v.data if isinstance(v, Tensor) else np.asarray(v)
+        a = v.array if isinstance(v, Tensor) else np.asarray(v)
         if k.endswith(".values"):
             base = k[:-len(".values")]
             shape = tuple(int(s) for s in np.asarray(

@@ -58,8 +58,8 @@ def fake_quantize(x: Tensor, scale, zero_point, quant_min: int, quant_max: int,
 
     Shape: x any; scale, zero_point scalars or (x.shape[axis],).
     """
-    s = np.asarray(scale.data if isinstance(scale, Tensor) else scale, np.float32)
-    z = np.asarray(zero_point.data if isinstance(zero_point, Tensor) else zero_point, np.int32)
+    s = np.asarray(scale.array if isinstance(scale, Tensor) else scale, np.float32)
+    z = np.asarray(zero_point.array if isinstance(zero_point, Tensor) else zero_point, np.int32)
     if axis is not None:
         if s.shape != (x.shape[axis],) or z.shape != s.shape:
             raise ValueError(f"fake_quantize: per-channel scale {list(s.shape)} and zero_point "
@@ -71,7 +71,7 @@ def fake_quantize(x: Tensor, scale, zero_point, quant_min: int, quant_max: int,
     if quant_min >= quant_max:
         raise ValueError(f"fake_quantize: quant_min ({quant_min}) must be below quant_max "
                          f"({quant_max})")
-    return FakeQuantize.apply(x, s, z.astype(x.data.dtype), quant_min, quant_max)
+    return FakeQuantize.apply(x, s, z.astype(x.array.dtype), quant_min, quant_max)
 
 
 class _QATMixin:
@@ -86,28 +86,28 @@ class _QATMixin:
 
     def _track(self, buf: Tensor, x: np.ndarray) -> None:
         lo, hi = float(x.min()), float(x.max())
-        if int(self.observed.data) == 0:
-            buf.data[...] = (lo, hi)
+        if int(self.observed.array) == 0:
+            buf.array[...] = (lo, hi)
         else:
-            buf.data[...] = (1 - self.momentum) * buf.data + self.momentum * np.array((lo, hi))
+            buf.array[...] = (1 - self.momentum) * buf.array + self.momentum * np.array((lo, hi))
 
     def _fq_input(self, x: Tensor) -> Tensor:
         if self.training:
-            self._track(self.input_range, x.data)
-        qp = qparams_from_range(*self.input_range.data, self.activation)
+            self._track(self.input_range, x.array)
+        qp = qparams_from_range(*self.input_range.array, self.activation)
         lo, hi = qp.qrange
         return fake_quantize(x, qp.scale, qp.zero_point, lo, hi)
 
     def _fq_weight(self) -> Tensor:
         w = self.weight
-        amax = np.abs(w.data.reshape(w.shape[0], -1)).max(axis=1)
+        amax = np.abs(w.array.reshape(w.shape[0], -1)).max(axis=1)
         qp = qparams_from_range(-amax, amax, "int8", axis=0)
         return fake_quantize(w, qp.scale, qp.zero_point, *WEIGHT_RANGE, axis=0)
 
     def _after(self, out: Tensor) -> Tensor:
         if self.training:
-            self._track(self.output_range, out.data)
-            self.observed.data[...] = self.observed.data + 1
+            self._track(self.output_range, out.array)
+            self.observed.array[...] = self.observed.array + 1
         return out
 
 
@@ -168,10 +168,10 @@ def convert_qat(model: nn.Module, per_channel: bool = True) -> nn.Module:
     def swap(name, m):
         if not isinstance(m, (QATLinear, QATConv2d)):
             return None
-        if int(m.observed.data) == 0:
+        if int(m.observed.array) == 0:
             raise RuntimeError(f"convert_qat: layer '{name}' saw no training batch")
-        in_qp = qparams_from_range(*m.input_range.data, m.activation)
-        out_qp = qparams_from_range(*m.output_range.data, m.activation)
+        in_qp = qparams_from_range(*m.input_range.array, m.activation)
+        out_qp = qparams_from_range(*m.output_range.array, m.activation)
         cls = QuantizedLinear if isinstance(m, QATLinear) else QuantizedConv2d
         return cls(m, in_qp, out_qp, per_channel)
     replace_layers(model, swap)

@@ -243,14 +243,14 @@ class _QuantizedLayer(nn.Module):
     def __init__(self, layer: nn.Module, in_qp: QParams, out_qp: QParams,
                  per_channel: bool) -> None:
         super().__init__()
-        wq, wqp = quantize_weight(layer.weight.data, per_channel)
+        wq, wqp = quantize_weight(layer.weight.array, per_channel)
         o = wq.shape[0]
         w_scale = np.broadcast_to(wqp.scale, (o,)).astype(np.float32)
         self.register_buffer("weight", from_numpy(wq))
         self.register_buffer("weight_scale", from_numpy(w_scale.copy()))
         acc_scale = (in_qp.scale * w_scale).astype(np.float64)
         if layer.bias is not None:
-            bq = np.round(layer.bias.data.astype(np.float64) / acc_scale).astype(np.int32)
+            bq = np.round(layer.bias.array.astype(np.float64) / acc_scale).astype(np.int32)
             self.register_buffer("bias", from_numpy(bq))
         else:
             self.register_buffer("bias", None)
@@ -266,11 +266,11 @@ class _QuantizedLayer(nn.Module):
 
     @property
     def input_qparams(self) -> QParams:
-        return QParams(self.input_scale.data, self.input_zero_point.data, self.activation_dtype)
+        return QParams(self.input_scale.array, self.input_zero_point.array, self.activation_dtype)
 
     @property
     def output_qparams(self) -> QParams:
-        return QParams(self.output_scale.data, self.output_zero_point.data,
+        return QParams(self.output_scale.array, self.output_zero_point.array,
                        self.activation_dtype)
 
     def _accumulate(self, xq: np.ndarray) -> np.ndarray:
@@ -281,13 +281,13 @@ class _QuantizedLayer(nn.Module):
         acc = self._accumulate(xq)
         shape = (1, -1) + (1,) * (acc.ndim - 2)
         if self.bias is not None:
-            acc = acc + self.bias.data.reshape(shape)
-        m = (self.input_scale.data.astype(np.float64) * self.weight_scale.data
-             / self.output_scale.data)
+            acc = acc + self.bias.array.reshape(shape)
+        m = (self.input_scale.array.astype(np.float64) * self.weight_scale.array
+             / self.output_scale.array)
         return requantize(acc, m.reshape(shape), self.output_qparams)
 
     def forward(self, input: Tensor) -> Tensor:
-        xq = self.input_qparams.quantize(input.data)
+        xq = self.input_qparams.quantize(input.array)
         return from_numpy(self.output_qparams.dequantize(self.forward_int(xq)))
 
 
@@ -304,8 +304,8 @@ class QuantizedLinear(_QuantizedLayer):
 
     def _accumulate(self, xq):
         lead = xq.shape[:-1]
-        acc = int_linear(xq.reshape(-1, xq.shape[-1]), int(self.input_zero_point.data),
-                         self.weight.data)
+        acc = int_linear(xq.reshape(-1, xq.shape[-1]), int(self.input_zero_point.array),
+                         self.weight.array)
         return acc.reshape(lead + (acc.shape[-1],))
 
     def extra_repr(self) -> str:
@@ -329,7 +329,7 @@ class QuantizedConv2d(_QuantizedLayer):
         self.kernel_size = layer.kernel_size
 
     def _accumulate(self, xq):
-        return int_conv2d(xq, int(self.input_zero_point.data), self.weight.data, self.stride,
+        return int_conv2d(xq, int(self.input_zero_point.array), self.weight.array, self.stride,
                           self.pad, self.dilation, self.groups)
 
     def extra_repr(self) -> str:
@@ -359,8 +359,8 @@ def calibrate(model: nn.Module, batches, observer: str = "minmax", percentile: f
             observers[name] = obs
 
             def hook(mod, args, out, obs=obs):
-                obs[0](args[0].data)
-                obs[1](out.data)
+                obs[0](args[0].array)
+                obs[1](out.array)
             handles.append(m.register_forward_hook(hook))
     if not observers:
         raise ValueError(f"calibrate: {type(model).__name__} has no Linear or Conv2d layer")

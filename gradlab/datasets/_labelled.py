@@ -27,8 +27,8 @@ class LabelledImages(Dataset):
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
         # a copy, so that an in-place transform cannot change the dataset
-        img = self._sample(self.data.data[index].copy())
-        target = int(self.targets.data[index])
+        img = self._sample(self.data.array[index].copy())
+        target = int(self.targets.array[index])
         if self.transform is not None:
             img = self.transform(img)
         if self.target_transform is not None:
@@ -41,4 +41,4 @@ class LabelledImages(Dataset):
         if (self.transform is not None or self.target_transform is not None
                 or type(self).__getitem__ is not LabelledImages.__getitem__):
             return NotImplemented
-        return [from_numpy(self.data.data[indices]), from_numpy(self.targets.data[indices])]
+        return [from_numpy(self.data.array[indices]), from_numpy(self.targets.array[indices])]

@@ -80,7 +80,7 @@ def write_idx(path: str | os.PathLike, array, compress: bool | None = None) -> s
     IDX file; gzip it if ``compress`` or, when ``compress`` is None, if the name ends in
     ``.gz``. Returns the path."""
     path = os.fspath(path)
-    arr = np.asarray(getattr(array, "data", array))
+    arr = np.asarray(getattr(array, "array", array))
     code = _CODE_OF.get(arr.dtype.newbyteorder("="))
     if code is None:
         raise ValueError(f"write_idx: dtype {arr.dtype} has no IDX type code (known: {_known()})")

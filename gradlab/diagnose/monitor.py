@@ -284,9 +284,9 @@ class Monitor(Callback):
     def _observe(self, label: str, kind: str | None, out) -> None:
         if isinstance(out, (tuple, list)):
             out = next((o for o in out if isinstance(o, Tensor)), None)
-        if not isinstance(out, Tensor) or out.data.dtype.kind != "f" or out.data.size == 0:
+        if not isinstance(out, Tensor) or out.array.dtype.kind != "f" or out.array.size == 0:
             return
-        a = out.data
+        a = out.array
         acc = self._pending.get(label)
         if acc is None:
             acc = self._pending[label] = _Acc()
@@ -327,7 +327,7 @@ class Monitor(Callback):
         acc.sample = np.array(flat[::stride], dtype=np.float32)
 
     def _take_snapshot(self) -> dict[str, np.ndarray]:
-        return {pn: p.data.copy() for params in self.layers.values() for pn, p in params}
+        return {pn: p.array.copy() for params in self.layers.values() for pn, p in params}
 
     def step(self) -> StepRecord | None:
         """Count one training step; at sampled steps record its statistics, check them and
@@ -373,18 +373,18 @@ class Monitor(Callback):
             sq, numel, dsq, wsq = 0.0, 0, 0.0, 0.0
             for pn, p in params:
                 before = snap.get(pn)
-                if before is not None and before.shape == p.data.shape:
-                    d = _norm64(p.data - before)
+                if before is not None and before.shape == p.array.shape:
+                    d = _norm64(p.array - before)
                     w = _norm64(before)
                     rec.update_ratios[pn] = d / w if w > 0 else math.nan
                     dsq += d * d
                     wsq += w * w
                 if p.grad is None:
                     continue
-                g = _norm64(p.grad.data)
+                g = _norm64(p.grad.array)
                 rec.grad_norms[pn] = g
                 sq += g * g
-                numel += p.grad.data.size
+                numel += p.grad.array.size
             if numel:
                 rec.layer_grad_norms[label] = math.sqrt(sq)
                 rec.layer_grad_rms[label] = math.sqrt(sq) / math.sqrt(numel)
@@ -415,7 +415,7 @@ class Monitor(Callback):
         snap = self._snapshot or {}
         for label, params in self.layers.items():
             for pn, p in params:
-                w = snap.get(pn, p.data)
+                w = snap.get(pn, p.array)
                 bad = int(w.size - np.count_nonzero(np.isfinite(w)))
                 if bad:
                     self._find("nonfinite", label, step, bad,

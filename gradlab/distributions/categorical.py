@@ -113,7 +113,7 @@ class Categorical(Distribution):
 
     def entropy(self) -> Tensor:
         """-sum_k p_k log p_k over the last dim; shape batch_shape."""
-        min_real = float(np.finfo(self.logits.data.dtype).min)
+        min_real = float(np.finfo(self.logits.array.dtype).min)
         logits = self.logits.clamp(min=min_real)
         return -(logits * self.probs).sum(-1)
 

@@ -127,7 +127,7 @@ class _IntegerInterval(Constraint):
         self.lower_bound, self.upper_bound = lower_bound, upper_bound
 
     def check(self, value):
-        v = value.data
+        v = value.array
         with np.errstate(invalid="ignore"):
             whole = np.mod(v, 1) == 0 if v.dtype.kind == "f" else np.ones(v.shape, np.bool_)
         return from_numpy(np.asarray(whole & (v >= self.lower_bound) & (v <= self.upper_bound)))

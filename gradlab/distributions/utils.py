@@ -49,7 +49,7 @@ def broadcast_all(*values) -> tuple:
 def clamp_probs(probs: Tensor) -> Tensor:
     """``probs`` clamped to [eps, 1 - eps], eps the dtype's machine epsilon (so that their
     logarithms and log-odds are finite)."""
-    eps = float(np.finfo(probs.data.dtype).eps)
+    eps = float(np.finfo(probs.array.dtype).eps)
     return probs.clamp(min=eps, max=1 - eps)
 
 

@@ -91,7 +91,7 @@ def save(obj: Any, f: str | os.PathLike | io.IOBase, pickle_module: Any = None,
             raise ValueError(f"save: the metadata key {KEY!r} is reserved for the structure "
                              "of the saved object")
     if is_flat(obj):
-        arrays = OrderedDict((k, v.data if isinstance(v, Tensor) else np.asarray(v))
+        arrays = OrderedDict((k, v.array if isinstance(v, Tensor) else np.asarray(v))
                              for k, v in obj.items())
         meta = metadata
     else:

@@ -105,7 +105,7 @@ class Encoder:
                 return obj
             return {"float": "nan" if math.isnan(obj) else ("inf" if obj > 0 else "-inf")}
         if isinstance(obj, Tensor):
-            name = self._tensor(obj.data, parts)
+            name = self._tensor(obj.array, parts)
             if isinstance(obj, Parameter):
                 return {"parameter": name} if obj.requires_grad else \
                     {"parameter": name, "requires_grad": False}

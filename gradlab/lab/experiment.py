@@ -315,10 +315,10 @@ def perturb(x, *, shared: bool = False):
 
     if isinstance(x, nn.Module):
         for p in x.parameters():
-            p.data *= factor(p.data.shape, p.data.dtype)
+            p.array *= factor(p.array.shape, p.array.dtype)
         return x
     if isinstance(x, Tensor):
-        x.data *= factor(x.data.shape, x.data.dtype)
+        x.array *= factor(x.array.shape, x.array.dtype)
         return x
     if isinstance(x, np.ndarray):
         if not np.issubdtype(x.dtype, np.floating):

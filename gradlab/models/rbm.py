@@ -95,7 +95,7 @@ class RBM(nn.Module):
     def _units(self, x, width: int, what: str, method: str) -> Tensor:
         if not isinstance(x, Tensor):
             if isinstance(x, np.ndarray):
-                x = from_numpy(x.astype(self.W.data.dtype))
+                x = from_numpy(x.astype(self.W.array.dtype))
             else:
                 raise TypeError(f"RBM.{method}: {what} must be a Tensor of shape (B, {width}), "
                                 f"got {type(x).__name__}")
@@ -150,7 +150,7 @@ class RBM(nn.Module):
         stream. Shape: v (B, n_visible) -> (B, n_hidden)."""
         v = self._units(v, self.n_visible, "v", "sample_h")
         with no_grad():
-            p = self.prob_h(v).data
+            p = self.prob_h(v).array
         return from_numpy((_uniform(p.shape, rng) < p).astype(p.dtype))
 
     def sample_v(self, h, rng=None) -> Tensor:
@@ -158,7 +158,7 @@ class RBM(nn.Module):
         :meth:`sample_h`. Shape: h (B, n_hidden) -> (B, n_visible)."""
         h = self._units(h, self.n_hidden, "h", "sample_v")
         with no_grad():
-            p = self.prob_v(h).data
+            p = self.prob_v(h).array
         return from_numpy((_uniform(p.shape, rng) < p).astype(p.dtype))
 
     def gibbs(self, v, k: int = 1, rng=None) -> Tensor:
@@ -167,7 +167,7 @@ class RBM(nn.Module):
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
             raise ValueError(f"RBM.gibbs: k must be an integer >= 0, got {k!r}")
         v = self._units(v, self.n_visible, "v", "gibbs")
-        out = from_numpy(v.data.astype(self.W.data.dtype, copy=True))
+        out = from_numpy(v.array.astype(self.W.array.dtype, copy=True))
         for _ in range(int(k)):
             out = self.sample_v(self.sample_h(out, rng), rng)
         return out
@@ -199,7 +199,7 @@ class RBM(nn.Module):
             raise ValueError(f"RBM.log_partition: n_{over} = {n} would enumerate 2^{n} states; "
                              f"the exact partition function is limited to n_{over} <= "
                              f"{MAX_ENUMERATED_UNITS}")
-        states = from_numpy(_states(n, self.W.data.dtype))
+        states = from_numpy(_states(n, self.W.array.dtype))
         fe = self.free_energy(states) if over == "visible" else self.free_energy_hidden(states)
         return (-fe).logsumexp(0)
 

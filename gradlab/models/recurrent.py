@@ -155,7 +155,7 @@ class Seq2Seq(nn.Module):
             steps = []
             for _ in range(max_len):
                 out, state = self.decoder(self.tgt_embed(from_numpy(tok)), state)
-                tok = self.fc(out).data.argmax(-1)
+                tok = self.fc(out).array.argmax(-1)
                 steps.append(tok)
         return from_numpy(np.concatenate(steps, axis=1).astype(np.int64))
 
@@ -198,7 +198,7 @@ class CharLM(nn.Module):
             raise ValueError(f"CharLM.sample: temperature must be > 0, got {temperature}")
         if length < 1:
             raise ValueError(f"CharLM.sample: length must be >= 1, got {length}")
-        prompt = np.asarray(start.data if isinstance(start, Tensor) else start, dtype=np.int64)
+        prompt = np.asarray(start.array if isinstance(start, Tensor) else start, dtype=np.int64)
         single = prompt.ndim < 2
         prompt = prompt.reshape(1, -1) if single else prompt
         if prompt.shape[1] == 0:
@@ -212,7 +212,7 @@ class CharLM(nn.Module):
         try:
             with no_grad():
                 logits, state = self(from_numpy(prompt))
-                z = logits.data[:, -1]
+                z = logits.array[:, -1]
                 drawn = []
                 for _ in range(length):
                     # in float64 so that a small T cannot overflow exp
@@ -223,7 +223,7 @@ class CharLM(nn.Module):
                     tok = np.minimum((cdf < u).sum(axis=1), self.vocab_size - 1)[:, None]
                     drawn.append(tok)
                     logits, state = self(from_numpy(tok.astype(np.int64)), state)
-                    z = logits.data[:, -1]
+                    z = logits.array[:, -1]
         finally:
             self.train(was_training)
         out = np.concatenate(drawn, axis=1).astype(np.int64)

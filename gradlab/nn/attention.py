@@ -105,8 +105,8 @@ class MultiheadAttention(Module):
         is_batched = query.ndim == 3
         key_padding_mask = _canonical_mask(key_padding_mask, "key_padding_mask",
                                            _none_or_dtype(attn_mask), "attn_mask",
-                                           query.data.dtype)
-        attn_mask = _canonical_mask(attn_mask, "attn_mask", None, "", query.data.dtype,
+                                           query.array.dtype)
+        attn_mask = _canonical_mask(attn_mask, "attn_mask", None, "", query.array.dtype,
                                     check_other=False)
         if self.batch_first and is_batched:
             # keep the identities q is k is v: they pick the packed projections

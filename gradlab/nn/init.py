@@ -63,7 +63,7 @@ def _fan(tensor: Tensor, mode: str) -> int:
 
 @no_grad()
 def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
-    tensor.data[...] = values.astype(tensor.data.dtype, copy=False)
+    tensor.array[...] = values.astype(tensor.array.dtype, copy=False)
     increment_version(tensor)
     return tensor
 

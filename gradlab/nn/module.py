@@ -256,7 +256,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             else:
-                p.grad.data[...] = 0
+                p.grad.array[...] = 0
 
     def apply(self, fn: Callable[[Module], None]) -> Module:
         """Call ``fn`` on every sub-module (children first) and on self."""
@@ -310,10 +310,10 @@ class Module:
         for m in self.modules():
             for store in (m._parameters, m._buffers):
                 for t in store.values():
-                    if t is not None and t.data.dtype.kind == "f":
-                        t.data = t.data.astype(npdt)
+                    if t is not None and t.array.dtype.kind == "f":
+                        t.array = t.array.astype(npdt)
                         if t.grad is not None:
-                            t.grad.data = t.grad.data.astype(npdt)
+                            t.grad.array = t.grad.array.astype(npdt)
         return self
 
     # ------------------------------------------------------------------ state
@@ -345,7 +345,7 @@ class Module:
             if k not in state_dict:
                 continue
             src = state_dict[k]
-            arr = src.data if isinstance(src, Tensor) else np.asarray(src)
+            arr = src.array if isinstance(src, Tensor) else np.asarray(src)
             if isinstance(target, UninitializedParameter):  # a lazy module takes the shape
                 if not isinstance(src, UninitializedParameter):
                     target.materialize(arr.shape)
@@ -367,8 +367,8 @@ class Module:
         for k, target in own.items():
             if k in state_dict and not isinstance(target, UninitializedParameter):
                 src = state_dict[k]
-                arr = src.data if isinstance(src, Tensor) else np.asarray(src)
-                target.data[...] = arr.astype(target.data.dtype, copy=False)
+                arr = src.array if isinstance(src, Tensor) else np.asarray(src)
+                target.array[...] = arr.astype(target.array.dtype, copy=False)
                 increment_version(target)
         return _IncompatibleKeys(missing, unexpected)
 
@@ -483,7 +483,7 @@ def _run_backward_hooks(st: _BackwardHookState, grads: tuple) -> tuple:
                 raise RuntimeError(f"backward hook returned {len(r)} gradients for "
                                    f"{len(gin)} inputs")
             gin = r
-    return tuple(None if g is None else g.data for g in gin)
+    return tuple(None if g is None else g.array for g in gin)
 
 
 def _call_with_backward_hooks(module: Module, args: tuple, kwargs: dict):

@@ -18,11 +18,11 @@ class Parameter(Tensor):
         if data is None:
             arr = np.empty((0,), dtype=np.float32)
         elif isinstance(data, Tensor):
-            arr = data.data  # shares memory, like torch.nn.Parameter(tensor)
+            arr = data.array  # shares memory, like torch.nn.Parameter(tensor)
         else:
             arr = as_array(data)
         super().__init__(np.empty(0))
-        self.data = arr
+        self.array = arr
         if isinstance(data, Tensor):
             self._version = data._version
         self.requires_grad_(requires_grad)
@@ -55,8 +55,8 @@ class UninitializedParameter(Parameter):
     def materialize(self, shape, device=None, dtype=None) -> None:
         """Give the parameter uninitialized memory of ``shape`` (and ``dtype``, by default the
         one it was made with) and turn it into a :class:`Parameter`; the caller initializes."""
-        dt = self.data.dtype if dtype is None else creation.empty(0, dtype=dtype).data.dtype
-        self.data = np.empty(tuple(shape), dtype=dt)
+        dt = self.array.dtype if dtype is None else creation.empty(0, dtype=dtype).array.dtype
+        self.array = np.empty(tuple(shape), dtype=dt)
         self.__class__ = self.cls_to_become
 
     @property
@@ -84,7 +84,7 @@ class UninitializedParameter(Parameter):
 
     def detach(self) -> UninitializedParameter:
         """Another uninitialized parameter (what ``state_dict()`` holds for it, as torch's)."""
-        return UninitializedParameter(requires_grad=False, dtype=self.data.dtype)
+        return UninitializedParameter(requires_grad=False, dtype=self.array.dtype)
 
     def __repr__(self) -> str:
         return "<UninitializedParameter>"

@@ -160,7 +160,7 @@ class RNNBase(Module):
         lengths per step (None unless packed)."""
         if isinstance(input, PackedSequence):
             self._check_input(input.data)
-            batch_sizes = [int(b) for b in np.asarray(input.batch_sizes.data)]
+            batch_sizes = [int(b) for b in np.asarray(input.batch_sizes.array)]
             return _pad_packed(input.data, batch_sizes), batch_sizes, False
         if input.dim() not in (2, 3):
             raise ValueError(f"{type(self).__name__}: Expected input to be 2D or 3D, got "
@@ -342,7 +342,7 @@ def irnn_init_(module: RNN, scale: float = 1.0, input_std: float = 0.001) -> RNN
         if "weight_hh" in name:
             init.eye_(p)
             if scale != 1.0:
-                init._fill(p, p.data * scale)
+                init._fill(p, p.array * scale)
         elif "weight_ih" in name:
             init.normal_(p, 0.0, input_std)
         elif "bias" in name:

@@ -48,9 +48,9 @@ def _detect_is_causal_mask(mask: Tensor | None, is_causal: bool | None,
     make_causal = is_causal is True
     if is_causal is None and mask is not None:
         sz = size if size is not None else mask.shape[-2]
-        causal = _generate_square_subsequent_mask(sz, mask.data.dtype)
+        causal = _generate_square_subsequent_mask(sz, mask.array.dtype)
         make_causal = (tuple(mask.shape) == causal.shape
-                       and bool(np.array_equal(mask.data, causal)))
+                       and bool(np.array_equal(mask.array, causal)))
     return make_causal
 
 
@@ -99,8 +99,8 @@ class TransformerEncoderLayer(Module):
         ``src_mask`` is the causal mask."""
         src_key_padding_mask = _canonical_mask(src_key_padding_mask, "src_key_padding_mask",
                                                _none_or_dtype(src_mask), "src_mask",
-                                               src.data.dtype)
-        src_mask = _canonical_mask(src_mask, "src_mask", None, "", src.data.dtype,
+                                               src.array.dtype)
+        src_mask = _canonical_mask(src_mask, "src_mask", None, "", src.array.dtype,
                                    check_other=False)
         x = src
         if self.norm_first:
@@ -153,8 +153,8 @@ class TransformerEncoder(Module):
         """``mask`` and ``src_key_padding_mask`` as the layer's; ``is_causal`` None: detected
         by comparing ``mask`` with the causal mask (as torch)."""
         src_key_padding_mask = _canonical_mask(src_key_padding_mask, "src_key_padding_mask",
-                                               _none_or_dtype(mask), "mask", src.data.dtype)
-        mask = _canonical_mask(mask, "mask", None, "", src.data.dtype, check_other=False)
+                                               _none_or_dtype(mask), "mask", src.array.dtype)
+        mask = _canonical_mask(mask, "mask", None, "", src.array.dtype, check_other=False)
         batch_first = (self.layers[0].self_attn.batch_first if len(self.layers)
                        and hasattr(self.layers[0], "self_attn") else False)
         seq_len = src.shape[0] if src.ndim == 2 else src.shape[1 if batch_first else 0]

@@ -1,6 +1,6 @@
 """Optimizers and learning-rate schedules (``torch.optim``): ``Optimizer`` (parameter groups,
 per-parameter state, ``state_dict`` in PyTorch's format), one file per algorithm, and
-``lr_scheduler``. Every update runs in place on ``p.data`` with reused buffers."""
+``lr_scheduler``. Every update runs in place on ``p.array`` with reused buffers."""
 
 from . import lr_scheduler
 from .adadelta import Adadelta

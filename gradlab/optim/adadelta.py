@@ -61,7 +61,7 @@ class Adadelta(Optimizer):
                 group: dict[str, Any]) -> None:
         """The class docstring's update of one parameter, in place (``g`` already has λθ)."""
         rho, eps = group["rho"], group["eps"]
-        v, u = state["square_avg"].data, state["acc_delta"].data
+        v, u = state["square_avg"].array, state["acc_delta"].array
         t, delta = self._scratch(theta, 1), self._scratch(theta, 2)
         _ema_square_(v, g, rho, t)  # v_t = ρ v_{t-1} + (1 - ρ) g_t²
         # Δθ_t = √(u_{t-1} + ε) / √(v_t + ε) · g_t

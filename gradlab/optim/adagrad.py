@@ -62,7 +62,7 @@ class Adagrad(Optimizer):
                 group: dict[str, Any]) -> None:
         """The class docstring's update of one parameter, in place (``g`` already has λθ)."""
         clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])  # γ_t
-        s, t = state["sum"].data, self._scratch(theta, 1)
+        s, t = state["sum"].array, self._scratch(theta, 1)
         # G_t = G_{t-1} + g_t²
         np.multiply(g, g, out=t)
         s += t

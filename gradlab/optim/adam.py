@@ -80,7 +80,7 @@ class Adam(Optimizer):
         """The class docstring's update of one parameter, in place."""
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
         wd = group["weight_decay"]
-        step, m, v = state["step"], state["exp_avg"].data, state["exp_avg_sq"].data
+        step, m, v = state["step"], state["exp_avg"].array, state["exp_avg_sq"].array
         t = self._scratch(theta, 1)
         if wd != 0 and group.get("decoupled_weight_decay", False):
             theta *= 1 - lr * wd  # θ_{t-1} = (1 - γλ) θ_{t-1}
@@ -89,7 +89,7 @@ class Adam(Optimizer):
         step_size = lr / (1 - beta1 ** step)  # γ / (1 - β₁ᵗ)
         bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5  # √(1 - β₂ᵗ)
         if group["amsgrad"]:  # v̂_t = max(v̂_{t-1}, v_t)
-            vmax = state["max_exp_avg_sq"].data
+            vmax = state["max_exp_avg_sq"].array
             np.maximum(vmax, v, out=vmax)
             v = vmax
         # θ_t = θ_{t-1} - γ / (1 - β₁ᵗ) · m_t / (√v̂_t / √(1 - β₂ᵗ) + ε)

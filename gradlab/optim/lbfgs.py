@@ -117,18 +117,18 @@ class LBFGS(Optimizer):
         return self.param_groups[0]["params"]
 
     def _numel(self) -> int:
-        return sum(p.data.size for p in self._params)
+        return sum(p.array.size for p in self._params)
 
     def _gather_flat_grad(self) -> np.ndarray:
         """∇f as one fresh vector, (n,): zeros for a parameter without a gradient."""
-        return np.concatenate([p.grad.data.reshape(-1) if p.grad is not None
-                               else np.zeros(p.data.size, p.data.dtype) for p in self._params])
+        return np.concatenate([p.grad.array.reshape(-1) if p.grad is not None
+                               else np.zeros(p.array.size, p.array.dtype) for p in self._params])
 
     def _add_grad(self, t: Any, d: np.ndarray) -> None:
         """x = x + t d, in place on every parameter."""
         offset = 0
         for p in self._params:
-            theta = p.data
+            theta = p.array
             tmp = self._scratch(theta, 0)
             np.multiply(d[offset:offset + theta.size].reshape(theta.shape), t, out=tmp)
             theta += tmp
@@ -137,7 +137,7 @@ class LBFGS(Optimizer):
 
     def _set_param(self, values: list[np.ndarray]) -> None:
         for p, v in zip(self._params, values):
-            np.copyto(p.data, v)
+            np.copyto(p.array, v)
             increment_version(p)
 
     def _directional_evaluate(self, closure: Callable[[], Any], x: list[np.ndarray], t: Any,
@@ -234,7 +234,7 @@ class LBFGS(Optimizer):
             if line_search_fn is not None:
                 if line_search_fn != "strong_wolfe":
                     raise RuntimeError("only 'strong_wolfe' is supported")
-                x_init = [p.data.copy() for p in self._params]
+                x_init = [p.array.copy() for p in self._params]
 
                 def obj_func(step, x=x_init, d=d):
                     return self._directional_evaluate(closure, x, step, d)
@@ -304,12 +304,12 @@ class LBFGS(Optimizer):
                 return v
             if isinstance(v, (list, tuple)):
                 return [load(key, x) for x in v]
-            arr = v.data if isinstance(v, Tensor) else np.asarray(v)
+            arr = v.array if isinstance(v, Tensor) else np.asarray(v)
             if key in _FLAT and arr.shape != (n,):
                 raise ValueError(f"LBFGS.load_state_dict: state '{key}' has shape "
                                  f"{list(arr.shape)}, but the parameters have {n} elements in "
                                  f"all (expected shape [{n}])")
-            dtype = p.data.dtype if p.data.dtype.kind == "f" and arr.dtype.kind == "f" else None
+            dtype = p.array.dtype if p.array.dtype.kind == "f" and arr.dtype.kind == "f" else None
             return from_numpy(np.array(arr, dtype=dtype, copy=True))
 
         return {key: load(key, v) for key, v in values.items()}
@@ -319,7 +319,7 @@ def _unpack(v: Any) -> Any:
     """A state value as the step computes with it: a 1-D Tensor as its array, a 0-d one as a
     NumPy scalar, lists element by element."""
     if isinstance(v, Tensor):
-        return v.data if v.data.ndim else v.data[()]
+        return v.array if v.array.ndim else v.array[()]
     if isinstance(v, list):
         return [_unpack(x) for x in v]
     return v

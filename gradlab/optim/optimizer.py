@@ -2,7 +2,7 @@
 
 An optimizer holds ``param_groups`` (dicts: ``'params'``, a list of tensors, plus that group's
 hyperparameters, filled from ``defaults``) and ``state`` (per parameter, a dict of the
-algorithm's buffers). ``step()`` updates ``p.data`` in place for every parameter whose ``.grad``
+algorithm's buffers). ``step()`` updates ``p.array`` in place for every parameter whose ``.grad``
 is set; parameters without a gradient are skipped and get no state.
 
 ``state_dict()`` has PyTorch's format::
@@ -219,11 +219,11 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                theta = p.data
+                theta = p.array
                 state = self._param_state(p, group)
                 if self._counts_steps:
                     state["step"] += 1.0
-                g = self._effective_grad(theta, p.grad.data, self._grad_weight_decay(group),
+                g = self._effective_grad(theta, p.grad.array, self._grad_weight_decay(group),
                                          group.get("maximize", False))
                 self._update(theta, g, state, group)
                 increment_version(p)
@@ -231,7 +231,7 @@ class Optimizer:
 
     def _update(self, theta: np.ndarray, g: np.ndarray, state: dict[str, Any] | None,
                 group: dict[str, Any]) -> None:
-        """The algorithm's update of one parameter, in place: ``theta`` is ``p.data``, ``g``
+        """The algorithm's update of one parameter, in place: ``theta`` is ``p.array``, ``g``
         the effective gradient (not to be written: it may be ``p.grad``'s array), ``state``
         the parameter's state (``step`` already counted), ``group`` its hyperparameters."""
         raise NotImplementedError
@@ -243,7 +243,7 @@ class Optimizer:
         if not state:
             if self._counts_steps:
                 state["step"] = 0.0
-            self._init_state(state, p.data, group)
+            self._init_state(state, p.array, group)
         return state
 
     def _init_state(self, state: dict[str, Any], theta: np.ndarray,
@@ -352,12 +352,12 @@ class Optimizer:
             if v is None or isinstance(v, (bool, int, float, str)):
                 out[key] = v
                 continue
-            arr = v.data if isinstance(v, Tensor) else np.asarray(v)
-            if key in self._state_arrays and arr.shape != p.data.shape:
+            arr = v.array if isinstance(v, Tensor) else np.asarray(v)
+            if key in self._state_arrays and arr.shape != p.array.shape:
                 raise ValueError(f"{type(self).__name__}.load_state_dict: state '{key}' of "
                                  f"parameter {index} has shape {list(arr.shape)}, but the "
-                                 f"parameter has shape {list(p.data.shape)}")
-            dtype = p.data.dtype if p.data.dtype.kind == "f" and arr.dtype.kind == "f" else None
+                                 f"parameter has shape {list(p.array.shape)}")
+            dtype = p.array.dtype if p.array.dtype.kind == "f" and arr.dtype.kind == "f" else None
             out[key] = from_numpy(np.array(arr, dtype=dtype, copy=True))
         return out
 

@@ -68,10 +68,10 @@ class RMSprop(Optimizer):
                 group: dict[str, Any]) -> None:
         """The class docstring's update of one parameter, in place (``g`` already has λθ)."""
         lr, alpha, eps, mu = group["lr"], group["alpha"], group["eps"], group["momentum"]
-        v, t = state["square_avg"].data, self._scratch(theta, 1)
+        v, t = state["square_avg"].array, self._scratch(theta, 1)
         _ema_square_(v, g, alpha, t)  # v_t = α v_{t-1} + (1 - α) g_t²
         if group["centered"]:
-            ga = state["grad_avg"].data
+            ga = state["grad_avg"].array
             _lerp_(ga, g, 1 - alpha, t)  # ḡ_t = α ḡ_{t-1} + (1 - α) g_t
             # √ṽ_t = √(v_t - ḡ_t²)
             np.multiply(ga, ga, out=t)
@@ -83,7 +83,7 @@ class RMSprop(Optimizer):
         t += eps
         np.divide(g, t, out=t)
         if mu > 0:
-            b = state["momentum_buffer"].data
+            b = state["momentum_buffer"].array
             # b_t = μ b_{t-1} + g_t / (√ṽ_t + ε)
             b *= mu
             b += t

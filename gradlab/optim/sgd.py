@@ -73,7 +73,7 @@ class SGD(Optimizer):
                 b = np.array(g, dtype=theta.dtype, copy=True)
                 state["momentum_buffer"] = from_numpy(b)
             else:  # b_t = μ b_{t-1} + (1 - τ) g_t
-                b = buf.data
+                b = buf.array
                 b *= mu
                 if damp == 0:
                     b += g

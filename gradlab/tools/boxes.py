@@ -92,11 +92,11 @@ def box_convert(boxes, in_fmt: str, out_fmt: str) -> Tensor:
 
 
 def _np_boxes(fn: str, boxes) -> np.ndarray:
-    return np.asarray(_boxes(fn, boxes).data, dtype=np.float64)
+    return np.asarray(_boxes(fn, boxes).array, dtype=np.float64)
 
 
 def _np_scores(fn: str, scores, n: int) -> np.ndarray:
-    s = scores.data if isinstance(scores, Tensor) else np.asarray(scores)
+    s = scores.array if isinstance(scores, Tensor) else np.asarray(scores)
     if s.shape != (n,):
         raise ValueError(f"{fn}: scores must have shape (N,) = ({n},) to match the boxes, got "
                          f"{tuple(s.shape)}")
@@ -147,14 +147,14 @@ def batched_nms(boxes, scores, idxs, iou_threshold: float) -> Tensor:
     fn = "batched_nms"
     b = _np_boxes(fn, boxes)
     s = _np_scores(fn, scores, b.shape[0])
-    ids = idxs.data if isinstance(idxs, Tensor) else np.asarray(idxs)
+    ids = idxs.array if isinstance(idxs, Tensor) else np.asarray(idxs)
     if ids.shape != (b.shape[0],):
         raise ValueError(f"{fn}: idxs must have shape (N,) = ({b.shape[0]},), got "
                          f"{tuple(ids.shape)}")
     keep = []
     for c in np.unique(ids):
         members = np.nonzero(ids == c)[0]
-        kept = nms(b[members], s[members], iou_threshold).data
+        kept = nms(b[members], s[members], iou_threshold).array
         keep.extend(members[kept].tolist())
     keep = np.asarray(keep, dtype=np.int64)
     keep = keep[np.lexsort((keep, -s[keep]))]  # by score, then index

@@ -344,7 +344,7 @@ def _positive_copy(model: nn.Module) -> nn.Module:
         for bname, buf in mod._buffers.items():
             if buf is None:
                 continue
-            arr = buf.data.copy()
+            arr = buf.array.copy()
             if np.issubdtype(arr.dtype, np.floating):
                 # BatchNorm statistics (0, 1): eval-mode BN is then x / sqrt(1 + eps)
                 fill = 1.0 if bname == "running_var" else 0.0
@@ -415,7 +415,7 @@ def measure_receptive_field(model: nn.Module, input_size, layers: Sequence[str] 
             raise ValueError(f"{fn}: layer {n!r} gave no 4-D output (N, C, H, W) to measure")
         unit = tuple((units or {}).get(n, (y.shape[2] // 2, y.shape[3] // 2)))
         (g,) = grad(y[0, :, unit[0], unit[1]].sum(), x, retain_graph=True)
-        hit = np.abs(g.data[0]).sum(axis=0) > 0
+        hit = np.abs(g.array[0]).sum(axis=0) > 0
         rows, cols = np.nonzero(hit.any(axis=1))[0], np.nonzero(hit.any(axis=0))[0]
         result[n] = MeasuredRF(n, unit, (int(rows[0]), int(rows[-1])),
                                (int(cols[0]), int(cols[-1])))

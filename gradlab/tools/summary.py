@@ -287,7 +287,7 @@ def summary(model: nn.Module, input_size: Sequence | None = None, input_data: An
         if outs:
             shapes = [tuple(int(d) for d in t.shape) for t in outs]
             row.output_shape = shapes[0] if len(shapes) == 1 else shapes
-        row.activation_bytes = int(sum(t.numel() * t.data.itemsize for t in outs))
+        row.activation_bytes = int(sum(t.numel() * t.array.itemsize for t in outs))
         own_macs[i] = _macs(module, a, output)
         row.macs = own_macs[i] + sum(rows[j].macs for j in range(i + 1, len(rows))
                                      if parent[j] == i)
@@ -321,8 +321,8 @@ def summary(model: nn.Module, input_size: Sequence | None = None, input_data: An
         trainable_params=trainable,
         total_macs=int(sum(own_macs)),
         activation_bytes=int(sum(r.activation_bytes for r in leaves)),
-        param_bytes=int(sum(p.numel() * p.data.itemsize for p in _unique(model.parameters()))),
-        input_bytes=int(sum(t.numel() * t.data.itemsize for t in inputs)),
+        param_bytes=int(sum(p.numel() * p.array.itemsize for p in _unique(model.parameters()))),
+        input_bytes=int(sum(t.numel() * t.array.itemsize for t in inputs)),
         input_shapes=[tuple(t.shape) for t in inputs])
 
 

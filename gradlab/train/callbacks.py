@@ -193,7 +193,7 @@ class EarlyStopping(Callback):
         if _improved(value, self.best, self.mode, self.min_delta):
             self.best, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best_weights:
-                self.best_weights = {k: v.data.copy()
+                self.best_weights = {k: v.array.copy()
                                      for k, v in trainer.model.state_dict().items()}
             return
         self.wait += 1

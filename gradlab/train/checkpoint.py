@@ -58,7 +58,7 @@ class _Encoder:
             return obj
         if isinstance(obj, Tensor):
             key = self._key(path)
-            self.tensors[key] = obj.data
+            self.tensors[key] = obj.array
             return {"__tensor__": key}
         if isinstance(obj, np.ndarray):
             key = self._key(path)
@@ -96,9 +96,9 @@ def _decode(obj: Any, tensors: dict) -> Any:
         if tag == "__tensor__":
             return tensors[v]
         if tag == "__ndarray__":
-            return tensors[v].data
+            return tensors[v].array
         if tag == "__scalar__":
-            return tensors[v].data[()]
+            return tensors[v].array[()]
         if tag == "__tuple__":
             return tuple(_decode(x, tensors) for x in v)
         if tag == "__dict__":

@@ -22,7 +22,7 @@ from ..tensor import Tensor, from_numpy
 
 def _array(x: Any, what: str) -> np.ndarray:
     if isinstance(x, Tensor):
-        return x.data
+        return x.array
     if isinstance(x, np.ndarray):
         return x
     if hasattr(x, "detach") and hasattr(x, "numpy"):  # a torch tensor

@@ -156,7 +156,7 @@ def load_data(data: str, model: str, data_dir: str | os.PathLike | None = None,
         raw_test = cls(data_dir, train=False)
 
         def scaled(ds):
-            x = ds.data.data.astype(np.float32)[:, None] / np.float32(255.0)
+            x = ds.data.array.astype(np.float32)[:, None] / np.float32(255.0)
             return TensorDataset(from_numpy(x), ds.targets)
 
         plain, test = scaled(raw_train), scaled(raw_test)

@@ -125,7 +125,7 @@ def _batch_size(y: Any) -> int:
 def _metric_value(v: Any) -> Any:
     """Metric results as JSON-able logs values: floats, or nested lists for arrays."""
     if isinstance(v, Tensor):
-        v = v.data
+        v = v.array
     if isinstance(v, np.ndarray):
         return v.item() if v.ndim == 0 else v.tolist()
     if isinstance(v, np.generic):
@@ -193,7 +193,7 @@ def predict(model: Any, loader: Iterable) -> Tensor:
             for batch in loader:
                 x = batch[0] if isinstance(batch, (tuple, list)) else batch
                 out = model(x)
-                outs.append(out.data if isinstance(out, Tensor) else np.asarray(out))
+                outs.append(out.array if isinstance(out, Tensor) else np.asarray(out))
     finally:
         model.train(was_training)
     if not outs:

@@ -17,7 +17,7 @@ __all__ = ["make_grid", "save_image"]
 
 def _stacked(tensor, who: str) -> np.ndarray:
     if isinstance(tensor, Tensor):
-        return tensor.data
+        return tensor.array
     if isinstance(tensor, list):
         for t in tensor:
             if not isinstance(t, Tensor):
@@ -29,7 +29,7 @@ def _stacked(tensor, who: str) -> np.ndarray:
         if len(shapes) != 1:
             raise RuntimeError(f"{who}: stack expects each tensor to be equal size, got "
                                f"shapes {sorted(shapes)}")
-        return np.stack([t.data for t in tensor])
+        return np.stack([t.array for t in tensor])
     raise TypeError(f"tensor or list of tensors expected, got {type(tensor)}")
 
 
@@ -110,7 +110,7 @@ def save_image(tensor: Tensor | list[Tensor], fp: str | os.PathLike | BinaryIO,
     Shape: (B, C, H, W), (C, H, W) or (H, W), float.
     """
     grid = make_grid(tensor, **kwargs)
-    arr = grid.data
+    arr = grid.array
     if arr.dtype.kind != "f":
         raise TypeError(f"save_image: expected a floating-point tensor with values in [0, 1], "
                         f"got {grid.dtype}")

@@ -48,13 +48,13 @@ def export(model, args, f, input_names: list[str] | None = None,
             not all(isinstance(a, Tensor) for a in args):
         raise TypeError(f"export: args must be a Tensor or a non-empty tuple of Tensors, got "
                         f"{type(args).__name__}")
-    arrays = [a.data.astype(np.int64) if a.data.dtype.kind in "iu" else a.data for a in args]
+    arrays = [a.array.astype(np.int64) if a.array.dtype.kind in "iu" else a.array for a in args]
     in_names = io_names(input_names, len(arrays), "input", "input_names")
     dyn_in = [axes_for(dynamic_axes, n, a.ndim) for n, a in zip(in_names, arrays)]
 
     const_names: dict[int, str] = {}
     for name, p in list(model.named_parameters()) + list(model.named_buffers()):
-        const_names.setdefault(id(p.data), name)
+        const_names.setdefault(id(p.array), name)
     modes = [(m, m.training) for m in model.modules()]
     model.eval()
     try:
@@ -82,12 +82,12 @@ def export(model, args, f, input_names: list[str] | None = None,
     out_names = io_names(output_names, len(outs1), "output", "output_names")
     outputs = []
     for k, (name, o1, o2) in enumerate(zip(out_names, outs1, outs2)):
-        v = t1.lookup(o1.data)
+        v = t1.lookup(o1.array)
         if v is None:
             raise ExportError(f"cannot export: model output {k} (shape {list(o1.shape)}) does "
                               "not depend on the input through gradlab's ops")
         g.node("Identity", [v], [name])
-        outputs.append(value_info(onnx, name, o1.data.dtype, o1.data.shape, o2.data.shape,
+        outputs.append(value_info(onnx, name, o1.array.dtype, o1.array.shape, o2.array.shape,
                                    axes_for(dynamic_axes, name, o1.ndim)))
     inputs = [value_info(onnx, n, a.dtype, a.shape, b.shape, d)
               for n, a, b, d in zip(in_names, arrays, second, dyn_in)]

@@ -72,7 +72,7 @@ class Trace:
         if isinstance(obj, (tuple, list)):
             return any(self._nested_traced(o) for o in obj)
         if isinstance(obj, Tensor):
-            obj = obj.data
+            obj = obj.array
         return isinstance(obj, np.ndarray) and self.lookup(obj) is not None
 
     def hint(self, arr) -> str | None:
@@ -89,7 +89,7 @@ class Trace:
         traced = False
         root = None
         for a in args:
-            arr = a.data if isinstance(a, Tensor) else a
+            arr = a.array if isinstance(a, Tensor) else a
             if isinstance(arr, np.ndarray):
                 name = self.lookup(arr)
                 if name is not None:
@@ -116,7 +116,7 @@ class Trace:
             # after the parameter it comes from, e.g. "fc.weight/Permute")
             if root is not None:
                 for r in results:
-                    self.hints[id(r.data)] = (f"{root}/{cls.__name__}", r.data)
+                    self.hints[id(r.array)] = (f"{root}/{cls.__name__}", r.array)
             return
         outs = []
         for r in results:
@@ -124,11 +124,11 @@ class Trace:
             name = f"{cls.__name__.lower()}_{self.count}"
             while name in self.reserved:
                 name += "_"
-            self.add_value(name, r.data)
+            self.add_value(name, r.array)
             outs.append(name)
         self.records.append(Record(cls, rec, dict(kwargs), outs,
-                                    [r.data.shape for r in results],
-                                    [r.data.dtype for r in results]))
+                                    [r.array.shape for r in results],
+                                    [r.array.dtype for r in results]))
 
 
     def _inlined(self, cls, args, results) -> None:
@@ -138,7 +138,7 @@ class Trace:
         if not any(self._nested_traced(a) for a in args):
             return
         for r in results:
-            if self.lookup(r.data) is None:
+            if self.lookup(r.array) is None:
                 raise ExportError(f"cannot export {opname(cls)}: its forward computes an output "
                                   "outside gradlab's ops (from NumPy arrays), which cannot be "
                                   "traced; write the forward with gradlab's Tensor ops")
@@ -173,7 +173,7 @@ def run_trace(model, inputs: list, param_ids: dict, names: list, reserved: set) 
             t.requires_grad = True
             with enable_grad():
                 t = E.Clone.apply(t)
-        trace.add_value(name, t.data)
+        trace.add_value(name, t.array)
         tensors.append(t)
     try:
         with observe(trace), enable_grad():

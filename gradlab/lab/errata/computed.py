@@ -110,8 +110,8 @@ def _bn_identity(_: dict | None = None) -> str:
                               ("order", mean, std ** 2)):
         bn = nn.BatchNorm1d(4, eps=0.0, dtype=gradlab.float64)
         with gradlab.no_grad():
-            bn.weight.data[...] = gamma
-            bn.bias.data[...] = beta
+            bn.weight.array[...] = gamma
+            bn.bias.array[...] = beta
             y = bn(gradlab.tensor(x)).numpy()
         out[name] = float(np.abs(y - x).max())
     return (f"gradlab's BatchNorm1d (training mode, eps = 0, float64) on a 256 x 4 batch with "

@@ -64,7 +64,7 @@ def layer_grad_norms(layers: list[nn.Linear], activation: str, x, y) -> np.ndarr
         zs.append(z)
         h = act(z)
     F.mse_loss(h, y).backward()
-    return np.array([float(np.linalg.norm(z.grad.data)) for z in zs])
+    return np.array([float(np.linalg.norm(z.grad.array)) for z in zs])
 
 
 def fit_ratio(norms: np.ndarray) -> tuple[float, float]:
@@ -151,8 +151,8 @@ class SigmoidDepth(Experiment):
                 y = perturb((gradlab.rand(batch, WIDTH) if activation == "sigmoid" else
                              gradlab.randn(batch, WIDTH).abs()).double())
                 logs.append(np.log(layer_grad_norms(layers, activation, x, y)))
-                specs.append(np.mean([np.linalg.norm(lin.weight.data, 2) for lin in layers]))
-                wmax.append(max(float(np.abs(lin.weight.data).max()) for lin in layers))
+                specs.append(np.mean([np.linalg.norm(lin.weight.array, 2) for lin in layers]))
+                wmax.append(max(float(np.abs(lin.weight.array).max()) for lin in layers))
             norms = np.exp(np.mean(logs, axis=0))
             ratio, r2 = fit_ratio(norms)
             return norms, ratio, r2, float(np.mean(specs)), float(np.max(wmax))

@@ -93,16 +93,16 @@ def train(layers: list[nn.Linear], X: np.ndarray, Y: np.ndarray, steps: int,
             losses.append(value)
             loss.backward()
             if step == 0:
-                first_grads = [float(np.linalg.norm(lin.bias.grad.data)) for lin in layers]
+                first_grads = [float(np.linalg.norm(lin.bias.grad.array)) for lin in layers]
             if clip is not None:
                 before = float(clip_grad_norm_(params, clip).item())
             if step == 0:
-                after = float(np.sqrt(sum(float((p.grad.data.astype(np.float64) ** 2).sum())
+                after = float(np.sqrt(sum(float((p.grad.array.astype(np.float64) ** 2).sum())
                                           for p in params)))
                 first_norm = [before if clip is not None else after, after]
             opt.step()
         with gradlab.no_grad():
-            pred = forward(layers, gradlab.tensor(X)).data.argmax(1)
+            pred = forward(layers, gradlab.tensor(X)).array.argmax(1)
     acc = float((pred == Y).mean()) if np.isfinite(losses[-1]) else 0.0
     return {"losses": losses, "first_grads": first_grads, "first_norm": first_norm,
             "acc": acc}
@@ -121,9 +121,9 @@ def seed_chain(depth: int = CHAIN_DEPTH, weight: float = 100.0, n: int = 1000) -
         log_slope = -z.abs() - 2.0 * F.softplus(-z.abs())
         log_grad = log_grad + math.log(weight) + log_slope
         if k > 0:
-            slopes.append(log_slope.exp().data)
+            slopes.append(log_slope.exp().array)
         z = weight * F.sigmoid(z)
-    return {"log10_grad": float(np.median(log_grad.data) / math.log(10.0)),
+    return {"log10_grad": float(np.median(log_grad.array) / math.log(10.0)),
             "mean_slope": float(np.mean(slopes))}
 
 
@@ -171,18 +171,18 @@ class ExplodingGradients(Experiment):
         steps = 150 if quick else 500
         repeats = 2 if quick else 4
         ds = Digits()
-        X = perturb(ds.data.data.reshape(len(ds), -1))
-        Y = ds.targets.data
+        X = perturb(ds.data.array.reshape(len(ds), -1))
+        Y = ds.targets.array
         rng = np.random.default_rng(seed)
         plain, clipped, growth, r2s, grads = [], [], [], [], []
         for _ in range(repeats):
             net = perturbed(make_net(GAIN))
-            state = [p.data.copy() for lin in net for p in lin.parameters()]
+            state = [p.array.copy() for lin in net for p in lin.parameters()]
             plain.append(train(net, X, Y, steps, None,
                                np.random.default_rng(rng.integers(1 << 31))))
             twin = make_net(GAIN)
             for p, s in zip([p for lin in twin for p in lin.parameters()], state):
-                p.data[...] = s
+                p.array[...] = s
             clipped.append(train(twin, X, Y, steps, MAX_NORM,
                                  np.random.default_rng(rng.integers(1 << 31))))
             g = np.array(plain[-1]["first_grads"])

@@ -86,19 +86,19 @@ def train(net: nn.Sequential, X, Y, steps: int, asymmetry_rng=None) -> dict[str,
     for step in range(steps + 1):
         if asymmetry_rng is not None and step == ASYMMETRY_STEP:
             for p in net.parameters():
-                u = asymmetry_rng.uniform(-1.0, 1.0, size=p.data.shape)
-                p.data *= (1.0 + ASYMMETRY * u).astype(p.data.dtype)
-            injected = pairwise_unit_difference(net[0].weight.data)[0]
+                u = asymmetry_rng.uniform(-1.0, 1.0, size=p.array.shape)
+                p.array *= (1.0 + ASYMMETRY * u).astype(p.array.dtype)
+            injected = pairwise_unit_difference(net[0].weight.array)[0]
         if multi and (step % every == 0 or step == steps):
-            curve.append((step, pairwise_unit_difference(net[0].weight.data)[0]))
+            curve.append((step, pairwise_unit_difference(net[0].weight.array)[0]))
         if step == steps:
             break
         opt.zero_grad()
         F.cross_entropy(net(X), Y).backward()
         opt.step()
-    mx, mn = pairwise_unit_difference(net[0].weight.data) if multi else (0.0, 0.0)
+    mx, mn = pairwise_unit_difference(net[0].weight.array) if multi else (0.0, 0.0)
     with gradlab.no_grad():
-        acc = float((net(X).data.argmax(1) == Y.data).mean())
+        acc = float((net(X).array.argmax(1) == Y.array).mean())
     return {"curve": curve, "injected": injected, "max": mx, "min": mn, "acc": acc}
 
 
@@ -155,7 +155,7 @@ class Symmetry(Experiment):
         steps = 150 if quick else 600
         drift_steps = DRIFT_STEPS if quick else 3 * DRIFT_STEPS
         ds = Digits()
-        X32 = gradlab.tensor(perturb(ds.data.data.reshape(len(ds), -1)))
+        X32 = gradlab.tensor(perturb(ds.data.array.reshape(len(ds), -1)))
         X64 = X32.double()
         Y = ds.targets
         numbers: dict[str, Any] = {"steps": steps, "drift_steps": drift_steps,
@@ -163,7 +163,7 @@ class Symmetry(Experiment):
                                    "asymmetry_step": ASYMMETRY_STEP,
                                    "blas_core": backend.blas_info().get("core")}
         w = np.full((64, HIDDEN), CONSTANT, dtype=np.float32)
-        prod = X32.data @ w
+        prod = X32.array @ w
         numbers["float32_matmul_column_spread"] = float(
             np.abs(prod - prod[:, :1]).max() / np.abs(prod).max())
 

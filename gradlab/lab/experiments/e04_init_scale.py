@@ -74,7 +74,7 @@ def deep_pass(depth: int, activation: str, scheme: str, batch: int) -> dict[str,
         z.retain_grad()
         zs.append(z)
         h = act(z)
-        a = h.data.astype(np.float64)
+        a = h.array.astype(np.float64)
         var.append(a.var())
         if activation == "tanh":
             sat.append(float((np.abs(a) > 0.99).mean()))
@@ -84,7 +84,7 @@ def deep_pass(depth: int, activation: str, scheme: str, batch: int) -> dict[str,
             sat.append(0.0)
     with np.errstate(over="ignore", invalid="ignore"):
         (h * perturb(gradlab.randn(batch, WIDTH))).sum().backward()
-        grad = np.array([float(np.linalg.norm(z.grad.data.astype(np.float64))) for z in zs])
+        grad = np.array([float(np.linalg.norm(z.grad.array.astype(np.float64))) for z in zs])
     return {"var": np.array(var), "sat": np.array(sat), "grad": grad}
 
 
@@ -183,8 +183,8 @@ class InitScale(Experiment):
         # the linear-regime slopes that fix the factor 4: d tanh/dx and d sigmoid/dx at 0
         x = gradlab.zeros(2, requires_grad=True)
         (F.tanh(x[0]) + F.sigmoid(x[1])).backward()
-        numbers["tanh_slope_at_0"] = float(x.grad.data[0])
-        numbers["sigmoid_slope_at_0"] = float(x.grad.data[1])
+        numbers["tanh_slope_at_0"] = float(x.grad.array[0])
+        numbers["sigmoid_slope_at_0"] = float(x.grad.array[1])
         dist = {name: abs(math.log(numbers[f"{name} grad_ratio"])) for name in swap}
         numbers["seed_assignment_log_dev"] = {"sigmoid": dist["sigmoid/xavier"],
                                               "tanh": dist["tanh/xavier x4"]}

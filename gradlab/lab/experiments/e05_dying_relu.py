@@ -46,7 +46,7 @@ def inactive_units(net: nn.Sequential, X) -> np.ndarray:
     """Which first-layer units have a pre-activation <= 0 on every row of ``X`` (for ReLU:
     output 0 and gradient 0 on the whole data set). Shape: X (N, 64) -> bool (HIDDEN,)."""
     with gradlab.no_grad():
-        return (net[0](X).data <= 0).all(axis=0)
+        return (net[0](X).array <= 0).all(axis=0)
 
 
 def run(activation: str, lr1: float, steps1: int, steps2: int, X: np.ndarray, Y: np.ndarray,
@@ -62,14 +62,14 @@ def run(activation: str, lr1: float, steps1: int, steps2: int, X: np.ndarray, Y:
 
     def accuracy() -> float:
         with gradlab.no_grad():
-            return float((net(XT).data.argmax(1) == Y).mean())
+            return float((net(XT).array.argmax(1) == Y).mean())
 
     with np.errstate(all="ignore"):
         for step in range(steps1 + steps2):
             if step == steps1:
                 out["mid"] = inactive_units(net, XT)
                 out["acc_mid"] = accuracy()
-                w_mid = net[0].weight.data.copy()
+                w_mid = net[0].weight.array.copy()
                 for group in opt.param_groups:
                     group["lr"] = NORMAL_LR
             idx = rng.integers(0, len(X), BATCH)
@@ -82,7 +82,7 @@ def run(activation: str, lr1: float, steps1: int, steps2: int, X: np.ndarray, Y:
             opt.step()
     out["end"] = inactive_units(net, XT)
     out["acc_end"] = accuracy()
-    moved = np.abs(net[0].weight.data - w_mid).max(axis=1) if "mid" in out else None
+    moved = np.abs(net[0].weight.array - w_mid).max(axis=1) if "mid" in out else None
     out["moved"] = moved
     return out
 
@@ -128,8 +128,8 @@ class DyingReLU(Experiment):
         steps1, steps2 = (100, 200) if quick else (100, 1000)
         repeats = 2 if quick else 4
         ds = Digits()
-        X = perturb(ds.data.data.reshape(len(ds), -1))
-        Y = ds.targets.data
+        X = perturb(ds.data.array.reshape(len(ds), -1))
+        Y = ds.targets.array
         rng = np.random.default_rng(seed)
         res: dict[str, list] = {"relu_large": [], "leaky_large": [], "relu_normal": []}
         for _ in range(repeats):

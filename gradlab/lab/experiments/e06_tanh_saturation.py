@@ -46,13 +46,13 @@ def seed_example(xs: list[float]) -> tuple[np.ndarray, np.ndarray]:
     u = gradlab.tensor(np.array(xs, dtype=np.float64) * W, requires_grad=True)
     a = F.tanh(u)
     a.sum().backward()
-    return a.data.copy(), u.grad.data.copy()
+    return a.array.copy(), u.grad.array.copy()
 
 
 def saturated_fraction(net: nn.Sequential, X) -> float:
     """Share of (example, first-layer unit) pairs with |tanh| > SATURATED."""
     with gradlab.no_grad():
-        h = net[1](net[0](X)).data
+        h = net[1](net[0](X)).array
     return float((np.abs(h) > SATURATED).mean())
 
 
@@ -126,9 +126,9 @@ class TanhSaturation(Experiment):
             "steps": steps, "repeats": repeats, "lr": LR,
         }
         ds = Digits()
-        raw = perturb(ds.data.data.reshape(len(ds), -1) * np.float32(16.0))
+        raw = perturb(ds.data.array.reshape(len(ds), -1) * np.float32(16.0))
         std = StandardScaler().fit(raw).transform(raw).astype(np.float32)
-        Y = ds.targets.data
+        Y = ds.targets.array
         rng = np.random.default_rng(seed)
         curves: dict[str, list] = {"raw": [], "standardized": []}
         for _ in range(repeats):
@@ -138,13 +138,13 @@ class TanhSaturation(Experiment):
                 if init_state is None:
                     perturb(net)
                     # a copy: state_dict() shares the parameters' arrays, which SGD updates
-                    init_state = {k: v.data.copy() for k, v in net.state_dict().items()}
+                    init_state = {k: v.array.copy() for k, v in net.state_dict().items()}
                 else:
                     net.load_state_dict(init_state)
                 XT = gradlab.tensor(X)
                 sat0 = saturated_fraction(net, XT)
                 F.cross_entropy(net(XT), ds.targets).backward()
-                grad0 = float(np.linalg.norm(net[0].weight.grad.data))
+                grad0 = float(np.linalg.norm(net[0].weight.grad.array))
                 net.zero_grad()
                 opt = gradlab.optim.SGD(net.parameters(), lr=LR)
                 order = np.random.default_rng(rng.integers(1 << 31))
@@ -159,7 +159,7 @@ class TanhSaturation(Experiment):
                 with gradlab.no_grad():
                     full = net(XT)
                     final = float(F.cross_entropy(full, ds.targets).item())
-                    acc = float((full.data.argmax(1) == Y).mean())
+                    acc = float((full.array.argmax(1) == Y).mean())
                 curves[name].append({"losses": losses, "sat0": sat0, "grad0": grad0,
                                      "sat_end": saturated_fraction(net, XT),
                                      "final": final, "acc": acc})

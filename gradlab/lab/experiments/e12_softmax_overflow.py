@@ -207,8 +207,8 @@ def _train_ordinary(loss_name: str, x, y, steps: int, seeds: list[int]) -> dict[
         w.grad = b.grad = None
         per.sum().backward()                      # each copy's gradient is its own loss's
         with gradlab.no_grad():
-            w.data -= lrs * w.grad.numpy()
-            b.data -= lrs * b.grad.numpy()
+            w.array -= lrs * w.grad.numpy()
+            b.array -= lrs * b.grad.numpy()
     a = np.stack(acc, -1)                                       # (inits, lrs, steps)
     shown = [a[i, _DIGITS_LRS.index(best_lr[i])] if best_lr[i] is not None else a[i].max(0)
              for i in range(n_init)]

@@ -225,7 +225,7 @@ def _clip_per_net_(model: nn.Module, k: int, max_norm: float) -> np.ndarray:
     norms = np.sqrt(sq)
     factor = np.minimum(max_norm / (norms + 1e-6), 1.0)
     for p in params:
-        p.grad.data *= factor.reshape((k,) + (1,) * (p.grad.ndim - 1)).astype(p.grad.data.dtype)
+        p.grad.array *= factor.reshape((k,) + (1,) * (p.grad.ndim - 1)).astype(p.grad.array.dtype)
     return norms
 
 

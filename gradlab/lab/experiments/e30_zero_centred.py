@@ -147,7 +147,7 @@ def _train(x: np.ndarray, y: np.ndarray, starts: int, seed: int) -> dict[str, An
         prev = g
         with gradlab.no_grad():
             for p in params:
-                p.data -= lrs * p.grad.data
+                p.array -= lrs * p.grad.array
         if (t + 1) % _EVAL_EVERY == 0:
             curves.append(evaluate())
     return {"keys": keys, "curves": np.array(curves).T, "neg_cos": neg / (_STEPS - 1),

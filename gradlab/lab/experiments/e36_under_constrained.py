@@ -133,7 +133,7 @@ def train(x_log: np.ndarray, y_log: np.ndarray, x_lsq: np.ndarray, y_lsq: np.nda
     for step in range(steps + 1):
         if step % _RECORD_EVERY == 0:
             for rec, p in zip(norms, params):
-                rec.append(np.linalg.norm(p.data, axis=1))
+                rec.append(np.linalg.norm(p.array, axis=1))
         if step == steps:
             break
         # both copies of a problem in one product (fewer graph nodes; each row's loss still

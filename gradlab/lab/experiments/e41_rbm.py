@@ -110,9 +110,9 @@ def rbm_of(w: np.ndarray, b: np.ndarray, c: np.ndarray) -> RBM:
     """A float64 :class:`RBM` holding one machine's parameters (W (H, V), b (V,), c (H,))."""
     m = RBM(w.shape[1], w.shape[0], dtype=gradlab.float64)
     with gradlab.no_grad():
-        m.W.data[...] = w
-        m.b.data[...] = b.reshape(-1)
-        m.c.data[...] = c.reshape(-1)
+        m.W.array[...] = w
+        m.b.array[...] = b.reshape(-1)
+        m.c.array[...] = c.reshape(-1)
     return m
 
 
@@ -122,7 +122,7 @@ def starts(seed: int, k: int) -> np.ndarray:
     out = []
     for s in range(k):
         g = gradlab.Generator().manual_seed(41_000 + 100 * seed + s)
-        out.append(RBM(_VISIBLE, _HIDDEN, dtype=gradlab.float64, generator=g).W.data.copy())
+        out.append(RBM(_VISIBLE, _HIDDEN, dtype=gradlab.float64, generator=g).W.array.copy())
     return np.stack(out)
 
 
@@ -144,14 +144,14 @@ def train(data: np.ndarray, w0: np.ndarray, steps: int, rng: np.random.Generator
     exact_loss, cd_ll, cd_at = [], [], []
     first_vk = None
     for step in range(steps + 1):
-        wc, bc, cc = (p.data for p in params["cd"])
+        wc, bc, cc = (p.array for p in params["cd"])
         if step % _EVERY == 0 or step == steps:
             cd_ll.append(mean_ll_np(data, wc, bc, cc))
             cd_at.append(step)
         we, be, ce = params["exact"]
         ll_exact = -stacked_free_energy(v, we, be, ce).mean(1) - stacked_log_partition(
             we, be, ce, hs)
-        exact_loss.append(-ll_exact.data.copy())
+        exact_loss.append(-ll_exact.array.copy())
         if step == steps:
             break
         # one block-Gibbs step from the data for every machine (the CD-1 negative sample)
@@ -168,7 +168,7 @@ def train(data: np.ndarray, w0: np.ndarray, steps: int, rng: np.random.Generator
         opt.zero_grad()
         loss.backward()
         opt.step()
-    final = {name: tuple(p.data.copy() for p in ps) for name, ps in params.items()}
+    final = {name: tuple(p.array.copy() for p in ps) for name, ps in params.items()}
     return {"exact_loss": np.array(exact_loss), "cd_ll": np.array(cd_ll), "cd_at": cd_at,
             "final": final, "first_vk": first_vk}
 
@@ -195,7 +195,7 @@ def class_agreement(data: np.ndarray, w0: np.ndarray, vk: np.ndarray) -> dict[st
     fe_err = cd_err = ex_err = 0.0
     for i in range(s):
         m = rbm_of(w0[i], np.zeros(_VISIBLE), np.zeros(_HIDDEN))
-        fe_err = max(fe_err, float(np.abs(m.free_energy(v).data - fe.data[i]).max()))
+        fe_err = max(fe_err, float(np.abs(m.free_energy(v).array - fe.array[i]).max()))
         (m.free_energy(v).mean() - m.free_energy(gradlab.tensor(vk[i])).mean()).backward()
         for g, p in zip(g_cd, (m.W, m.b, m.c)):
             cd_err = max(cd_err, float(np.abs(g[i].reshape(p.shape) - p.grad.numpy()).max()))

@@ -25,7 +25,7 @@ _SDPA = "scaled_dot_product_attention"
 
 
 def _dtype_name(t: Tensor) -> str:
-    return str(t.data.dtype)
+    return str(t.array.dtype)
 
 
 def _check_sdpa(query, key, value, attn_mask, dropout_p, is_causal, enable_gqa) -> None:
@@ -36,19 +36,19 @@ def _check_sdpa(query, key, value, attn_mask, dropout_p, is_causal, enable_gqa) 
     if min(query.ndim, key.ndim, value.ndim) < 2:
         raise RuntimeError(f"{_SDPA}: expected query, key and value to be at least 2-D, got "
                            f"query.dim {query.ndim}, key.dim {key.ndim}, value.dim {value.ndim}")
-    dts = {query.data.dtype, key.data.dtype, value.data.dtype}
+    dts = {query.array.dtype, key.array.dtype, value.array.dtype}
     if len(dts) > 1:
         raise RuntimeError(f"{_SDPA}: expected query, key and value to have the same dtype, got "
                            f"query {_dtype_name(query)}, key {_dtype_name(key)}, value "
                            f"{_dtype_name(value)}")
-    if query.data.dtype.kind != "f":
+    if query.array.dtype.kind != "f":
         raise RuntimeError(f"{_SDPA}: expected floating-point query, key and value, got "
                            f"{_dtype_name(query)}")
     if attn_mask is not None:
         if not isinstance(attn_mask, Tensor):
             raise TypeError(f"{_SDPA}: attn_mask must be a Tensor or None, got "
                             f"{type(attn_mask).__name__}")
-        if attn_mask.data.dtype != np.bool_ and attn_mask.data.dtype != query.data.dtype:
+        if attn_mask.array.dtype != np.bool_ and attn_mask.array.dtype != query.array.dtype:
             raise RuntimeError(f"{_SDPA}: attn_mask must be bool or of the query's dtype "
                                f"({_dtype_name(query)}), got {_dtype_name(attn_mask)}")
         if is_causal:
@@ -129,14 +129,14 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                                     float("-inf"))
     elif attn_mask is not None:
         _fits(tuple(attn_mask.shape), tuple(scores.shape), "attn_mask")
-        if attn_mask.data.dtype == np.bool_:
-            scores = scores.masked_fill(from_numpy(~attn_mask.data), float("-inf"))
+        if attn_mask.array.dtype == np.bool_:
+            scores = scores.masked_fill(from_numpy(~attn_mask.array), float("-inf"))
         else:
             scores = scores + attn_mask
     dead = None
     if attn_mask is not None:
         # rows whose every score is -inf: softmax would give 0/0; torch gives them zeros
-        dead = np.isneginf(scores.data).all(axis=-1, keepdims=True)
+        dead = np.isneginf(scores.array).all(axis=-1, keepdims=True)
         if dead.any():
             dead = from_numpy(dead)
             scores = scores.masked_fill(dead, 0.0)
@@ -159,7 +159,7 @@ def _canonical_mask(mask: Tensor | None, mask_name: str, other_type, other_name:
     0 elsewhere); a float mask as it is. Other dtypes raise AssertionError, as torch's."""
     if mask is None:
         return None
-    dt = mask.data.dtype
+    dt = mask.array.dtype
     if dt != np.bool_ and dt.kind != "f":
         raise AssertionError(f"only bool and floating types of {mask_name} are supported "
                              f"(got {dt})")
@@ -167,14 +167,14 @@ def _canonical_mask(mask: Tensor | None, mask_name: str, other_type, other_name:
         warnings.warn(f"Support for mismatched {mask_name} and {other_name} is deprecated. Use "
                       "same type for both instead.", stacklevel=3)
     if dt == np.bool_:
-        out = np.zeros(mask.data.shape, dtype=target_type)
-        out[mask.data] = -np.inf
+        out = np.zeros(mask.array.shape, dtype=target_type)
+        out[mask.array] = -np.inf
         return from_numpy(out)
     return mask
 
 
 def _none_or_dtype(t: Tensor | None):
-    return None if t is None else t.data.dtype
+    return None if t is None else t.array.dtype
 
 
 def _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads) -> bool:
@@ -294,7 +294,7 @@ def multi_head_attention_forward(
     src_len = key.shape[0]
     key_padding_mask = _canonical_mask(key_padding_mask, "key_padding_mask",
                                        _none_or_dtype(attn_mask), "attn_mask",
-                                       query.data.dtype)
+                                       query.array.dtype)
     if is_causal and attn_mask is None:
         raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the "
                            "Transformer module method `generate_square_subsequent_mask` to "
@@ -302,7 +302,7 @@ def multi_head_attention_forward(
     if is_causal and key_padding_mask is None and not need_weights:
         attn_mask = None  # the hint replaces the mask (scaled_dot_product_attention's causal)
     else:
-        attn_mask = _canonical_mask(attn_mask, "attn_mask", None, "", query.data.dtype,
+        attn_mask = _canonical_mask(attn_mask, "attn_mask", None, "", query.array.dtype,
                                     check_other=False)
         if key_padding_mask is not None:
             is_causal = False  # the merged mask is no longer causal
@@ -347,8 +347,8 @@ def multi_head_attention_forward(
     k = _heads(k, static_k, "static_k", bsz * num_heads, head_dim)
     v = _heads(v, static_v, "static_v", bsz * num_heads, head_dim)
     if add_zero_attn:
-        zeros = from_numpy(np.zeros((bsz * num_heads, 1, head_dim), dtype=k.data.dtype))
-        k, v = cat([k, zeros], dim=1), cat([v, zeros.to(v.data.dtype)], dim=1)
+        zeros = from_numpy(np.zeros((bsz * num_heads, 1, head_dim), dtype=k.array.dtype))
+        k, v = cat([k, zeros], dim=1), cat([v, zeros.to(v.array.dtype)], dim=1)
         attn_mask = None if attn_mask is None else pad(attn_mask, (0, 1))
         key_padding_mask = None if key_padding_mask is None else pad(key_padding_mask, (0, 1))
     src_len = k.shape[1]

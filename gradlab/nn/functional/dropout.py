@@ -19,7 +19,7 @@ def _check_dropout_p(p: float) -> None:
 
 def _dropout_mask(input: Tensor, shape: tuple, p: float) -> Tensor:
     """Bernoulli(1 - p) / (1 - p) in the input's dtype, from the global generator."""
-    dt = input.data.dtype
+    dt = input.array.dtype
     if p == 1:
         return from_numpy(np.zeros(shape, dtype=dt))
     keep = backend.rng().random(shape, dtype=np.float32) >= p

@@ -24,7 +24,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
 
     Shape: input (*) int64; weight (num_embeddings, embedding_dim) -> (*, embedding_dim).
     """
-    idx = input.data if isinstance(input, Tensor) else np.asarray(input)
+    idx = input.array if isinstance(input, Tensor) else np.asarray(input)
     if idx.dtype.kind not in "iu":
         raise RuntimeError(f"embedding: expected indices of an integer type (int64 or int32), "
                            f"got {idx.dtype}")
@@ -46,12 +46,12 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
                          f"(index out of range in self)")
     if max_norm is not None:
         rows = np.unique(idx)
-        w = weight.data[rows]
+        w = weight.array[rows]
         norms = (np.abs(w) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
         big = norms > max_norm
         if big.any():
             scale = (max_norm / (norms[big] + 1e-7)).astype(w.dtype)
-            weight.data[rows[big]] = w[big] * scale[:, None]
+            weight.array[rows[big]] = w[big] * scale[:, None]
             increment_version(weight)
     return Embedding.apply(weight, idx.astype(np.intp, copy=False), padding_idx,
                            bool(scale_grad_by_freq))
@@ -59,7 +59,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """Class indices (any shape, int64) to one-hot vectors: shape ``(*, num_classes)``, int64."""
-    idx = tensor.data
+    idx = tensor.array
     if idx.dtype.kind not in "iu":
         raise RuntimeError(f"one_hot is only applicable to index tensor, got {tensor.dtype}")
     if num_classes == -1:

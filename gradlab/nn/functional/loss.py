@@ -70,7 +70,7 @@ def _no_grad_weight(name: str, arg: str, t: Tensor | None) -> np.ndarray | None:
     if t.requires_grad and is_grad_enabled():
         raise RuntimeError(f"The function '{name}' is not differentiable with respect to "
                            f"argument '{arg}'. This input cannot have requires_grad True.")
-    return t.data
+    return t.array
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -93,8 +93,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got "
                          f"{label_smoothing}")
     x, t = input, target
-    probs = t.data.dtype.kind == "f"
-    if not probs and t.data.dtype.kind not in "iu":
+    probs = t.array.dtype.kind == "f"
+    if not probs and t.array.dtype.kind not in "iu":
         raise RuntimeError(f"cross_entropy: target must be int64 class indices or float "
                            f"probabilities, got {t.dtype}")
     if x.ndim == 0:
@@ -110,7 +110,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                            f" got {list(t.shape)}")
     w = None
     if weight is not None:
-        w = weight.data.astype(x.data.dtype, copy=False)
+        w = weight.array.astype(x.array.dtype, copy=False)
         if w.shape != (c,):
             raise RuntimeError(f"cross_entropy: weight must have shape [{c}] (one per class), "
                                f"got {list(w.shape)}")
@@ -124,9 +124,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         x2 = x.permute(0, *range(2, x.ndim), 1).reshape(-1, c)
     if probs:  # the same (N * d1 * ..., C) layout as the input; a tensor, so it gets a gradient
         t2 = t.permute(0, *range(2, t.ndim), 1) if t.ndim > 2 else t
-        t2 = t2.to(x.data.dtype).reshape(-1, c)
+        t2 = t2.to(x.array.dtype).reshape(-1, c)
     else:
-        t2 = t.data.reshape(-1).astype(np.int64, copy=False)
+        t2 = t.array.reshape(-1).astype(np.int64, copy=False)
     out = _loss.CrossEntropy.apply(x2, t2, w, ignore_index, reduction, label_smoothing)
     if reduction == "none":
         out = out.reshape(out_shape)
@@ -143,7 +143,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     indices; weight (C,); output scalar, or the target's shape with ``reduction='none'``.
     """
     r = _reduction("nll_loss", reduction, size_average, reduce)
-    if target.data.dtype.kind not in "iu":
+    if target.array.dtype.kind not in "iu":
         raise RuntimeError(f"nll_loss: expected target dtype to be int64 (class indices), got "
                            f"{target.dtype}")
     if input.ndim == 0:
@@ -158,9 +158,9 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
         if w.shape != (c,):
             raise RuntimeError(f"nll_loss: weight must have shape [{c}] (one per class), got "
                                f"{list(w.shape)}")
-        w = w.astype(input.data.dtype, copy=False)
+        w = w.astype(input.array.dtype, copy=False)
     x = input.reshape(1, c) if input.ndim == 1 else input
-    t = target.data.reshape((x.shape[0],) + tuple(x.shape[2:])).astype(np.int64, copy=False)
+    t = target.array.reshape((x.shape[0],) + tuple(x.shape[2:])).astype(np.int64, copy=False)
     out = _loss.NLLLoss.apply(x, t, w, int(ignore_index), r)
     return out.reshape(()) if input.ndim == 1 and r == "none" else out
 
@@ -244,7 +244,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     """
     r = _reduction("binary_cross_entropy", reduction, size_average, reduce)
     _check_same_shape("binary_cross_entropy", input, target)
-    p, t = input.data, target.data
+    p, t = input.array, target.array
     if not ((p >= 0) & (p <= 1)).all():
         raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 "
                            "and 1")

@@ -48,11 +48,11 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                                          _affine_shape(bias, pshape), axes, eps)
         if running_mean is not None and running_var is not None:
             m = momentum
-            rm, rv = running_mean.data, running_var.data
+            rm, rv = running_mean.array, running_var.array
             rm *= 1 - m
-            rm += m * mean.data.reshape(c).astype(rm.dtype)
+            rm += m * mean.array.reshape(c).astype(rm.dtype)
             rv *= 1 - m
-            rv += m * (var.data.reshape(c) * (n / (n - 1))).astype(rv.dtype)
+            rv += m * (var.array.reshape(c) * (n / (n - 1))).astype(rv.dtype)
             increment_version(running_mean)
             increment_version(running_var)
         return out
@@ -126,9 +126,9 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
                                      _affine_shape(bias, pshape), axes, eps)
     if running_mean is not None and running_var is not None:
         k = int(np.prod(input.shape[2:]))
-        rm, rv = running_mean.data, running_var.data
+        rm, rv = running_mean.array, running_var.array
         rm *= 1 - momentum
-        rm += momentum * mean.data.reshape(-1, c).mean(0).astype(rm.dtype)
+        rm += momentum * mean.array.reshape(-1, c).mean(0).astype(rm.dtype)
         rv *= 1 - momentum
-        rv += momentum * (var.data.reshape(-1, c).mean(0) * k / max(k - 1, 1)).astype(rv.dtype)
+        rv += momentum * (var.array.reshape(-1, c).mean(0) * k / max(k - 1, 1)).astype(rv.dtype)
     return out

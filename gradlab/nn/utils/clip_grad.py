@@ -52,7 +52,7 @@ def get_total_norm(tensors: _TensorOrTensors, norm_type: float = 2.0,
     ``error_if_nonfinite`` a NaN or infinite norm raises RuntimeError. ``foreach`` is accepted
     for PyTorch compatibility (gradlab has one NumPy implementation).
     """
-    arrays = [t.data for t in _as_list(tensors)]
+    arrays = [t.array for t in _as_list(tensors)]
     p = float(norm_type)
     if not arrays:
         return from_numpy(np.zeros((), backend.get_default_dtype().np))
@@ -73,17 +73,17 @@ def clip_grads_with_norm_(parameters: _TensorOrTensors, max_norm: float, total_n
     grads = [p.grad for p in _as_list(parameters) if p.grad is not None]
     if not grads:
         return
-    total = total_norm.data if isinstance(total_norm, Tensor) else np.asarray(total_norm)
+    total = total_norm.array if isinstance(total_norm, Tensor) else np.asarray(total_norm)
     coef = np.minimum(np.asarray(float(max_norm), total.dtype) / (total + total.dtype.type(1e-6)),
                       total.dtype.type(1.0))
     coef_of = {}
     with np.errstate(invalid="ignore"):  # inf · 0 = NaN is the documented outcome, as torch
         for g in grads:
-            dt = g.data.dtype
+            dt = g.array.dtype
             c = coef_of.get(dt)
             if c is None:
                 c = coef_of[dt] = coef.astype(dt)
-            g.data *= c
+            g.array *= c
             increment_version(g)
 
 
@@ -130,5 +130,5 @@ def clip_grad_value_(parameters: _TensorOrTensors, clip_value: float,
     c = float(clip_value)
     for p in _as_list(parameters):
         if p.grad is not None:
-            np.clip(p.grad.data, -c, c, out=p.grad.data)
+            np.clip(p.grad.array, -c, c, out=p.grad.array)
             increment_version(p.grad)

@@ -49,7 +49,7 @@ class BasePruningMethod:
         module.__dict__.pop(name, None)
         orig = module._parameters.pop(name + "_orig")
         del module._buffers[name + "_mask"]
-        orig.data = np.ascontiguousarray(weight.data)
+        orig.array = np.ascontiguousarray(weight.array)
         orig.grad = None
         module.register_parameter(name, orig)
 
@@ -205,27 +205,27 @@ def _apply(method: BasePruningMethod, module: Module, name: str,
             raise AttributeError(f"prune: {type(module).__name__} has no parameter '{name}' "
                                  f"(parameters: {[k for k in module._parameters]})")
         orig = module._parameters[name]
-        current = orig.data
+        current = orig.array
     else:
         orig = module._parameters[name + "_orig"]
-        current = getattr(module, name).data
+        current = getattr(module, name).array
     scores = current if importance_scores is None else (
-        importance_scores.data if isinstance(importance_scores, Tensor)
+        importance_scores.array if isinstance(importance_scores, Tensor)
         else np.asarray(importance_scores))
     if scores.shape != orig.shape:
         raise ValueError(f"prune: importance_scores shape {list(scores.shape)} should match "
                          f"the parameter '{name}' shape {list(orig.shape)}")
     if found is None:
-        default = np.ones(orig.shape, dtype=orig.data.dtype)
+        default = np.ones(orig.shape, dtype=orig.array.dtype)
         mask = method.compute_mask(scores, default)
         module._parameters.pop(name)
         module.register_parameter(name + "_orig", orig)
-        module.register_buffer(name + "_mask", from_numpy(mask.astype(orig.data.dtype)))
+        module.register_buffer(name + "_mask", from_numpy(mask.astype(orig.array.dtype)))
         module.register_forward_pre_hook(method)
     else:
         buf = module._buffers[name + "_mask"]
-        mask = _restricted_mask(method, scores, buf.data)
-        buf.data = mask.astype(orig.data.dtype)
+        mask = _restricted_mask(method, scores, buf.array)
+        buf.array = mask.astype(orig.array.dtype)
     hook = _find_hook(module, name)[1]
     object.__setattr__(module, name, hook.apply_mask(module))
     return module
@@ -256,7 +256,7 @@ def ln_structured(module: Module, name: str, amount, n, dim: int,
 
 def custom_from_mask(module: Module, name: str, mask) -> Module:
     """Prune the entries of ``module.<name>`` where ``mask`` is 0."""
-    m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    m = mask.array if isinstance(mask, Tensor) else np.asarray(mask)
     return _apply(CustomFromMask(name, m), module, name)
 
 
@@ -280,9 +280,9 @@ def global_unstructured(parameters: Iterable[tuple[Module, str]], pruning_method
     for module, name in params:
         t = getattr(module, name)
         s = importance_scores.get((module, name), t)
-        scores.append((s.data if isinstance(s, Tensor) else np.asarray(s)).reshape(-1))
+        scores.append((s.array if isinstance(s, Tensor) else np.asarray(s)).reshape(-1))
         m = module._buffers.get(name + "_mask")
-        masks.append(np.ones(t.numel(), t.data.dtype) if m is None else m.data.reshape(-1))
+        masks.append(np.ones(t.numel(), t.array.dtype) if m is None else m.array.reshape(-1))
     flat_scores = np.concatenate(scores)
     flat_mask = np.concatenate(masks)
     method = pruning_method("temp", **kwargs)

@@ -89,7 +89,7 @@ def _pack_padded(x: Tensor, batch_sizes) -> Tensor:
 
 def _lengths(lengths) -> np.ndarray:
     if isinstance(lengths, Tensor):
-        lengths = lengths.data
+        lengths = lengths.array
     return np.asarray(lengths, dtype=np.int64).reshape(-1)
 
 
@@ -147,7 +147,7 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
     Shape: data (S, *) -> (T, N, *) (or (N, T, *) with ``batch_first``), lengths (N,);
     T = ``total_length`` if given.
     """
-    bs = [int(b) for b in np.asarray(sequence.batch_sizes.data)]
+    bs = [int(b) for b in np.asarray(sequence.batch_sizes.array)]
     T = len(bs)
     if total_length is not None:
         if total_length < T:
@@ -159,7 +159,7 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
     lengths = (np.asarray(bs)[None, :] > np.arange(bs[0])[:, None]).sum(1)
     if sequence.unsorted_indices is not None:
         padded = padded.index_select(1, sequence.unsorted_indices)
-        lengths = lengths[sequence.unsorted_indices.data]
+        lengths = lengths[sequence.unsorted_indices.array]
     if batch_first:
         padded = padded.transpose(0, 1)
     return padded, _long(lengths)

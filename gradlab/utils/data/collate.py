@@ -45,7 +45,7 @@ def _stack(tensors: list[Tensor]) -> Tensor:
         from ...functions import stack
 
         return stack(tensors, 0)
-    return from_numpy(np.stack([t.data for t in tensors]))
+    return from_numpy(np.stack([t.array for t in tensors]))
 
 
 def _is_numpy(x) -> bool:

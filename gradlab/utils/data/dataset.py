@@ -72,7 +72,7 @@ def _take(t: Tensor, idx) -> Tensor:
     ``t`` requires grad (so a batch of parameters still backpropagates, as with torch)."""
     if t.requires_grad:
         return t[idx]
-    return from_numpy(t.data[idx])
+    return from_numpy(t.array[idx])
 
 
 class TensorDataset(Dataset):

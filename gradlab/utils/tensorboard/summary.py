@@ -35,7 +35,7 @@ def make_np(x, where: str) -> np.ndarray:
     if np.isscalar(x):
         return np.array([x])
     if isinstance(x, Tensor):
-        return x.data
+        return x.array
     raise NotImplementedError(f"{where}: got {type(x).__name__}, but a NumPy array, a gradlab "
                               "tensor or a number is expected")
 
@@ -207,7 +207,7 @@ def hparams(hparam_dict: dict, metric_dict: dict, hparam_domain_discrete: dict |
         if v is None:
             continue
         if isinstance(v, Tensor):
-            v = float(v.data.reshape(-1)[0])
+            v = float(v.array.reshape(-1)[0])
             discrete_k = None
         elif isinstance(v, (int, float, str)):
             kind = "string_value" if isinstance(v, str) else "number_value"

@@ -68,7 +68,7 @@ def _image(img, who: str) -> tuple[np.ndarray, bool]:
         if img.ndim < 2:
             raise TypeError(f"{who}: Tensor is not a torch image (expected (..., H, W), got "
                             f"shape {tuple(img.shape)})")
-        return img.data, True
+        return img.array, True
     if isinstance(img, np.ndarray):
         if img.ndim not in (2, 3):
             raise ValueError(f"{who}: a NumPy image must be (H, W) or (H, W, C), got shape "
@@ -323,7 +323,7 @@ def convert_image_dtype(image: Tensor, dtype=backend.float32) -> Tensor:
     if not isinstance(image, Tensor):
         raise TypeError(f"Input img should be Tensor Image. Got {type(image)}")
     target = backend.to_dtype(dtype).np
-    arr = image.data
+    arr = image.array
     if arr.dtype == target:
         return image
     if arr.dtype == np.bool_ or target == np.bool_:
