@@ -13,6 +13,7 @@ import warnings
 import weakref
 from collections import namedtuple
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -217,7 +218,7 @@ class Tensor:
         grad_fn: the node that made this tensor (None for leaves).
     """
 
-    __slots__ = ("array", "grad", "requires_grad", "_ctx", "_out_idx", "_version", "_hooks",
+    __slots__ = ("array", "_grad", "_requires_grad", "_ctx", "_out_idx", "_version", "_hooks",
                  "_is_view", "__weakref__", "__dict__")
 
     __array_priority__ = 1000
@@ -225,8 +226,8 @@ class Tensor:
 
     def __init__(self, data: Any = (), *, dtype=None, requires_grad: bool = False) -> None:
         self.array = np.array(as_array(data, dtype), copy=True)
-        self.grad = None
-        self.requires_grad = False
+        self._grad = None
+        self._requires_grad = False
         self._ctx = None
         self._out_idx = 0
         self._version = _Version()
@@ -240,8 +241,8 @@ class Tensor:
         """Wrap an ndarray without copying (internal fast path)."""
         t = object.__new__(Tensor)
         t.array = arr if type(arr) is np.ndarray else np.asarray(arr)
-        t.grad = None
-        t.requires_grad = False
+        t._grad = None
+        t._requires_grad = False
         t._ctx = None
         t._out_idx = 0
         t._version = _Version()
@@ -250,6 +251,50 @@ class Tensor:
         return t
 
     # ------------------------------------------------------------------ attributes
+    def _set_requires_grad(self, value: bool) -> None:
+        """``t.requires_grad = value``: leaves only (a graph result refuses, as torch's);
+        gradlab's own code writes the ``_requires_grad`` slot directly."""
+        if self._ctx is not None:
+            if value:
+                raise RuntimeError("requires_grad: you can only change requires_grad flags of "
+                                   "leaf variables (got requires_grad=True on a non-leaf "
+                                   f"made by {type(self._ctx).__name__})")
+            raise RuntimeError("requires_grad: you can only change requires_grad flags of leaf "
+                               "variables. If you want to use a computed variable in a subgraph "
+                               "that doesn't require differentiation use var_no_grad = "
+                               f"var.detach() (got requires_grad={value!r} on a non-leaf made "
+                               f"by {type(self._ctx).__name__})")
+        self.requires_grad_(bool(value))
+
+    requires_grad = property(attrgetter("_requires_grad"), _set_requires_grad,
+                             doc="Whether ops on this tensor record a graph.")
+
+    def _set_grad(self, value) -> None:
+        """``t.grad = value``: None, or a Tensor of this tensor's shape and dtype (torch's
+        checks); the autograd engine writes the ``_grad`` slot directly."""
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError("grad: assigned grad expected to be a Tensor or None but got "
+                                f"grad of type {type(value).__module__}.{type(value).__name__}"
+                                if type(value).__module__ != "builtins" else
+                                "grad: assigned grad expected to be a Tensor or None but got "
+                                f"grad of type {type(value).__name__}")
+            if value.array.shape != self.array.shape:
+                raise RuntimeError(f"grad: attempting to assign a gradient of size "
+                                   f"'{list(value.array.shape)}' to a tensor of size "
+                                   f"'{list(self.array.shape)}'. Please ensure that the "
+                                   "gradient and the tensor are the same size")
+            if value.array.dtype != self.array.dtype:
+                raise RuntimeError(f"grad: attempting to assign a gradient with dtype "
+                                   f"'{value.dtype}' to a tensor with grad_dtype "
+                                   f"'{self.dtype}'. The gradient must match the tensor's "
+                                   "grad_dtype (the tensor's dtype)")
+        self._grad = value
+
+    grad = property(attrgetter("_grad"), _set_grad,
+                    doc="d(output)/d(self) after ``backward()`` (a Tensor of self's shape and "
+                        "dtype), or None.")
+
     @property
     def shape(self) -> Size:
         return Size(self.array.shape)
@@ -487,7 +532,7 @@ class Tensor:
         memo[id(self)] = new
         new.array = self.array.copy()
         new.grad = None if self.grad is None else copy.deepcopy(self.grad, memo)
-        new.requires_grad = self.requires_grad
+        new._requires_grad = self._requires_grad
         new._ctx = None
         new._out_idx = 0
         new._version = _Version()
@@ -518,7 +563,7 @@ class Tensor:
             raise RuntimeError("you can only change requires_grad flags of leaf variables. If "
                                "you want to use a computed variable in a subgraph that doesn't "
                                "require differentiation use var_no_grad = var.detach().")
-        self.requires_grad = bool(requires_grad)
+        self._requires_grad = bool(requires_grad)
         return self
 
     def detach(self) -> Tensor:
@@ -529,7 +574,7 @@ class Tensor:
 
     def detach_(self) -> Tensor:
         self._ctx = None
-        self.requires_grad = False
+        self._requires_grad = False
         return self
 
     def retain_grad(self) -> None:
@@ -580,7 +625,7 @@ class Tensor:
             raise RuntimeError(f"output with shape {list(self.array.shape)} doesn't match the "
                                f"broadcast shape {list(out.array.shape)}")
         self.array = out.array.astype(self.array.dtype, copy=False)
-        self.requires_grad = out.requires_grad
+        self._requires_grad = out._requires_grad
         self._ctx, self._out_idx = out._ctx, out._out_idx
         # the old array is untouched (graphs that saved it stay valid): a fresh counter
         fresh = _Version()
@@ -590,7 +635,7 @@ class Tensor:
 
     def _snapshot(self) -> Tensor:
         t = Tensor._wrap(self.array)
-        t.requires_grad, t._ctx, t._out_idx, t._version = (self.requires_grad, self._ctx,
+        t._requires_grad, t._ctx, t._out_idx, t._version = (self._requires_grad, self._ctx,
                                                            self._out_idx, self._version)
         return t
 

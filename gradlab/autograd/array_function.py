@@ -358,7 +358,7 @@ def _link_outputs(ctx: Context, outs: tuple, Tensor) -> tuple:
     for i, o in enumerate(outs):
         t = wrap(o)
         if non_diff is None or id(o) not in non_diff:
-            t.requires_grad = True
+            t._requires_grad = True
             t._ctx = ctx
             t._out_idx = i
         results.append(t)

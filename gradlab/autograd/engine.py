@@ -212,7 +212,7 @@ def _accumulate(t, g: np.ndarray) -> None:
     if g.dtype != t.array.dtype:
         g = g.astype(t.array.dtype)
     if t.grad is None:
-        t.grad = _tensor.cls._wrap(np.array(g, copy=True))
+        t._grad = _tensor.cls._wrap(np.array(g, copy=True))
     else:
         t.grad.array = t.grad.array + g
 

@@ -276,9 +276,9 @@ def _outputs(ctx: FunctionCtx, args: tuple, outs: tuple, record: bool, Tensor) -
             t = o
         if record:
             if id(o) not in non_diff and t.array.dtype.kind in "fc":
-                t.requires_grad, t._ctx, t._out_idx = True, ctx, i
+                t._requires_grad, t._ctx, t._out_idx = True, ctx, i
             elif t._ctx is not None:  # a dirty input that holds no gradient any more
-                t.requires_grad, t._ctx = False, None
+                t._requires_grad, t._ctx = False, None
         results.append(t)
         meta.append((t.array.shape, t.array.dtype))
     ctx.out_meta = tuple(meta)

@@ -1,0 +1,75 @@
+"""Calls on which gradlab used to return a wrong value silently where torch raises: each row is
+run in torch (which must raise) and in gradlab (which must raise the same exception type from
+its own code, with a message naming the op, the argument, the value and what was expected)."""
+
+import re
+
+import pytest
+import torch
+
+import gradlab
+
+
+def _set_rg_nonleaf(lib, value):
+    a = lib.ones(3, requires_grad=True)
+    y = a * 2
+    y.requires_grad = value
+
+
+def _set_grad(lib, make):
+    x = lib.ones(3, requires_grad=True)
+    x.grad = make(lib)
+
+
+# (id, call(lib), exception type, regex on gradlab's message)
+CASES = [
+    ("requires_grad=False on non-leaf", lambda lib: _set_rg_nonleaf(lib, False), RuntimeError,
+     r"requires_grad: you can only change requires_grad flags of leaf variables.*"
+     r"requires_grad=False on a non-leaf made by MulBackward0"),
+    ("requires_grad=True on non-leaf", lambda lib: _set_rg_nonleaf(lib, True), RuntimeError,
+     r"requires_grad: you can only change requires_grad flags of leaf variables.*"
+     r"requires_grad=True"),
+    ("requires_grad_(False) on non-leaf",
+     lambda lib: (lib.ones(3, requires_grad=True) * 2).requires_grad_(False), RuntimeError,
+     r"you can only change requires_grad flags of leaf variables"),
+    ("requires_grad=True on int64", lambda lib: setattr(lib.ones(2, dtype=lib.int64),
+                                                        "requires_grad", True),
+     RuntimeError, r"only Tensors of floating point.*can require gradients.*int64"),
+    ("grad = str", lambda lib: _set_grad(lib, lambda m: "abc"), TypeError,
+     r"^grad: assigned grad expected to be a Tensor or None but got grad of type str$"),
+    ("grad = ndarray", lambda lib: _set_grad(lib, lambda m: __import__("numpy").ones(3)),
+     TypeError, r"grad: assigned grad expected to be a Tensor or None but got grad of type "
+                r"numpy\.ndarray"),
+    ("grad of other size", lambda lib: _set_grad(lib, lambda m: m.ones(2)), RuntimeError,
+     r"grad: attempting to assign a gradient of size '\[2\]' to a tensor of size '\[3\]'"),
+    ("grad of other dtype", lambda lib: _set_grad(lib, lambda m: m.ones(3, dtype=m.float64)),
+     RuntimeError, r"grad: attempting to assign a gradient with dtype '.*float64' to a tensor "
+                   r"with grad_dtype '.*float32'"),
+]
+
+
+@pytest.mark.parametrize("call,exc,pattern", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_raises_like_torch(call, exc, pattern):
+    with pytest.raises(exc):
+        call(torch)
+    with pytest.raises(exc) as info:
+        call(gradlab)
+    assert re.search(pattern, str(info.value)), str(info.value)
+
+
+def test_grad_setter_accepts_valid_and_none():
+    x = gradlab.ones(3, requires_grad=True)
+    x.grad = gradlab.full((3,), 2.0)
+    assert x.grad.tolist() == [2.0, 2.0, 2.0]
+    x.grad = None
+    assert x.grad is None
+    (x * 3).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0, 3.0]
+
+
+def test_requires_grad_setter_on_leaf():
+    x = gradlab.ones(2)
+    x.requires_grad = True
+    assert x.requires_grad and x.is_leaf
+    x.requires_grad = False
+    assert not x.requires_grad
