@@ -17,7 +17,7 @@ import numpy as np
 from . import autograd, backend
 from ._device import check_device
 from .backend import Generator
-from .tensor import Tensor, _sizes, as_array, from_numpy
+from .tensor import Tensor, _new_sizes, as_array, from_numpy
 
 
 def _finish(arr: np.ndarray, requires_grad: bool, out: Tensor | None = None,
@@ -81,19 +81,22 @@ def as_tensor(data: Any, dtype=None, device=None) -> Tensor:
 def zeros(*size, out=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     check_device(device, "zeros")
     dtype = _out_dtype(out, dtype, "zeros")
-    return _finish(np.zeros(_sizes(size), dtype=_float_dtype(dtype)), requires_grad, out, "zeros")
+    arr = np.zeros(_new_sizes(size, "zeros"), dtype=_float_dtype(dtype))
+    return _finish(arr, requires_grad, out, "zeros")
 
 
 def ones(*size, out=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     check_device(device, "ones")
     dtype = _out_dtype(out, dtype, "ones")
-    return _finish(np.ones(_sizes(size), dtype=_float_dtype(dtype)), requires_grad, out, "ones")
+    arr = np.ones(_new_sizes(size, "ones"), dtype=_float_dtype(dtype))
+    return _finish(arr, requires_grad, out, "ones")
 
 
 def empty(*size, out=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     check_device(device, "empty")
     dtype = _out_dtype(out, dtype, "empty")
-    return _finish(np.empty(_sizes(size), dtype=_float_dtype(dtype)), requires_grad, out, "empty")
+    arr = np.empty(_new_sizes(size, "empty"), dtype=_float_dtype(dtype))
+    return _finish(arr, requires_grad, out, "empty")
 
 
 def full(size, fill_value, *, out=None, dtype=None, device=None,
@@ -104,8 +107,8 @@ def full(size, fill_value, *, out=None, dtype=None, device=None,
     if dtype is None:
         dtype = (backend.bool_ if isinstance(fill_value, bool) else
                  backend.int64 if isinstance(fill_value, int) else backend.get_default_dtype())
-    return _finish(np.full(_sizes((size,)), fill_value, dtype=backend.to_dtype(dtype).np),
-                   requires_grad, out, "full")
+    arr = np.full(_new_sizes((size,), "full"), fill_value, dtype=backend.to_dtype(dtype).np)
+    return _finish(arr, requires_grad, out, "full")
 
 
 def zeros_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -175,6 +178,9 @@ def eye(n: int, m: int | None = None, *, out=None, dtype=None, device=None,
         requires_grad: bool = False) -> Tensor:
     check_device(device, "eye")
     dtype = _out_dtype(out, dtype, "eye")
+    for arg, v in (("n", n), ("m", m)):
+        if v is not None and v < 0:
+            raise RuntimeError(f"eye: {arg} must be greater or equal to 0, got {v}")
     return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad, out, "eye")
 
 
@@ -186,7 +192,7 @@ def rand(*size, generator: Generator | None = None, out=None, dtype=None, device
     """Samples from U[0, 1)."""
     check_device(device, "rand")
     dtype = _out_dtype(out, dtype, "rand")
-    arr = backend.rng(generator).random(_sizes(size), dtype=np.float64)
+    arr = backend.rng(generator).random(_new_sizes(size, "rand"), dtype=np.float64)
     return _finish(arr.astype(_float_dtype(dtype)), requires_grad, out, "rand")
 
 
@@ -195,7 +201,7 @@ def randn(*size, generator: Generator | None = None, out=None, dtype=None, devic
     """Samples from N(0, 1)."""
     check_device(device, "randn")
     dtype = _out_dtype(out, dtype, "randn")
-    arr = backend.rng(generator).standard_normal(_sizes(size))
+    arr = backend.rng(generator).standard_normal(_new_sizes(size, "randn"))
     return _finish(arr.astype(_float_dtype(dtype)), requires_grad, out, "randn")
 
 
@@ -213,7 +219,7 @@ def randint(low: int, high: int | None = None, size=None, *,
         low, high = 0, low
     if high <= low:
         raise RuntimeError(f"randint: expects 'from' < 'to', got from={low} >= to={high}")
-    arr = backend.rng(generator).integers(low, high, size=_sizes((size,)))
+    arr = backend.rng(generator).integers(low, high, size=_new_sizes((size,), "randint"))
     return _finish(arr.astype(backend.int64.np if dtype is None
                               else backend.to_dtype(dtype).np), requires_grad, out, "randint")
 
@@ -244,6 +250,9 @@ def randperm(n: int, *, generator: Generator | None = None, out=None, dtype=None
     """A random permutation of 0..n-1."""
     check_device(device, "randperm")
     dtype = _out_dtype(out, dtype, "randperm")
+    if n < 0:
+        raise RuntimeError(f"randperm: Trying to create tensor with negative dimension {n}: "
+                           f"[{n}] (n must be non-negative)")
     arr = backend.rng(generator).permutation(n)
     return _finish(arr.astype(backend.int64.np if dtype is None
                               else backend.to_dtype(dtype).np), requires_grad, out, "randperm")

@@ -199,6 +199,16 @@ def _sizes(size) -> tuple:
     return tuple(int(s) for s in size)
 
 
+def _new_sizes(size, op: str) -> tuple:
+    """:func:`_sizes` for a tensor about to be created by ``op``: no negative dimension."""
+    sizes = _sizes(size)
+    for s in sizes:
+        if s < 0:
+            raise RuntimeError(f"{op}: Trying to create tensor with negative dimension {s}: "
+                               f"{list(sizes)} (size must be non-negative)")
+    return sizes
+
+
 class Tensor:
     """An n-dimensional array with reverse-mode automatic differentiation.
 
@@ -902,15 +912,15 @@ class Tensor:
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
         _device.check_device(device, "new_zeros")
-        return _made(np.zeros(_sizes(size), _like(self, dtype)), requires_grad)
+        return _made(np.zeros(_new_sizes(size, "new_zeros"), _like(self, dtype)), requires_grad)
 
     def new_ones(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
         _device.check_device(device, "new_ones")
-        return _made(np.ones(_sizes(size), _like(self, dtype)), requires_grad)
+        return _made(np.ones(_new_sizes(size, "new_ones"), _like(self, dtype)), requires_grad)
 
     def new_empty(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
         _device.check_device(device, "new_empty")
-        return _made(np.empty(_sizes(size), _like(self, dtype)), requires_grad)
+        return _made(np.empty(_new_sizes(size, "new_empty"), _like(self, dtype)), requires_grad)
 
     def new_full(self, size, fill_value, *, dtype=None, device=None,
                  requires_grad: bool = False) -> Tensor:

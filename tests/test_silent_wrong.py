@@ -45,6 +45,26 @@ CASES = [
     ("grad of other dtype", lambda lib: _set_grad(lib, lambda m: m.ones(3, dtype=m.float64)),
      RuntimeError, r"grad: attempting to assign a gradient with dtype '.*float64' to a tensor "
                    r"with grad_dtype '.*float32'"),
+    ("randperm(-1)", lambda lib: lib.randperm(-1), RuntimeError,
+     r"randperm: Trying to create tensor with negative dimension -1: \[-1\]"),
+    ("zeros(-1)", lambda lib: lib.zeros(-1), RuntimeError,
+     r"zeros: Trying to create tensor with negative dimension -1: \[-1\]"),
+    ("empty(2, -3)", lambda lib: lib.empty(2, -3), RuntimeError,
+     r"empty: Trying to create tensor with negative dimension -3: \[2, -3\]"),
+    ("ones((2, -1))", lambda lib: lib.ones((2, -1)), RuntimeError,
+     r"ones: Trying to create tensor with negative dimension -1: \[2, -1\]"),
+    ("rand(-1)", lambda lib: lib.rand(-1), RuntimeError,
+     r"rand: Trying to create tensor with negative dimension -1: \[-1\]"),
+    ("randn(-2, 3)", lambda lib: lib.randn(-2, 3), RuntimeError,
+     r"randn: Trying to create tensor with negative dimension -2: \[-2, 3\]"),
+    ("full((-1,), 1.0)", lambda lib: lib.full((-1,), 1.0), RuntimeError,
+     r"full: Trying to create tensor with negative dimension -1"),
+    ("randint(0, 5, (-1,))", lambda lib: lib.randint(0, 5, (-1,)), RuntimeError,
+     r"randint: Trying to create tensor with negative dimension -1"),
+    ("eye(-1)", lambda lib: lib.eye(-1), RuntimeError,
+     r"eye: n must be greater or equal to 0, got -1"),
+    ("new_zeros(-1)", lambda lib: lib.ones(2).new_zeros(-1), RuntimeError,
+     r"new_zeros: Trying to create tensor with negative dimension -1"),
 ]
 
 
