@@ -16,6 +16,14 @@ def _set_rg_nonleaf(lib, value):
     y.requires_grad = value
 
 
+def _x4(lib):
+    return lib.ones(1, 2, 5, 5)
+
+
+def _w4(lib):
+    return lib.ones(2, 2, 3, 3)
+
+
 def _set_grad(lib, make):
     x = lib.ones(3, requires_grad=True)
     x.grad = make(lib)
@@ -65,6 +73,43 @@ CASES = [
      r"eye: n must be greater or equal to 0, got -1"),
     ("new_zeros(-1)", lambda lib: lib.ones(2).new_zeros(-1), RuntimeError,
      r"new_zeros: Trying to create tensor with negative dimension -1"),
+    ("Conv1d(dilation=0)", lambda lib: lib.nn.Conv1d(2, 2, 3, dilation=0)(lib.ones(1, 2, 5)),
+     RuntimeError, r"conv1d: dilation should be greater than zero, but got dilation=\[0\]"),
+    ("Conv2d(dilation=0)", lambda lib: lib.nn.Conv2d(2, 2, 3, dilation=0)(_x4(lib)),
+     RuntimeError, r"conv2d: dilation should be greater than zero, but got dilation=\[0, 0\]"),
+    ("Conv2d(dilation=-1)", lambda lib: lib.nn.Conv2d(2, 2, 3, dilation=-1)(_x4(lib)),
+     RuntimeError, r"conv2d: dilation should be greater than zero, but got dilation=\[-1, -1\]"),
+    ("Conv2d(stride=0)", lambda lib: lib.nn.Conv2d(2, 2, 3, stride=0)(_x4(lib)),
+     RuntimeError, r"conv2d: non-positive stride is not supported, got stride=\[0, 0\]"),
+    ("ConvTranspose2d(dilation=0)",
+     lambda lib: lib.nn.ConvTranspose2d(2, 2, 3, dilation=0)(_x4(lib)), RuntimeError,
+     r"conv_transpose2d: dilation should be greater than zero, but got dilation=\[0, 0\]"),
+    ("ConvTranspose2d(padding=-1)",
+     lambda lib: lib.nn.ConvTranspose2d(2, 2, 3, padding=-1)(_x4(lib)), RuntimeError,
+     r"conv_transpose2d: negative padding is not supported, got padding=\[-1, -1\]"),
+    ("ConvTranspose2d(stride=0)",
+     lambda lib: lib.nn.ConvTranspose2d(2, 2, 3, stride=0)(_x4(lib)), RuntimeError,
+     r"conv_transpose2d: non-positive stride is not supported, got stride=\[0, 0\]"),
+    ("MaxPool2d(dilation=0)", lambda lib: lib.nn.MaxPool2d(2, dilation=0)(_x4(lib)),
+     RuntimeError, r"max_pool2d: dilation should be greater than zero, but got dilation=\(0, 0\)"),
+    ("F.conv2d(dilation=0)",
+     lambda lib: lib.nn.functional.conv2d(_x4(lib), _w4(lib), dilation=0), RuntimeError,
+     r"conv2d: dilation should be greater than zero"),
+    ("F.conv2d(stride=0)",
+     lambda lib: lib.nn.functional.conv2d(_x4(lib), _w4(lib), stride=0), RuntimeError,
+     r"conv2d: non-positive stride is not supported, got stride=\[0, 0\]"),
+    ("F.conv1d(dilation=0)",
+     lambda lib: lib.nn.functional.conv1d(lib.ones(1, 2, 5), lib.ones(2, 2, 3), dilation=0),
+     RuntimeError, r"conv1d: dilation should be greater than zero"),
+    ("F.max_pool2d(dilation=0)",
+     lambda lib: lib.nn.functional.max_pool2d(_x4(lib), 2, dilation=0), RuntimeError,
+     r"max_pool2d: dilation should be greater than zero"),
+    ("F.conv_transpose2d(dilation=0)",
+     lambda lib: lib.nn.functional.conv_transpose2d(_x4(lib), _w4(lib), dilation=0),
+     RuntimeError, r"conv_transpose2d: dilation should be greater than zero"),
+    ("F.conv_transpose2d(padding=-1)",
+     lambda lib: lib.nn.functional.conv_transpose2d(_x4(lib), _w4(lib), padding=-1),
+     RuntimeError, r"conv_transpose2d: negative padding is not supported"),
 ]
 
 

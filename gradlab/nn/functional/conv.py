@@ -9,6 +9,17 @@ from ...tensor import Tensor
 __all__ = ["conv1d", "conv2d", "conv_transpose2d"]
 
 
+def _check_stride_dilation(stride: tuple, dilation: tuple, op: str) -> None:
+    """torch's checks: every stride and dilation at least 1 (0 would divide by zero or give
+    a wrong result silently)."""
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError(f"{op}: dilation should be greater than zero, but got "
+                           f"dilation={list(dilation)}")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError(f"{op}: non-positive stride is not supported, got "
+                           f"stride={list(stride)}")
+
+
 def _conv_padding(padding, kernel: tuple, stride: tuple, dilation: tuple, op: str) -> tuple:
     """PyTorch's padding argument as (top, bottom, left, right)."""
     if isinstance(padding, str):
@@ -52,6 +63,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
                            f", expected input{list(input.shape)} to have {cg * groups} "
                            f"channels, but got {input.shape[1]} channels instead")
     stride, dilation = to_pair(stride, "stride"), to_pair(dilation, "dilation")
+    _check_stride_dilation(stride, dilation, "conv2d")
     pad = _conv_padding(padding, (kh, kw), stride, dilation, "conv2d")
     hp, wp = input.shape[2] + pad[0] + pad[1], input.shape[3] + pad[2] + pad[3]
     if hp < dilation[0] * (kh - 1) + 1 or wp < dilation[1] * (kw - 1) + 1:
@@ -79,6 +91,7 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
                            f"3-D weight, got input of shape {list(input.shape)} and weight "
                            f"of shape {list(weight.shape)}")
     one = lambda v: v[0] if isinstance(v, (tuple, list)) else v  # noqa: E731
+    _check_stride_dilation((one(stride),), (one(dilation),), "conv1d")
     pad = padding if isinstance(padding, str) else (0, one(padding))
     out = conv2d(input.unsqueeze(2), weight.unsqueeze(2), bias, (1, one(stride)), pad,
                  (1, one(dilation)), groups).squeeze(2)
@@ -107,6 +120,10 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     stride, padding = to_pair(stride, "stride"), to_pair(padding, "padding")
     output_padding = to_pair(output_padding, "output_padding")
     dilation = to_pair(dilation, "dilation")
+    _check_stride_dilation(stride, dilation, "conv_transpose2d")
+    if padding[0] < 0 or padding[1] < 0:
+        raise RuntimeError(f"conv_transpose2d: negative padding is not supported, got "
+                           f"padding={list(padding)}")
     for op_, s, d in zip(output_padding, stride, dilation):
         if op_ >= s and op_ >= d:
             raise RuntimeError(f"conv_transpose2d: output padding must be smaller than either "

@@ -31,6 +31,9 @@ def _pool_args(kernel_size, stride, padding, dilation, op: str) -> tuple:
     k = to_pair(kernel_size, "kernel_size")
     s = k if stride is None or stride == [] else to_pair(stride, "stride")
     p, d = to_pair(padding, "padding"), to_pair(dilation, "dilation")
+    if min(d) <= 0:
+        raise RuntimeError(f"{op}: dilation should be greater than zero, but got "
+                           f"dilation={d}")
     for kk, pp, dd in zip(k, p, d):
         if pp > (dd * (kk - 1) + 1) // 2:
             raise RuntimeError(f"{op}: pad should be at most half of effective kernel size, "
