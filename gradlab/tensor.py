@@ -199,6 +199,25 @@ def _sizes(size) -> tuple:
     return tuple(int(s) for s in size)
 
 
+def _check_index_range(idx: np.ndarray, shape: tuple, dim: int, op: str) -> None:
+    """torch's bounds check for ``gather``/``scatter_add``/``index_select``: every index in
+    ``[0, shape[dim])`` (NumPy would wrap a negative one round silently). index_select raises
+    IndexError, the others RuntimeError, as torch's."""
+    if idx.size == 0:
+        return
+    size = shape[dim] if shape else 1
+    lo, hi = int(idx.min()), int(idx.max())
+    if lo >= 0 and hi < size:
+        return
+    bad = lo if lo < 0 else hi
+    if op == "index_select":
+        raise IndexError(f"index_select: index out of range in self: index {bad} is out of "
+                         f"bounds for dimension {dim} with size {size} (expected 0 <= index < "
+                         f"{size})")
+    raise RuntimeError(f"{op}: index {bad} is out of bounds for dimension {dim} with size "
+                       f"{size} (expected 0 <= index < {size})")
+
+
 def _new_sizes(size, op: str) -> tuple:
     """:func:`_sizes` for a tensor about to be created by ``op``: no negative dimension."""
     sizes = _sizes(size)
@@ -1305,6 +1324,7 @@ class Tensor:
             raise RuntimeError(f"gather: index tensor must have the same number of dimensions "
                                f"as input tensor (input {list(self.shape)}, index "
                                f"{list(idx.shape)})")
+        _check_index_range(idx, self.array.shape, d, "gather")
         return S.Gather.apply(self, d, idx)
 
     @numpy_names
@@ -1312,6 +1332,8 @@ class Tensor:
         """A copy of self with ``out[i][index[i][j]] += src[i][j]`` (dim=1)."""
         d = norm_dim(dim, self.ndim)
         idx = _index_array(index, "scatter_add")
+        if idx.ndim == self.ndim:
+            _check_index_range(idx, self.array.shape, d, "scatter_add")
         a, b = promote_operands(self, src)
         return S.ScatterAdd.apply(a, d, idx, b)
 
@@ -1321,7 +1343,9 @@ class Tensor:
         if idx.ndim > 1:
             raise IndexError(f"index_select: index must be 0-D or 1-D, got shape "
                              f"{list(idx.shape)}")
-        return S.IndexSelect.apply(self, norm_dim(dim, self.ndim), idx.reshape(-1))
+        d = norm_dim(dim, self.ndim)
+        _check_index_range(idx, self.array.shape, d, "index_select")
+        return S.IndexSelect.apply(self, d, idx.reshape(-1))
 
     def masked_fill(self, mask: Tensor, value):
         m = mask.array if isinstance(mask, Tensor) else np.asarray(mask)

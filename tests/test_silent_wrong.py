@@ -24,6 +24,10 @@ def _w4(lib):
     return lib.ones(2, 2, 3, 3)
 
 
+def _s(lib):
+    return lib.arange(12.0).reshape(3, 4)
+
+
 def _set_grad(lib, make):
     x = lib.ones(3, requires_grad=True)
     x.grad = make(lib)
@@ -110,6 +114,21 @@ CASES = [
     ("F.conv_transpose2d(padding=-1)",
      lambda lib: lib.nn.functional.conv_transpose2d(_x4(lib), _w4(lib), padding=-1),
      RuntimeError, r"conv_transpose2d: negative padding is not supported"),
+    ("index_select index -1", lambda lib: lib.index_select(_s(lib), 0, lib.tensor([-1])),
+     IndexError, r"index_select: index out of range in self: index -1 is out of bounds for "
+                 r"dimension 0 with size 3"),
+    ("index_select index 3", lambda lib: _s(lib).index_select(0, lib.tensor([0, 3])),
+     IndexError, r"index_select: index out of range in self: index 3 .*dimension 0 with size 3"),
+    ("gather index -1", lambda lib: lib.gather(_s(lib), 1, lib.tensor([[-1]])), RuntimeError,
+     r"gather: index -1 is out of bounds for dimension 1 with size 4"),
+    ("gather index 4", lambda lib: _s(lib).gather(1, lib.tensor([[0, 4]])), RuntimeError,
+     r"gather: index 4 is out of bounds for dimension 1 with size 4"),
+    ("scatter_add index -1 dim 1",
+     lambda lib: lib.zeros(3, 4).scatter_add(1, lib.tensor([[-1]]), lib.ones(1, 1)),
+     RuntimeError, r"scatter_add: index -1 is out of bounds for dimension 1 with size 4"),
+    ("scatter_add index -1 dim 0",
+     lambda lib: lib.scatter_add(lib.zeros(3, 4), 0, lib.tensor([[-1]]), lib.ones(1, 1)),
+     RuntimeError, r"scatter_add: index -1 is out of bounds for dimension 0 with size 3"),
 ]
 
 
