@@ -28,6 +28,10 @@ def _s(lib):
     return lib.arange(12.0).reshape(3, 4)
 
 
+def _long(lib, *shape):
+    return lib.ones(*shape, dtype=lib.int64)
+
+
 def _set_grad(lib, make):
     x = lib.ones(3, requires_grad=True)
     x.grad = make(lib)
@@ -129,6 +133,24 @@ CASES = [
     ("scatter_add index -1 dim 0",
      lambda lib: lib.scatter_add(lib.zeros(3, 4), 0, lib.tensor([[-1]]), lib.ones(1, 1)),
      RuntimeError, r"scatter_add: index -1 is out of bounds for dimension 0 with size 3"),
+    ("BatchNorm1d on int64", lambda lib: lib.nn.BatchNorm1d(3)(_long(lib, 4, 3)),
+     NotImplementedError, r'batch_norm: "batch_norm" not implemented for .*int64 input'),
+    ("BatchNorm2d on int64", lambda lib: lib.nn.BatchNorm2d(3)(_long(lib, 2, 3, 2, 2)),
+     NotImplementedError, r'batch_norm: "batch_norm" not implemented for .*int64'),
+    ("BatchNorm1d eval on int64", lambda lib: lib.nn.BatchNorm1d(3).eval()(_long(lib, 4, 3)),
+     NotImplementedError, r'batch_norm: "batch_norm" not implemented for .*int64'),
+    ("LayerNorm on int64", lambda lib: lib.nn.LayerNorm(3)(_long(lib, 4, 3)), RuntimeError,
+     r"layer_norm: mixed dtype \(CPU\): all inputs must share same datatype \(input is "
+     r".*int64, weight/bias .*float32"),
+    ("GroupNorm on int64", lambda lib: lib.nn.GroupNorm(1, 3)(_long(lib, 4, 3)), RuntimeError,
+     r"group_norm: mixed dtype \(CPU\): all inputs must share same datatype"),
+    ("F.batch_norm on int64", lambda lib: lib.nn.functional.batch_norm(
+        _long(lib, 4, 3), lib.zeros(3), lib.ones(3)),
+     NotImplementedError, r'batch_norm: "batch_norm" not implemented for .*int64'),
+    ("F.layer_norm on int64", lambda lib: lib.nn.functional.layer_norm(_long(lib, 4, 3), (3,)),
+     NotImplementedError, r'layer_norm: "LayerNormKernelImpl" not implemented for .*int64'),
+    ("F.group_norm on int64", lambda lib: lib.nn.functional.group_norm(_long(lib, 4, 3), 1),
+     NotImplementedError, r'group_norm: "GroupNormKernelImpl" not implemented for .*int64'),
 ]
 
 
@@ -157,3 +179,12 @@ def test_requires_grad_setter_on_leaf():
     assert x.requires_grad and x.is_leaf
     x.requires_grad = False
     assert not x.requires_grad
+
+
+def test_batchnorm_on_int64_leaves_running_stats_alone():
+    bn = gradlab.nn.BatchNorm1d(3)
+    with pytest.raises(NotImplementedError):
+        bn(gradlab.ones(4, 3, dtype=gradlab.int64))
+    assert bn.running_mean.tolist() == [0.0, 0.0, 0.0]
+    assert bn.running_var.tolist() == [1.0, 1.0, 1.0]
+    assert bn.num_batches_tracked.item() == 0

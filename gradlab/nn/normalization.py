@@ -12,6 +12,7 @@ from .._device import check_device
 from ..autograd import no_grad
 from . import functional as F
 from . import init
+from .functional.normalization import _check_floating
 from .module import Module
 from .parameter import Parameter
 
@@ -71,6 +72,7 @@ class _BatchNorm(Module):
             raise ValueError(f"{type(self).__name__}({self.num_features}): input has "
                              f"{input.shape[1]} channels (shape {list(input.shape)}), expected "
                              f"{self.num_features}")
+        _check_floating(input, "batch_norm", "batch_norm")  # before the counter moves
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             with no_grad():

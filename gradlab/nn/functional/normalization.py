@@ -16,6 +16,22 @@ def _affine_shape(t: Tensor | None, shape: tuple) -> Tensor | None:
     return None if t is None else t.reshape(shape)
 
 
+def _check_floating(input: Tensor, op: str, kernel: str, weight: Tensor | None = None,
+                    bias: Tensor | None = None) -> None:
+    """torch's dtype check: normalization needs a floating-point input. With a (float) weight
+    or bias, layer_norm and group_norm report the mixed dtypes, as torch's."""
+    dt = input.array.dtype
+    if dt.kind in "fc":
+        return
+    affine = next((t for t in (weight, bias) if t is not None), None)
+    if affine is not None and op != "batch_norm" and affine.array.dtype != dt:
+        raise RuntimeError(f"{op}: mixed dtype (CPU): all inputs must share same datatype "
+                           f"(input is {input.dtype}, weight/bias {affine.dtype}; expected a "
+                           "floating-point input)")
+    raise NotImplementedError(f'{op}: "{kernel}" not implemented for {input.dtype} input '
+                              "(expected a floating-point dtype)")
+
+
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
                weight: Tensor | None = None, bias: Tensor | None = None,
                training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
@@ -31,6 +47,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected 2-D or higher input (N, C, ...), got shape "
                          f"{list(input.shape)}")
+    _check_floating(input, "batch_norm", "batch_norm")
     c = input.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
@@ -74,6 +91,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
 
     Shape: input (*, *normalized_shape); weight, bias: normalized_shape.
     """
+    _check_floating(input, "layer_norm", "LayerNormKernelImpl", weight, bias)
     ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if tuple(input.shape[input.ndim - len(ns):]) != ns or len(ns) > input.ndim:
         raise RuntimeError(f"layer_norm: Given normalized_shape={list(ns)}, expected input with "
@@ -93,6 +111,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
     """
     if input.ndim < 2:
         raise RuntimeError(f"group_norm: expected input (N, C, ...), got {list(input.shape)}")
+    _check_floating(input, "group_norm", "GroupNormKernelImpl", weight, bias)
     n, c = input.shape[:2]
     if num_groups <= 0 or c % num_groups:
         raise RuntimeError(f"group_norm: Expected number of channels in input ({c}) to be "
@@ -116,6 +135,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
     if input.ndim < 3:
         raise ValueError(f"instance_norm: expected input (N, C, L...) with at least one "
                          f"spatial dim, got {list(input.shape)}")
+    _check_floating(input, "instance_norm", "batch_norm")
     c = input.shape[1]
     pshape = (1, c) + (1,) * (input.ndim - 2)
     if not use_input_stats:
