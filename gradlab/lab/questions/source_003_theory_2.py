@@ -353,11 +353,13 @@ _THEORY_2 = (
         "are conjugate with respect to H, so a step does not undo the previous ones, and "
         "solve a k-dimensional quadratic in at most k steps without forming H. BFGS builds "
         "an approximation of H^-1 from successive gradient differences by rank-two updates, "
-        "with O(k^2) memory; L-BFGS keeps only the last few pairs. gradlab's optimizers are "
-        "first-order; newton-vs-gd compares Newton's step with gradient descent on "
-        "ill-conditioned quadratics and shows Newton heading to a saddle where the Hessian "
-        "is indefinite.",
-        experiments=("newton-vs-gd",)),
+        "with O(k^2) memory; L-BFGS keeps only the last few pairs. gradlab.optim.LBFGS is "
+        "L-BFGS with PyTorch's interface (a closure, optional strong-Wolfe line search), "
+        "checked step by step against PyTorch's; newton-vs-gd compares Newton's step with "
+        "gradient descent on ill-conditioned quadratics and shows Newton heading to a saddle "
+        "where the Hessian is indefinite.",
+        experiments=("newton-vs-gd",), code=("gradlab.optim.LBFGS",),
+        tests=("tests/test_optim_lbfgs.py::test_matches_torch_float64",)),
     Question(
         id="003-hessian-normalization", source="003", ref="source 003 L572-576",
         topic="normalization",

@@ -233,10 +233,11 @@ _THEORY_3 = (
         "and convolutional end-to-end models trained with CTC or attention. Language: word "
         "embeddings, RNN and LSTM language models, sequence-to-sequence translation, and "
         "attention-based Transformers. Recommendation combines embeddings with wide and "
-        "deep parts. gradlab has the vision classics, box tools and recurrent models "
-        "(CharLM, Seq2Seq), but no Transformer.",
+        "deep parts. gradlab has the vision classics, box tools, recurrent models (CharLM, "
+        "Seq2Seq) and the Transformer's encoder layers, but no Transformer model in its zoo.",
         code=("gradlab.models.ResNet", "gradlab.models.VGG16", "gradlab.models.AlexNet",
-              "gradlab.tools.nms", "gradlab.models.CharLM", "gradlab.models.Seq2Seq")),
+              "gradlab.tools.nms", "gradlab.models.CharLM", "gradlab.models.Seq2Seq",
+              "gradlab.nn.TransformerEncoder")),
     Question(
         id="003-word2vec-glove", source="003", ref="source 003 L660-670", topic="data",
         question_zh="word2vec 与 glove 的比较",
@@ -266,9 +267,15 @@ _THEORY_3 = (
         "encoder's final state only. Forms: additive or (scaled) dot-product scores, soft "
         "or hard (sampled) attention, global or local windows, self-attention within one "
         "sequence, and the multi-head self-attention of the Transformer (Vaswani et al. "
-        "2017). gradlab has no attention layer.",
-        code=("gradlab.models.Seq2Seq",),
-        tests=("tests/test_models_recurrent.py::"
+        "2017). gradlab's F.scaled_dot_product_attention, nn.MultiheadAttention and "
+        "nn.TransformerEncoderLayer implement the scaled dot-product, multi-head and "
+        "self-attention forms, checked against PyTorch's outputs and gradients.",
+        code=("gradlab.nn.functional.scaled_dot_product_attention",
+              "gradlab.nn.MultiheadAttention", "gradlab.nn.TransformerEncoderLayer",
+              "gradlab.models.Seq2Seq"),
+        tests=("tests/test_nn_attention.py::test_sdpa_vs_torch",
+               "tests/test_nn_attention.py::test_multihead_attention_vs_torch",
+               "tests/test_models_recurrent.py::"
                "test_seq2seq_encoder_state_reaches_the_decoder",)),
     Question(
         id="003-wide-and-deep", source="003", ref="source 003 L676-682", topic="architectures",
