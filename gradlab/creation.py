@@ -250,9 +250,7 @@ def randperm(n: int, *, generator: Generator | None = None, out=None, dtype=None
     """A random permutation of 0..n-1."""
     check_device(device, "randperm")
     dtype = _out_dtype(out, dtype, "randperm")
-    if n < 0:
-        raise RuntimeError(f"randperm: Trying to create tensor with negative dimension {n}: "
-                           f"[{n}] (n must be non-negative)")
+    (n,) = _new_sizes((n,), "randperm")
     arr = backend.rng(generator).permutation(n)
     return _finish(arr.astype(backend.int64.np if dtype is None
                               else backend.to_dtype(dtype).np), requires_grad, out, "randperm")
