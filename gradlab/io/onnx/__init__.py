@@ -15,6 +15,11 @@ flow on values) and would be frozen into the file: export refuses it with a clea
 as it refuses ops with no ONNX mapping. Shapes that differ between the runs are the dynamic
 ones: reshapes then copy (``0``) or infer (``-1``) those dims.
 
+A tensor computed from the input that the forward turns into a Python value (``.item()``,
+``bool()``, ``float()``, ``.tolist()``, ...) warns :class:`TracerWarning` naming the line
+(``strict=True``: :class:`ExportError`): a Python value, and a branch taken on it, is frozen
+into the file without the trace seeing it, and the second run need not take another branch.
+
 Recurrent layers map to ONNX's LSTM/GRU/RNN ops. Their gate blocks are reordered: PyTorch's
 (i, f, g, o) is ONNX's (i, o, f, c) for the LSTM, (r, z, n) is (z, r, h) for the GRU, whose
 PyTorch form (reset gate applied after the hidden matmul) is ``linear_before_reset=1``.
@@ -31,5 +36,6 @@ export, only to run the file.
 from .common import ExportError
 from .exporter import export
 from .registry import EXPORTERS, NOT_EXPORTABLE
+from .trace import TracerWarning
 
-__all__ = ["export", "ExportError", "EXPORTERS", "NOT_EXPORTABLE"]
+__all__ = ["export", "ExportError", "TracerWarning", "EXPORTERS", "NOT_EXPORTABLE"]
