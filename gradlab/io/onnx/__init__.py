@@ -9,10 +9,11 @@ parameters and constants alone (a Linear's ``weight.t()``, BatchNorm's
 Parameters and buffers keep their ``state_dict`` names.
 
 The forward is traced twice, the second time on other values (and, along the ``dynamic_axes``,
-another size). A constant that differs between the two runs was computed from the input
-outside gradlab's ops (``.numpy()``, ``.detach()``, comparisons, ``argmax``, Python control
-flow on values) and would be frozen into the file: export refuses it with a clear error instead,
-as it refuses ops with no ONNX mapping. Shapes that differ between the runs are the dynamic
+another size). A constant (or a Python argument of an op, the ``s`` of ``x * s``) that differs
+between the two runs was computed from the input outside gradlab's ops (``.numpy()``,
+``.detach()``, ``.item()``, ``len()``, comparisons, ``argmax``, Python control flow on values)
+and would be frozen into the file: export refuses it with a clear error instead, as it refuses
+ops with no ONNX mapping. Shapes that differ between the runs are the dynamic
 ones: reshapes then copy (``0``) or infer (``-1``) those dims.
 
 A tensor computed from the input that the forward turns into a Python value (``.item()``,
