@@ -38,9 +38,12 @@ def export(model, args, f, input_names: list[str] | None = None,
     ``numpy.asarray``) cannot be followed: the file holds what the example input gave, and
     any branch taken on it. Each such line warns :class:`TracerWarning` (filename and line are
     the converting code's); ``strict=True`` raises :class:`ExportError` instead (torch's exporter
-    has no such option: it only warns). Conversions of constants (parameters, tensors the
-    forward builds itself), ``len()`` and iterating over a tensor do not warn (they are the same
-    for every input, or read a shape, which the second run along the dynamic axes checks).
+    has no such option: it only warns). Conversions of parameters and buffers, and of what
+    gradlab's ops compute from them alone, do not warn (they are the same for every input);
+    nor do ``len()`` and iterating over a tensor (they read a shape, which the second run along
+    the dynamic axes checks). Other tensors warn, tensors made in ``forward`` included, as in
+    torch: the results of comparisons or ``argmax`` are computed outside the traced ops, and the
+    trace cannot tell them from constants.
 
     ``f``: a path or a binary file object. Returns the ``onnx.ModelProto`` (already checked
     with ``onnx.checker.check_model``).

@@ -14,12 +14,15 @@ While the forward runs, :func:`watch_conversions` also watches the Tensor method
 value into a Python one (``.item()``, ``bool()``, ``int()``, ``float()``, ``operator.index``,
 ``.tolist()``, ``.numpy()``, ``numpy.asarray``): the trace cannot follow such a value, so what it
 gave for the example input is frozen into the file, with any Python branch taken on it. A
-conversion of a value computed from the input warns :class:`TracerWarning` at the user's line
-(or raises :class:`ExportError` with ``strict=True``). Conversions of constants (parameters,
-buffers, tensors the forward builds itself) are silent: their values are the same for every
-input, so the file holds the right ones. ``len()`` and iterating over a tensor are silent too:
-they read a shape, not values, and a shape that changes along a dynamic axis is caught by the
-second run.
+conversion of a value that may come from the input warns :class:`TracerWarning` at the user's
+line (or raises :class:`ExportError` with ``strict=True``). Conversions of the constants the
+trace knows (parameters, buffers, and what gradlab's ops compute from them alone) are silent:
+their values are the same for every input, so the file holds the right ones. Any other tensor
+warns, as torch warns for every conversion: the results of comparisons, ``argmax``, ``any()``
+(computed outside the traced ops) and tensors made in ``forward`` alike, since the trace cannot
+tell them apart. ``len()`` and iterating over a tensor are silent: they read a shape, not
+values, and a size that changes along a dynamic axis is caught by the second run (another
+number of ops, or a Python argument of an op that differs).
 """
 
 from __future__ import annotations
@@ -62,6 +65,24 @@ class Trace:
         self.hints: dict[int, tuple[str, np.ndarray]] = {}
         self.sums: dict[str, int] = {}
         self.count = 0
+        # results of ops on parameters, buffers and such results alone: id(array) -> array
+        self.consts: dict[int, np.ndarray] = {}
+
+    def is_constant(self, arr) -> bool:
+        """Whether ``arr`` is a parameter or buffer, or was computed from them alone by
+        gradlab's ops: the same for every input (anything else may come from the input through
+        a path the trace does not see, a comparison or ``argmax`` for instance)."""
+        if id(arr) in self.param_ids:
+            return True
+        c = self.consts.get(id(arr))
+        return c is not None and c is arr
+
+    def _nested_constant(self, obj) -> bool:
+        if isinstance(obj, (tuple, list)):
+            return all(self._nested_constant(o) for o in obj)
+        if isinstance(obj, Tensor):
+            obj = obj.array
+        return not isinstance(obj, np.ndarray) or self.is_constant(obj)
 
     def add_value(self, name: str, arr: np.ndarray) -> None:
         self.values[id(arr)] = (name, arr)
@@ -132,6 +153,9 @@ class Trace:
             if root is not None:
                 for r in results:
                     self.hints[id(r.array)] = (f"{root}/{cls.__name__}", r.array)
+            if all(self._nested_constant(a) for a in args):
+                for r in results:
+                    self.consts[id(r.array)] = r.array
             return
         outs = []
         for r in results:
@@ -195,7 +219,7 @@ _local = threading.local()  # .busy: inside a watched conversion (float(t) calls
 class ConversionWatch:
     """What one export does with the conversions its forward makes: each converting line
     warns :class:`TracerWarning` once over both runs, or, with ``strict``, raises
-    :class:`ExportError`. Only values computed from the input count (``trace.lookup``)."""
+    :class:`ExportError`. Constants the trace knows do not count (``Trace.is_constant``)."""
 
     def __init__(self, strict: bool = False) -> None:
         self.strict = strict
@@ -203,45 +227,58 @@ class ConversionWatch:
         self.seen: set = set()  # (filename, lineno, method) already warned
 
     def converted(self, t: Tensor, name: str) -> None:
-        """Called before Tensor method ``name`` runs on ``t``: warns (or raises) if ``t`` is a
-        value computed from the input."""
+        """Called before Tensor method ``name`` runs on ``t``: warns (or raises) unless ``t``
+        is a constant (``Trace.is_constant``)."""
         trace = self.trace
-        if trace is None or trace.lookup(t.array) is None:
+        if trace is None or trace.is_constant(t.array):
             return
-        frame = sys._getframe(1)
-        while frame is not None and frame.f_code.co_filename in _INTERNAL_FILES:
-            frame = frame.f_back
-        filename, lineno = ((frame.f_code.co_filename, frame.f_lineno) if frame is not None
-                            else ("<unknown>", 0))
-        what, call = _CONVERSIONS[name]
+        traced = trace.lookup(t.array) is not None
         if name == "numpy" and t.requires_grad:
+            if not traced:
+                return  # numpy() refuses it, as it does outside an export
             # the trace gives the input requires_grad (so in-place ops are recorded), and
-            # numpy() refuses such a tensor: the export refuses, as it always has
+            # numpy() refuses such a tensor: the export refuses, naming the line
+            filename, lineno, _ = _caller()
             raise ExportError(f"cannot export: the forward reads a value computed from the "
-                              f"input as a NumPy array, outside gradlab's ops ({call} at "
-                              f"{filename}:{lineno}); compute it with gradlab's tensor ops")
+                              f"input as a NumPy array, outside gradlab's ops (Tensor.numpy() "
+                              f"at {filename}:{lineno}); compute it with gradlab's tensor ops")
+        filename, lineno, glob = _caller()
+        what, call = _CONVERSIONS[name]
+        origin = ("computed from the input" if traced else
+                  "that may come from the input (the trace cannot tell: it was computed outside "
+                  "gradlab's traced ops, e.g. by a comparison, argmax or any(), or made in "
+                  "forward)")
         if self.strict:
             raise ExportError(
-                f"cannot export (strict=True): {filename}:{lineno} converts a tensor computed "
-                f"from the input to {what} ({call}); the trace cannot follow a Python value, so "
-                "the file would hold the value this example input gave, and any Python branch "
-                "taken on it, as a constant. Compute it with gradlab's tensor ops (e.g. "
-                "gradlab.where instead of an if on a value), or export with strict=False to be "
-                "warned instead")
-        if (filename, lineno, name) not in self.seen:
-            self.seen.add((filename, lineno, name))
-            glob = frame.f_globals if frame is not None else {}
-            warnings.warn_explicit(
-                f"Converting a tensor to {what} might cause the trace to be incorrect. We can't "
-                "record the data flow of Python values, so this value will be treated as a "
-                "constant in the future. This means that the trace might not generalize to "
-                f"other inputs! ({call} at {filename}:{lineno}, on a tensor computed from the "
-                "input: the exported file holds the value this example input gave, and any "
-                "Python branch taken on it; compute it with gradlab's tensor ops, or pass "
-                "strict=True to refuse.)",
-                TracerWarning, filename, lineno, module=glob.get("__name__"),
-                registry=glob.setdefault("__warningregistry__", {}) if frame else None,
-                module_globals=glob or None)
+                f"cannot export (strict=True): {filename}:{lineno} converts a tensor {origin} "
+                f"to {what} ({call}); the trace cannot follow a Python value, so the file would "
+                "hold the value this example input gave, and any Python branch taken on it, as "
+                "a constant. Compute it with gradlab's tensor ops (e.g. gradlab.where instead "
+                "of an if on a value), or export with strict=False to be warned instead")
+        if (filename, lineno, name) in self.seen:
+            return
+        self.seen.add((filename, lineno, name))
+        warnings.warn_explicit(
+            f"Converting a tensor to {what} might cause the trace to be incorrect. We can't "
+            "record the data flow of Python values, so this value will be treated as a "
+            "constant in the future. This means that the trace might not generalize to other "
+            f"inputs! ({call} at {filename}:{lineno}, on a tensor {origin}: the exported file "
+            "holds the value this example input gave, and any Python branch taken on it; "
+            "compute it with gradlab's tensor ops, or pass strict=True to refuse.)",
+            TracerWarning, filename, lineno, module=glob.get("__name__") if glob else None,
+            registry=glob.setdefault("__warningregistry__", {}) if glob is not None else None,
+            module_globals=glob)
+
+
+def _caller() -> tuple:
+    """(filename, line, globals) of the code that called the conversion: the first frame
+    outside Tensor's methods and this file."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename in _INTERNAL_FILES:
+        frame = frame.f_back
+    if frame is None:
+        return "<unknown>", 0, None
+    return frame.f_code.co_filename, frame.f_lineno, frame.f_globals
 
 
 def _watched(name: str, orig):
