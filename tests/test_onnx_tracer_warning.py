@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import operator
+import threading
 import warnings
 
 import numpy as np
@@ -341,3 +342,24 @@ def test_outside_an_export_the_methods_are_tensors_own_and_silent():
         assert operator.index(gradlab.tensor(3)) == 3
         assert t.numpy() is t.array and np.asarray(t) is t.array
         assert Branchy()(t).tolist() == [[0.5, -3.0]]  # mean -0.25: x - 1
+
+
+def test_conversions_in_another_thread_during_an_export_are_not_the_exports():
+    seen = []
+
+    def other_thread():
+        t = gradlab.tensor([2.0]) * 3  # not a constant the trace knows
+        seen.append((float(t), t.tolist(), bool(t > 1)))
+
+    class Threaded(nn.Module):
+        def forward(self, x):
+            th = threading.Thread(target=other_thread)
+            th.start()
+            th.join()
+            return x * 2
+
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        _export(Threaded(), gradlab.randn(2, 3), strict=True)
+    assert seen == [(6.0, [6.0], True)] * 2  # both traced runs
+    assert rec == []

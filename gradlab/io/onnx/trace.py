@@ -224,13 +224,14 @@ class ConversionWatch:
     def __init__(self, strict: bool = False) -> None:
         self.strict = strict
         self.trace: Trace | None = None  # the run in progress
+        self.thread: int | None = None  # the thread that runs it (others are not watched)
         self.seen: set = set()  # (filename, lineno, method) already warned
 
     def converted(self, t: Tensor, name: str) -> None:
         """Called before Tensor method ``name`` runs on ``t``: warns (or raises) unless ``t``
         is a constant (``Trace.is_constant``)."""
         trace = self.trace
-        if trace is None or trace.is_constant(t.array):
+        if trace is None or self.thread != threading.get_ident() or trace.is_constant(t.array):
             return
         traced = trace.lookup(t.array) is not None
         if name == "numpy" and t.requires_grad:
@@ -307,7 +308,7 @@ class watch_conversions:
         self.watch, self.trace = watch, trace
 
     def __enter__(self) -> ConversionWatch:
-        self.watch.trace = self.trace
+        self.watch.trace, self.watch.thread = self.trace, threading.get_ident()
         with _lock:
             if not _watches:
                 for name in _CONVERSIONS:
@@ -322,7 +323,7 @@ class watch_conversions:
             if not _watches:
                 for name in _CONVERSIONS:
                     setattr(Tensor, name, _originals.pop(name))
-        self.watch.trace = None
+        self.watch.trace = self.watch.thread = None
 
 
 def _flatten(out, where: str = "output") -> list:
