@@ -1,0 +1,85 @@
+"""gradlab.distributed on 2 MPI ranks: each test runs ``mpiexec -n 2 python
+tests/distributed_worker.py CASE`` and reads what the ranks printed; the worker checks the
+numbers on every rank (collectives against NumPy, DDP against one process on the global batch).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKER = ROOT / "tests" / "distributed_worker.py"
+
+
+def _mpiexec() -> str:
+    """mpiexec next to this Python (the venv's bin, where the mpich wheel puts it), else on
+    PATH."""
+    here = Path(sys.executable).parent / "mpiexec"
+    if here.exists():
+        return str(here)
+    found = shutil.which("mpiexec")
+    assert found, "mpiexec not found next to sys.executable nor on PATH: pip install mpich"
+    return found
+
+
+def _launch(case: str, n: int = 2, timeout: float = 120):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    cmd = [_mpiexec(), "-n", str(n), sys.executable, str(WORKER), case]
+    t0 = time.perf_counter()
+    out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env,
+                         timeout=timeout)
+    return out, time.perf_counter() - t0
+
+
+def _ok(case: str, n: int = 2):
+    out, _ = _launch(case, n)
+    text = out.stdout + out.stderr
+    assert out.returncode == 0, text
+    for r in range(n):
+        assert f"OK {case} rank {r}" in out.stdout, text
+    return out.stdout
+
+
+def test_collectives_against_numpy():
+    """all_reduce (every op, sync and async), reduce, broadcast, all_gather, reduce_scatter,
+    gather, scatter, barrier and the object collectives, in float32, float64 and int64; and the
+    refusals (mismatched shapes/dtypes across ranks, a bad root or list)."""
+    _ok("collectives")
+
+
+def test_a_collective_before_init_and_a_foreign_backend_are_refused():
+    out, _ = _launch("noinit", n=1)
+    assert out.returncode == 0, out.stderr
+    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("ERR")]
+    assert lines[0] == ("ERR Default process group has not been initialized, please make sure "
+                        "to call init_process_group.")
+    assert "backend 'nccl' is not available" in lines[1] and "MPI" in lines[1]
+    assert "backend 'gloo' is not available" in lines[2]
+    assert "world_size=5 but MPI started 1 process(es)" in lines[3]
+
+
+def test_a_failing_rank_ends_the_job_with_its_message():
+    """Rank 1 raises while rank 0 waits in all_reduce: the abort hook ends both."""
+    out, elapsed = _launch("fail", timeout=60)
+    assert out.returncode != 0
+    assert elapsed < 30, elapsed
+    text = out.stdout + out.stderr
+    assert "[gradlab.distributed rank 1] uncaught RuntimeError" in text, text
+    assert "rank one fails on purpose" in text
+
+
+def test_gradlab_imports_the_package_without_mpi4py():
+    code = ("import sys; sys.modules['mpi4py'] = None; import gradlab, gradlab.distributed as d;"
+            " print(d.is_available(), d.is_initialized())\n"
+            "try:\n    d.init_process_group()\nexcept RuntimeError as e:\n    print(e)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                         check=True)
+    first, second = out.stdout.splitlines()
+    assert first == "False False"
+    assert "init_process_group: gradlab.distributed needs mpi4py" in second
