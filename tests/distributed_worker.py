@@ -156,6 +156,10 @@ def case_noinit() -> None:
         dist.all_reduce(gradlab.ones(2))
     except ValueError as e:
         print("ERR", e, flush=True)
+    try:
+        nn.parallel.DistributedDataParallel(nn.Linear(2, 2))
+    except ValueError as e:
+        print("ERR", e, flush=True)
     for backend in ("nccl", "gloo"):
         try:
             dist.init_process_group(backend)
@@ -253,6 +257,10 @@ def case_ddp() -> None:
             sl = slice(r * per_rank, (r + 1) * per_rank)
             _train(ddp, [x[sl] for x in xs], [y[sl] for y in ys], steps,
                    accumulate=name == "mlp")
+            # small buckets: all but the last started while backward was still running
+            assert len(ddp._buckets) >= 2
+            assert ddp.buckets_started_during_backward == len(ddp._buckets), (
+                ddp.buckets_started_during_backward, len(ddp._buckets))
             diff = 0.0
             want = single.state_dict()
             got = ddp.state_dict()

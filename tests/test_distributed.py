@@ -6,6 +6,7 @@ numbers on every rank (collectives against NumPy, DDP against one process on the
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -59,9 +60,10 @@ def test_a_collective_before_init_and_a_foreign_backend_are_refused():
     lines = [ln for ln in out.stdout.splitlines() if ln.startswith("ERR")]
     assert lines[0] == ("ERR Default process group has not been initialized, please make sure "
                         "to call init_process_group.")
-    assert "backend 'nccl' is not available" in lines[1] and "MPI" in lines[1]
-    assert "backend 'gloo' is not available" in lines[2]
-    assert "world_size=5 but MPI started 1 process(es)" in lines[3]
+    assert lines[1] == lines[0]     # DistributedDataParallel before init_process_group
+    assert "backend 'nccl' is not available" in lines[2] and "MPI" in lines[2]
+    assert "backend 'gloo' is not available" in lines[3]
+    assert "world_size=5 but MPI started 1 process(es)" in lines[4]
 
 
 def test_a_failing_rank_ends_the_job_with_its_message():
@@ -83,3 +85,16 @@ def test_gradlab_imports_the_package_without_mpi4py():
     first, second = out.stdout.splitlines()
     assert first == "False False"
     assert "init_process_group: gradlab.distributed needs mpi4py" in second
+
+
+def test_ddp_on_two_ranks_ends_with_the_weights_of_one_process_on_the_global_batch():
+    """An MLP (with no_sync gradient accumulation), a small CNN whose BatchNorm2d becomes
+    SyncBatchNorm, and an LSTM, 4 SGD+momentum steps each: the 2-rank DDP state dict
+    (``module.``-prefixed, running statistics included) against one process on the whole batch;
+    rank 1 starts from other weights, so construction must broadcast rank 0's."""
+    out = _ok("ddp")
+    figs = dict(((m, d), float(v)) for m, d, v in
+                re.findall(r"^FIG (\w+) (\w+) (\S+)$", out, flags=re.M))
+    assert set(figs) == {(m, d) for m in ("mlp", "cnn", "lstm") for d in ("float64", "float32")}
+    for (_, dtype), diff in figs.items():
+        assert diff <= (1e-10 if dtype == "float64" else 1e-5), figs

@@ -544,3 +544,34 @@ def broadcast_object_list(object_list: list, src: int | None = None, group=None,
         raise ValueError(f"broadcast_object_list: object_list has {len(object_list)} items on "
                          f"rank {_State.rank} but {len(got)} on rank {src} (src)")
     object_list[:] = got
+
+
+# ---------------------------------------------------------------------------------- internal
+# The array-level calls of DistributedDataParallel and SyncBatchNorm: no cross-rank signature
+# check (their layouts are checked once, when the module is wrapped), no Tensor wrapping.
+def _world(fn: str):
+    """(communicator, rank, world size) of the default group, or the not-initialized error."""
+    return _comm(), _State.rank, _State.size
+
+
+def _iallreduce_sum(buf: np.ndarray):
+    """Start a sum over ranks of the C-contiguous ``buf``, in place; the MPI request."""
+    MPI = _mpi("all_reduce")
+    return _State.comm.Iallreduce(MPI.IN_PLACE, buf, op=MPI.SUM)
+
+
+def _allreduce_sum(buf: np.ndarray) -> np.ndarray:
+    """Sum of the C-contiguous ``buf`` over ranks, in place (blocking)."""
+    MPI = _mpi("all_reduce")
+    _State.comm.Allreduce(MPI.IN_PLACE, buf, op=MPI.SUM)
+    return buf
+
+
+def _bcast(buf: np.ndarray, root: int = 0) -> np.ndarray:
+    """``buf`` of rank ``root`` into ``buf`` of every rank (C-contiguous, in place)."""
+    _State.comm.Bcast(buf, root=root)
+    return buf
+
+
+def _allgather_object(obj) -> list:
+    return _State.comm.allgather(obj)
