@@ -13,6 +13,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
+import gradlab
+
 ROOT = Path(__file__).resolve().parents[1]
 WORKER = ROOT / "tests" / "distributed_worker.py"
 
@@ -98,3 +102,47 @@ def test_ddp_on_two_ranks_ends_with_the_weights_of_one_process_on_the_global_bat
     assert set(figs) == {(m, d) for m in ("mlp", "cnn", "lstm") for d in ("float64", "float32")}
     for (_, dtype), diff in figs.items():
         assert diff <= (1e-10 if dtype == "float64" else 1e-5), figs
+
+
+@pytest.mark.parametrize("n", [1, 7, 10, 12, 13])
+@pytest.mark.parametrize("replicas", [1, 2, 3, 4, 5, 16])
+@pytest.mark.parametrize("drop_last", [False, True])
+def test_distributed_sampler_shards_as_torch(n, replicas, drop_last):
+    """shuffle=False: each rank's shard is torch's exactly (order, padding by repetition from
+    the start, cutting with drop_last, len); shuffle=True: the same structure over gradlab's
+    permutation (torch draws a different one), new with each epoch."""
+    from torch.utils.data.distributed import DistributedSampler as TorchSampler
+
+    from gradlab.utils.data import DistributedSampler
+    from gradlab.utils.data.distributed import DistributedSampler as Same
+
+    assert Same is DistributedSampler
+    data = list(range(n))
+    for rank in range(replicas):
+        ours = DistributedSampler(data, num_replicas=replicas, rank=rank, shuffle=False,
+                                  drop_last=drop_last)
+        theirs = TorchSampler(data, num_replicas=replicas, rank=rank, shuffle=False,
+                              drop_last=drop_last)
+        assert list(ours) == list(theirs)
+        assert len(ours) == len(theirs) == len(list(ours))
+        assert (ours.num_samples, ours.total_size) == (theirs.num_samples, theirs.total_size)
+    shards = {}
+    for epoch in (0, 1):
+        every = []
+        for rank in range(replicas):
+            s = DistributedSampler(data, num_replicas=replicas, rank=rank, seed=3,
+                                   drop_last=drop_last)
+            s.set_epoch(epoch)
+            every.append(list(s))
+            assert len(every[-1]) == len(TorchSampler(data, num_replicas=replicas, rank=rank,
+                                                      drop_last=drop_last))
+        # interleaving the shards back gives one permutation, padded from its start or cut
+        woven = [every[k % replicas][k // replicas] for k in range(len(every[0]) * replicas)]
+        perm = gradlab.randperm(n, generator=gradlab.Generator().manual_seed(3 + epoch)).tolist()
+        padded = (perm * (1 + len(woven) // max(n, 1)))[:len(woven)]
+        assert woven == padded
+        if not drop_last:
+            assert sorted(set(woven)) == data
+        shards[epoch] = every
+    if n > 2 and len(shards[0][0]) > 0:
+        assert shards[0] != shards[1]
