@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import gradlab
@@ -146,3 +147,39 @@ def test_distributed_sampler_shards_as_torch(n, replicas, drop_last):
         shards[epoch] = every
     if n > 2 and len(shards[0][0]) > 0:
         assert shards[0] != shards[1]
+
+
+def test_sync_batchnorm_alone_is_batchnorm_and_converts_as_torch():
+    """Without a process group SyncBatchNorm is BatchNorm (outputs, gradients, running
+    statistics); convert_sync_batchnorm replaces BatchNorm1d/2d at any depth keeping their
+    tensors, as torch's (same repr)."""
+    import torch
+
+    from gradlab import nn
+
+    def build(lib):
+        lib.manual_seed(0)
+        return lib.nn.Sequential(lib.nn.Conv2d(1, 2, 3), lib.nn.BatchNorm2d(2),
+                                 lib.nn.Sequential(lib.nn.Flatten(), lib.nn.BatchNorm1d(18)))
+
+    ours, theirs = build(gradlab), build(torch)
+    ours.load_state_dict({k: gradlab.from_numpy(v.detach().numpy().copy())
+                          for k, v in theirs.state_dict().items()})
+    bn = ours[1]
+    conv_ours = nn.SyncBatchNorm.convert_sync_batchnorm(ours)
+    conv_theirs = torch.nn.SyncBatchNorm.convert_sync_batchnorm(theirs)
+    assert repr(conv_ours) == repr(conv_theirs)
+    assert conv_ours[1].weight is bn.weight and conv_ours[1].running_mean is bn.running_mean
+    x = np.random.default_rng(0).standard_normal((4, 1, 5, 5))
+    xo = gradlab.tensor(x, requires_grad=True)
+    xt = torch.tensor(x, requires_grad=True, dtype=torch.float32)
+    conv_theirs.float()
+    yo, yt = conv_ours(xo.float()), conv_theirs(xt)
+    np.testing.assert_allclose(yo.detach().numpy(), yt.detach().numpy(), rtol=1e-4, atol=1e-5)
+    (yo * yo).sum().backward()
+    (yt * yt).sum().backward()
+    np.testing.assert_allclose(xo.grad.numpy(), xt.grad.numpy(), rtol=1e-4, atol=1e-5)
+    for (k, a), b in zip(conv_ours.state_dict().items(), conv_theirs.state_dict().values()):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6, err_msg=k)
+    with pytest.raises(ValueError, match="SyncBatchNorm: expected at least 2D input"):
+        nn.SyncBatchNorm(3)(gradlab.ones(3))
