@@ -183,3 +183,49 @@ def test_sync_batchnorm_alone_is_batchnorm_and_converts_as_torch():
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6, err_msg=k)
     with pytest.raises(ValueError, match="SyncBatchNorm: expected at least 2D input"):
         nn.SyncBatchNorm(3)(gradlab.ones(3))
+
+
+def test_cli_train_nproc_relaunches_under_mpiexec_and_rank_0_writes(tmp_path):
+    """gradlab train --nproc 2 --hostfile F: one log (rank 0's), one set of files, a
+    checkpoint with the single-process keys that a plain model loads."""
+    hosts = tmp_path / "hosts"
+    hosts.write_text("localhost:2\n")
+    out_dir = tmp_path / "run"
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env.pop("GRADLAB_TRAIN_NPROC", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "gradlab", "train", "--model", "mlp", "--epochs", "1",
+         "--nproc", "2", "--hostfile", str(hosts), "--out", str(out_dir), "--no-plot",
+         "--seed", "3"], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    assert " -n 2 -f " + str(hosts) in lines[0] and "--seed 3" in lines[0]
+    assert "--nproc" not in lines[0]
+    assert sum(ln.startswith("test accuracy") for ln in lines) == 1
+    assert "2 MPI ranks" in proc.stdout
+    assert sorted(p.name for p in out_dir.iterdir()) == [
+        "best.safetensors", "history.csv", "last.safetensors", "metrics.json"]
+    from gradlab.train import load_checkpoint, recipes
+
+    state = load_checkpoint(str(out_dir / "last.safetensors"))["model"]
+    model = recipes.build_model("mlp", "digits", 10)
+    model.load_state_dict(state)
+    assert not any(k.startswith("module.") for k in state)
+
+
+def test_cli_train_nproc_refusals():
+    import contextlib
+    import io
+
+    from gradlab.cli import main
+
+    for argv, text in ((["--nproc", "0"], "--nproc must be >= 1, got 0"),
+                       (["--hostfile", "nowhere"], "--hostfile needs --nproc N"),
+                       (["--nproc", "2", "--hostfile", "/no/such/file"],
+                        "--hostfile /no/such/file does not exist")):
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            code = main(["train", "--epochs", "1"] + argv)
+        assert code == 2
+        assert text in err.getvalue()
