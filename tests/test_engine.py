@@ -553,3 +553,10 @@ def test_queue_callback_runs_after_every_leaf_is_written():
     assert seen == [([6.0, 6.0], [6.0])]
     with pytest.raises(RuntimeError, match="only be installed during the backward pass"):
         engine.queue_callback(lambda: None)
+    # backward(inputs=...): post-accumulate hooks run, and may queue callbacks
+    seen.clear()
+    c, d = T([1.0, 2.0]), T([3.0])
+    d.register_post_accumulate_grad_hook(lambda t: engine.queue_callback(
+        lambda: seen.append(t.grad.tolist())))
+    (c * d).sum().backward(inputs=[d])
+    assert seen == [[3.0]] and c.grad is None

@@ -350,12 +350,18 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
     if inputs is not None:
         inputs = (inputs,) if isinstance(inputs, _tensor.cls) else tuple(inputs)
         cap = {_key(t): None for t in inputs}
-        _engine(roots, bool(retain_graph), capture=cap, accumulate=False)
-        for t in inputs:
-            g = cap[_key(t)]
-            if g is not None:
-                _accumulate(t, g)
-                _run_post_accumulate_hooks(t)
+        _callback_stack.append([])     # the hooks below may queue callbacks too
+        try:
+            _engine(roots, bool(retain_graph), capture=cap, accumulate=False)
+            for t in inputs:
+                g = cap[_key(t)]
+                if g is not None:
+                    _accumulate(t, g)
+                    _run_post_accumulate_hooks(t)
+        finally:
+            callbacks = _callback_stack.pop()
+        for cb in callbacks:
+            cb()
         return
     _engine(roots, bool(retain_graph))
 
