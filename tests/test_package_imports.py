@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-LAZY = ("compress", "datasets", "diagnose", "distributed", "distributions", "lab", "models", "tools",
-        "transforms", "vision")
+LAZY = ("compress", "datasets", "diagnose", "distributed", "distributions", "lab", "models",
+        "tools", "transforms", "vision")
 
 
 def _run(code: str) -> str:
