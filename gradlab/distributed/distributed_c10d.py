@@ -10,8 +10,10 @@ Checks across ranks. Before its data moves, every collective gathers from all ra
 signature (the collective's name, root, reduction, and each tensor's shape and dtype) with one
 small ``allgather`` and refuses, on every rank alike, a call whose ranks disagree: a mismatch of
 shapes or dtypes would otherwise be a wrong answer or a hang. It costs one extra latency-bound
-message per call (``benchmarks/bench_distributed.py`` measures it: tens of microseconds on one
-machine); ``GRADLAB_DISTRIBUTED_CHECKS=0`` in the environment turns it off. DDP's gradient
+message per call: ``benchmarks/bench_distributed.py`` measured an ``all_reduce`` of 4 floats on
+2 ranks of one machine at 37 us with the check and 22 us without.
+``GRADLAB_DISTRIBUTED_CHECKS=0`` in the environment turns it off (on every rank alike, or the
+ranks' messages no longer pair up). DDP's gradient
 buckets do not use it (their layout is checked once, at construction).
 
 A rank that raises. After :func:`init_process_group` an exception no one catches prints its

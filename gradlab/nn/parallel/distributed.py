@@ -110,6 +110,8 @@ class DistributedDataParallel(Module):
                 self._where[id(p)] = b
         self._hook_handles = [p.register_post_accumulate_grad_hook(self._on_grad_ready)
                               for _, p in named]
+        #: how many buckets the last backward started before it ended (the overlap)
+        self.buckets_started_during_backward = 0
         self._reset()
 
     # ------------------------------------------------------------------ construction
@@ -203,7 +205,6 @@ class DistributedDataParallel(Module):
     def _finish(self) -> None:
         """After backward: start what is left, wait for every bucket, write the averages."""
         try:
-            #: how many buckets the last backward started before it ended (the overlap)
             self.buckets_started_during_backward = self._next
             missing = [b for b in self._buckets if b.left > 0]
             if missing and not self.find_unused_parameters:
