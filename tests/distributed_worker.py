@@ -273,6 +273,23 @@ def case_ddp() -> None:
             assert diff <= tol, (name, dtype, diff)
             if r == 0:
                 print(f"FIG {name} {npd.__name__} {diff:.3e}", flush=True)
+    # a parameter outside the loss: an error on every rank, or zeros with find_unused_parameters
+    for find in (False, True):
+        gradlab.manual_seed(0)
+        model = nn.ModuleDict({"used": nn.Linear(3, 2), "unused": nn.Linear(3, 2)})
+        ddp = nn.parallel.DistributedDataParallel(model, find_unused_parameters=find)
+        x = gradlab.from_numpy(_data(r, (4, 3), "float32"))
+        try:
+            ddp.module["used"](x).sum().backward()
+        except RuntimeError as e:
+            assert not find
+            assert "received no gradient" in str(e) and "unused.weight" in str(e), str(e)
+            assert "find_unused_parameters=True" in str(e)
+        else:
+            assert find
+            assert np.all(model["unused"].weight.grad.numpy() == 0)
+            want = np.sum([_data(k, (4, 3), "float32").sum(0) for k in range(n)], 0) / n
+            np.testing.assert_allclose(model["used"].weight.grad.numpy()[0], want, rtol=1e-6)
     dist.destroy_process_group()
     print(f"OK ddp rank {r}", flush=True)
 

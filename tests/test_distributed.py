@@ -96,7 +96,9 @@ def test_ddp_on_two_ranks_ends_with_the_weights_of_one_process_on_the_global_bat
     """An MLP (with no_sync gradient accumulation), a small CNN whose BatchNorm2d becomes
     SyncBatchNorm, and an LSTM, 4 SGD+momentum steps each: the 2-rank DDP state dict
     (``module.``-prefixed, running statistics included) against one process on the whole batch;
-    rank 1 starts from other weights, so construction must broadcast rank 0's."""
+    rank 1 starts from other weights, so construction must broadcast rank 0's. The worker also
+    checks that every bucket started during backward, and that a parameter outside the loss is
+    an error on every rank unless find_unused_parameters=True (then its gradient is zero)."""
     out = _ok("ddp")
     figs = dict(((m, d), float(v)) for m, d, v in
                 re.findall(r"^FIG (\w+) (\w+) (\S+)$", out, flags=re.M))
