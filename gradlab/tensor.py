@@ -638,6 +638,18 @@ class Tensor:
         lst.append(hook)
         return _HookHandle(lst, hook)
 
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]):
+        """Call ``hook(self)`` after backward has added this leaf's gradient into ``.grad``
+        (as soon as that gradient is complete, before the rest of backward has run). Returns
+        a handle whose ``remove()`` unregisters it."""
+        if self._ctx is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                               "tensors")
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require "
+                               "gradient")
+        return _HookHandle(autograd.engine.add_post_accumulate_grad_hook(self, hook), hook)
+
     # ------------------------------------------------------------------ in-place
     def _check_inplace(self) -> None:
         if self._is_view and self.requires_grad and autograd._mode.enabled:
