@@ -413,6 +413,8 @@ def parse_json(raw: bytes | str) -> Any:
         return obj
 
     out = json.loads(text, object_hook=counted, parse_constant=constant)
+    if _SURROGATE.search(text):
+        _check_unicode(out)
     if text.count(":") == keys:
         return out
 
@@ -425,6 +427,31 @@ def parse_json(raw: bytes | str) -> Any:
         return out
 
     return json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
+
+
+#: a ``\\uD800``-``\\uDFFF`` escape, which JSON decodes to a surrogate unless it is half of a pair
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _check_unicode(obj: Any) -> None:
+    """Refuse a string (key or value, at any depth) holding a lone surrogate: JSON text may
+    escape one, but it is not Unicode text (the reference reader refuses it too)."""
+    stack = [obj]
+    while stack:
+        node = stack.pop()
+        items = node.items() if type(node) is dict else enumerate(node) \
+            if type(node) is list else ()
+        for k, v in items:
+            for text in (k, v):
+                if type(text) is str:
+                    try:
+                        text.encode("utf-8")
+                    except UnicodeEncodeError:
+                        raise json.JSONDecodeError(
+                            f"the string {text!r} holds a lone surrogate escape (not Unicode "
+                            "text)", "", 0) from None
+            if type(v) in (dict, list):
+                stack.append(v)
 
 
 def _read_header(src: _Source) -> tuple[list, dict, int]:
