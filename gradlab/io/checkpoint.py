@@ -393,8 +393,10 @@ class _Source:
             got += n
 
 
-def parse_json(raw: bytes | str) -> Any:
-    """Strict JSON: UTF-8, no NaN/Infinity literals, no key twice in an object.
+def parse_json(raw: bytes | str, *, unicode: bool = False) -> Any:
+    """Strict JSON: UTF-8, no NaN/Infinity literals, no key twice in an object; with
+    ``unicode=True`` also no string holding a lone surrogate (``"\\ud800"``: JSON allows the
+    escape, the safetensors header does not; gradlab's own documents keep such strings).
 
     Duplicate keys are found without a Python call per key/value pair: the text is parsed by
     the C parser, counting the distinct keys of every object it builds; every key of the text
@@ -413,7 +415,7 @@ def parse_json(raw: bytes | str) -> Any:
         return obj
 
     out = json.loads(text, object_hook=counted, parse_constant=constant)
-    if _SURROGATE.search(text):
+    if unicode and _SURROGATE.search(text):
         _check_unicode(out)
     if text.count(":") == keys:
         return out
@@ -475,7 +477,7 @@ def _read_header(src: _Source) -> tuple[list, dict, int]:
         raise CheckpointError(f"{where}: not a safetensors file or truncated (header length "
                               f"{n} exceeds the {src.size - 8} bytes that follow)")
     try:
-        header = parse_json(src.read(8, n))
+        header = parse_json(src.read(8, n), unicode=True)
     except UnicodeDecodeError as exc:
         raise CheckpointError(f"{where}: not a safetensors file (its header is not UTF-8: "
                               f"{exc})") from None
