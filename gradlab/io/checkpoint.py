@@ -36,6 +36,8 @@ Where gradlab differs from ``torch.save`` / ``torch.load`` (which pickle):
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import io
 import json
 import os
@@ -477,7 +479,8 @@ def _read_header(src: _Source) -> tuple[list, dict, int]:
         raise CheckpointError(f"{where}: not a safetensors file or truncated (header length "
                               f"{n} exceeds the {src.size - 8} bytes that follow)")
     try:
-        header = parse_json(src.read(8, n), unicode=True)
+        with _collector_paused(n > _MANY):
+            header = parse_json(src.read(8, n), unicode=True)
     except UnicodeDecodeError as exc:
         raise CheckpointError(f"{where}: not a safetensors file (its header is not UTF-8: "
                               f"{exc})") from None
@@ -499,7 +502,8 @@ def _read_header(src: _Source) -> tuple[list, dict, int]:
         if type(v) is not str:
             raise CheckpointError(f"{where}: __metadata__ must map strings to strings, but "
                                   f"{k!r} maps to {_short(v)}")
-    entries = [_entry(where, name, info) for name, info in header.items()]
+    with _collector_paused(n > _MANY):
+        entries = [_entry(where, name, info) for name, info in header.items()]
     del header
     size = src.size - 8 - n
     ordered = entries
@@ -577,14 +581,35 @@ def _entry(where: str, name: str, info: Any) -> tuple:
 def _read_tensors(src: _Source, entries: list, base: int) -> OrderedDict:
     """Each entry read into its own array (the caller owns it; the file can change or go)."""
     out: OrderedDict = OrderedDict()
-    for name, dt, shape, start, end in entries:
-        arr = np.empty(shape, dtype=dt)
-        if end > start:
-            src.readinto(base + start, memoryview(arr).cast("B"))
-        if not dt.isnative:
-            arr = arr.astype(dt.newbyteorder("="))
-        out[name] = from_numpy(arr)
+    with _collector_paused(len(entries) > _MANY // 64):
+        for name, dt, shape, start, end in entries:
+            arr = np.empty(shape, dtype=dt)
+            if end > start:
+                src.readinto(base + start, memoryview(arr).cast("B"))
+            if not dt.isnative:
+                arr = arr.astype(dt.newbyteorder("="))
+            out[name] = from_numpy(arr)
     return out
+
+
+#: a header longer than this (in bytes; 64 bytes of JSON an entry, for entry counts) is read
+#: with the cycle collector paused
+_MANY = 1 << 20
+
+
+@contextlib.contextmanager
+def _collector_paused(pause: bool):
+    """Pause Python's cycle collector while a big header's objects are made: they hold no
+    cycles, and each collection would walk all of them made so far again (it doubles the time
+    of a header of a million entries). The collector is enabled again after, if it was."""
+    if not pause or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _map_tensors(path: str, entries: list, base: int) -> OrderedDict:
