@@ -30,8 +30,32 @@ Where gradlab differs from ``torch.save`` / ``torch.load`` (which pickle):
 - A Parameter comes back a Parameter, and ``requires_grad`` is kept, as in torch; ``.grad`` is
   not saved (nor by torch). A flat ``{name: tensor}`` dict comes back as an ``OrderedDict`` (a
   dict that compares equal to it): its file has no structure document.
-- Files are written atomically when ``f`` is a path (to a temporary file in the same directory,
-  then renamed over the target): a run killed while saving leaves the previous file intact.
+- Files are written atomically when ``f`` is a path (to a temporary file
+  ``<target>.<pid>.<8 hex digits>.tmp`` in the same directory, flushed, renamed over the
+  target, then the directory flushed): a run killed while saving leaves the previous file
+  intact, and the next save of the same target removes the temporary file the killed one left
+  (only files of that pattern whose process is gone: :func:`remove_stale_temporaries`).
+- Containers nest at most :data:`~gradlab.io.structure.MAX_DEPTH` (100) deep; torch pickles
+  any depth its recursion allows.
+
+Reading trusts nothing in the file. The whole header is checked before any tensor is
+allocated: its length (at most 100,000,000 bytes, the reference implementation's bound, and
+within the file), strict UTF-8 JSON (an object, no key twice, no NaN, no lone surrogate), each
+entry (a known dtype, a shape of ints >= 0, two int offsets whose span is the shape's bytes),
+the entries tiling the data from 0 without gaps or overlaps to the end of the file, and
+``__metadata__`` mapping strings to strings. Anything wrong raises :class:`CheckpointError`
+(a ValueError) naming the file and the problem, never a bare KeyError, TypeError,
+RecursionError or MemoryError; every file the reference ``safetensors`` reader refuses is
+refused (gradlab is stricter on a repeated entry name, which the reference resolves to the
+last one, and on dtypes gradlab has no tensors for). The checks are linear in the header, so
+a header of a million entries loads as fast as the reference reads it.
+
+Each tensor is read straight from the file into its own array (no intermediate buffer): the
+peak memory of a load is the size of its tensors, and the tensors do not depend on the file
+afterwards (it may be replaced or removed). ``mmap=True`` (opt-in, as in torch) maps the file
+instead, copy-on-write: pages are read when touched; on Linux replacing or removing the file
+(a new file renamed over it, as :func:`save` does) leaves the mapped tensors intact, but
+truncating or rewriting the same file in place changes or invalidates them.
 """
 
 from __future__ import annotations
@@ -268,11 +292,14 @@ def load(f: str | os.PathLike | io.IOBase, map_location: Any = None, pickle_modu
     ``pickle_load_args`` (``encoding``, ``errors``, ``fix_imports``, ``buffers``) are accepted
     and unused.
 
-    The reader reads the header, checks it, then reads only the bytes of each entry. Raises
-    :class:`CheckpointError` naming the problem for a file that is not safetensors, truncated
-    or corrupt: header length past the end, header not JSON, an unknown dtype, a shape that
-    does not match its byte count, entries with gaps, overlaps or out of bounds, trailing
-    bytes, or a structure document that refers to a missing tensor or is malformed.
+    The reader reads the header, checks all of it (see the module docstring), then reads only
+    the bytes of each entry, each into its own array. Raises :class:`CheckpointError` naming the
+    file and the problem for a file that is not safetensors, truncated or corrupt: header
+    length past the end or over 100,000,000 bytes, header not UTF-8 JSON or a key twice in it,
+    an unknown dtype, a shape that is not a list of ints >= 0 or does not match its byte
+    count, entries with gaps, overlaps or out of bounds, trailing bytes, ``__metadata__`` that
+    is not strings, or a structure document that refers to a missing tensor, nests too deep
+    or is malformed.
     """
     _check_pickle_module("load", pickle_module)
     unknown = sorted(set(pickle_load_args) - set(_PICKLE_LOAD_ARGS))

@@ -13,6 +13,16 @@ appears as ``{"__tensor__": "<entry name>"}``. JSON cannot express tuples, dicts
 keys (the optimizer's ``state`` is keyed by parameter index), non-finite floats or NumPy
 scalars; they are written as tagged objects (``__tuple__``, ``__dict__``, ``__float__``,
 ``__scalar__``) so that a state comes back with the same Python types it was saved with.
+
+Loading trusts nothing: :func:`load_checkpoint` checks the structure (every key present, each
+of its type, tensor references that exist, random-stream states that a generator takes, the
+settings of ``gradlab train``, nesting at most 100 deep) and :func:`load_training_checkpoint`
+also checks the weights against a model and the optimizer's state against an optimizer before
+loading anything into them; every failure is a :class:`~gradlab.io.CheckpointError` naming
+the file and the key. ``gradlab train --resume``, ``gradlab compress``, ``gradlab export`` and
+``Trainer.fit(resume_from=...)`` load through them. :class:`ModelCheckpoint` writes ``best``
+before ``last``: a run killed between the two resumes from the epoch before, repeats the
+epoch bit for bit and writes the same ``best`` again, so the two never disagree.
 """
 
 from __future__ import annotations
