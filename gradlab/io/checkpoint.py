@@ -47,8 +47,9 @@ the entries tiling the data from 0 without gaps or overlaps to the end of the fi
 (a ValueError) naming the file and the problem, never a bare KeyError, TypeError,
 RecursionError or MemoryError; every file the reference ``safetensors`` reader refuses is
 refused (gradlab is stricter on a repeated entry name, which the reference resolves to the
-last one, and on dtypes gradlab has no tensors for). The checks are linear in the header, so
-a header of a million entries loads as fast as the reference reads it.
+last one, and on dtypes gradlab has no tensors for). The checks are linear in the header (the
+header length bounds the number of entries: each takes more than 40 bytes), and a header of
+1.68 million empty tensors loads in about the time the reference reader takes.
 
 Each tensor is read straight from the file into its own array (no intermediate buffer): the
 peak memory of a load is the size of its tensors, and the tensors do not depend on the file

@@ -227,7 +227,9 @@ class ModelCheckpoint(Callback):
     Both are full training checkpoints (weights, optimizer, scheduler, history, random
     streams; :mod:`gradlab.train.checkpoint`): ``fit(..., resume_from=last_path)`` continues a
     run, and ``load_checkpoint(best_path)["model"]`` gives the best weights. ``mode`` as in
-    :class:`EarlyStopping`. Writes are atomic, so a killed run leaves the previous file whole.
+    :class:`EarlyStopping`. Writes are atomic, so a killed run leaves the previous file whole,
+    and ``best`` is written before ``last``: a run killed between the two resumes from the
+    epoch before, repeats the epoch exactly and writes the same ``best`` again.
     """
 
     def __init__(self, dirpath: str | os.PathLike, monitor: str = "val_loss",
