@@ -71,8 +71,8 @@ def _zip() -> bytes:
 
 
 # (name, file bytes, what gradlab's message says, the reference's verdict, note)
-# verdict: "rejects" or "accepts" (safetensors.numpy.load_file); where the reference accepts,
-# the note says why gradlab is stricter.
+# verdict: "rejects" or "accepts" (reference_verdict); where the reference accepts, the note
+# says why gradlab is stricter.
 CORPUS = [
     ("empty file", b"", r"only 0 bytes", "rejects", ""),
     ("5 bytes", GOOD[:5], r"only 5 bytes", "rejects", ""),
@@ -125,7 +125,8 @@ CORPUS = [
      r"dtype U16, which gradlab tensors cannot hold", "accepts",
      "gradlab has no uint16 tensors (as torch before 2.3), so it names the dtype it lacks"),
     ("BF16 (no gradlab dtype)", file_of({"a": entry("BF16", (4,))}, EIGHT),
-     r"dtype BF16, which gradlab tensors cannot hold", "rejects", ""),
+     r"dtype BF16, which gradlab tensors cannot hold", "accepts",
+     "gradlab has no bfloat16 tensors, so it names the dtype it lacks"),
     ("negative shape", file_of({"a": entry(shape=(-2,))}, EIGHT),
      r"shape \[-2\], not a list of sizes >= 0", "rejects", ""),
     ("float shape", file_of({"a": entry(shape=(2.0,))}, EIGHT),
@@ -216,12 +217,15 @@ CORPUS = [
 
 
 def reference_verdict(path: Path) -> str:
+    """The reference reader's verdict on the file's format: ``safe_open`` checks the whole
+    header and the file's length before it lists the entries. (Whether ``load_file`` then
+    makes a NumPy array of a BF16 entry depends on whether ``ml_dtypes`` was imported, so it is
+    not asked.)"""
     try:
-        st.load_file(str(path))
         with safe_open(str(path), framework="numpy") as f:
-            for k in f.keys():
-                f.get_tensor(k)
-    except Exception:  # the reference's own errors (SafetensorError, TypeError, ...)
+            f.keys()
+            f.metadata()
+    except Exception:  # the reference's own errors (SafetensorError, ...)
         return "rejects"
     return "accepts"
 
