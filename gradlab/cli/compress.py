@@ -79,7 +79,7 @@ def _run(args, path: str, ckpt: dict, cfg: dict) -> int:
         sparsity_report,
     )
     from gradlab.io import save
-    from gradlab.train import evaluate, recipes
+    from gradlab.train import evaluate, load_model_state, recipes
     from gradlab.utils.data import DataLoader
 
     try:
@@ -88,7 +88,7 @@ def _run(args, path: str, ckpt: dict, cfg: dict) -> int:
     except (RuntimeError, OSError, ValueError, ImportError) as exc:
         raise UsageError(" ".join(str(exc).split())) from None
     model = recipes.build_model(cfg["model"], cfg["data"], len(splits.classes))
-    model.load_state_dict(ckpt["model"])
+    load_model_state(model, ckpt, path)
     test_loader = DataLoader(splits.test, batch_size=512)
 
     def accuracy(m) -> float:

@@ -47,7 +47,7 @@ def _export(args: argparse.Namespace) -> int:
 def _run_export(args, ckpt: dict, cfg: dict, UsageError) -> int:
     from gradlab import no_grad
     from gradlab.io.onnx import ExportError, export
-    from gradlab.train import recipes
+    from gradlab.train import load_model_state, recipes
 
     try:
         splits = recipes.load_data(cfg["data"], cfg["model"], cfg.get("data_dir"), False,
@@ -55,7 +55,7 @@ def _run_export(args, ckpt: dict, cfg: dict, UsageError) -> int:
     except (RuntimeError, OSError, ValueError, ImportError) as exc:
         raise UsageError(" ".join(str(exc).split())) from None
     model = recipes.build_model(cfg["model"], cfg["data"], len(splits.classes))
-    model.load_state_dict(ckpt["model"])
+    load_model_state(model, ckpt, args.checkpoint)
     model.eval()
     xs, ys = _test_arrays(splits.test)
     out = args.onnx

@@ -23,7 +23,7 @@ _RESUME_KEYS = ("model", "data", "epochs", "batch_size", "optimizer", "lr", "mom
 def _train_config(args: argparse.Namespace) -> dict:
     """The run's settings: explicit arguments, else the measured recipe for (model, data);
     on --resume, the checkpoint's settings (an explicit argument that differs is an error)."""
-    from gradlab.train import load_checkpoint, recipes
+    from gradlab.train import load_training_checkpoint, recipes
 
     saved = None
     if args.resume is not None:
@@ -33,7 +33,7 @@ def _train_config(args: argparse.Namespace) -> dict:
         if not os.path.isfile(path):
             raise UsageError(f"--resume: no checkpoint at {path}")
         try:
-            ckpt = load_checkpoint(path)
+            ckpt = load_training_checkpoint(path)
         except (ValueError, OSError) as exc:
             raise UsageError(f"--resume: {' '.join(str(exc).split())}") from None
         saved = ckpt["extra"].get("gradlab_train")
