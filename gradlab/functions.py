@@ -417,7 +417,11 @@ def _tensor_list(tensors, op: str) -> list:
                         f"{type(tensors).__name__}")
     if len(tensors) == 0:
         raise RuntimeError(f"{op}(): expected a non-empty list of Tensors")
-    ts = [_t(x) for x in tensors]
+    for i, x in enumerate(tensors):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{op}(): expected Tensor as element {i} in argument 0, but got "
+                            f"{type(x).__name__}")
+    ts = list(tensors)
     dt = ts[0].array.dtype
     if builtins.any(x.array.dtype != dt for x in ts):  # this module shadows any()
         # torch's result type: the highest category (bool < int < float) decides, NumPy's
@@ -428,24 +432,44 @@ def _tensor_list(tensors, op: str) -> list:
     return ts
 
 
+def _cat(tensors, dim, out, op: str) -> Tensor:
+    ts = _tensor_list(tensors, op)
+    for i, x in enumerate(ts):
+        if x.ndim == 0:
+            raise RuntimeError(f"{op}(): zero-dimensional tensor (at position {i}) cannot be "
+                               "concatenated")
+    # torch's legacy rule: a 1-D empty tensor is skipped when the others have other shapes
+    kept = [x for x in ts if not (x.ndim == 1 and x.array.size == 0)]
+    if kept and len(kept) < len(ts) and builtins.any(x.ndim != 1 for x in kept):
+        ts = kept
+    return write_out(S.Cat.apply(*ts, dim=norm_dim(dim, ts[0].ndim, op)), out, op)
+
+
 @numpy_names
 def cat(tensors: Sequence[Tensor], dim: int = 0, *, out=None) -> Tensor:
-    """Join tensors along an existing dim; all other sizes must match."""
-    ts = _tensor_list(tensors, "cat")
-    if ts[0].ndim == 0:
-        raise RuntimeError("cat(): zero-dimensional tensor (at position 0) cannot be "
-                           "concatenated")
-    return write_out(S.Cat.apply(*ts, dim=norm_dim(dim, ts[0].ndim)), out, "cat")
+    """Join tensors along an existing dim; all other sizes must match (a 1-D empty tensor
+    among tensors of another rank is skipped, as in torch)."""
+    return _cat(tensors, dim, out, "cat")
 
 
-concat = concatenate = cat
+@numpy_names
+def concat(tensors: Sequence[Tensor], dim: int = 0, *, out=None) -> Tensor:
+    """:func:`cat`, by its other name."""
+    return _cat(tensors, dim, out, "concat")
+
+
+@numpy_names
+def concatenate(tensors: Sequence[Tensor], dim: int = 0, *, out=None) -> Tensor:
+    """:func:`cat`, by its NumPy name."""
+    return _cat(tensors, dim, out, "concatenate")
 
 
 @numpy_names
 def stack(tensors: Sequence[Tensor], dim: int = 0, *, out=None) -> Tensor:
     """Join equally shaped tensors along a new dim."""
     ts = _tensor_list(tensors, "stack")
-    return write_out(S.Stack.apply(*ts, dim=norm_dim(dim, ts[0].ndim + 1)), out, "stack")
+    return write_out(S.Stack.apply(*ts, dim=norm_dim(dim, ts[0].ndim + 1, "stack")), out,
+                     "stack")
 
 
 def split(tensor, split_size_or_sections, dim=0):
