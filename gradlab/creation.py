@@ -201,7 +201,10 @@ def arange(start, end=None, step=1, *, out=None, dtype=None, device=None,
     if dtype is None:
         is_float = any(isinstance(v, float) for v in (start, end, step))
         dtype = backend.get_default_dtype() if is_float else backend.int64
-    npdt = backend.to_dtype(dtype).np
+    npdt = dtype_arg(dtype, "arange").np
+    if npdt == np.bool_:
+        raise NotImplementedError('arange: "arange_cpu" not implemented for \'Bool\' (dtype '
+                                  "bool; use an integer or floating dtype)")
     n = int(np.ceil((end - start) / step))
     if out is not None and out.numel() not in (0, n):
         warnings.warn(f"The number of elements in the out tensor of shape {list(out.shape)} is "

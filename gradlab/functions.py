@@ -9,6 +9,7 @@ so does gradlab's (``@numpy_names``).
 from __future__ import annotations
 
 import builtins
+import functools
 import warnings
 from collections.abc import Sequence
 
@@ -554,3 +555,32 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
 
 def equal(input, other) -> bool:
     return input.equal(other)
+
+
+def _tensor_first(fn):
+    """``fn(input, ...)`` refusing a non-Tensor ``input`` as torch's argument parser does
+    (TypeError naming the function), instead of failing on a missing method."""
+    name = fn.__name__
+
+    @functools.wraps(fn)
+    def wrapper(input, *args, **kwargs):
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                            f"{type(input).__name__}")
+        return fn(input, *args, **kwargs)
+
+    return wrapper
+
+
+# the functions whose first argument must be a Tensor (add, mul, matmul... also take numbers
+# or arrays there)
+_TENSOR_FIRST = """
+neg abs exp log log1p sqrt rsqrt sin cos tanh sigmoid relu clamp maximum minimum sign
+clone mm bmm dot sum mean var std max min amax amin argmax argmin logsumexp prod
+multinomial cumsum softmax log_softmax tril triu roll narrow norm reshape flatten
+unflatten squeeze unsqueeze permute transpose t gather scatter_add index_select
+masked_fill chunk unbind eq ne lt le gt ge logical_and logical_or logical_xor
+logical_not isnan isinf isfinite all any allclose equal numel"""
+for _name in _TENSOR_FIRST.split():
+    globals()[_name] = _tensor_first(globals()[_name])
+clip = clamp

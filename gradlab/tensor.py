@@ -29,7 +29,7 @@ from .ops import reduce as R
 from .ops import sampling as Smp
 from .ops import shape as S
 from .ops._names import rename
-from .ops._util import TORCH_DTYPE_NAME, norm_dim, norm_dims, numpy_names, reduce_dims
+from .ops._util import check_floating, norm_dim, norm_dims, numpy_names, reduce_dims
 
 _FLOAT, _INT, _BOOL = 2, 1, 0
 
@@ -203,6 +203,12 @@ _TORCH_NAMES = {"equal": "eq", "not_equal": "ne", "less": "lt", "less_equal": "l
 
 
 def _compare(op: Callable, a: Tensor, b) -> Tensor:
+    if not isinstance(b, (Tensor, int, float, np.ndarray, np.generic, list, tuple)):
+        name = _TORCH_NAMES.get(op.__name__, op.__name__)
+        if name in ("eq", "ne"):  # as torch: == with a non-number is False, != True
+            return NotImplemented
+        raise TypeError(f"{name}: unsupported operand type {type(b).__name__} (expected a "
+                        "Tensor or a number)")
     if isinstance(b, (Tensor, int, float, np.ndarray, np.generic)):
         # compare in torch's promoted dtype (float32 [0.1] == float64 0-d 0.1 is True)
         with autograd.no_grad():
@@ -835,8 +841,15 @@ class Tensor:
         return self._overwrite(np.zeros((), self.array.dtype), "zero_")
 
     def fill_(self, value) -> Tensor:
-        return self._overwrite(np.asarray(value.item() if isinstance(value, Tensor) else value),
-                               "fill_")
+        if isinstance(value, Tensor):
+            if value.ndim != 0:
+                raise RuntimeError(f"fill_: only supports 0-dimension value tensor but got tensor "
+                                   f"with {value.ndim} dimensions (shape {list(value.shape)})")
+            value = value.item()
+        elif isinstance(value, (str, bytes)) or not isinstance(value, (int, float, np.number)):
+            raise TypeError(f"fill_: argument 'value' must be a number or a 0-d Tensor, not "
+                            f"{type(value).__name__}")
+        return self._overwrite(np.asarray(value), "fill_")
 
     def copy_(self, src) -> Tensor:
         """Copy ``src``'s values (broadcast, cast to self's dtype) into self."""
@@ -1169,12 +1182,16 @@ class Tensor:
         return self._matmul(other, "matmul")
 
     def _matmul(self, other: Tensor, op: str):
-        """``self @ other`` for ``op`` (matmul, mm, bmm, dot): both of one dtype, as torch."""
-        if self.array.dtype != other.array.dtype:
-            raise RuntimeError(f"{op}: expected both operands to have the same dtype, but got "
-                               f"{self.array.dtype} and {other.array.dtype}")
-        L.check_matmul(self.array.shape, other.array.shape, op)
+        """``self @ other`` for ``op`` (matmul, mm, bmm, dot). torch wants one dtype: gradlab
+        refuses an integer or bool operand with a floating one, and computes two floating
+        dtypes in the wider one (float32 data through a float64 model)."""
         a, b = self, other
+        if a.array.dtype != b.array.dtype:
+            if a.array.dtype.kind != "f" or b.array.dtype.kind != "f":
+                raise RuntimeError(f"{op}: expected both operands to have the same dtype, but "
+                                   f"got {a.array.dtype} and {b.array.dtype}")
+            a, b = promote_operands(a, b)
+        L.check_matmul(a.array.shape, b.array.shape, op)
         out = L.Matmul.apply(a, b)
         if a.array.ndim != 2 or b.array.ndim != 2:  # torch's node names for the other cases
             nd = (a.array.ndim, b.array.ndim)
@@ -1337,11 +1354,8 @@ class Tensor:
     def _softmax_input(self, dim, dtype, op: str) -> tuple:
         d = norm_dim(dim, self.ndim, op)
         x = self if dtype is None else self.to(dtype_arg(dtype, op))
-        if x.array.dtype.kind != "f":
-            name = TORCH_DTYPE_NAME.get(x.array.dtype.name, x.array.dtype.name)
-            raise NotImplementedError(f'{op}: "{op}_lastdim_kernel_impl" not implemented for '
-                                      f"'{name}': input of dtype {x.array.dtype} (expected a "
-                                      "floating point dtype; pass dtype= or cast with .float())")
+        check_floating(x.array, op, f"{op}_lastdim_kernel_impl",
+                       "pass dtype= or cast it with .float()")
         return x, d
 
     @numpy_names
@@ -1376,9 +1390,28 @@ class Tensor:
 
     def view(self, *shape):
         """Same data, new shape; fails (like PyTorch) where that would need a copy."""
-        if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, Size)):
-            return self.to(shape[0])
+        if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, tuple, list, Size)):
+            return self._view_dtype(dtype_arg(shape[0], "view").np)
         return S.View.apply(self, self._resolve_shape(shape, "view"))
+
+    def _view_dtype(self, npdt: np.dtype) -> Tensor:
+        """``view(dtype)``: the same bytes read as ``dtype`` (no cast), as torch. With another
+        item size the last dim (contiguous) is rescaled; outside the graph unless the dtype is
+        self's."""
+        if npdt == self.array.dtype:
+            return S.View.apply(self, self.array.shape)
+        a, new = self.array, npdt.itemsize
+        if new != a.itemsize:
+            if a.ndim == 0 or (a.shape[-1] != 1 and a.strides[-1] != a.itemsize) or \
+                    (a.shape[-1] * a.itemsize) % new:
+                raise RuntimeError(f"view: to view a tensor of dtype {a.dtype} (shape "
+                                   f"{list(a.shape)}) as {npdt}, the size of its last dim times "
+                                   f"{a.itemsize} bytes must be divisible by {new} and the last "
+                                   "dim must be contiguous")
+        try:
+            return Tensor._wrap(a.view(npdt))
+        except ValueError:
+            return Tensor._wrap(np.ascontiguousarray(a).view(npdt))
 
     def view_as(self, other):
         return self.view(other.shape)
@@ -1450,7 +1483,8 @@ class Tensor:
         return self.expand(*other.shape)
 
     def permute(self, *dims):
-        dims = _sizes(dims) if dims and not isinstance(dims[0], (tuple, list)) else tuple(dims[0])
+        dims = _sizes(dims, "permute") if dims and not isinstance(dims[0], (tuple, list)) \
+            else _sizes((dims[0],), "permute")
         if len(dims) != self.ndim:
             raise RuntimeError(f"permute: number of dims don't match: the tensor has "
                                f"{self.ndim} dims but {len(dims)} were given ({list(dims)})")

@@ -2,6 +2,7 @@
 dropout, softmax, losses, normalizations, pad, one_hot, activations, attention), and a few
 odd-but-valid calls whose values must equal torch's."""
 
+from fuzz_rows_tensor import MIXED_FLOATS
 from fuzztable import Bad
 
 
@@ -63,7 +64,7 @@ ROWS = [
     R("conv1d bias size", lambda lib: F(lib).conv1d(_x3(lib), _w3(lib), lib.ones(3)),
       "conv1d", "bias", "[3]"),
     R("conv1d float64 input", lambda lib: F(lib).conv1d(_x3(lib).double(), _w3(lib)),
-      "conv1d", "float64", "float32"),
+      "conv1d", "float64", "float32", lenient=MIXED_FLOATS),
     R("conv1d int input", lambda lib: F(lib).conv1d(_x3(lib).long(), _w3(lib)), "conv1d",
       "int64", "float32"),
     R("conv1d 4-D input", lambda lib: F(lib).conv1d(_x4(lib), _w3(lib)), "conv1d",
@@ -99,7 +100,9 @@ ROWS = [
     R("conv2d bias 2-D", lambda lib: F(lib).conv2d(_x4(lib), _w4(lib), lib.ones(2, 1)),
       "conv2d", "bias", "[2, 1]"),
     R("conv2d weight float64", lambda lib: F(lib).conv2d(_x4(lib), _w4(lib).double()),
-      "conv2d", "float32", "float64"),
+      "conv2d", "float32", "float64", lenient=MIXED_FLOATS),
+    R("conv2d int bias", lambda lib: F(lib).conv2d(_x4(lib), _w4(lib), lib.ones(2).long()),
+      "conv2d", "bias", "int64"),
     R("conv2d input list", lambda lib: F(lib).conv2d([[1.0]], _w4(lib)), "conv2d", "list"),
     # ---------------------------------------------------------------- conv_transpose2d
     R("conv_transpose2d channels", lambda lib: F(lib).conv_transpose2d(_x4(lib, c=3),
@@ -169,7 +172,7 @@ ROWS = [
     R("linear 0-d input", lambda lib: F(lib).linear(lib.tensor(1.0), lib.ones(4, 3)),
       "linear", "0"),
     R("linear dtype", lambda lib: F(lib).linear(lib.ones(2, 3).double(), lib.ones(4, 3)),
-      "linear", "float64", "float32"),
+      "linear", "float64", "float32", lenient=MIXED_FLOATS),
     R("linear int input", lambda lib: F(lib).linear(lib.ones(2, 3).long(), lib.ones(4, 3)),
       "linear", "int64", "float32"),
     R("linear 3-D weight", lambda lib: F(lib).linear(lib.ones(2, 3), lib.ones(1, 4, 3)),

@@ -56,27 +56,15 @@ def reduce_dims(dim, ndim: int, op: str | None = None) -> tuple | None:
     return norm_dims(dim, ndim, op)
 
 
-def type_name(x) -> str:
-    """The name of ``x``'s type as an error message gives it (``numpy.ndarray``, ``str``)."""
-    t = type(x)
-    return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__name__}"
-
-
-def check_floating(arr, op: str, what: str = "input", exc=NotImplementedError,
-                   kernel: str | None = None) -> None:
-    """Refuse a non-floating array where ``op`` computes only in floating point (torch's
-    ``"kernel" not implemented for 'Long'``)."""
+def check_floating(arr, op: str, kernel: str | None = None, hint: str = "cast it with "
+                   ".float()") -> None:
+    """Refuse a non-floating input array where ``op`` computes only in floating point, with
+    torch's NotImplementedError (``"kernel" not implemented for 'Long'``)."""
     if arr.dtype.kind != "f":
         name = TORCH_DTYPE_NAME.get(arr.dtype.name, arr.dtype.name)
-        raise exc(f'{op}: "{kernel or op}" not implemented for \'{name}\': {what} of dtype '
-                  f"{arr.dtype} (expected a floating point dtype; cast it with .float())")
-
-
-def check_reduction(reduction, op: str) -> None:
-    """``reduction`` must be 'none', 'mean' or 'sum' (torch's ValueError)."""
-    if reduction not in ("none", "mean", "sum"):
-        raise ValueError(f"{op}: {reduction} is not a valid value for reduction (expected "
-                         "'none', 'mean' or 'sum')")
+        raise NotImplementedError(f'{op}: "{kernel or op}" not implemented for \'{name}\': '
+                                  f"input of dtype {arr.dtype} (expected a floating point "
+                                  f"dtype; {hint})")
 
 
 def broadcast_error(op: str):

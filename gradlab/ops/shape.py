@@ -377,7 +377,11 @@ class Triu(ArrayFunction):
 def roll_args(shape: tuple, shifts, dims) -> tuple:
     """torch.roll's ``shifts`` and ``dims`` as (tuple of ints, tuple of dims or None for the
     flattened tensor), checked as torch checks them."""
-    shifts = tuple(int(s) for s in shifts) if isinstance(shifts, (tuple, list)) else (shifts,)
+    shifts = tuple(shifts) if isinstance(shifts, (tuple, list)) else (shifts,)
+    for s in shifts:
+        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
+            raise TypeError(f"roll: argument 'shifts' must be an int or a tuple of ints, got "
+                            f"{type(s).__name__} ({s!r})")
     if dims is None or (isinstance(dims, (tuple, list)) and len(dims) == 0):
         if len(shifts) == 0:
             raise RuntimeError("roll: `shifts` required")
@@ -415,6 +419,12 @@ def narrow_index(shape: tuple, dim: int, start, length: int) -> tuple:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = norm_dim(dim, len(shape), "narrow")
     size = shape[d]
+    for name, v in (("start", start), ("length", length)):
+        if getattr(v, "ndim", None) == 0 and np.asarray(v).dtype.kind in "iu":
+            continue  # a 0-d integer tensor, as torch takes for start
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
+            raise TypeError(f"narrow(): argument '{name}' must be int, not {type(v).__name__} "
+                            f"({v!r})")
     start = int(start)
     if length < 0:
         raise RuntimeError(f"narrow(): length must be non-negative, got {length}.")

@@ -39,15 +39,16 @@ def _check_operands(input, weight, bias, nd: int, op: str) -> None:
         raise RuntimeError(f"{op}: expected a {nd + 1}-D (unbatched) or {nd + 2}-D (batched) "
                            f"input and a {nd + 2}-D weight, got input of shape "
                            f"{list(input.shape)} and weight of shape {list(weight.shape)}")
-    if input.array.dtype != weight.array.dtype:
-        raise RuntimeError(f"{op}: expected input and weight to have the same dtype, but got "
-                           f"input of dtype {input.array.dtype} and weight of dtype "
-                           f"{weight.array.dtype}")
-    if bias is not None:
-        tensor_arg(bias, op, "bias")
-        if bias.array.dtype != input.array.dtype:
-            raise RuntimeError(f"{op}: expected bias to have the input's dtype "
-                               f"{input.array.dtype}, got {bias.array.dtype}")
+    # two floating dtypes are computed in the wider one; torch wants one dtype
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is None:
+            continue
+        tensor_arg(t, op, name)
+        if t.array.dtype != input.array.dtype and (t.array.dtype.kind, input.array.dtype.kind) \
+                != ("f", "f"):
+            raise RuntimeError(f"{op}: expected input and {name} to have the same dtype, but got "
+                               f"input of dtype {input.array.dtype} and {name} of dtype "
+                               f"{t.array.dtype}")
 
 
 def _check_groups(groups, op: str) -> None:

@@ -20,7 +20,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if weight.ndim > 2:
         raise RuntimeError(f"linear: weight must be 1-D or 2-D (out_features, in_features), got "
                            f"weight of shape {list(weight.shape)}")
-    if input.array.dtype != weight.array.dtype:
+    # two floating dtypes are computed in the wider one (as matmul); torch wants one dtype
+    kinds = (input.array.dtype.kind, weight.array.dtype.kind)
+    if input.array.dtype != weight.array.dtype and kinds != ("f", "f"):
         raise RuntimeError(f"linear: expected input and weight to have the same dtype, but got "
                            f"input of dtype {input.array.dtype} and weight of dtype "
                            f"{weight.array.dtype}")
