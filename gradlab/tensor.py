@@ -1103,7 +1103,21 @@ class Tensor:
     def __ge__(self, other):
         return _compare(np.greater_equal, self, other)
 
-    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+    lt, le, gt, ge = __lt__, __le__, __gt__, __ge__
+
+    def eq(self, other):
+        return self._method_compare(self.__eq__(other), "eq", other)
+
+    def ne(self, other):
+        return self._method_compare(self.__ne__(other), "ne", other)
+
+    @staticmethod
+    def _method_compare(out, op: str, other):
+        """``t.eq(x)``/``t.ne(x)``: unlike ``==``, a non-number ``x`` is a TypeError (torch)."""
+        if out is NotImplemented:
+            raise TypeError(f"{op}(): argument 'other' must be a Tensor or a number, not "
+                            f"{type(other).__name__}")
+        return out
 
     def _logical(self, op, other=None):
         if other is None:

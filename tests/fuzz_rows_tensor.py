@@ -412,6 +412,7 @@ ROWS = [
     R("narrow start 1.5", lambda lib: lib.ones(3).narrow(0, 1.5, 1), "narrow", "start", "1.5"),
     R("roll(1.5)", lambda lib: lib.ones(3).roll(1.5), "roll", "shifts", "1.5"),
     R("ones < 'a'", lambda lib: lib.ones(3) < "a", "lt", "str"),
+    R("eq(str)", lambda lib: lib.ones(3).eq("a"), "eq", "str"),
     R("fill_('a')", lambda lib: lib.ones(3).fill_("a"), "fill_", "str"),
     R("fill_(ones(2))", lambda lib: lib.ones(3).fill_(lib.ones(2)), "fill_", "0-dimension",
       "1"),
