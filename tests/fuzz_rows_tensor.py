@@ -445,5 +445,6 @@ ROWS = [
     R("chunk(10) ok", lambda lib: lib.arange(3.0).chunk(10)),
     R("grad value ok", _grad_value),
     R("matmul int ok", lambda lib: lib.tensor([[1, 2]]) @ lib.tensor([[3], [4]])),
-    R("reshape empty ok", lambda lib: lib.ones(0, 4).reshape(2, 0, -1)),
+    R("reshape empty with -1", lambda lib: lib.ones(0, 4).reshape(2, 0, -1), "reshape",
+      "[2, 0, -1]"),
 ]
