@@ -9,6 +9,7 @@ Sources: 002 Q1, 003 activations, 004 §1.1.
 
 from __future__ import annotations
 
+import numbers
 import warnings
 
 from .. import creation
@@ -160,6 +161,9 @@ def _softmax_dim(dim: int | None, ndim: int, name: str) -> int:
     """torch's legacy choice when no dim is given (with its warning): 0 for 0-, 1- and 3-D
     inputs, else 1."""
     if dim is not None:
+        if not isinstance(dim, numbers.Integral):
+            raise TypeError(f"{name}(): argument 'dim' must be int, not {type(dim).__name__} "
+                            f"(got dim={dim!r})")
         return dim
     warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
                   "to include dim=X as an argument.", stacklevel=3)

@@ -9,7 +9,7 @@ behaviour follow ``torch.nn.Module``.
 from __future__ import annotations
 
 from collections import OrderedDict, namedtuple
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -337,7 +337,16 @@ class Module:
         With ``strict=True`` missing or unexpected keys raise; a shape mismatch always raises.
         Returns ``(missing_keys, unexpected_keys)``.
         """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"{type(self).__name__}.load_state_dict: Expected state_dict to be "
+                            f"dict-like, got {type(state_dict)}.")
         own = self.state_dict(keep_vars=True)
+        bad = [f'While copying the parameter named "{k}", expected gradlab.Tensor or a NumPy '
+               f"array from checkpoint but received {type(v)}" for k, v in state_dict.items()
+               if k in own and not isinstance(v, (Tensor, np.ndarray, np.generic))]
+        if bad:
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                               + "\n\t".join(bad))
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         errors = []
