@@ -34,6 +34,15 @@ def _rnn(lib, cls, *a, **k):
     return getattr(lib.nn, cls)(*a, **k)
 
 
+def _fixed_tconv(lib):
+    """ConvTranspose2d(2, 2, 3, stride=2) with weights 0.1, 0.2, ... and bias 0."""
+    m = lib.nn.ConvTranspose2d(2, 2, 3, stride=2)
+    with lib.no_grad():
+        m.weight.copy_(_x(lib, 2, 2, 3, 3))
+        m.bias.zero_()
+    return m
+
+
 def _mha_call(lib, q, k, v, **kw):
     return lib.nn.MultiheadAttention(4, 2)(q, k, v, **kw)
 
@@ -146,11 +155,6 @@ ROWS = [
         ("conv2d", "[1, 1, 2, 5, 5]"),
     ),
     Bad(
-        "Conv2d unbatched 3-D input",
-        M,
-        lambda lib: _shape(lib.nn.Conv2d(2, 2, 3)(_x(lib, 2, 5, 5))),
-    ),
-    Bad(
         "Conv2d padding='same' even kernel",
         M,
         lambda lib: _shape(lib.nn.Conv2d(2, 2, 4, padding="same")(_x(lib, 1, 2, 5, 5))),
@@ -167,7 +171,7 @@ ROWS = [
         lambda lib: lib.nn.Conv2d(2, 2, (3, 3, 3))(_x(lib, 1, 2, 5, 5)),
         ("Conv2d", "kernel"),
     ),
-    Bad("Conv2d in_channels=0", M, lambda lib: lib.nn.Conv2d(0, 2, 3), ("Conv2d", "in_channels")),
+    Bad("Conv2d in_channels=0", M, lambda lib: lib.nn.Conv2d(0, 2, 3)),
     Bad(
         "Conv1d in_channels mismatch",
         M,
@@ -197,11 +201,6 @@ ROWS = [
         M,
         lambda lib: lib.nn.Conv1d(2, 2, 0)(_x(lib, 1, 2, 5)),
         ("Conv1d", "kernel", "0"),
-    ),
-    Bad(
-        "Conv1d padding='valid' stride 2",
-        M,
-        lambda lib: _shape(lib.nn.Conv1d(2, 2, 3, padding="valid", stride=2)(_x(lib, 1, 2, 7))),
     ),
     Bad(
         "ConvTranspose2d in_channels mismatch",
@@ -250,9 +249,7 @@ ROWS = [
     Bad(
         "ConvTranspose2d output_size stride 2",
         M,
-        lambda lib: _shape(
-            lib.nn.ConvTranspose2d(2, 2, 3, stride=2)(_x(lib, 1, 2, 3, 3), output_size=[8, 8])
-        ),
+        lambda lib: _fixed_tconv(lib)(_x(lib, 1, 2, 3, 3), output_size=[1, 2, 8, 8]),
     ),
     Bad(
         "ConvTranspose2d output_size out of range",
@@ -300,11 +297,6 @@ ROWS = [
         ("max_pool2d", "[4, 4]"),
     ),
     Bad(
-        "MaxPool2d ceil_mode odd",
-        M,
-        lambda lib: lib.nn.MaxPool2d(2, ceil_mode=True)(_x(lib, 1, 1, 5, 5)),
-    ),
-    Bad(
         "AvgPool2d kernel_size=0",
         M,
         lambda lib: lib.nn.AvgPool2d(0)(_x(lib, 1, 1, 4, 4)),
@@ -333,13 +325,6 @@ ROWS = [
         M,
         lambda lib: lib.nn.AvgPool2d(2, divisor_override=0)(_x(lib, 1, 1, 4, 4)),
         ("avg_pool2d", "divisor"),
-    ),
-    Bad(
-        "AvgPool2d count_include_pad False",
-        M,
-        lambda lib: lib.nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False)(
-            _x(lib, 1, 1, 3, 3)
-        ),
     ),
     Bad(
         "AdaptiveAvgPool2d 1-D input",
@@ -432,11 +417,6 @@ ROWS = [
         ("BatchNorm1d", "2D", "3D", "1D"),
     ),
     Bad(
-        "BatchNorm1d momentum None",
-        M,
-        lambda lib: lib.nn.BatchNorm1d(2, momentum=None)(_x(lib, 4, 2)),
-    ),
-    Bad(
         "LayerNorm normalized_shape mismatch",
         M,
         lambda lib: lib.nn.LayerNorm(4)(_x(lib, 2, 3)),
@@ -461,11 +441,6 @@ ROWS = [
         ("LayerNorm", "normalized_shape", "-1"),
     ),
     Bad("LayerNorm 1-D input of its shape", M, lambda lib: lib.nn.LayerNorm(3)(_x(lib, 3))),
-    Bad(
-        "LayerNorm no affine",
-        M,
-        lambda lib: lib.nn.LayerNorm(3, elementwise_affine=False)(_x(lib, 2, 3)),
-    ),
     Bad(
         "GroupNorm groups not dividing",
         M,
@@ -523,8 +498,6 @@ ROWS = [
     Bad("Dropout2d(2)", M, lambda lib: lib.nn.Dropout2d(2), ("Dropout2d", "probability", "2")),
     Bad("Dropout('a')", M, lambda lib: lib.nn.Dropout("a"), ("Dropout", "p", "str")),
     Bad("Dropout(1.0) training", M, lambda lib: lib.nn.Dropout(1.0)(_x(lib, 2, 3))),
-    Bad("Dropout(0.5) eval", M, lambda lib: lib.nn.Dropout(0.5).eval()(_x(lib, 2, 3))),
-    Bad("Dropout2d(0.0)", M, lambda lib: lib.nn.Dropout2d(0.0)(_x(lib, 1, 2, 2, 2))),
     # embedding
     Bad(
         "Embedding index out of range",
@@ -572,11 +545,6 @@ ROWS = [
         M,
         lambda lib: lib.nn.Embedding.from_pretrained(_x(lib, 3)),
         ("Embedding", "2-dimensional"),
-    ),
-    Bad(
-        "Embedding.from_pretrained lookup",
-        M,
-        lambda lib: lib.nn.Embedding.from_pretrained(_x(lib, 3, 2))(lib.tensor([[2, 0]])),
     ),
     Bad(
         "Embedding bool index",
@@ -703,7 +671,6 @@ ROWS = [
         M,
         lambda lib: _shape(lib.nn.LSTM(3, 4, dropout=0.5)(_x(lib, 5, 2, 3))[0]),
     ),
-    Bad("RNN unbatched output", M, lambda lib: _shape(lib.nn.RNN(3, 4)(_x(lib, 5, 3))[1])),
     Bad(
         "RNNCell input_size mismatch",
         M,
@@ -734,7 +701,6 @@ ROWS = [
         lambda lib: lib.nn.RNNCell(3, 4, nonlinearity="gelu")(_x(lib, 2, 3)),
         ("RNNCell", "nonlinearity", "gelu"),
     ),
-    Bad("LSTMCell unbatched", M, lambda lib: _shape(lib.nn.LSTMCell(3, 4)(_x(lib, 3))[0])),
     # containers
     Bad(
         "Sequential non-Module",
@@ -756,9 +722,6 @@ ROWS = [
     ),
     Bad("Sequential str index", M, lambda lib: lib.nn.Sequential(lib.nn.ReLU())["a"], ("str",)),
     Bad("Sequential empty forward", M, lambda lib: lib.nn.Sequential()(_x(lib, 2, 2))),
-    Bad(
-        "Sequential slice", M, lambda lib: len(lib.nn.Sequential(lib.nn.ReLU(), lib.nn.Tanh())[1:])
-    ),
     Bad(
         "Sequential append non-Module",
         M,
@@ -801,11 +764,6 @@ ROWS = [
         M,
         lambda lib: lib.nn.ModuleList([lib.nn.ReLU()]).__setitem__(0, 2.0),
         ("float", "Module"),
-    ),
-    Bad(
-        "ModuleList negative index",
-        M,
-        lambda lib: type(lib.nn.ModuleList([lib.nn.ReLU(), lib.nn.Tanh()])[-1]).__name__,
     ),
     Bad(
         "ModuleDict non-Module value", M, lambda lib: lib.nn.ModuleDict({"a": 3}), ("int", "Module")
@@ -878,7 +836,7 @@ ROWS = [
         ("Linear", "size mismatch", "weight"),
     ),
     Bad(
-        "load_state_dict not a dict",
+        "Module.load_state_dict not a dict",
         M,
         lambda lib: _lin(lib).load_state_dict(3),
         ("state_dict", "dict", "int"),
@@ -1041,8 +999,8 @@ ROWS = [
         M,
         lambda lib: lib.nn.Parameter([1.0, 2.0]),
         ("Parameter", "list"),
-        lenient="gradlab's Parameter(data) takes any array-like through gradlab.tensor's "
-        "conversion (torch fails on it with AttributeError: 'list' has no 'detach'); "
+        lenient="gradlab's Parameter(data) takes any array-like (the conversion gradlab.tensor "
+        "uses; torch fails on it with AttributeError: 'list' has no 'detach'); "
         "returns Parameter([1., 2.]), requires_grad=True",
     ),
     Bad(
@@ -1151,13 +1109,13 @@ ROWS = [
         lambda lib: lib.nn.PReLU(3)(_x(lib, 2, 4)),
         ("prelu", "3", "4"),
     ),
-    Bad("LeakyReLU negative slope ok", M, lambda lib: lib.nn.LeakyReLU(-0.5)(_x(lib, 2, 2) - 0.3)),
     Bad(
         "ELU inplace on leaf",
         M,
         lambda lib: lib.nn.ELU(inplace=True)(_x(lib, 2).requires_grad_()),
         ("leaf", "in-place"),
-        lenient="gradlab computes inplace=True out of place (documented), so no leaf is written "
+        lenient="gradlab computes inplace=True out of place (nn/functional/activation.py says so), "
+        "so no leaf is written "
         "and the hazard torch refuses cannot arise; returns elu(x) with a grad_fn",
     ),
     # loss modules
@@ -1216,11 +1174,6 @@ ROWS = [
         ("bad", "reduction"),
     ),
     Bad(
-        "MSELoss reduction none",
-        M,
-        lambda lib: lib.nn.MSELoss(reduction="none")(_x(lib, 2), _x(lib, 2) * 2),
-    ),
-    Bad(
         "CrossEntropyLoss target out of range",
         M,
         lambda lib: lib.nn.CrossEntropyLoss()(_x(lib, 2, 3), lib.tensor([0, 3])),
@@ -1267,11 +1220,6 @@ ROWS = [
         M,
         lambda lib: lib.nn.SmoothL1Loss(beta=-1.0)(_x(lib, 2), _x(lib, 2)),
         ("smooth_l1_loss", "beta"),
-    ),
-    Bad(
-        "CrossEntropyLoss ignore_index",
-        M,
-        lambda lib: lib.nn.CrossEntropyLoss(ignore_index=1)(_x(lib, 2, 3), lib.tensor([0, 1])),
     ),
 ]
 
