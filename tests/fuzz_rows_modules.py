@@ -720,7 +720,12 @@ ROWS = [
         lambda lib: lib.nn.Sequential(lib.nn.ReLU())[-2],
         ("index", "-2", "out of range"),
     ),
-    Bad("Sequential str index", M, lambda lib: lib.nn.Sequential(lib.nn.ReLU())["a"], ("str",)),
+    Bad(
+        "Sequential str index",
+        M,
+        lambda lib: lib.nn.Sequential(lib.nn.ReLU())["a"],
+        ("Sequential", "index", "str"),
+    ),
     Bad("Sequential empty forward", M, lambda lib: lib.nn.Sequential()(_x(lib, 2, 2))),
     Bad(
         "Sequential append non-Module",
@@ -732,7 +737,7 @@ ROWS = [
         "Sequential insert out of range",
         M,
         lambda lib: lib.nn.Sequential(lib.nn.ReLU()).insert(10, lib.nn.Tanh()),
-        ("Index", "out of range", "10"),
+        ("Sequential", "Index", "out of range", "10"),
     ),
     Bad(
         "Sequential del index out of range",
@@ -772,13 +777,13 @@ ROWS = [
         "ModuleDict dotted key",
         M,
         lambda lib: lib.nn.ModuleDict({"a.b": lib.nn.ReLU()}),
-        ("module name", ".", "a.b"),
+        ("ModuleDict", "module name", ".", "a.b"),
     ),
     Bad(
         "ModuleDict missing key",
         M,
         lambda lib: lib.nn.ModuleDict({"a": lib.nn.ReLU()})["x"],
-        ("x",),
+        ("ModuleDict", "x"),
     ),
     Bad(
         "ModuleDict from list of ints",
@@ -802,13 +807,13 @@ ROWS = [
         "ModuleDict int key",
         M,
         lambda lib: lib.nn.ModuleDict({1: lib.nn.ReLU()}),
-        ("module name", "string", "int"),
+        ("ModuleDict", "module name", "string", "int"),
     ),
     Bad(
         "ModuleDict empty key",
         M,
         lambda lib: lib.nn.ModuleDict({"": lib.nn.ReLU()}),
-        ("module name", "empty"),
+        ("ModuleDict", "module name", "empty"),
     ),
     # Module API
     Bad(
@@ -839,13 +844,13 @@ ROWS = [
         "Module.load_state_dict not a dict",
         M,
         lambda lib: _lin(lib).load_state_dict(3),
-        ("state_dict", "dict", "int"),
+        ("Linear", "load_state_dict", "dict", "int"),
     ),
     Bad(
         "load_state_dict non-tensor value",
         M,
         lambda lib: _lin(lib).load_state_dict(_sd(lib, bias=[1.0, 2.0])),
-        ("bias", "list"),
+        ("Linear", "bias", "list"),
     ),
     Bad(
         "load_state_dict strict=False missing",
@@ -868,37 +873,37 @@ ROWS = [
         "load_state_dict scalar for vector",
         M,
         lambda lib: _lin(lib).load_state_dict(_sd(lib, bias=lib.tensor(1.0))),
-        ("size mismatch", "bias"),
+        ("Linear", "size mismatch", "bias"),
     ),
     Bad(
         "register_buffer dotted",
         M,
         lambda lib: lib.nn.Module().register_buffer("a.b", lib.ones(1)),
-        ("buffer name", ".", "a.b"),
+        ("register_buffer", "buffer name", ".", "a.b"),
     ),
     Bad(
         "register_buffer empty",
         M,
         lambda lib: lib.nn.Module().register_buffer("", lib.ones(1)),
-        ("buffer name", "empty"),
+        ("register_buffer", "buffer name", "empty"),
     ),
     Bad(
         "register_buffer int name",
         M,
         lambda lib: lib.nn.Module().register_buffer(3, lib.ones(1)),
-        ("buffer name", "string", "int"),
+        ("register_buffer", "buffer name", "string", "int"),
     ),
     Bad(
         "register_buffer non-tensor",
         M,
         lambda lib: lib.nn.Module().register_buffer("x", 3),
-        ("int", "buffer", "x"),
+        ("register_buffer", "int", "buffer", "x"),
     ),
     Bad(
         "register_buffer existing attr",
         M,
         lambda lib: lib.nn.Linear(2, 2).register_buffer("weight", lib.ones(1)),
-        ("attribute", "weight", "exists"),
+        ("Linear.register_buffer", "attribute", "weight", "exists"),
     ),
     Bad(
         "register_parameter plain tensor",
@@ -910,67 +915,67 @@ ROWS = [
         "register_parameter dotted",
         M,
         lambda lib: lib.nn.Module().register_parameter("a.b", lib.nn.Parameter(lib.ones(1))),
-        ("parameter name", ".", "a.b"),
+        ("register_parameter", "parameter name", ".", "a.b"),
     ),
     Bad(
         "register_parameter empty",
         M,
         lambda lib: lib.nn.Module().register_parameter("", lib.nn.Parameter(lib.ones(1))),
-        ("parameter name", "empty"),
+        ("register_parameter", "parameter name", "empty"),
     ),
     Bad(
         "register_parameter int name",
         M,
         lambda lib: lib.nn.Module().register_parameter(1, lib.nn.Parameter(lib.ones(1))),
-        ("parameter name", "string", "int"),
+        ("register_parameter", "parameter name", "string", "int"),
     ),
     Bad(
         "register_parameter existing attr",
         M,
         lambda lib: _with_attr(lib).register_parameter("foo", lib.nn.Parameter(lib.ones(1))),
-        ("attribute", "foo", "exists"),
+        ("register_parameter", "attribute", "foo", "exists"),
     ),
     Bad(
         "add_module dotted",
         M,
         lambda lib: lib.nn.Module().add_module("a.b", lib.nn.ReLU()),
-        ("module name", ".", "a.b"),
+        ("add_module", "module name", ".", "a.b"),
     ),
     Bad(
         "add_module non-Module",
         M,
         lambda lib: lib.nn.Module().add_module("x", 3),
-        ("int", "Module"),
+        ("add_module", "int", "Module"),
     ),
     Bad(
         "add_module int name",
         M,
         lambda lib: lib.nn.Module().add_module(3, lib.nn.ReLU()),
-        ("module name", "string", "int"),
+        ("add_module", "module name", "string", "int"),
     ),
     Bad(
         "add_module empty",
         M,
         lambda lib: lib.nn.Module().add_module("", lib.nn.ReLU()),
-        ("module name", "empty"),
+        ("add_module", "module name", "empty"),
     ),
     Bad(
         "add_module existing attr",
         M,
         lambda lib: lib.nn.Linear(2, 2).add_module("weight", lib.nn.ReLU()),
-        ("attribute", "weight", "exists"),
+        ("Linear.add_module", "attribute", "weight", "exists"),
     ),
     Bad(
         "assign tensor to parameter attr",
         M,
         lambda lib: setattr(lib.nn.Linear(3, 2), "weight", lib.ones(2, 3)),
-        ("weight", "Parameter"),
+        ("Linear", "weight", "Parameter"),
     ),
     Bad(
         "assign int to submodule attr",
         M,
         lambda lib: setattr(lib.nn.Sequential(lib.nn.ReLU()), "0", 3),
-        ("0", "Module"),
+        ("Sequential", "0", "Module"),
     ),
     Bad("missing attribute", M, lambda lib: lib.nn.Linear(3, 2).nope, ("Linear", "nope")),
     Bad(
@@ -979,21 +984,36 @@ ROWS = [
         lambda lib: lib.nn.Linear(3, 2).get_submodule("x"),
         ("Linear", "x"),
     ),
-    Bad("get_parameter missing", M, lambda lib: lib.nn.Linear(3, 2).get_parameter("x"), ("x",)),
+    Bad(
+        "get_parameter missing",
+        M,
+        lambda lib: lib.nn.Linear(3, 2).get_parameter("x"),
+        ("Linear", "parameter", "x"),
+    ),
     Bad(
         "get_parameter not a parameter",
         M,
         lambda lib: lib.nn.Sequential(lib.nn.ReLU()).get_parameter("0"),
         ("Sequential", "parameter", "0"),
     ),
-    Bad("to bad device", M, lambda lib: lib.nn.Linear(3, 2).to("nodevice"), ("nodevice",)),
+    Bad(
+        "to bad device",
+        M,
+        lambda lib: lib.nn.Linear(3, 2).to("nodevice"),
+        ("Module.to", "nodevice"),
+    ),
     Bad(
         "to int dtype",
         M,
         lambda lib: lib.nn.Linear(3, 2).to(dtype=lib.int64),
         ("Module.to", "floating point", "int64"),
     ),
-    Bad("train('yes')", M, lambda lib: lib.nn.Linear(3, 2).train("yes"), ("training mode", "bool")),
+    Bad(
+        "train('yes')",
+        M,
+        lambda lib: lib.nn.Linear(3, 2).train("yes"),
+        ("Linear.train", "training mode", "bool", "yes"),
+    ),
     Bad(
         "Parameter from list",
         M,
@@ -1007,7 +1027,7 @@ ROWS = [
         "requires_grad_ on int parameter",
         M,
         lambda lib: lib.nn.Parameter(lib.ones(2, dtype=lib.int64)),
-        ("floating point", "int64"),
+        ("Parameter", "floating point", "int64"),
     ),
     # attention / transformer
     Bad(
@@ -1026,7 +1046,7 @@ ROWS = [
         "TransformerEncoderLayer heads not dividing",
         M,
         lambda lib: lib.nn.TransformerEncoderLayer(5, 2),
-        ("embed_dim", "num_heads", "5", "2"),
+        ("MultiheadAttention", "embed_dim", "num_heads", "5", "2"),
     ),
     Bad(
         "TransformerEncoderLayer activation bad",
@@ -1062,13 +1082,16 @@ ROWS = [
     ),
     Bad("Unflatten -1 inferred", M, lambda lib: lib.nn.Unflatten(1, (2, -1))(_x(lib, 3, 4))),
     Bad(
-        "Unflatten str size", M, lambda lib: lib.nn.Unflatten(1, "ab"), ("unflattened_size", "str")
+        "Unflatten str size",
+        M,
+        lambda lib: lib.nn.Unflatten(1, "ab"),
+        ("Unflatten", "unflattened_size", "str"),
     ),
     Bad(
         "Unflatten float in size",
         M,
         lambda lib: lib.nn.Unflatten(1, (2, 2.0)),
-        ("unflattened_size", "float", "1"),
+        ("Unflatten", "unflattened_size", "float", "1"),
     ),
     Bad(
         "Unflatten two -1",
@@ -1123,55 +1146,55 @@ ROWS = [
         "MSELoss reduction bad",
         M,
         lambda lib: lib.nn.MSELoss(reduction="bad")(_x(lib, 2), _x(lib, 2)),
-        ("bad", "reduction"),
+        ("mse_loss", "bad", "reduction"),
     ),
     Bad(
         "L1Loss reduction avg",
         M,
         lambda lib: lib.nn.L1Loss(reduction="avg")(_x(lib, 2), _x(lib, 2)),
-        ("avg", "reduction"),
+        ("l1_loss", "avg", "reduction"),
     ),
     Bad(
         "CrossEntropyLoss reduction bad",
         M,
         lambda lib: lib.nn.CrossEntropyLoss(reduction="total")(_x(lib, 2, 3), lib.tensor([0, 1])),
-        ("total", "reduction"),
+        ("cross_entropy", "total", "reduction"),
     ),
     Bad(
         "NLLLoss reduction bad",
         M,
         lambda lib: lib.nn.NLLLoss(reduction="x")(_x(lib, 2, 3), lib.tensor([0, 1])),
-        ("x", "reduction"),
+        ("nll_loss", "x", "reduction"),
     ),
     Bad(
         "BCELoss reduction bad",
         M,
         lambda lib: lib.nn.BCELoss(reduction="none ")(_x(lib, 2), _x(lib, 2)),
-        ("none ", "reduction"),
+        ("binary_cross_entropy", "none ", "reduction"),
     ),
     Bad(
         "SmoothL1Loss reduction bad",
         M,
         lambda lib: lib.nn.SmoothL1Loss(reduction=None)(_x(lib, 2), _x(lib, 2)),
-        ("None", "reduction"),
+        ("smooth_l1_loss", "None", "reduction"),
     ),
     Bad(
         "KLDivLoss reduction bad",
         M,
         lambda lib: lib.nn.KLDivLoss(reduction="avg")(_x(lib, 2), _x(lib, 2)),
-        ("avg", "reduction"),
+        ("kl_div", "avg", "reduction"),
     ),
     Bad(
         "HuberLoss reduction bad",
         M,
         lambda lib: lib.nn.HuberLoss(reduction="max")(_x(lib, 2), _x(lib, 2)),
-        ("max", "reduction"),
+        ("huber_loss", "max", "reduction"),
     ),
     Bad(
         "BCEWithLogitsLoss reduction bad",
         M,
         lambda lib: lib.nn.BCEWithLogitsLoss(reduction="bad")(_x(lib, 2), _x(lib, 2)),
-        ("bad", "reduction"),
+        ("binary_cross_entropy_with_logits", "bad", "reduction"),
     ),
     Bad(
         "CrossEntropyLoss target out of range",
@@ -1183,7 +1206,7 @@ ROWS = [
         "CrossEntropyLoss weight size",
         M,
         lambda lib: lib.nn.CrossEntropyLoss(weight=lib.ones(2))(_x(lib, 2, 3), lib.tensor([0, 1])),
-        ("weight", "3", "[2]"),
+        ("cross_entropy", "weight", "[3]", "[2]"),
     ),
     Bad(
         "NLLLoss batch mismatch",
@@ -1201,7 +1224,7 @@ ROWS = [
         "BCELoss input above 1",
         M,
         lambda lib: lib.nn.BCELoss()(lib.tensor([1.5]), lib.tensor([1.0])),
-        ("input", "between 0 and 1"),
+        ("binary_cross_entropy", "input", "between 0 and 1"),
     ),
     Bad(
         "BCEWithLogitsLoss size mismatch",
@@ -1224,10 +1247,201 @@ ROWS = [
 ]
 
 
+ROWS += [
+    # more argument types and values
+    Bad(
+        "GELU approximate bad",
+        M,
+        lambda lib: lib.nn.GELU(approximate="fast")(_x(lib, 2)),
+        ("gelu", "approximate", "fast"),
+    ),
+    Bad("PReLU num_parameters=0", M, lambda lib: lib.nn.PReLU(0)(_x(lib, 2, 3)), ("prelu", "0")),
+    Bad("PReLU init str", M, lambda lib: lib.nn.PReLU(init="a"), ("PReLU", "init", "str")),
+    Bad("ELU alpha str", M, lambda lib: lib.nn.ELU(alpha="a")(_x(lib, 2)), ("ELU", "alpha", "str")),
+    Bad(
+        "LeakyReLU slope str",
+        M,
+        lambda lib: lib.nn.LeakyReLU("a")(_x(lib, 2)),
+        ("LeakyReLU", "negative_slope", "str"),
+    ),
+    Bad("Softplus beta=0", M, lambda lib: lib.nn.Softplus(beta=0)(_x(lib, 3))),
+    Bad(
+        "Flatten end_dim float",
+        M,
+        lambda lib: lib.nn.Flatten(1, 2.0)(_x(lib, 2, 3, 4)),
+        ("Flatten", "end_dim", "float"),
+    ),
+    Bad("Identity with arguments", M, lambda lib: lib.nn.Identity(3, k=4)(_x(lib, 2))),
+    Bad(
+        "LazyLinear weight before forward",
+        M,
+        lambda lib: lib.nn.LazyLinear(3).weight.shape,
+        ("UninitializedParameter", "shape"),
+    ),
+    Bad(
+        "LazyLinear(-1)",
+        M,
+        lambda lib: lib.nn.LazyLinear(-1)(_x(lib, 2, 3)),
+        ("LazyLinear", "out_features", "-1"),
+    ),
+    Bad(
+        "LazyConv2d 2-D input",
+        M,
+        lambda lib: lib.nn.LazyConv2d(2, 3)(_x(lib, 4, 4)),
+        ("LazyConv2d", "[4, 4]"),
+    ),
+    Bad(
+        "Conv2d kernel_size float",
+        M,
+        lambda lib: lib.nn.Conv2d(2, 2, 2.5),
+        ("Conv2d", "kernel_size", "float"),
+    ),
+    Bad(
+        "Conv2d stride str",
+        M,
+        lambda lib: lib.nn.Conv2d(2, 2, 3, stride="2")(_x(lib, 1, 2, 5, 5)),
+        ("Conv2d", "stride", "str"),
+    ),
+    Bad("Conv2d bias='yes'", M, lambda lib: tuple(lib.nn.Conv2d(2, 2, 3, bias="yes").bias.shape)),
+    Bad(
+        "MaxPool2d kernel_size float",
+        M,
+        lambda lib: lib.nn.MaxPool2d(2.5)(_x(lib, 1, 1, 4, 4)),
+        ("MaxPool2d", "kernel_size", "float"),
+    ),
+    Bad(
+        "AvgPool2d stride float",
+        M,
+        lambda lib: lib.nn.AvgPool2d(2, stride=1.5)(_x(lib, 1, 1, 4, 4)),
+        ("AvgPool2d", "stride", "float"),
+    ),
+    Bad(
+        "AdaptiveAvgPool2d output_size float",
+        M,
+        lambda lib: lib.nn.AdaptiveAvgPool2d(2.5)(_x(lib, 1, 1, 4, 4)),
+        ("AdaptiveAvgPool2d", "output_size", "float"),
+    ),
+    Bad(
+        "BatchNorm2d eps negative (eval)",
+        M,
+        lambda lib: lib.nn.BatchNorm2d(2, eps=-1.0).eval()(_x(lib, 1, 2, 2, 2)),
+        ("BatchNorm2d", "eps", "-1.0"),
+    ),
+    Bad(
+        "BatchNorm1d eps=0 training",
+        M,
+        lambda lib: lib.nn.BatchNorm1d(2, eps=0.0)(_x(lib, 4, 2)),
+        ("BatchNorm1d", "eps", "0.0"),
+        lenient="gradlab allows eps=0 in training (torch asks for eps > 0 there): the batch "
+        "variance is used as is, which gradlab's errata uses to show BatchNorm's identity "
+        "exactly; returns the normalized batch",
+    ),
+    Bad(
+        "GroupNorm num_groups float",
+        M,
+        lambda lib: lib.nn.GroupNorm(2.0, 4)(_x(lib, 2, 4, 3)),
+        ("GroupNorm", "num_groups", "float"),
+    ),
+    Bad(
+        "Embedding max_norm on float index",
+        M,
+        lambda lib: lib.nn.Embedding(3, 2, max_norm=1.0)(lib.tensor([0.0])),
+        ("embedding", "float32"),
+    ),
+    Bad(
+        "Embedding.from_pretrained padding_idx out of range",
+        M,
+        lambda lib: lib.nn.Embedding.from_pretrained(_x(lib, 3, 2), padding_idx=3),
+        ("Embedding", "padding_idx", "3"),
+    ),
+    Bad(
+        "LSTM bidirectional h0 shape",
+        M,
+        lambda lib: lib.nn.LSTM(3, 4, bidirectional=True)(
+            _x(lib, 5, 2, 3), (_x(lib, 1, 2, 4), _x(lib, 1, 2, 4))
+        ),
+        ("LSTM", "(2, 2, 4)", "[1, 2, 4]"),
+    ),
+    Bad(
+        "GRU h0 float64",
+        M,
+        lambda lib: lib.nn.GRU(3, 4)(_x(lib, 5, 2, 3), lib.zeros(1, 2, 4, dtype=lib.float64)),
+        ("GRU", "float64", "float32"),
+    ),
+    Bad(
+        "GRUCell h float64",
+        M,
+        lambda lib: lib.nn.GRUCell(3, 4)(_x(lib, 2, 3), lib.zeros(2, 4, dtype=lib.float64)),
+        ("GRUCell", "float64", "float32"),
+    ),
+    Bad(
+        "RNN empty sequence",
+        M,
+        lambda lib: lib.nn.RNN(3, 4)(_x(lib, 0, 2, 3)),
+        ("RNN", "sequence length"),
+    ),
+    Bad(
+        "TransformerEncoderLayer dropout=2",
+        M,
+        lambda lib: lib.nn.TransformerEncoderLayer(4, 2, dropout=2.0),
+        ("Dropout", "dropout probability", "2.0"),
+    ),
+    Bad(
+        "TransformerEncoderLayer dim_feedforward=0",
+        M,
+        lambda lib: _shape(
+            lib.nn.TransformerEncoderLayer(4, 2, dim_feedforward=0)(_x(lib, 3, 1, 4))
+        ),
+    ),
+    Bad(
+        "Module without forward", M, lambda lib: lib.nn.Module()(_x(lib, 2)), ("Module", "forward")
+    ),
+    Bad(
+        "Sequential OrderedDict of an int",
+        M,
+        lambda lib: lib.nn.Sequential(__import__("collections").OrderedDict(a=3)),
+        ("int", "Module"),
+    ),
+    Bad("ModuleDict pop missing", M, lambda lib: lib.nn.ModuleDict().pop("x"), ("ModuleDict", "x")),
+    Bad(
+        "register_forward_hook non-callable",
+        M,
+        lambda lib: (lambda m: (m.register_forward_hook(3), m(_x(lib, 1, 2)))[1])(
+            lib.nn.Linear(2, 2)
+        ),
+        ("register_forward_hook", "callable", "int"),
+    ),
+    Bad(
+        "register_forward_pre_hook non-callable",
+        M,
+        lambda lib: (lambda m: (m.register_forward_pre_hook("f"), m(_x(lib, 1, 2)))[1])(
+            lib.nn.Linear(2, 2)
+        ),
+        ("register_forward_pre_hook", "callable", "str"),
+    ),
+    Bad(
+        "load_state_dict assign shape mismatch",
+        M,
+        lambda lib: lib.nn.Linear(3, 2).load_state_dict(
+            {"weight": lib.ones(4, 4), "bias": lib.ones(2)}, assign=True
+        ),
+        ("Linear", "size mismatch", "weight"),
+    ),
+    Bad(
+        "CrossEntropyLoss float target wrong shape",
+        M,
+        lambda lib: lib.nn.CrossEntropyLoss()(_x(lib, 2, 3), _x(lib, 2)),
+        ("cross_entropy", "[2]", "[2, 3]"),
+    ),
+    Bad(
+        "KLDivLoss batchmean",
+        M,
+        lambda lib: lib.nn.KLDivLoss(reduction="batchmean")(_x(lib, 2, 2).log(), _x(lib, 2, 2)),
+    ),
+]
+
+
 def _with_attr(lib):
     m = lib.nn.Module()
     m.foo = 3
     return m
-
-
-ROWS = [r for r in ROWS if r is not None]

@@ -45,6 +45,26 @@ def check_sizes(owner: str, name: str, values, n: int | None = None) -> tuple:
     return tuple(int(v) for v in t)
 
 
+def check_number(owner: str, name: str, value) -> None:
+    """TypeError unless ``value`` is a real number (torch's "must be Number")."""
+    if not isinstance(value, numbers.Real):
+        raise TypeError(f"{owner}: argument '{name}' must be Number, not "
+                        f"{type(value).__name__} ({name}={value!r})")
+
+
+def check_int_args(owner: str, **args) -> None:
+    """TypeError unless each argument is an int or a tuple/list of ints (kernel sizes,
+    strides, paddings, dilations, dims); None passes (a default to be filled in)."""
+    for name, value in args.items():
+        if value is None:
+            continue
+        items = value if isinstance(value, (tuple, list)) else (value,)
+        for v in items:
+            if not is_int(v):
+                raise TypeError(f"{owner}: argument '{name}' must be an int or a tuple of ints, "
+                                f"not {type(v).__name__} ({name}={value!r})")
+
+
 def check_probability(owner: str, p, name: str = "p") -> None:
     """A dropout probability: TypeError unless a real number, ValueError outside [0, 1]."""
     if not isinstance(p, numbers.Real):

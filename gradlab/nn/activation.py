@@ -16,6 +16,7 @@ from .. import creation
 from .._device import check_device
 from . import functional as F
 from . import init
+from ._checks import check_number, check_size
 from .module import Module
 from .parameter import Parameter
 
@@ -43,6 +44,7 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
+        check_number("LeakyReLU", "negative_slope", negative_slope)
         self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, input):
@@ -63,6 +65,8 @@ class PReLU(Module):
                  dtype=None) -> None:
         check_device(device, "PReLU")
         super().__init__()
+        check_size("PReLU", "num_parameters", num_parameters)
+        check_number("PReLU", "init", init)
         self.num_parameters, self.init = num_parameters, init
         self.weight = Parameter(creation.empty(num_parameters, dtype=dtype))
         self.reset_parameters()
@@ -82,6 +86,7 @@ class ELU(Module):
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
+        check_number("ELU", "alpha", alpha)
         self.alpha, self.inplace = alpha, inplace
 
     def forward(self, input):

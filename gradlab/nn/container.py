@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 
+from ._checks import is_int
 from .module import Module
 
 
@@ -25,6 +26,9 @@ class Sequential(Module):
                 self.add_module(str(i), m)
 
     def _index(self, idx: int) -> str:
+        if not is_int(idx):
+            raise TypeError(f"Sequential: index must be an int or a slice, got "
+                            f"{type(idx).__name__} {idx!r}")
         n = len(self._modules)
         if not -n <= idx < n:
             raise IndexError(f"index {idx} is out of range for Sequential of length {n}")
@@ -145,6 +149,9 @@ class ModuleDict(Module):
             self.update(modules)
 
     def __getitem__(self, key: str) -> Module:
+        if key not in self._modules:
+            raise KeyError(f"ModuleDict: no module under key {key!r} (keys: "
+                           f"{list(self._modules)})")
         return self._modules[key]
 
     def __setitem__(self, key: str, module: Module) -> None:
@@ -191,4 +198,6 @@ class ModuleDict(Module):
             self[pair[0]] = pair[1]
 
     def pop(self, key: str) -> Module:
-        return self._modules.pop(key)
+        v = self[key]
+        del self._modules[key]
+        return v

@@ -9,7 +9,7 @@ from .. import creation
 from .._device import check_device
 from . import functional as F
 from . import init
-from ._checks import check_size, check_sizes, is_int
+from ._checks import check_int_args, check_size, check_sizes, is_int
 from .lazy import LazyModuleMixin
 from .module import Module
 from .parameter import Parameter, UninitializedParameter
@@ -79,6 +79,9 @@ class _ConvNd(Module):
         channels and a positive kernel size (torch checks these when the convolution runs, so
         does gradlab). The number of dims, stride, padding and dilation are the op's checks."""
         name, n = type(self).__name__, len(self.kernel_size)
+        check_int_args(name, stride=self.stride, dilation=self.dilation,
+                       padding=None if isinstance(self.padding, str) else self.padding,
+                       output_padding=self.output_padding)
         if input.ndim not in (n + 1, n + 2):
             return  # the op's error names the dims it expects
         c = int(input.shape[0] if input.ndim == n + 1 else input.shape[1])
@@ -207,6 +210,7 @@ class LazyConv2d(LazyModuleMixin, Conv2d):
     def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
                  groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None,
                  dtype=None) -> None:
+        check_size("LazyConv2d", "out_channels", out_channels)
         super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False,
                          padding_mode, device=device, dtype=dtype)
         self.weight = UninitializedParameter(dtype=dtype)

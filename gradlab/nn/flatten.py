@@ -14,6 +14,11 @@ class Flatten(Module):
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, input):
+        for name in ("start_dim", "end_dim"):
+            v = getattr(self, name)
+            if not is_int(v):
+                raise TypeError(f"Flatten: flatten(): argument '{name}' must be int, not "
+                                f"{type(v).__name__} ({name}={v!r})")
         return input.flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:

@@ -67,6 +67,7 @@ class LazyLinear(LazyModuleMixin, Linear):
     cls_to_become = Linear
 
     def __init__(self, out_features: int, bias: bool = True, device=None, dtype=None) -> None:
+        check_size("LazyLinear", "out_features", out_features)
         super().__init__(0, 0, False, device=device)
         self.weight = UninitializedParameter(dtype=dtype)
         self.out_features = out_features

@@ -77,6 +77,9 @@ class _BatchNorm(Module):
                                f"{self.num_features} (running_mean should contain "
                                f"{input.shape[1]} elements not {self.num_features})")
         _check_floating(input, "batch_norm", "batch_norm")  # before the counter moves
+        if self.eps < 0:  # eps = 0 is kept in training too (torch refuses it there)
+            raise ValueError(f"{name}: batch_norm eps must be non-negative, but got "
+                             f"eps={self.eps}")
         if self.training or not self.track_running_stats:
             _check_values_per_channel(name, input, "value per channel", 0)
         momentum = 0.0 if self.momentum is None else self.momentum

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import functional as F
-from ._checks import is_int
+from ._checks import check_int_args, is_int
 from .module import Module
 
 
@@ -23,7 +23,7 @@ def _check_output_size(owner: str, op: str, output_size) -> None:
     for s in sizes:
         if s is not None and not is_int(s):
             raise TypeError(f"{owner}: {op}(): output_size must be ints or None, got "
-                            f"output_size={output_size!r}")
+                            f"{type(s).__name__} in output_size={output_size!r}")
         if s is not None and s < 0:
             raise RuntimeError(f"{owner}: {op}: elements of output_size must be greater than or "
                                f"equal to 0 but received output_size={output_size!r}")
@@ -42,6 +42,8 @@ class MaxPool2d(Module):
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, input):
+        check_int_args("MaxPool2d", kernel_size=self.kernel_size, stride=self.stride,
+                       padding=self.padding, dilation=self.dilation)
         _check_padding("MaxPool2d", self.padding)
         return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
                             self.ceil_mode, self.return_indices)
@@ -63,6 +65,8 @@ class AvgPool2d(Module):
         self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
 
     def forward(self, input):
+        check_int_args("AvgPool2d", kernel_size=self.kernel_size, stride=self.stride,
+                       padding=self.padding)
         _check_padding("AvgPool2d", self.padding)
         return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                             self.count_include_pad, self.divisor_override)

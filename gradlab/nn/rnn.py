@@ -236,6 +236,10 @@ class RNNBase(Module):
                                f"{got} tensor")
         for k, h in enumerate(hx):
             self._check_hidden(h, expected, f"hidden[{k}]" if lstm else "hidden")
+            if h.dtype != dtype:
+                raise RuntimeError(f"{name}: hx dtype {h.dtype} does not match the input and "
+                                   f"weight dtype {dtype} (mat1 and mat2 must have the same "
+                                   "dtype)")
         return hx
 
     def _run_layers(self, x: Tensor, hx: tuple, batch_sizes) -> tuple:
@@ -450,6 +454,10 @@ class RNNCellBase(Module):
                 if h.shape[0] != n:
                     raise RuntimeError(f"{name}: Input batch size {n} doesn't match "
                                        f"hidden{k} batch size {h.shape[0]}")
+                if h.dtype != input.dtype:
+                    raise RuntimeError(f"{name}: hidden{k} dtype {h.dtype} does not match the "
+                                       f"input dtype {input.dtype} (mat1 and mat2 must have "
+                                       "the same dtype)")
                 if h.shape[1] != self.hidden_size:
                     raise RuntimeError(f"{name}: hidden{k} has inconsistent hidden_size: got "
                                        f"{h.shape[1]}, expected {self.hidden_size}")

@@ -120,11 +120,12 @@ class RandomSampler(Sampler):
         self._num_samples = num_samples
         self.generator = generator
         if not isinstance(self.replacement, bool):
-            raise TypeError("replacement should be a boolean value, but got "
+            raise TypeError("RandomSampler: replacement should be a boolean value, but got "
                             f"replacement={self.replacement}")
         if (not isinstance(self.num_samples, int) or isinstance(self.num_samples, bool)
                 or self.num_samples <= 0):
-            raise ValueError("num_samples should be a positive integer value, but got "
+            raise ValueError("RandomSampler: num_samples should be a positive integer value, "
+                             "but got "
                              f"num_samples={self.num_samples}")
 
     @property
@@ -187,10 +188,11 @@ class WeightedRandomSampler(Sampler):
                  generator: Generator | None = None) -> None:
         if (not isinstance(num_samples, int) or isinstance(num_samples, bool)
                 or num_samples <= 0):
-            raise ValueError("num_samples should be a positive integer value, but got "
-                             f"num_samples={num_samples}")
+            raise ValueError("WeightedRandomSampler: num_samples should be a positive integer "
+                             f"value, but got num_samples={num_samples}")
         if not isinstance(replacement, bool):
-            raise ValueError("replacement should be a boolean value, but got "
+            raise ValueError("WeightedRandomSampler: replacement should be a boolean value, but "
+                             "got "
                              f"replacement={replacement}")
         w = np.asarray(getattr(weights, "data", weights), dtype=np.float64)
         if w.ndim != 1:
