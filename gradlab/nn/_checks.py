@@ -8,6 +8,7 @@ create tensor with negative dimension"), a probability outside [0, 1] a ValueErr
 from __future__ import annotations
 
 import numbers
+from collections.abc import Iterable
 
 
 def is_int(value) -> bool:
@@ -31,7 +32,8 @@ def check_size(owner: str, name: str, value, *, minimum: int = 0) -> int:
 
 def check_sizes(owner: str, name: str, values, n: int | None = None) -> tuple:
     """A size or tuple of sizes (``n`` of them when given), each an int >= 0, as a tuple."""
-    t = tuple(values) if isinstance(values, (tuple, list)) else (values,) * (n or 1)
+    many = isinstance(values, Iterable) and not isinstance(values, (str, bytes))
+    t = tuple(values) if many else (values,) * (n or 1)
     if n is not None and len(t) != n:
         raise RuntimeError(f"{owner}: {name} must be an int or a tuple of {n} ints, got "
                            f"{name}={values!r}")

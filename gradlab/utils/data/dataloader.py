@@ -113,7 +113,7 @@ class DataLoader:
         shuffle = bool(shuffle)
 
         for what, s in (("sampler", sampler), ("batch_sampler", batch_sampler)):
-            if s is not None and not isinstance(s, Iterable):
+            if s is not None and not isinstance(s, Iterable) and not hasattr(s, "__getitem__"):
                 raise TypeError(f"DataLoader: {what} must be an iterable (a Sampler or a "
                                 f"sequence of indices), got {type(s).__name__} {s!r}")
         if sampler is not None and shuffle:
