@@ -240,7 +240,7 @@ EMB_ERRORS = [
      r"embedding: 'weight' must be 2-D \(num_embeddings, embedding_dim\), got shape \[3\]"),
     (lambda: F.embedding(gradlab.tensor([0]), gradlab.ones(3, 2), padding_idx=3), AssertionError,
      r"embedding: padding_idx must be within num_embeddings \(3\), got 3"),
-    (lambda: nn.Embedding(3, 2, padding_idx=-4), ValueError,
+    (lambda: nn.Embedding(3, 2, padding_idx=-4), AssertionError,
      r"Embedding: padding_idx must be within num_embeddings \(3\), got -4"),
     (lambda: F.embedding(gradlab.tensor([0]), gradlab.ones(3, 2), sparse=True),
      NotImplementedError, r"embedding: sparse=True \(sparse gradients\) is not supported"),
@@ -248,7 +248,7 @@ EMB_ERRORS = [
     (lambda: nn.Embedding(3, 2, _weight=gradlab.ones(2, 3)), ValueError,
      r"Embedding: shape of weight \[2, 3\] does not match num_embeddings and embedding_dim "
      r"\[3, 2\]"),
-    (lambda: nn.Embedding.from_pretrained(gradlab.ones(3)), ValueError,
+    (lambda: nn.Embedding.from_pretrained(gradlab.ones(3)), AssertionError,
      r"embeddings are expected to be 2-dimensional, got shape \[3\]"),
 ]
 

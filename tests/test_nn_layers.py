@@ -350,7 +350,7 @@ ERRORS = [
      r"output padding must be smaller than either stride or dilation"),
     (lambda: nn.BatchNorm2d(3)(gradlab.ones(2, 3, 4)), ValueError,
      r"BatchNorm2d: expected 4D input \(got 3D input"),
-    (lambda: nn.BatchNorm1d(3)(gradlab.ones(2, 4)), ValueError,
+    (lambda: nn.BatchNorm1d(3)(gradlab.ones(2, 4)), RuntimeError,
      r"BatchNorm1d\(3\): input has 4 channels"),
     (lambda: nn.BatchNorm1d(4)(gradlab.ones(1, 4)), ValueError,
      r"Expected more than 1 value per channel when training, got input size \[1, 4\]"),

@@ -9,12 +9,14 @@ Sources: 002 Q1, 003 activations, 004 §1.1.
 
 from __future__ import annotations
 
+import numbers
 import warnings
 
 from .. import creation
 from .._device import check_device
 from . import functional as F
 from . import init
+from ._checks import check_number, check_size
 from .module import Module
 from .parameter import Parameter
 
@@ -42,6 +44,7 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
+        check_number("LeakyReLU", "negative_slope", negative_slope)
         self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, input):
@@ -62,6 +65,8 @@ class PReLU(Module):
                  dtype=None) -> None:
         check_device(device, "PReLU")
         super().__init__()
+        check_size("PReLU", "num_parameters", num_parameters)
+        check_number("PReLU", "init", init)
         self.num_parameters, self.init = num_parameters, init
         self.weight = Parameter(creation.empty(num_parameters, dtype=dtype))
         self.reset_parameters()
@@ -81,6 +86,7 @@ class ELU(Module):
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
+        check_number("ELU", "alpha", alpha)
         self.alpha, self.inplace = alpha, inplace
 
     def forward(self, input):
@@ -160,6 +166,9 @@ def _softmax_dim(dim: int | None, ndim: int, name: str) -> int:
     """torch's legacy choice when no dim is given (with its warning): 0 for 0-, 1- and 3-D
     inputs, else 1."""
     if dim is not None:
+        if not isinstance(dim, numbers.Integral):
+            raise TypeError(f"{name}(): argument 'dim' must be int, not {type(dim).__name__} "
+                            f"(got dim={dim!r})")
         return dim
     warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
                   "to include dim=X as an argument.", stacklevel=3)

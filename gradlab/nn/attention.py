@@ -43,7 +43,8 @@ class MultiheadAttention(Module):
                  dtype=None) -> None:
         check_device(device, "MultiheadAttention")
         if embed_dim <= 0 or num_heads <= 0:
-            raise ValueError(f"embed_dim and num_heads must be greater than 0, got "
+            raise ValueError(f"MultiheadAttention: embed_dim and num_heads must be greater than "
+                             f"0, got "
                              f"embed_dim={embed_dim} and num_heads={num_heads} instead")
         super().__init__()
         self.embed_dim = embed_dim
@@ -53,7 +54,8 @@ class MultiheadAttention(Module):
         self.num_heads, self.dropout, self.batch_first = num_heads, dropout, batch_first
         self.head_dim = embed_dim // num_heads
         if self.head_dim * num_heads != embed_dim:
-            raise AssertionError(f"embed_dim must be divisible by num_heads (got embed_dim="
+            raise AssertionError(f"MultiheadAttention: embed_dim must be divisible by num_heads "
+                                 f"(got embed_dim="
                                  f"{embed_dim}, num_heads={num_heads})")
 
         def empty(*shape):

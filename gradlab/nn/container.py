@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 
+from ._checks import is_int
 from .module import Module
 
 
@@ -25,6 +26,9 @@ class Sequential(Module):
                 self.add_module(str(i), m)
 
     def _index(self, idx: int) -> str:
+        if not is_int(idx):
+            raise TypeError(f"Sequential: index must be an int or a slice, got "
+                            f"{type(idx).__name__} {idx!r}")
         n = len(self._modules)
         if not -n <= idx < n:
             raise IndexError(f"index {idx} is out of range for Sequential of length {n}")
@@ -51,6 +55,23 @@ class Sequential(Module):
 
     def append(self, module: Module) -> Sequential:
         self.add_module(str(len(self)), module)
+        return self
+
+    def insert(self, index: int, module: Module) -> Sequential:
+        """Put ``module`` before position ``index`` (-len..len), renumbering the ones after."""
+        if not isinstance(module, Module):
+            raise TypeError(f"Sequential.insert: {type(module).__name__} is not a Module "
+                            "subclass")
+        n = len(self._modules)
+        if not -n <= index <= n:
+            raise IndexError(f"Sequential.insert: Index out of range: {index} (length {n})")
+        if index < 0:
+            index += n
+        mods = list(self._modules.values())
+        mods.insert(index, module)
+        self._modules.clear()
+        for i, m in enumerate(mods):
+            self.add_module(str(i), m)
         return self
 
     def forward(self, input):
@@ -89,6 +110,9 @@ class ModuleList(Module):
         return self
 
     def extend(self, modules: Iterable[Module]) -> ModuleList:
+        if not isinstance(modules, Iterable):
+            raise TypeError(f"ModuleList.extend should be called with an iterable, but got "
+                            f"{type(modules).__name__}")
         for m in modules:
             self.append(m)
         return self
@@ -125,6 +149,9 @@ class ModuleDict(Module):
             self.update(modules)
 
     def __getitem__(self, key: str) -> Module:
+        if key not in self._modules:
+            raise KeyError(f"ModuleDict: no module under key {key!r} (keys: "
+                           f"{list(self._modules)})")
         return self._modules[key]
 
     def __setitem__(self, key: str, module: Module) -> None:
@@ -152,9 +179,25 @@ class ModuleDict(Module):
         return self._modules.items()
 
     def update(self, modules) -> None:
-        items = modules.items() if hasattr(modules, "items") else modules
-        for k, m in items:
-            self[k] = m
+        """Add the (key, module) pairs of a mapping or of an iterable of pairs."""
+        if not isinstance(modules, Iterable):
+            raise TypeError(f"ModuleDict.update should be called with an iterable of key/value "
+                            f"pairs, but got {type(modules).__name__}")
+        if hasattr(modules, "items"):
+            for k, m in modules.items():
+                self[k] = m
+            return
+        for j, pair in enumerate(modules):
+            if not isinstance(pair, Iterable):
+                raise TypeError(f"ModuleDict update sequence element #{j} should be Iterable; "
+                                f"is {type(pair).__name__}")
+            pair = tuple(pair)
+            if len(pair) != 2:
+                raise ValueError(f"ModuleDict update sequence element #{j} has length "
+                                 f"{len(pair)}; 2 is required")
+            self[pair[0]] = pair[1]
 
     def pop(self, key: str) -> Module:
-        return self._modules.pop(key)
+        v = self[key]
+        del self._modules[key]
+        return v

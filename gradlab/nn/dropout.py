@@ -8,13 +8,14 @@ In training they zero units with probability p and scale the rest by 1 / (1 - p)
 from __future__ import annotations
 
 from . import functional as F
+from ._checks import check_probability
 from .module import Module
 
 
 class _DropoutNd(Module):
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
-        F._check_dropout_p(p)
+        check_probability(type(self).__name__, p)
         self.p, self.inplace = p, inplace
 
     def extra_repr(self) -> str:

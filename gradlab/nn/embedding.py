@@ -11,6 +11,7 @@ from .._device import check_device
 from ..tensor import Tensor
 from . import functional as F
 from . import init
+from ._checks import check_size
 from .module import Module
 from .parameter import Parameter
 
@@ -32,10 +33,13 @@ class Embedding(Module):
                  dtype=None) -> None:
         check_device(device, "Embedding")
         super().__init__()
+        check_size("Embedding", "num_embeddings", num_embeddings)
+        check_size("Embedding", "embedding_dim", embedding_dim)
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
-                raise ValueError(f"Embedding: padding_idx must be within num_embeddings "
-                                 f"({num_embeddings}), got {padding_idx}")
+                # torch's class for this check (an assert in its constructor)
+                raise AssertionError(f"Embedding: padding_idx must be within num_embeddings "
+                                     f"({num_embeddings}), got {padding_idx}")
             padding_idx %= num_embeddings
         if sparse:
             raise NotImplementedError("Embedding: sparse=True (sparse gradients) is not "
@@ -83,7 +87,7 @@ class Embedding(Module):
         """An Embedding holding ``embeddings`` (2-D) as its weight, frozen unless
         ``freeze=False``. The padding row is used as given (not zeroed), as torch."""
         if embeddings.ndim != 2:
-            raise ValueError(f"Embedding.from_pretrained: embeddings are expected to be "
+            raise AssertionError(f"Embedding.from_pretrained: embeddings are expected to be "
                              f"2-dimensional, got shape {list(embeddings.shape)}")
         rows, cols = embeddings.shape
         return cls(rows, cols, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse,

@@ -6,6 +6,7 @@ from .. import creation
 from .._device import check_device
 from . import functional as F
 from . import init
+from ._checks import check_size
 from .lazy import LazyModuleMixin
 from .module import Module
 from .parameter import Parameter, UninitializedParameter
@@ -34,6 +35,8 @@ class Linear(Module):
                  dtype=None) -> None:
         check_device(device, type(self).__name__)
         super().__init__()
+        check_size(type(self).__name__, "in_features", in_features)
+        check_size(type(self).__name__, "out_features", out_features)
         self.in_features, self.out_features = in_features, out_features
         self.weight = Parameter(creation.empty(out_features, in_features, dtype=dtype))
         if bias:
@@ -64,6 +67,7 @@ class LazyLinear(LazyModuleMixin, Linear):
     cls_to_become = Linear
 
     def __init__(self, out_features: int, bias: bool = True, device=None, dtype=None) -> None:
+        check_size("LazyLinear", "out_features", out_features)
         super().__init__(0, 0, False, device=device)
         self.weight = UninitializedParameter(dtype=dtype)
         self.out_features = out_features

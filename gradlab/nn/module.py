@@ -9,7 +9,7 @@ behaviour follow ``torch.nn.Module``.
 from __future__ import annotations
 
 from collections import OrderedDict, namedtuple
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -44,6 +44,13 @@ class RemovableHandle:
         self.remove()
 
 
+def _check_hook(module, method: str, hook) -> None:
+    """TypeError for a hook that cannot be called (torch fails when the module runs)."""
+    if not callable(hook):
+        raise TypeError(f"{type(module).__name__}.{method}: hook must be callable, got "
+                        f"{type(hook).__name__} {hook!r}")
+
+
 class Module:
     """Base class for all layers and models: subclass it, assign sub-modules and Parameters in
     ``__init__``, and write ``forward``. Call the module (``model(x)``), not ``forward``, so
@@ -75,18 +82,18 @@ class Module:
             modules[name] = value
         elif name in params:
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as parameter "
-                                f"'{name}' (gradlab.nn.Parameter or None expected)")
+                raise TypeError(f"{type(self).__name__}: cannot assign '{type(value).__name__}' "
+                                f"as parameter '{name}' (gradlab.nn.Parameter or None expected)")
             params[name] = None
         elif name in modules:
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as child module "
-                                f"'{name}' (gradlab.nn.Module or None expected)")
+                raise TypeError(f"{type(self).__name__}: cannot assign '{type(value).__name__}' "
+                                f"as child module '{name}' (gradlab.nn.Module or None expected)")
             modules[name] = None
         elif name in buffers:
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
-                                "(gradlab.Tensor or None expected)")
+                raise TypeError(f"{type(self).__name__}: cannot assign '{type(value).__name__}' "
+                                f"as buffer '{name}' (gradlab.Tensor or None expected)")
             buffers[name] = value
         else:
             object.__setattr__(self, name, value)
@@ -116,20 +123,27 @@ class Module:
         return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers)
                       | set(self._modules))
 
+    _REGISTER = {"parameter": "register_parameter", "buffer": "register_buffer",
+                 "module": "add_module"}
+
     def _check_name(self, name: str, kind: str) -> None:
+        where = f"{type(self).__name__}.{self._REGISTER[kind]}"
         if not isinstance(name, str):
-            raise TypeError(f"{kind} name should be a string, got {type(name).__name__}")
+            raise TypeError(f"{where}: {kind} name should be a string, got "
+                            f"{type(name).__name__}")
         if "." in name or name == "":
-            raise KeyError(f"{kind} name can't contain \".\" or be empty, got '{name}'")
+            raise KeyError(f"{where}: {kind} name can't contain \".\" or be empty, got "
+                           f"'{name}'")
         if hasattr(self, name) and name not in (self._parameters, self._buffers,
                                                 self._modules)[("parameter", "buffer",
                                                                 "module").index(kind)]:
-            raise KeyError(f"attribute '{name}' already exists")
+            raise KeyError(f"{where}: attribute '{name}' already exists")
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         self._check_name(name, "parameter")
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter "
+            raise TypeError(f"{type(self).__name__}.register_parameter: cannot assign "
+                            f"'{type(param).__name__}' object to parameter "
                             f"'{name}' (gradlab.nn.Parameter or None required)")
         self._discard(name)
         self._parameters[name] = param
@@ -138,7 +152,8 @@ class Module:
         """A tensor that is state but not learnable (e.g. BatchNorm's running mean)."""
         self._check_name(name, "buffer")
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer "
+            raise TypeError(f"{type(self).__name__}.register_buffer: cannot assign "
+                            f"'{type(tensor).__name__}' object to buffer "
                             f"'{name}' (gradlab.Tensor or None required)")
         self._discard(name)
         self._buffers[name] = tensor
@@ -148,7 +163,8 @@ class Module:
     def add_module(self, name: str, module: Module | None) -> None:
         self._check_name(name, "module")
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+            raise TypeError(f"{type(self).__name__}.add_module: {type(module).__name__} is not a "
+                            "Module subclass")
         self._discard(name)
         self._modules[name] = module
 
@@ -234,7 +250,8 @@ class Module:
     def train(self, mode: bool = True) -> Module:
         """Set training mode (dropout active, BatchNorm uses batch statistics) recursively."""
         if not isinstance(mode, bool):
-            raise ValueError("training mode is expected to be boolean")
+            raise ValueError(f"{type(self).__name__}.train: training mode is expected to be "
+                             f"boolean, got {type(mode).__name__} {mode!r}")
         for m in self.modules():
             object.__setattr__(m, "training", mode)
         return self
@@ -337,7 +354,16 @@ class Module:
         With ``strict=True`` missing or unexpected keys raise; a shape mismatch always raises.
         Returns ``(missing_keys, unexpected_keys)``.
         """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"{type(self).__name__}.load_state_dict: Expected state_dict to be "
+                            f"dict-like, got {type(state_dict)}.")
         own = self.state_dict(keep_vars=True)
+        bad = [f'While copying the parameter named "{k}", expected gradlab.Tensor or a NumPy '
+               f"array from checkpoint but received {type(v)}" for k, v in state_dict.items()
+               if k in own and not isinstance(v, (Tensor, np.ndarray, np.generic))]
+        if bad:
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                               + "\n\t".join(bad))
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         errors = []
@@ -375,6 +401,7 @@ class Module:
     # ------------------------------------------------------------------ hooks and calling
     def register_forward_pre_hook(self, hook: Callable) -> RemovableHandle:
         """``hook(module, args)`` runs before ``forward``; a returned value replaces args."""
+        _check_hook(self, "register_forward_pre_hook", hook)
         h = RemovableHandle(self._forward_pre_hooks)
         self._forward_pre_hooks[h.id] = hook
         return h
@@ -382,6 +409,7 @@ class Module:
     def register_forward_hook(self, hook: Callable) -> RemovableHandle:
         """``hook(module, args, output)`` runs after ``forward``; a returned value replaces
         the output."""
+        _check_hook(self, "register_forward_hook", hook)
         h = RemovableHandle(self._forward_hooks)
         self._forward_hooks[h.id] = hook
         return h
@@ -389,6 +417,7 @@ class Module:
     def register_full_backward_hook(self, hook: Callable) -> RemovableHandle:
         """``hook(module, grad_input, grad_output)`` runs when the gradients with respect to
         the module's tensor inputs are computed; a returned tuple replaces grad_input."""
+        _check_hook(self, "register_full_backward_hook", hook)
         h = RemovableHandle(self._backward_hooks)
         self._backward_hooks[h.id] = hook
         return h

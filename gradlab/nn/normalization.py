@@ -12,6 +12,7 @@ from .._device import check_device
 from ..autograd import no_grad
 from . import functional as F
 from . import init
+from ._checks import check_size, check_sizes, is_int
 from .functional.normalization import _check_floating
 from .module import Module
 from .parameter import Parameter
@@ -37,6 +38,7 @@ class _BatchNorm(Module):
                  dtype=None, *, bias: bool = True) -> None:
         check_device(device, type(self).__name__)
         super().__init__()
+        check_size(type(self).__name__, "num_features", num_features)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         self.use_bias = affine and bias
@@ -68,11 +70,18 @@ class _BatchNorm(Module):
             dims = " or ".join(f"{d}D" for d in self._expected_dims)
             raise ValueError(f"{type(self).__name__}: expected {dims} input (got {input.ndim}D "
                              f"input of shape {list(input.shape)})")
+        name = type(self).__name__
         if input.shape[1] != self.num_features:
-            raise ValueError(f"{type(self).__name__}({self.num_features}): input has "
-                             f"{input.shape[1]} channels (shape {list(input.shape)}), expected "
-                             f"{self.num_features}")
+            raise RuntimeError(f"{name}({self.num_features}): input has {input.shape[1]} "
+                               f"channels (shape {list(input.shape)}), expected "
+                               f"{self.num_features} (running_mean should contain "
+                               f"{input.shape[1]} elements not {self.num_features})")
         _check_floating(input, "batch_norm", "batch_norm")  # before the counter moves
+        if self.eps < 0:  # eps = 0 is kept in training too (torch refuses it there)
+            raise ValueError(f"{name}: batch_norm eps must be non-negative, but got "
+                             f"eps={self.eps}")
+        if self.training or not self.track_running_stats:
+            _check_values_per_channel(name, input, "value per channel", 0)
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             with no_grad():
@@ -91,6 +100,19 @@ class _BatchNorm(Module):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.affine}, bias={self.use_bias}, "
                 f"track_running_stats={self.track_running_stats}")
+
+
+def _check_values_per_channel(owner: str, input, what: str, skip: int) -> None:
+    """torch's ValueError when the batch statistics would come from a single value: the
+    product of the sizes of every dim but the channel one (and the first ``skip`` dims)."""
+    shape = list(input.shape)
+    count = 1
+    for i, s in enumerate(shape):
+        if i != 1 and i >= skip:
+            count *= s
+    if count == 1:
+        raise ValueError(f"{owner}: Expected more than 1 {what} when training, got input size "
+                         f"{shape}")
 
 
 class BatchNorm1d(_BatchNorm):
@@ -112,8 +134,8 @@ class LayerNorm(Module):
                  bias: bool = True, device=None, dtype=None) -> None:
         check_device(device, type(self).__name__)
         super().__init__()
-        self.normalized_shape = ((normalized_shape,) if isinstance(normalized_shape, int)
-                                 else tuple(normalized_shape))
+        self.normalized_shape = check_sizes(type(self).__name__, "normalized_shape",
+                                            normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
         _affine_params(self, self.normalized_shape, elementwise_affine, bias, dtype)
 
@@ -133,13 +155,27 @@ class GroupNorm(Module):
                  affine: bool = True, device=None, dtype=None, *, bias: bool = True) -> None:
         check_device(device, type(self).__name__)
         super().__init__()
-        if num_channels % num_groups:
-            raise ValueError("num_channels must be divisible by num_groups")
+        check_size("GroupNorm", "num_channels", num_channels)
+        if not is_int(num_groups):
+            raise TypeError(f"GroupNorm: num_groups must be an int, got "
+                            f"{type(num_groups).__name__} num_groups={num_groups!r}")
+        if num_groups == 0:  # torch's class: its check is num_channels % num_groups
+            raise ZeroDivisionError("GroupNorm: num_groups must be positive, got num_groups=0 "
+                                    "(integer modulo by zero)")
+        if num_groups < 0 or num_channels % num_groups:
+            raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by "
+                             f"num_groups ({num_groups})")
         self.num_groups, self.num_channels, self.eps, self.affine = (num_groups, num_channels,
                                                                       eps, affine)
         _affine_params(self, num_channels, affine, bias, dtype)
 
     def forward(self, input):
+        if input.ndim >= 2 and self.weight is not None and input.shape[1] != self.num_channels:
+            raise RuntimeError(f"GroupNorm: Expected weight to be a vector of size equal to the "
+                               f"number of channels in input ({self.num_channels}, "
+                               f"num_channels), but got weight of shape "
+                               f"{list(self.weight.shape)} and input of shape "
+                               f"{list(input.shape)}")
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
@@ -166,7 +202,18 @@ class InstanceNorm2d(_BatchNorm):
                              "input)")
         unbatched = input.ndim == 3
         x = input.unsqueeze(0) if unbatched else input
+        if x.shape[1] != self.num_features:
+            msg = (f"InstanceNorm2d: expected input's size at dim=1 to match num_features "
+                   f"({self.num_features}), but got: {x.shape[1]}.")
+            if self.affine:
+                raise ValueError(msg)
+            import warnings
+
+            warnings.warn(msg + " The input is normalized per channel all the same, and the "
+                          "layer's num_features is unused.", stacklevel=2)
         use_input_stats = self.training or not self.track_running_stats
+        if use_input_stats:
+            _check_values_per_channel("InstanceNorm2d", x, "spatial element", 1)
         out = F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                               use_input_stats, self.momentum, self.eps)
         return out.squeeze(0) if unbatched else out

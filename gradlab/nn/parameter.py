@@ -21,6 +21,10 @@ class Parameter(Tensor):
             arr = data.array  # shares memory, like torch.nn.Parameter(tensor)
         else:
             arr = as_array(data)
+        if requires_grad and (np.issubdtype(arr.dtype, np.integer) or arr.dtype == np.bool_):
+            raise RuntimeError(f"Parameter: only Tensors of floating point dtype can require "
+                               f"gradients (got data of dtype {arr.dtype}; pass "
+                               "requires_grad=False for an integer parameter)")
         super().__init__(np.empty(0))
         self.array = arr
         if isinstance(data, Tensor):
@@ -62,10 +66,10 @@ class UninitializedParameter(Parameter):
     @property
     def shape(self):
         raise RuntimeError(
-            "Can't access the shape of an uninitialized parameter or buffer. This error usually "
-            "happens in `load_state_dict` when trying to load an uninitialized parameter into "
-            "an initialized one. Call `forward` to initialize the parameters before accessing "
-            "their attributes.")
+            "UninitializedParameter: Can't access the shape of an uninitialized parameter or "
+            "buffer. This error usually happens in `load_state_dict` when trying to load an "
+            "uninitialized parameter into an initialized one. Call `forward` to initialize the "
+            "parameters before accessing their attributes.")
 
     @property
     def ndim(self) -> int:

@@ -3,7 +3,30 @@
 from __future__ import annotations
 
 from . import functional as F
+from ._checks import check_int_args, is_int
 from .module import Module
+
+
+def _check_padding(owner: str, padding) -> None:
+    """torch's RuntimeError for a negative ``padding`` (int or pair)."""
+    pads = tuple(padding) if isinstance(padding, (tuple, list)) else (padding,)
+    if any(is_int(p) and p < 0 for p in pads):
+        raise RuntimeError(f"{owner}: pad must be non-negative, but got padding={padding!r}")
+
+
+def _check_output_size(owner: str, op: str, output_size) -> None:
+    """An adaptive pool's ``output_size``: an int or a pair, each an int >= 0 or None."""
+    sizes = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,)
+    if isinstance(output_size, (tuple, list)) and len(sizes) != 2:
+        raise RuntimeError(f"{owner}: {op}(): output_size must have 2 elements (H, W), got "
+                           f"output_size={output_size!r}")
+    for s in sizes:
+        if s is not None and not is_int(s):
+            raise TypeError(f"{owner}: {op}(): output_size must be ints or None, got "
+                            f"{type(s).__name__} in output_size={output_size!r}")
+        if s is not None and s < 0:
+            raise RuntimeError(f"{owner}: {op}: elements of output_size must be greater than or "
+                               f"equal to 0 but received output_size={output_size!r}")
 
 
 class MaxPool2d(Module):
@@ -19,6 +42,9 @@ class MaxPool2d(Module):
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, input):
+        check_int_args("MaxPool2d", kernel_size=self.kernel_size, stride=self.stride,
+                       padding=self.padding, dilation=self.dilation)
+        _check_padding("MaxPool2d", self.padding)
         return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
                             self.ceil_mode, self.return_indices)
 
@@ -39,6 +65,9 @@ class AvgPool2d(Module):
         self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
 
     def forward(self, input):
+        check_int_args("AvgPool2d", kernel_size=self.kernel_size, stride=self.stride,
+                       padding=self.padding)
+        _check_padding("AvgPool2d", self.padding)
         return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                             self.count_include_pad, self.divisor_override)
 
@@ -55,6 +84,7 @@ class AdaptiveAvgPool2d(Module):
         self.output_size = output_size
 
     def forward(self, input):
+        _check_output_size("AdaptiveAvgPool2d", "adaptive_avg_pool2d", self.output_size)
         return F.adaptive_avg_pool2d(input, self.output_size)
 
     def extra_repr(self) -> str:
@@ -69,6 +99,7 @@ class AdaptiveMaxPool2d(Module):
         self.output_size, self.return_indices = output_size, return_indices
 
     def forward(self, input):
+        _check_output_size("AdaptiveMaxPool2d", "adaptive_max_pool2d", self.output_size)
         return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
 
     def extra_repr(self) -> str:

@@ -35,12 +35,32 @@ from .utils.rnn import PackedSequence, _pack_padded, _pad_packed
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
-def _check_dropout(dropout) -> float:
+def _check_dropout(dropout, owner: str = "RNN") -> float:
     if (not isinstance(dropout, (int, float)) or isinstance(dropout, bool)
             or not 0 <= dropout <= 1):
-        raise ValueError("dropout should be a number in range [0, 1] representing the "
-                         "probability of an element being zeroed")
+        raise ValueError(f"{owner}: dropout should be a number in range [0, 1] representing "
+                         f"the probability of an element being zeroed, got dropout={dropout!r}")
     return float(dropout)
+
+
+def _check_proj_size(owner: str, mode: str, proj_size, hidden_size: int) -> None:
+    """torch's checks of ``proj_size``; a valid non-zero one (LSTM only) is not supported."""
+    if not isinstance(proj_size, int) or isinstance(proj_size, bool):
+        raise TypeError(f"{owner}: proj_size should be of type int, got: "
+                        f"{type(proj_size).__name__}")
+    if proj_size < 0:
+        raise ValueError(f"{owner}: proj_size should be a positive integer or zero to disable "
+                         f"projections, got proj_size={proj_size}")
+    if proj_size == 0:
+        return
+    if proj_size >= hidden_size:
+        raise ValueError(f"{owner}: proj_size has to be smaller than hidden_size, got "
+                         f"proj_size={proj_size}, hidden_size={hidden_size}")
+    if mode != "LSTM":
+        raise ValueError(f"{owner}: proj_size argument is only supported for LSTM, not RNN or "
+                         f"GRU (got proj_size={proj_size})")
+    raise NotImplementedError(f"{owner}: proj_size={proj_size} (projected LSTM) is not "
+                              "supported by gradlab; use proj_size=0")
 
 
 class RNNBase(Module):
@@ -49,7 +69,7 @@ class RNNBase(Module):
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
                  bidirectional: bool = False, device=None, dtype=None, *,
-                 variational_dropout: bool = False) -> None:
+                 variational_dropout: bool = False, proj_size: int = 0) -> None:
         check_device(device, type(self).__name__)
         super().__init__()
         name = type(self).__name__
@@ -59,13 +79,17 @@ class RNNBase(Module):
                 raise TypeError(f"{name}: {what} should be of type int, got: "
                                 f"{type(v).__name__}")
         if hidden_size <= 0:
-            raise ValueError("hidden_size must be greater than zero")
+            raise ValueError(f"{name}: hidden_size must be greater than zero, got "
+                             f"hidden_size={hidden_size}")
         if num_layers <= 0:
-            raise ValueError("num_layers must be greater than zero")
+            raise ValueError(f"{name}: num_layers must be greater than zero, got "
+                             f"num_layers={num_layers}")
+        _check_proj_size(name, mode, proj_size, hidden_size)
+        self.proj_size = 0
         self.mode = mode
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first = bias, batch_first
-        self.dropout = _check_dropout(dropout)
+        self.dropout = _check_dropout(dropout, name)
         self.bidirectional = bidirectional
         self.variational_dropout = variational_dropout
         if dropout > 0 and num_layers == 1:
@@ -117,13 +141,20 @@ class RNNBase(Module):
     # ------------------------------------------------------------------ checks
 
     def _check_input(self, x: Tensor) -> None:
+        name = type(self).__name__
         if x.shape[-1] != self.input_size:
-            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
+            raise RuntimeError(f"{name}: input.size(-1) must be equal to input_size. Expected "
                                f"{self.input_size}, got {x.shape[-1]}")
+        w = self.weight_ih_l0
+        if x.dtype != w.dtype:
+            raise ValueError(f"{name}: input dtype ({x.dtype}) does not match weight dtype "
+                             f"({w.dtype}). Convert input: input.to({w.dtype}), or convert "
+                             f"model: model.to({x.dtype})")
 
     def _check_hidden(self, h: Tensor, expected: tuple, what: str) -> None:
         if tuple(h.shape) != expected:
-            raise RuntimeError(f"Expected {what} size {expected}, got {list(h.shape)}")
+            raise RuntimeError(f"{type(self).__name__}: Expected {what} size {expected}, got "
+                               f"{list(h.shape)}")
 
     # ------------------------------------------------------------------ the layers
 
@@ -172,13 +203,14 @@ class RNNBase(Module):
         elif self.batch_first:
             input = input.transpose(0, 1)
         if input.shape[0] == 0:
-            raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
+            raise RuntimeError(f"{type(self).__name__}: Expected sequence length to be larger "
+                               "than 0 in RNN")
         return input, None, unbatched
 
     def _initial_states(self, hx, input, n: int, dtype, unbatched: bool) -> tuple:
         """The initial states, each (layers * directions, N, H): zeros when ``hx`` is None,
         else ``hx`` checked (and in a packed input's sorted order, or given N = 1)."""
-        lstm = self.mode == "LSTM"
+        lstm, name = self.mode == "LSTM", type(self).__name__
         dirs = 2 if self.bidirectional else 1
         expected = (self.num_layers * dirs, n, self.hidden_size)
         if hx is None:
@@ -190,20 +222,24 @@ class RNNBase(Module):
             if any(h.dim() != 2 for h in hx):
                 got = ", ".join(f"{h.dim()}-D" for h in hx)
                 if lstm:
-                    raise RuntimeError("For unbatched 2-D input, hx and cx should also be "
+                    raise RuntimeError(f"{name}: For unbatched 2-D input, hx and cx should also be "
                                        f"2-D but got ({got}) tensors")
-                raise RuntimeError("For unbatched 2-D input, hx should also be 2-D but "
+                raise RuntimeError(f"{name}: For unbatched 2-D input, hx should also be 2-D but "
                                    f"got {got} tensor")
             hx = tuple(h.unsqueeze(1) for h in hx)
         elif not packed and any(h.dim() != 3 for h in hx):
             got = ", ".join(f"{h.dim()}-D" for h in hx)
             if lstm:
-                raise RuntimeError("For batched 3-D input, hx and cx should also be 3-D "
+                raise RuntimeError(f"{name}: For batched 3-D input, hx and cx should also be 3-D "
                                    f"but got ({got}) tensors")
-            raise RuntimeError(f"For batched 3-D input, hx should also be 3-D but got "
+            raise RuntimeError(f"{name}: For batched 3-D input, hx should also be 3-D but got "
                                f"{got} tensor")
         for k, h in enumerate(hx):
             self._check_hidden(h, expected, f"hidden[{k}]" if lstm else "hidden")
+            if h.dtype != dtype:
+                raise RuntimeError(f"{name}: hx dtype {h.dtype} does not match the input and "
+                                   f"weight dtype {dtype} (mat1 and mat2 must have the same "
+                                   "dtype)")
         return hx
 
     def _run_layers(self, x: Tensor, hx: tuple, batch_sizes) -> tuple:
@@ -261,13 +297,14 @@ class RNN(RNNBase):
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
                  dropout: float = 0.0, bidirectional: bool = False, device=None, dtype=None, *,
-                 variational_dropout: bool = False) -> None:
+                 variational_dropout: bool = False, proj_size: int = 0) -> None:
         if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or "
-                             "'relu'.")
+            raise ValueError(f"{type(self).__name__}: Unknown nonlinearity '{nonlinearity}'. "
+                             "Select from 'tanh' or 'relu'.")
         super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size,
                          hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-                         device=device, dtype=dtype, variational_dropout=variational_dropout)
+                         device=device, dtype=dtype, variational_dropout=variational_dropout,
+                         proj_size=proj_size)
         self.nonlinearity = nonlinearity
 
     def forward(self, input, hx: Tensor | None = None):
@@ -282,16 +319,17 @@ class LSTM(RNNBase):
     c_t = f * c_{t-1} + i * g, h_t = o * tanh(c_t); gate rows (i, f, g, o) as PyTorch's.
 
     Shape: input as RNN; (h_0, c_0) each (D * num_layers, N, H_out) -> output
-    (L, N, D * H_out), (h_n, c_n) each (D * num_layers, N, H_out). No ``proj_size``.
+    (L, N, D * H_out), (h_n, c_n) each (D * num_layers, N, H_out). ``proj_size`` is checked
+    as torch checks it; a non-zero one (a projected LSTM) raises NotImplementedError.
     """
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
-                 bidirectional: bool = False, device=None, dtype=None, *,
+                 bidirectional: bool = False, proj_size: int = 0, device=None, dtype=None, *,
                  variational_dropout: bool = False) -> None:
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first,
                          dropout, bidirectional, device=device, dtype=dtype,
-                         variational_dropout=variational_dropout)
+                         variational_dropout=variational_dropout, proj_size=proj_size)
 
     def forward(self, input, hx: tuple | None = None):
         if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
@@ -317,10 +355,10 @@ class GRU(RNNBase):
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
                  bidirectional: bool = False, device=None, dtype=None, *, cho: bool = False,
-                 variational_dropout: bool = False) -> None:
+                 variational_dropout: bool = False, proj_size: int = 0) -> None:
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first,
                          dropout, bidirectional, device=device, dtype=dtype,
-                         variational_dropout=variational_dropout)
+                         variational_dropout=variational_dropout, proj_size=proj_size)
         self.cho = cho
 
     def extra_repr(self) -> str:
@@ -393,8 +431,12 @@ class RNNCellBase(Module):
             raise ValueError(f"{name}: Expected input to be 1D or 2D, got {input.dim()}D "
                              "instead")
         if input.shape[-1] != self.input_size:
-            raise RuntimeError(f"input has inconsistent input_size: got {input.shape[-1]} "
-                               f"expected {self.input_size}")
+            raise RuntimeError(f"{name}: input has inconsistent input_size: got "
+                               f"{input.shape[-1]} expected {self.input_size}")
+        if input.dtype != self.weight_ih.dtype:
+            raise RuntimeError(f"{name}: input dtype {input.dtype} does not match weight dtype "
+                               f"{self.weight_ih.dtype} (mat1 and mat2 must have the same "
+                               "dtype)")
         unbatched = input.dim() == 1
         if unbatched:
             input = input.unsqueeze(0)
@@ -410,10 +452,14 @@ class RNNCellBase(Module):
                     raise RuntimeError(f"{name}: Expected hidden{k} to be "
                                        f"{1 if unbatched else 2}D, got {h.dim()}D instead")
                 if h.shape[0] != n:
-                    raise RuntimeError(f"Input batch size {n} doesn't match hidden{k} batch "
-                                       f"size {h.shape[0]}")
+                    raise RuntimeError(f"{name}: Input batch size {n} doesn't match "
+                                       f"hidden{k} batch size {h.shape[0]}")
+                if h.dtype != input.dtype:
+                    raise RuntimeError(f"{name}: hidden{k} dtype {h.dtype} does not match the "
+                                       f"input dtype {input.dtype} (mat1 and mat2 must have "
+                                       "the same dtype)")
                 if h.shape[1] != self.hidden_size:
-                    raise RuntimeError(f"hidden{k} has inconsistent hidden_size: got "
+                    raise RuntimeError(f"{name}: hidden{k} has inconsistent hidden_size: got "
                                        f"{h.shape[1]}, expected {self.hidden_size}")
         b = [self.bias_ih, self.bias_hh]
         return input.unsqueeze(0), hx, [self.weight_ih, self.weight_hh, *b], unbatched
@@ -428,7 +474,8 @@ class RNNCell(RNNCellBase):
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  nonlinearity: str = "tanh", device=None, dtype=None) -> None:
         if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"Unknown nonlinearity: {nonlinearity}")
+            raise RuntimeError(f"RNNCell: Unknown nonlinearity: {nonlinearity} (expected 'tanh' "
+                               "or 'relu')")
         super().__init__(input_size, hidden_size, bias, device=device, dtype=dtype)
         self.nonlinearity = nonlinearity
 

@@ -49,7 +49,8 @@ class Adadelta(Optimizer):
 
     def _check_group(self, group: dict[str, Any]) -> None:
         if not 0.0 <= group["rho"] <= 1.0:
-            raise ValueError(f"Invalid rho value: {group['rho']}")
+            raise ValueError(f"Adadelta: Invalid rho value: {group['rho']} (expected 0 <= rho <= "
+                             "1)")
         super()._check_group(group)
 
     def _init_state(self, state: dict[str, Any], theta: np.ndarray,

@@ -3,6 +3,7 @@ correction of both moving averages (source 004 §3.3: "Adam ≈ momentum + RMSpr
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -57,12 +58,16 @@ class Adam(Optimizer):
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)
         betas = group["betas"]
+        name = type(self).__name__
         if len(betas) != 2 or any(isinstance(b, Tensor) for b in betas):
-            raise ValueError(f"betas must be a pair of floats, got {betas!r}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+            raise ValueError(f"{name}: betas must be a pair of floats, got {betas!r}")
+        for i, b in enumerate(betas):
+            if not isinstance(b, numbers.Real):
+                raise TypeError(f"{name}: beta parameter at index {i} must be a number, got "
+                                f"{type(b).__name__} betas={betas!r}")
+            if not 0.0 <= b < 1.0:
+                raise ValueError(f"{name}: Invalid beta parameter at index {i}: {b} (expected "
+                                 "0 <= beta < 1)")
 
     def _init_state(self, state: dict[str, Any], theta: np.ndarray,
                     group: dict[str, Any]) -> None:

@@ -16,6 +16,7 @@ which Python's ``json`` writes as ``Infinity``.
 from __future__ import annotations
 
 import math
+import numbers
 import types
 import warnings
 from bisect import bisect_right
@@ -39,6 +40,24 @@ def _lrs(optimizer: Optimizer) -> list[float]:
     return [group["lr"] for group in optimizer.param_groups]
 
 
+def _check_optimizer(owner: str, optimizer) -> None:
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"{owner}: {type(optimizer).__name__} is not an Optimizer")
+
+
+def _check_number(owner: str, name: str, value) -> None:
+    """TypeError unless ``value`` is a real number (torch fails later, on the first step)."""
+    if not isinstance(value, numbers.Real):
+        raise TypeError(f"{owner}: {name} must be a number, got {type(value).__name__} "
+                        f"{name}={value!r}")
+
+
+def _zero_period(owner: str, name: str) -> ZeroDivisionError:
+    """torch's class for a period of 0 (its step computes ``epoch % period``)."""
+    return ZeroDivisionError(f"{owner}: {name} must not be 0, got {name}=0 (integer modulo by "
+                             "zero when stepping)")
+
+
 class LRScheduler:
     """Base class of the schedules: subclasses write ``get_lr()`` (the rates at
     ``last_epoch``, usually from the current ones) and, for ``step(epoch)``,
@@ -54,8 +73,7 @@ class LRScheduler:
     _is_initial: bool = False
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        _check_optimizer(type(self).__name__, optimizer)
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
@@ -63,7 +81,8 @@ class LRScheduler:
         else:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
-                    raise KeyError(f"param 'initial_lr' is not specified in param_groups[{i}] "
+                    raise KeyError(f"{type(self).__name__}: param 'initial_lr' is not specified "
+                                   f"in param_groups[{i}] "
                                    "when resuming scheduler with last_epoch >= 0 (load the "
                                    "optimizer's state first, or start with last_epoch=-1)")
         self.base_lrs: list[float] = [group["initial_lr"] for group in optimizer.param_groups]
@@ -146,14 +165,19 @@ class LambdaLR(LRScheduler):
     def __init__(self, optimizer: Optimizer,
                  lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
                  last_epoch: int = -1) -> None:
+        _check_optimizer("LambdaLR", optimizer)
         self.optimizer = optimizer
         if not isinstance(lr_lambda, (list, tuple)):
             self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
         else:
             if len(lr_lambda) != len(optimizer.param_groups):
-                raise ValueError(f"Expected {len(optimizer.param_groups)} lr_lambdas, but got "
-                                 f"{len(lr_lambda)}")
+                raise ValueError(f"LambdaLR: Expected {len(optimizer.param_groups)} lr_lambdas, "
+                                 f"but got {len(lr_lambda)}")
             self.lr_lambdas = list(lr_lambda)
+        for i, fn in enumerate(self.lr_lambdas):
+            if not callable(fn):
+                raise TypeError(f"LambdaLR: lr_lambda must be a function of the epoch (or a "
+                                f"list of them), got {type(fn).__name__} at index {i}")
         super().__init__(optimizer, last_epoch)
 
     def state_dict(self) -> dict[str, Any]:
@@ -187,12 +211,15 @@ class StepLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
                  last_epoch: int = -1) -> None:
+        _check_number("StepLR", "gamma", gamma)
         self.step_size = step_size
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
         self._warn_get_lr_outside_step()
+        if self.last_epoch != 0 and self.step_size == 0:
+            raise _zero_period("StepLR", "step_size")
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return _lrs(self.optimizer)
         return [lr * self.gamma for lr in _lrs(self.optimizer)]
@@ -214,6 +241,10 @@ class MultiStepLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1,
                  last_epoch: int = -1) -> None:
+        if not isinstance(milestones, Iterable):
+            raise TypeError(f"MultiStepLR: milestones must be an iterable of epoch indices, got "
+                            f"{type(milestones).__name__} milestones={milestones!r}")
+        _check_number("MultiStepLR", "gamma", gamma)
         self.milestones = Counter(milestones)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
@@ -250,6 +281,7 @@ class ExponentialLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
+        _check_number("ExponentialLR", "gamma", gamma)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
@@ -293,6 +325,8 @@ class CosineAnnealingLR(LRScheduler):
         t, T, eta_min = self.last_epoch, self.T_max, self.eta_min
         if self._is_initial:
             return _lrs(self.optimizer)
+        if T == 0:
+            raise _zero_period("CosineAnnealingLR", "T_max")
         if self._step_count == 1 and t > 0:
             return [eta_min + (base - eta_min) * (1 + math.cos(t * math.pi / T)) / 2
                     for base in self.base_lrs]
@@ -325,10 +359,12 @@ class LinearLR(LRScheduler):
     def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3,
                  end_factor: float = 1.0, total_iters: int = 5, last_epoch: int = -1) -> None:
         if start_factor > 1.0 or start_factor <= 0:
-            raise ValueError("Starting multiplicative factor expected to be greater than 0 and "
+            raise ValueError("LinearLR: Starting multiplicative factor expected to be greater "
+                             "than 0 and "
                              f"less or equal to 1, got start_factor={start_factor}.")
         if end_factor > 1.0 or end_factor < 0:
-            raise ValueError("Ending multiplicative factor expected to be between 0 and 1, "
+            raise ValueError("LinearLR: Ending multiplicative factor expected to be between 0 "
+                             "and 1, "
                              f"got end_factor={end_factor}.")
         self.start_factor = start_factor
         self.end_factor = end_factor
@@ -382,10 +418,10 @@ class SequentialLR(LRScheduler):
                                  f"{i} has {s.optimizer}, which is different from "
                                  f"{type(optimizer).__name__}.")
         if len(milestones) != len(schedulers) - 1:
-            raise ValueError("Sequential Schedulers expects number of schedulers provided to be "
-                             "one more than the number of milestone points, but got number of "
-                             f"schedulers {len(schedulers)} and the number of milestones to be "
-                             f"equal to {len(milestones)}")
+            raise ValueError(f"{name}: Sequential Schedulers expects number of schedulers "
+                             "provided to be one more than the number of milestone points, but "
+                             f"got number of schedulers {len(schedulers)} and the number of "
+                             f"milestones to be equal to {len(milestones)}")
         self._schedulers = schedulers
         self._milestones = list(milestones)
         self.last_epoch = last_epoch + 1
@@ -456,14 +492,16 @@ class ReduceLROnPlateau(LRScheduler):
                  patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
                  cooldown: int = 0, min_lr: list[float] | float = 0, eps: float = 1e-8) -> None:
         if factor >= 1.0:
-            raise ValueError(f"Factor should be < 1.0, got factor={factor}.")
+            raise ValueError(f"ReduceLROnPlateau: Factor should be < 1.0, got factor={factor}.")
         self.factor = factor
         if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+            raise TypeError(f"ReduceLROnPlateau: {type(optimizer).__name__} is not an "
+                            "Optimizer")
         self.optimizer = optimizer
         if isinstance(min_lr, (list, tuple)):
             if len(min_lr) != len(optimizer.param_groups):
-                raise ValueError(f"expected {len(optimizer.param_groups)} min_lrs, got "
+                raise ValueError(f"ReduceLROnPlateau: expected {len(optimizer.param_groups)} "
+                                 f"min_lrs, got "
                                  f"{len(min_lr)}")
             self.default_min_lr = None
             self.min_lrs = list(min_lr)
@@ -485,7 +523,11 @@ class ReduceLROnPlateau(LRScheduler):
 
     def step(self, metrics: Any, epoch: int | None = None) -> None:  # type: ignore[override]
         """Record this epoch's metric (a number or a one-element tensor); decay if needed."""
-        current = float(metrics)
+        try:
+            current = float(metrics)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"ReduceLROnPlateau.step: metrics must be a number (the monitored "
+                            f"quantity), got {type(metrics).__name__} {metrics!r}") from None
         if epoch is None:
             epoch = self.last_epoch + 1
         else:
@@ -537,9 +579,11 @@ class ReduceLROnPlateau(LRScheduler):
 
     def _init_is_better(self, mode: str, threshold: float, threshold_mode: str) -> None:
         if mode not in {"min", "max"}:
-            raise ValueError("mode " + mode + " is unknown!")
+            raise ValueError(f"ReduceLROnPlateau: mode {mode} is unknown! (expected 'min' or "
+                             "'max')")
         if threshold_mode not in {"rel", "abs"}:
-            raise ValueError("threshold mode " + threshold_mode + " is unknown!")
+            raise ValueError(f"ReduceLROnPlateau: threshold mode {threshold_mode} is unknown! "
+                             "(expected 'rel' or 'abs')")
         self.mode_worse = math.inf if mode == "min" else -math.inf
         self.mode = mode
         self.threshold = threshold

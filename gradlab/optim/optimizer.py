@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import copy
 import functools
+import numbers
 import warnings
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from itertools import chain
 from typing import Any
 
@@ -107,9 +108,10 @@ class Optimizer:
             cls.step = _track_step(step)
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
-        if isinstance(params, Tensor):
-            raise TypeError("params argument given to the optimizer should be an iterable of "
-                            f"Tensors or dicts, but got {_typename(params)}")
+        name = type(self).__name__
+        if isinstance(params, Tensor) or not isinstance(params, Iterable):
+            raise TypeError(f"{name}: params argument given to the optimizer should be an "
+                            f"iterable of Tensors or dicts, but got {_typename(params)}")
         self._check_group(defaults)
         self.defaults = defaults
         self.state: defaultdict[Any, dict[str, Any]] = defaultdict(dict)
@@ -117,7 +119,7 @@ class Optimizer:
         self._workspace = Workspace(f"optim.{type(self).__name__}")
         param_groups = list(params)
         if len(param_groups) == 0:
-            raise ValueError("optimizer got an empty parameter list")
+            raise ValueError(f"{name}: optimizer got an empty parameter list")
         if not isinstance(param_groups[0], dict):
             param_groups = [{"params": param_groups}]
         for group in param_groups:
@@ -128,30 +130,49 @@ class Optimizer:
 
     # ------------------------------------------------------------------ groups
     def _check_group(self, group: dict[str, Any]) -> None:
-        """Raise ValueError for invalid hyperparameters (PyTorch's messages)."""
+        """Raise ValueError for invalid hyperparameters (PyTorch's messages, after the
+        optimizer's name), TypeError for one that is not a number."""
+        name = type(self).__name__
         lr = group.get("lr")
         if isinstance(lr, Tensor):
-            raise TypeError(f"{type(self).__name__}: lr must be a Python number, got a Tensor "
+            raise TypeError(f"{name}: lr must be a Python number, got a Tensor "
                             "(gradlab keeps learning rates as floats)")
-        if lr is not None and not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        if lr is not None:
+            self._check_number(group, "lr")
+            if not 0.0 <= lr:
+                raise ValueError(f"{name}: Invalid learning rate: {lr}")
         for key in self._nonnegative:
-            if key in group and not 0.0 <= group[key]:
-                label = "epsilon" if key == "eps" else key
-                raise ValueError(f"Invalid {label} value: {group[key]}")
+            if key in group:
+                self._check_number(group, key)
+                if not 0.0 <= group[key]:
+                    label = "epsilon" if key == "eps" else key
+                    raise ValueError(f"{name}: Invalid {label} value: {group[key]} (the "
+                                     f"{key} must be >= 0)")
+
+    def _check_number(self, group: dict[str, Any], key: str) -> None:
+        """TypeError unless ``group[key]`` is a real number."""
+        v = group[key]
+        if not isinstance(v, numbers.Real):
+            raise TypeError(f"{type(self).__name__}: {key} must be a number, got "
+                            f"{type(v).__name__} {key}={v!r}")
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         """Add a group (``{'params': [...], <hyperparameters>}``); missing hyperparameters
         are taken from ``defaults``. A parameter may belong to one group only."""
+        owner = type(self).__name__
         if not isinstance(param_group, dict):
-            raise TypeError(f"param_group must be a dict, but got {_typename(param_group)}")
+            raise TypeError(f"{owner}.add_param_group: param_group must be a dict, but got "
+                            f"{_typename(param_group)}")
+        if "params" not in param_group:
+            raise KeyError(f"{owner}.add_param_group: param_group must have a 'params' entry, "
+                           f"got keys {sorted(map(str, param_group))}")
         params = param_group["params"]
         if isinstance(params, Tensor):
             param_group["params"] = [params]
         elif isinstance(params, set):
-            raise TypeError("optimizer parameters need to be organized in ordered collections, "
-                            "but the ordering of tensors in sets will change between runs. "
-                            "Please use a list instead.")
+            raise TypeError(f"{owner}: optimizer parameters need to be organized in ordered "
+                            "collections, but the ordering of tensors in sets will change "
+                            "between runs. Please use a list instead.")
         else:
             param_group["params"] = list(params)
         tensors, names = [], []
@@ -169,10 +190,11 @@ class Optimizer:
             param_group["param_names"] = names
         for p in tensors:
             if not isinstance(p, Tensor):
-                raise TypeError("optimizer can only optimize Tensors, but one of the params is "
-                                + _typename(p))
+                raise TypeError(f"{owner}: optimizer can only optimize Tensors, but one of the "
+                                f"params is {_typename(p)}")
             if not (p.is_leaf or p.retains_grad):
-                raise ValueError("can't optimize a non-leaf Tensor")
+                raise ValueError(f"{owner}: can't optimize a non-leaf Tensor (got one with "
+                                 f"shape {list(p.shape)} made by an operation)")
         for name, default in self.defaults.items():
             param_group.setdefault(name, default)
         self._check_group(param_group)
@@ -188,7 +210,7 @@ class Optimizer:
                 raise ValueError("all optimizer param groups should be with/without names. "
                                  f"cannot add param group {which} to the optimizer")
         if not seen.isdisjoint(ids):
-            raise ValueError("some parameters appear in more than one parameter group")
+            raise ValueError(f"{owner}: some parameters appear in more than one parameter group")
         self.param_groups.append(param_group)
 
     # ------------------------------------------------------------------ gradients
@@ -314,13 +336,24 @@ class Optimizer:
         are copied and cast to their parameter's floating dtype; ``step`` becomes a float.
         State keys may be ints or their decimal strings (what JSON makes of int keys).
         """
+        name = type(self).__name__
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"{name}.load_state_dict: state_dict must be a dict with 'state' and "
+                            f"'param_groups', got {_typename(state_dict)}")
+        for key in ("state", "param_groups"):
+            if key not in state_dict:
+                raise KeyError(f"{name}.load_state_dict: state_dict has no '{key}' entry (got "
+                               f"keys {sorted(map(str, state_dict))})")
         groups = self.param_groups
         saved_groups = copy.deepcopy(list(state_dict["param_groups"]))
         if len(groups) != len(saved_groups):
-            raise ValueError("loaded state dict has a different number of parameter groups")
-        if any(len(g["params"]) != len(s["params"]) for g, s in zip(groups, saved_groups)):
-            raise ValueError("loaded state dict contains a parameter group that doesn't match "
-                             "the size of optimizer's group")
+            raise ValueError(f"{name}: loaded state dict has a different number of parameter "
+                             f"groups ({len(saved_groups)}, the optimizer has {len(groups)})")
+        sizes = [(len(g["params"]), len(s["params"])) for g, s in zip(groups, saved_groups)]
+        if any(a != b for a, b in sizes):
+            raise ValueError(f"{name}: loaded state dict contains a parameter group that doesn't "
+                             f"match the size of optimizer's group (sizes, optimizer vs loaded: "
+                             f"{sizes})")
         id_map = dict(zip(chain.from_iterable(g["params"] for g in saved_groups),
                           chain.from_iterable(g["params"] for g in groups)))
         state: defaultdict[Any, dict[str, Any]] = defaultdict(dict)

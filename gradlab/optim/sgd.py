@@ -54,8 +54,10 @@ class SGD(Optimizer):
 
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)
+        self._check_number(group, "dampening")
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
-            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+            raise ValueError(f"SGD: Nesterov momentum requires a momentum and zero dampening, got "
+                             f"momentum={group['momentum']}, dampening={group['dampening']}")
 
     _counts_steps = False
 

@@ -77,6 +77,11 @@ def default_collate(batch: list) -> Any:
     if isinstance(elem, (str, bytes)):
         return batch
     if isinstance(elem, collections.abc.Mapping):
+        for j, d in enumerate(batch):
+            missing = [k for k in elem if k not in d]
+            if missing:
+                raise KeyError(f"default_collate: sample {j} has no key {missing[0]!r} (the "
+                               f"first sample's keys: {list(elem)})")
         try:
             if isinstance(elem, collections.abc.MutableMapping):
                 clone = copy.copy(elem)
@@ -90,7 +95,8 @@ def default_collate(batch: list) -> Any:
     if isinstance(elem, collections.abc.Sequence):
         size = len(elem)
         if not all(len(e) == size for e in batch):
-            raise RuntimeError("each element in list of batch should be of equal size")
+            raise RuntimeError("default_collate: each element in list of batch should be of "
+                               f"equal size, got sizes {[len(e) for e in batch]}")
         transposed = [list(s) for s in zip(*batch)]
         if isinstance(elem, tuple):
             return [default_collate(s) for s in transposed]

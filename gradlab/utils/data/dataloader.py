@@ -32,7 +32,14 @@ import numpy as np
 from ...backend import Generator
 from .collate import default_collate, default_convert
 from .dataset import Dataset, IterableDataset
-from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, _iter_chunks
+from .sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    _check_batching,
+    _iter_chunks,
+)
 
 _LOCKED = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset",
            "persistent_workers")
@@ -73,21 +80,24 @@ class DataLoader:
                  prefetch_factor: int | None = None, persistent_workers: bool = False,
                  pin_memory_device: str = "", in_order: bool = True) -> None:
         if num_workers < 0:
-            raise ValueError("num_workers option should be non-negative; "
-                             "use num_workers=0 to disable multiprocessing.")
+            raise ValueError("DataLoader: num_workers option should be non-negative; use "
+                             f"num_workers=0 to disable multiprocessing. (got "
+                             f"num_workers={num_workers})")
         if timeout < 0:
-            raise ValueError("timeout option should be non-negative")
+            raise ValueError(f"DataLoader: timeout option should be non-negative, got {timeout}")
         if num_workers == 0 and prefetch_factor is not None:
-            raise ValueError("prefetch_factor option could only be specified in "
+            raise ValueError("DataLoader: prefetch_factor option could only be specified in "
                              "multiprocessing.let num_workers > 0 to enable multiprocessing, "
                              "otherwise set prefetch_factor to None.")
         if prefetch_factor is not None and prefetch_factor < 0:
-            raise ValueError("prefetch_factor option should be non-negative")
+            raise ValueError(f"DataLoader: prefetch_factor option should be non-negative, got "
+                             f"{prefetch_factor}")
         if persistent_workers and num_workers == 0:
-            raise ValueError("persistent_workers option needs num_workers > 0")
+            raise ValueError("DataLoader: persistent_workers option needs num_workers > 0")
         if multiprocessing_context is not None and num_workers == 0:
-            raise ValueError("multiprocessing_context can only be used with multi-process "
-                             f"loading (num_workers > 0), but got num_workers={num_workers}")
+            raise ValueError("DataLoader: multiprocessing_context can only be used with "
+                             "multi-process loading (num_workers > 0), but got "
+                             f"num_workers={num_workers}")
 
         iterable = isinstance(dataset, IterableDataset)
         if iterable:
@@ -102,17 +112,30 @@ class DataLoader:
                                  f"batch_sampler option, but got batch_sampler={batch_sampler}")
         shuffle = bool(shuffle)
 
+        for what, s in (("sampler", sampler), ("batch_sampler", batch_sampler)):
+            if s is not None and not isinstance(s, Iterable) and not hasattr(s, "__getitem__"):
+                raise TypeError(f"DataLoader: {what} must be an iterable (a Sampler or a "
+                                f"sequence of indices), got {type(s).__name__} {s!r}")
         if sampler is not None and shuffle:
-            raise ValueError("sampler option is mutually exclusive with shuffle")
+            raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
         if batch_sampler is not None:
             if batch_size != 1 or shuffle or sampler is not None or drop_last:
-                raise ValueError("batch_sampler option is mutually exclusive with batch_size, "
-                                 "shuffle, sampler, and drop_last")
+                raise ValueError("DataLoader: batch_sampler option is mutually exclusive with "
+                                 f"batch_size, shuffle, sampler, and drop_last (got "
+                                 f"batch_size={batch_size!r}, shuffle={shuffle}, "
+                                 f"sampler={sampler!r}, drop_last={drop_last!r})")
             batch_size = None
             drop_last = False
         elif batch_size is None and drop_last:
-            raise ValueError("batch_size=None option disables auto-batching and is mutually "
-                             "exclusive with drop_last")
+            raise ValueError("DataLoader: batch_size=None option disables auto-batching and is "
+                             "mutually exclusive with drop_last")
+        elif batch_size is not None:
+            _check_batching("DataLoader", batch_size, drop_last)
+        if not iterable and sampler is None and batch_sampler is None and \
+                not hasattr(dataset, "__len__"):
+            raise TypeError(f"DataLoader: the dataset ({type(dataset).__name__}) has no len(); "
+                            "a map-style dataset needs __len__ and __getitem__ (or give a "
+                            "sampler, or use an IterableDataset)")
 
         if sampler is None and not iterable:
             sampler = (RandomSampler(dataset, generator=generator) if shuffle

@@ -98,7 +98,7 @@ class TensorDataset(Dataset):
                 raise ValueError(f"TensorDataset: argument {i} is a 0-d tensor; samples are "
                                  "rows along the first dimension")
         if any(tensors[0].shape[0] != t.shape[0] for t in tensors):
-            raise AssertionError("Size mismatch between tensors: first dimensions "
+            raise AssertionError("TensorDataset: Size mismatch between tensors: first dimensions "
                                  f"{[t.shape[0] for t in tensors]}")
         self.tensors = tensors
 
@@ -125,6 +125,10 @@ class Subset(Dataset):
     def __getitem__(self, idx):
         if isinstance(idx, list):
             return self.dataset[[self.indices[i] for i in idx]]
+        n = len(self.indices)
+        if isinstance(idx, (int, np.integer)) and not -n <= idx < n:
+            raise IndexError(f"Subset: index {idx} is out of range for a subset of {n} samples "
+                             "(list index out of range)")
         return self.dataset[self.indices[idx]]
 
     def __getitems__(self, indices: list[int]) -> list:
@@ -158,10 +162,11 @@ class ConcatDataset(Dataset):
     def __init__(self, datasets: Iterable[Dataset]) -> None:
         self.datasets = list(datasets)
         if not self.datasets:
-            raise AssertionError("datasets should not be an empty iterable")
+            raise AssertionError("ConcatDataset: datasets should not be an empty iterable")
         for d in self.datasets:
             if isinstance(d, IterableDataset):
-                raise AssertionError("ConcatDataset does not support IterableDataset")
+                raise AssertionError(f"ConcatDataset does not support IterableDataset (got "
+                                     f"{type(d).__name__})")
         self.cumulative_sizes = self.cumsum(self.datasets)
 
     def __len__(self) -> int:
@@ -170,8 +175,12 @@ class ConcatDataset(Dataset):
     def __getitem__(self, idx):
         if idx < 0:
             if -idx > len(self):
-                raise ValueError("absolute value of index should not exceed dataset length")
+                raise ValueError(f"ConcatDataset: absolute value of index should not exceed "
+                                 f"dataset length, got index {idx} for length {len(self)}")
             idx = len(self) + idx
+        elif idx >= len(self):
+            raise IndexError(f"ConcatDataset: index {idx} is out of range for length "
+                             f"{len(self)} (list index out of range)")
         d = bisect.bisect_right(self.cumulative_sizes, idx)
         return self.datasets[d][idx if d == 0 else idx - self.cumulative_sizes[d - 1]]
 
@@ -192,7 +201,8 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float],
         sizes = []
         for i, frac in enumerate(lengths):
             if frac < 0 or frac > 1:
-                raise ValueError(f"Fraction at index {i} is not between 0 and 1")
+                raise ValueError(f"random_split: Fraction at index {i} is not between 0 and 1, "
+                                 f"got {frac}")
             sizes.append(math.floor(n * frac))
         for i in range(n - sum(sizes)):
             sizes[i % len(sizes)] += 1
@@ -206,7 +216,8 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float],
             raise ValueError(f"random_split: lengths must be non-negative ints or fractions "
                              f"summing to 1, got {lengths[i]!r} at index {i}")
     if sum(lengths) != n:
-        raise ValueError("Sum of input lengths does not equal the length of the input dataset! "
+        raise ValueError("random_split: Sum of input lengths does not equal the length of the "
+                         "input dataset! "
                          f"(lengths {lengths} sum to {sum(lengths)}, the dataset has {n})")
     perm = backend.rng(generator).permutation(n).tolist()
     return [Subset(dataset, perm[end - size:end])

@@ -67,6 +67,17 @@ def _iter_chunks(chunks: Iterator[np.ndarray]) -> Iterator[int]:
     return itertools.chain.from_iterable(c.tolist() for c in chunks)
 
 
+def _check_batching(owner: str, batch_size, drop_last) -> None:
+    """torch's ValueErrors for a batch size that is not a positive int and a drop_last that is
+    not a bool (a BatchSampler's and a DataLoader's arguments)."""
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
+        raise ValueError(f"{owner}: batch_size should be a positive integer value, but got "
+                         f"batch_size={batch_size!r}")
+    if not isinstance(drop_last, bool):
+        raise ValueError(f"{owner}: drop_last should be a boolean value, but got "
+                         f"drop_last={drop_last!r}")
+
+
 class Sampler:
     """Base class: subclasses define ``__iter__`` over indices (and usually ``__len__``)."""
 
@@ -109,11 +120,12 @@ class RandomSampler(Sampler):
         self._num_samples = num_samples
         self.generator = generator
         if not isinstance(self.replacement, bool):
-            raise TypeError("replacement should be a boolean value, but got "
+            raise TypeError("RandomSampler: replacement should be a boolean value, but got "
                             f"replacement={self.replacement}")
         if (not isinstance(self.num_samples, int) or isinstance(self.num_samples, bool)
                 or self.num_samples <= 0):
-            raise ValueError("num_samples should be a positive integer value, but got "
+            raise ValueError("RandomSampler: num_samples should be a positive integer value, "
+                             "but got "
                              f"num_samples={self.num_samples}")
 
     @property
@@ -151,6 +163,9 @@ class SubsetRandomSampler(Sampler):
     """The given indices in a random order (a fresh permutation each epoch)."""
 
     def __init__(self, indices: Sequence[int], generator: Generator | None = None) -> None:
+        if not hasattr(indices, "__len__") or not hasattr(indices, "__getitem__"):
+            raise TypeError(f"SubsetRandomSampler: indices must be a sequence of ints, got "
+                            f"{type(indices).__name__} {indices!r}")
         self.indices = indices
         self.generator = generator
 
@@ -173,18 +188,25 @@ class WeightedRandomSampler(Sampler):
                  generator: Generator | None = None) -> None:
         if (not isinstance(num_samples, int) or isinstance(num_samples, bool)
                 or num_samples <= 0):
-            raise ValueError("num_samples should be a positive integer value, but got "
-                             f"num_samples={num_samples}")
+            raise ValueError("WeightedRandomSampler: num_samples should be a positive integer "
+                             f"value, but got num_samples={num_samples}")
         if not isinstance(replacement, bool):
-            raise ValueError("replacement should be a boolean value, but got "
+            raise ValueError("WeightedRandomSampler: replacement should be a boolean value, but "
+                             "got "
                              f"replacement={replacement}")
         w = np.asarray(getattr(weights, "data", weights), dtype=np.float64)
         if w.ndim != 1:
-            raise ValueError("weights should be a 1d sequence but given weights have shape "
-                             f"{tuple(w.shape)}")
-        if (w < 0).any() or not np.isfinite(w).all() or w.sum() <= 0:
-            raise RuntimeError("WeightedRandomSampler: weights must be finite, non-negative "
-                               "and not all zero")
+            raise ValueError("WeightedRandomSampler: weights should be a 1d sequence but given "
+                             f"weights have shape {tuple(w.shape)}")
+        bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
+        if bad.size:
+            i = int(bad[0])
+            raise RuntimeError(f"WeightedRandomSampler: weights must be finite and non-negative "
+                               f"(invalid multinomial distribution), got weight {w[i]} at index "
+                               f"{i}")
+        if w.sum() <= 0:
+            raise RuntimeError(f"WeightedRandomSampler: weights sum to {w.sum()}, expected a "
+                               "positive sum (invalid multinomial distribution)")
         if not replacement and num_samples > np.count_nonzero(w):
             raise RuntimeError(f"WeightedRandomSampler: cannot draw {num_samples} samples "
                                f"without replacement from {np.count_nonzero(w)} non-zero weights")
@@ -223,11 +245,7 @@ class BatchSampler(Sampler):
 
     def __init__(self, sampler: Sampler | Iterable[int], batch_size: int,
                  drop_last: bool) -> None:
-        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
-            raise ValueError("batch_size should be a positive integer value, but got "
-                             f"batch_size={batch_size}")
-        if not isinstance(drop_last, bool):
-            raise ValueError(f"drop_last should be a boolean value, but got drop_last={drop_last}")
+        _check_batching("BatchSampler", batch_size, drop_last)
         self.sampler = sampler
         self.batch_size = batch_size
         self.drop_last = drop_last
