@@ -432,8 +432,8 @@ class Monitor(Callback):
         elif ref > 0 and value > DIVERGENCE_FACTOR * ref:
             self._find("diverging", "loss", step, value,
                        f"diverging loss: the training loss is {value:.4g}, over "
-                       f"{DIVERGENCE_FACTOR:g} times the largest of the first {len(first)} "
-                       f"steps ({ref:.4g}) (step {step})")
+                       f"{DIVERGENCE_FACTOR:g} times the reference {ref:.4g} (the largest loss "
+                       f"of the first {len(first)} steps) (step {step})")
         if len(first) < DIVERGENCE_WARMUP and math.isfinite(value):
             first.append(value)
 
@@ -590,16 +590,16 @@ class Monitor(Callback):
     def on_exception(self, trainer, exception: BaseException) -> None:
         from ..train.trainer import TrainingDiverged
 
-        if isinstance(exception, TrainingDiverged) and not self._removed:
-            what = str(exception).split("; try ")[0].split("): ", 1)[-1]
-            self._find("diverging", "loss", self._step, exception.loss,
-                       f"diverging loss: training stopped at step {self._step} (epoch "
-                       f"{exception.epoch}, batch {exception.batch}): {what}")
         if isinstance(exception, FloatingPointError) and not self._removed:
             # the weights, and the outputs if the failing step was sampled (no update yet)
             rec = StepRecord(self._step)
             self._collect_activations(rec)
             self._check(rec)
+        if isinstance(exception, TrainingDiverged) and not self._removed:
+            what = str(exception).split("; try ")[0].split("): ", 1)[-1]
+            self._find("diverging", "loss", self._step, exception.loss,
+                       f"diverging loss: training stopped at step {self._step} (epoch "
+                       f"{exception.epoch}, batch {exception.batch}): {what}")
         self._print_new()
 
     def _print_new(self) -> None:

@@ -74,8 +74,9 @@ class TrainingDiverged(RuntimeError, FloatingPointError):
     for the rule). A RuntimeError, and a FloatingPointError as the non-finite loss error of
     earlier versions was.
 
-    Attributes: ``epoch`` (from 1), ``batch`` (index in the epoch, from 0), ``step`` (optimizer
-    steps before this one, over the whole run), ``loss`` (the step's loss), ``reference`` (the
+    Attributes: ``epoch`` (from 1), ``batch`` (index in the epoch, from 0), ``step`` (the
+    step's index in the run, from 0: the optimizer steps taken before it, as the Monitor counts
+    steps), ``loss`` (the step's loss), ``reference`` (the
     reference loss, or None), ``reason`` (``"nonfinite loss"``, ``"exploding loss"`` or
     ``"nonfinite gradients"``) and ``parameters`` (the names of the non-finite gradients).
     """
@@ -423,8 +424,8 @@ class Trainer:
                   parameters: tuple = ()) -> TrainingDiverged:
         ref = max(self._first_losses) if self._first_losses else None
         return TrainingDiverged(
-            f"training diverged at epoch {epoch}, batch {batch_idx} (step "
-            f"{self.global_step + 1}): {what}; {DIVERGENCE_ADVICE}", epoch=epoch,
+            f"training diverged at epoch {epoch}, batch {batch_idx} (step {self.global_step}): "
+            f"{what}; {DIVERGENCE_ADVICE}", epoch=epoch,
             batch=batch_idx, step=self.global_step, loss=value, reference=ref, reason=reason,
             parameters=parameters)
 
@@ -438,8 +439,9 @@ class Trainer:
         if ref > 0 and value > DIVERGENCE_FACTOR * ref:
             raise self._diverged(
                 f"the training loss is {value:.4g}, over {DIVERGENCE_FACTOR:g} times the "
-                f"largest loss of the first {len(first)} step{'s' if len(first) > 1 else ''} "
-                f"({ref:.4g})", value, epoch, batch_idx, "exploding loss")
+                f"reference {ref:.4g} (the largest loss of the first {len(first)} "
+                f"step{'s' if len(first) > 1 else ''})", value, epoch, batch_idx,
+                "exploding loss")
         if len(first) < DIVERGENCE_WARMUP:
             first.append(value)
 
