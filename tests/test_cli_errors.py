@@ -294,7 +294,9 @@ def test_bad_invocation_exits_2_with_one_line(row, argument, paths, capsys):
 
 def test_nothing_was_overwritten_or_left_behind(paths, capsys):
     for row, _ in ROWS:
-        run_main(_argv(row, paths), capsys)
+        if any(a in row for a in ("--out", "--onnx", "--html")) or row[0] in ("compress",
+                                                                             "export"):
+            run_main(_argv(row, paths), capsys)
     d = Path(paths["d"])
     for name in ("out.safetensors", "out.onnx", "run/last-pruned50.safetensors"):
         assert (d / name).read_bytes() == b"keep me"
@@ -336,3 +338,66 @@ def test_an_internal_error_still_shows_its_traceback(monkeypatch, capsys):
     monkeypatch.setattr(demo, "two_spirals", missing_internal_file)
     with pytest.raises(FileNotFoundError):
         main(["demo", "--steps", "1"])
+
+
+# ----------------------------------------------------------------------------- overwriting
+
+
+def _train(argv, capsys):
+    return run_main(["train", "--model", "mlp", "--epochs", "1", "--no-plot", *argv], capsys)
+
+
+def test_train_refuses_a_folder_with_a_run_unless_overwrite(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert _train(["--out", str(run), "--seed", "3"], capsys)[0] == 0
+    first = (run / "last.safetensors").read_bytes()
+    rc, out, err = _train(["--out", str(run)], capsys)
+    assert rc == 2 and out == ""
+    assert err == (f"gradlab train: error: --out {run}: holds a run already; pass --resume "
+                   f"{run / 'last.safetensors'} to continue it, --overwrite to replace it, or "
+                   "another --out\n")
+    assert (run / "last.safetensors").read_bytes() == first
+    (run / "curves.png").write_bytes(b"old")
+    # replaced: no file of the old run survives (a run without validation writes no best)
+    rc, out, err = _train(["--out", str(run), "--overwrite", "--val-fraction", "0"], capsys)
+    assert rc == 0, err
+    assert sorted(os.listdir(run)) == ["history.csv", "last.safetensors", "metrics.json"]
+    assert load_checkpoint(run / "last.safetensors")["extra"]["gradlab_train"]["seed"] == 0
+    # a resumed run continues in its own folder without --overwrite
+    rc, out, err = run_main(["train", "--resume", str(run), "--no-plot"], capsys)
+    assert rc == 0, err
+    assert f"resuming from {run / 'last.safetensors'}" in out
+
+
+def test_train_without_out_takes_the_next_free_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    for expected in ("mlp-digits", "mlp-digits-2", "mlp-digits-3"):
+        rc, out, err = _train([], capsys)
+        assert rc == 0, err
+        assert f"writing to {os.path.join('runs', expected)}\n" in out
+    assert sorted(os.listdir("runs")) == ["mlp-digits", "mlp-digits-2", "mlp-digits-3"]
+    rc, out, err = _train(["--overwrite"], capsys)  # replaces runs/mlp-digits itself
+    assert rc == 0 and f"writing to {os.path.join('runs', 'mlp-digits')}\n" in out
+
+
+def test_compress_and_export_replace_only_with_overwrite(paths, tmp_path, capsys):
+    target = tmp_path / "pruned.safetensors"
+    target.write_bytes(b"old")
+    argv = ["compress", paths["ckpt"], "--prune", "0.5", "--out", str(target)]
+    rc, _, err = run_main(argv, capsys)
+    assert rc == 2 and err == (f"gradlab compress: error: --out {target}: the file exists; pass "
+                               "--overwrite to replace it\n")
+    assert target.read_bytes() == b"old"
+    rc, out, err = run_main(argv + ["--overwrite"], capsys)
+    assert rc == 0, err
+    assert target.read_bytes() != b"old" and out.endswith(f"wrote {target}\n")
+
+    onnx = tmp_path / "m.onnx"
+    onnx.write_bytes(b"old")
+    argv = ["export", paths["ckpt"], "--onnx", str(onnx)]
+    rc, _, err = run_main(argv, capsys)
+    assert rc == 2 and err == (f"gradlab export: error: --onnx {onnx}: the file exists; pass "
+                               "--overwrite to replace it\n")
+    rc, out, err = run_main(argv + ["--overwrite"], capsys)
+    assert rc == 0, err
+    assert onnx.read_bytes()[:4] != b"old" and onnx.stat().st_size > 1000
