@@ -125,7 +125,7 @@ def _train_config(args: argparse.Namespace) -> dict:
     cfg["monitor"] = args.monitor
     cfg["overwrite"] = args.overwrite
     _check_train_config(cfg)
-    _check_out(cfg, explicit=args.out is not None)
+    _check_out(cfg)
     return cfg
 
 
@@ -158,7 +158,7 @@ def _check_train_config(cfg: dict) -> None:
                              "fetch the data set into it)")
 
 
-def _check_out(cfg: dict, explicit: bool) -> None:
+def _check_out(cfg: dict) -> None:
     """Settle the output folder before anything runs: the next free ``runs/<model>-<data>[-N]``
     when none was given; a folder that holds another run is refused without ``--overwrite``
     (a resumed run continues in its own folder); the folder must be creatable and writable."""
@@ -318,7 +318,7 @@ def register(sub) -> None:
         "a validation split, held-out test accuracy at the end, and the run's files (training "
         "checkpoints last/best.safetensors, history.csv, metrics.json, curves.png) in --out. "
         "Unset options take the measured recipe for the (model, data) pair; the default run "
-        "(LeNet-5 on digits) must reach 97%% test accuracy, else the exit status is 1. "
+        "(LeNet-5 on digits) must reach 97% test accuracy, else the exit status is 1. "
         "Nothing is overwritten silently: an --out folder that holds a run is refused (exit "
         "status 2) unless --overwrite is given; without --out a new runs/<model>-<data>[-N] "
         "folder is used. Training stops with exit status 1 when the loss diverges (NaN/Inf, "
