@@ -179,8 +179,8 @@ bool = bool_  # noqa: A001
 #: Sub-packages that ``import gradlab`` does not load (they pull in more: datasets, matplotlib,
 #: the lab's experiments) but that are reachable as attributes, as ``torch.utils`` is:
 #: ``gradlab.models.resnet20()`` works after a plain ``import gradlab``.
-_LAZY_SUBMODULES = frozenset({"compress", "datasets", "diagnose", "distributions", "lab",
-                              "models", "tools", "transforms", "vision"})
+_LAZY_SUBMODULES = frozenset({"compress", "datasets", "diagnose", "distributed", "distributions",
+                              "lab", "models", "tools", "transforms", "vision"})
 
 
 def __getattr__(name: str):

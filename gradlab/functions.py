@@ -9,6 +9,7 @@ so does gradlab's (``@numpy_names``).
 from __future__ import annotations
 
 import builtins
+import functools
 import warnings
 from collections.abc import Sequence
 
@@ -417,7 +418,11 @@ def _tensor_list(tensors, op: str) -> list:
                         f"{type(tensors).__name__}")
     if len(tensors) == 0:
         raise RuntimeError(f"{op}(): expected a non-empty list of Tensors")
-    ts = [_t(x) for x in tensors]
+    for i, x in enumerate(tensors):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{op}(): expected Tensor as element {i} in argument 0, but got "
+                            f"{type(x).__name__}")
+    ts = list(tensors)
     dt = ts[0].array.dtype
     if builtins.any(x.array.dtype != dt for x in ts):  # this module shadows any()
         # torch's result type: the highest category (bool < int < float) decides, NumPy's
@@ -428,24 +433,44 @@ def _tensor_list(tensors, op: str) -> list:
     return ts
 
 
+def _cat(tensors, dim, out, op: str) -> Tensor:
+    ts = _tensor_list(tensors, op)
+    for i, x in enumerate(ts):
+        if x.ndim == 0:
+            raise RuntimeError(f"{op}(): zero-dimensional tensor (at position {i}) cannot be "
+                               "concatenated")
+    # torch's legacy rule: a 1-D empty tensor is skipped when the others have other shapes
+    kept = [x for x in ts if not (x.ndim == 1 and x.array.size == 0)]
+    if kept and len(kept) < len(ts) and builtins.any(x.ndim != 1 for x in kept):
+        ts = kept
+    return write_out(S.Cat.apply(*ts, dim=norm_dim(dim, ts[0].ndim, op)), out, op)
+
+
 @numpy_names
 def cat(tensors: Sequence[Tensor], dim: int = 0, *, out=None) -> Tensor:
-    """Join tensors along an existing dim; all other sizes must match."""
-    ts = _tensor_list(tensors, "cat")
-    if ts[0].ndim == 0:
-        raise RuntimeError("cat(): zero-dimensional tensor (at position 0) cannot be "
-                           "concatenated")
-    return write_out(S.Cat.apply(*ts, dim=norm_dim(dim, ts[0].ndim)), out, "cat")
+    """Join tensors along an existing dim; all other sizes must match (a 1-D empty tensor
+    among tensors of another rank is skipped, as in torch)."""
+    return _cat(tensors, dim, out, "cat")
 
 
-concat = concatenate = cat
+@numpy_names
+def concat(tensors: Sequence[Tensor], dim: int = 0, *, out=None) -> Tensor:
+    """:func:`cat`, by its other name."""
+    return _cat(tensors, dim, out, "concat")
+
+
+@numpy_names
+def concatenate(tensors: Sequence[Tensor], dim: int = 0, *, out=None) -> Tensor:
+    """:func:`cat`, by its NumPy name."""
+    return _cat(tensors, dim, out, "concatenate")
 
 
 @numpy_names
 def stack(tensors: Sequence[Tensor], dim: int = 0, *, out=None) -> Tensor:
     """Join equally shaped tensors along a new dim."""
     ts = _tensor_list(tensors, "stack")
-    return write_out(S.Stack.apply(*ts, dim=norm_dim(dim, ts[0].ndim + 1)), out, "stack")
+    return write_out(S.Stack.apply(*ts, dim=norm_dim(dim, ts[0].ndim + 1, "stack")), out,
+                     "stack")
 
 
 def split(tensor, split_size_or_sections, dim=0):
@@ -530,3 +555,32 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
 
 def equal(input, other) -> bool:
     return input.equal(other)
+
+
+def _tensor_first(fn):
+    """``fn(input, ...)`` refusing a non-Tensor ``input`` as torch's argument parser does
+    (TypeError naming the function), instead of failing on a missing method."""
+    name = fn.__name__
+
+    @functools.wraps(fn)
+    def wrapper(input, *args, **kwargs):
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                            f"{type(input).__name__}")
+        return fn(input, *args, **kwargs)
+
+    return wrapper
+
+
+# the functions whose first argument must be a Tensor (add, mul, matmul... also take numbers
+# or arrays there)
+_TENSOR_FIRST = """
+neg abs exp log log1p sqrt rsqrt sin cos tanh sigmoid relu clamp maximum minimum sign
+clone mm bmm dot sum mean var std max min amax amin argmax argmin logsumexp prod
+multinomial cumsum softmax log_softmax tril triu roll narrow norm reshape flatten
+unflatten squeeze unsqueeze permute transpose t gather scatter_add index_select
+masked_fill chunk unbind eq ne lt le gt ge logical_and logical_or logical_xor
+logical_not isnan isinf isfinite all any allclose equal numel"""
+for _name in _TENSOR_FIRST.split():
+    globals()[_name] = _tensor_first(globals()[_name])
+clip = clamp

@@ -29,7 +29,7 @@ from .ops import reduce as R
 from .ops import sampling as Smp
 from .ops import shape as S
 from .ops._names import rename
-from .ops._util import norm_dim, norm_dims, numpy_names, reduce_dims
+from .ops._util import check_floating, norm_dim, norm_dims, numpy_names, reduce_dims
 
 _FLOAT, _INT, _BOOL = 2, 1, 0
 
@@ -68,19 +68,70 @@ def as_array(data: Any, dtype=None) -> np.ndarray:
         if isinstance(data, (list, tuple)):
             data = [d.array if isinstance(d, Tensor) else d for d in data] if any(
                 isinstance(d, Tensor) for d in data) else data
-        arr = np.asarray(data)
+        if data is None:
+            raise RuntimeError("tensor: Could not infer dtype of NoneType (data must be a "
+                               "number, a nested sequence of numbers, an array or a tensor)")
+        try:
+            arr = np.asarray(data)
+        except ValueError:
+            raise ValueError(f"tensor: {_ragged_message(data)}") from None
         if arr.dtype == np.float64 and not _has_numpy_f64(data):
             arr = arr.astype(backend.get_default_dtype().np)
         elif arr.dtype.kind in "iu" and arr.dtype != np.uint8:
             arr = arr.astype(np.int64)
         elif arr.dtype.kind in "OUS":
-            raise TypeError(f"tensor: could not infer a numeric dtype from {type(data).__name__} "
-                            f"data (NumPy made {arr.dtype})")
+            bad = "str" if arr.dtype.kind in "US" else _first_non_number(data)
+            raise TypeError(f"tensor: invalid data type '{bad}': could not infer a numeric dtype "
+                            f"from {type(data).__name__} data (NumPy made {arr.dtype})")
     if dtype is not None:
-        arr = arr.astype(backend.to_dtype(dtype).np, copy=False)
+        arr = arr.astype(dtype_arg(dtype, "tensor").np, copy=False)
     else:
         backend.from_numpy_dtype(arr.dtype)  # raises for unsupported dtypes
     return arr
+
+
+def _ragged_message(data) -> str:
+    """torch's words for a nested sequence that is not rectangular."""
+    def walk(d, dim):
+        if not isinstance(d, (list, tuple)) or not d:
+            return None
+        lens = [len(x) if isinstance(x, (list, tuple)) else None for x in d]
+        for n in lens[1:]:
+            if n != lens[0]:
+                return f"expected sequence of length {lens[0]} at dim {dim + 1} (got {n})"
+        for x in d:
+            r = walk(x, dim + 1)
+            if r:
+                return r
+        return None
+    return walk(data, 0) or "data is not a rectangular nested sequence of numbers"
+
+
+def _first_non_number(data) -> str:
+    if isinstance(data, (list, tuple)):
+        for d in data:
+            r = _first_non_number(d)
+            if r:
+                return r
+        return ""
+    if isinstance(data, (int, float, bool, np.generic, np.ndarray, Tensor)):
+        return ""
+    return type(data).__name__
+
+
+def dtype_arg(dtype, op: str) -> _dtype:
+    """``dtype=`` of ``op`` as a gradlab dtype; TypeError naming the op for anything else."""
+    try:
+        return backend.to_dtype(dtype)
+    except TypeError as exc:
+        raise TypeError(f"{op}: argument 'dtype' must be a dtype, got {type(dtype).__name__} "
+                        f"({exc})") from None
+
+
+def tensor_arg(x, op: str, name: str = "input") -> None:
+    """TypeError, as torch's argument parser, when ``x`` is not a Tensor."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(x).__name__}")
 
 
 def _has_numpy_f64(data) -> bool:
@@ -91,7 +142,7 @@ def _has_numpy_f64(data) -> bool:
     return False
 
 
-def scalar_or_tensor(x):
+def scalar_or_tensor(x, op: str | None = None):
     """Python numbers pass through (they are 'weak' in type promotion); arrays become tensors."""
     if isinstance(x, (Tensor, int, float, bool)):
         return x
@@ -99,7 +150,8 @@ def scalar_or_tensor(x):
         return x.item()
     if isinstance(x, (np.ndarray, list, tuple)):
         return Tensor._wrap(as_array(x))
-    raise TypeError(f"unsupported operand type: {type(x).__name__}")
+    raise TypeError(f"{op + ': ' if op else ''}unsupported operand type: {type(x).__name__} "
+                    "(expected a Tensor or a number)")
 
 
 def promote_operands(a: Tensor, b):
@@ -132,21 +184,31 @@ def promote_operands(a: Tensor, b):
 
 
 def _binary(fn: type[ArrayFunction], a: Tensor, b):
-    b = scalar_or_tensor(b)
+    b = scalar_or_tensor(b, fn.__name__.lower())
     if type(b) is not float or a.array.dtype.kind != "f":
         a, b = promote_operands(a, b)
     return fn.apply(a, b)
 
 
 def _rbinary(fn: type[ArrayFunction], a: Tensor, b):
-    b = scalar_or_tensor(b)
+    b = scalar_or_tensor(b, fn.__name__.lower())
     if isinstance(b, Tensor):
         return _binary(fn, b, a)
     a, b = promote_operands(a, b)
     return fn.apply(b, a)
 
 
+_TORCH_NAMES = {"equal": "eq", "not_equal": "ne", "less": "lt", "less_equal": "le",
+                "greater": "gt", "greater_equal": "ge"}
+
+
 def _compare(op: Callable, a: Tensor, b) -> Tensor:
+    if not isinstance(b, (Tensor, int, float, np.ndarray, np.generic, list, tuple)):
+        name = _TORCH_NAMES.get(op.__name__, op.__name__)
+        if name in ("eq", "ne"):  # as torch: == with a non-number is False, != True
+            return NotImplemented
+        raise TypeError(f"{name}: unsupported operand type {type(b).__name__} (expected a "
+                        "Tensor or a number)")
     if isinstance(b, (Tensor, int, float, np.ndarray, np.generic)):
         # compare in torch's promoted dtype (float32 [0.1] == float64 0-d 0.1 is True)
         with autograd.no_grad():
@@ -155,8 +217,9 @@ def _compare(op: Callable, a: Tensor, b) -> Tensor:
     try:
         return Tensor._wrap(op(a.array, b))
     except ValueError:
-        raise RuntimeError(f"{op.__name__}: shapes {list(a.shape)} and {list(np.shape(b))} "
-                           "cannot be broadcast together") from None
+        raise RuntimeError(f"{_TORCH_NAMES.get(op.__name__, op.__name__)}: shapes "
+                           f"{list(a.shape)} and {list(np.shape(b))} cannot be broadcast "
+                           "together") from None
 
 
 def _int_or_tensor_index(x) -> Any:
@@ -178,6 +241,19 @@ def _norm_index(idx) -> tuple:
         idx = (idx,)
     out = []
     for i in idx:
+        if isinstance(i, slice) and i.step is not None:
+            step = i.step.item() if isinstance(i.step, Tensor) else i.step
+            if step == 0:
+                raise ValueError("index: slice step cannot be zero (got step 0)")
+            if step < 0:
+                raise ValueError(f"index: step must be greater than zero, got step {step} "
+                                 "(negative slice steps are not supported)")
+        if isinstance(i, str):
+            raise TypeError(f"index: invalid index of type str ({i!r}): only integers, slices, "
+                            "ellipsis, None and long, int, byte or bool tensors are valid")
+        if isinstance(i, float):
+            raise IndexError(f"index: only integers, slices (`:`), ellipsis (`...`), None and "
+                             f"long or byte Variables are valid indices (got float {i})")
         i = _int_or_tensor_index(i)
         if isinstance(i, np.ndarray):
             if i.dtype.kind == "f":
@@ -189,13 +265,14 @@ def _norm_index(idx) -> tuple:
     return tuple(out)
 
 
-def _sizes(size) -> tuple:
+def _sizes(size, op: str | None = None) -> tuple:
     """Accept ``f(2, 3)`` and ``f((2, 3))`` forms of a size argument."""
     if len(size) == 1 and isinstance(size[0], (tuple, list, Size)):
         size = tuple(size[0])
     for s in size:
         if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
-            raise TypeError(f"size must be a sequence of ints, got {size!r}")
+            raise TypeError(f"{op + ': ' if op else ''}size must be a sequence of ints, got "
+                            f"{size!r} (an element of type {type(s).__name__})")
     return tuple(int(s) for s in size)
 
 
@@ -220,7 +297,7 @@ def _check_index_range(idx: np.ndarray, shape: tuple, dim: int, op: str) -> None
 
 def _new_sizes(size, op: str) -> tuple:
     """:func:`_sizes` for a tensor about to be created by ``op``: no negative dimension."""
-    sizes = _sizes(size)
+    sizes = _sizes(size, op)
     for s in sizes:
         if s < 0:
             raise RuntimeError(f"{op}: Trying to create tensor with negative dimension {s}: "
@@ -333,7 +410,7 @@ class Tensor:
         """The shape, or the size of one dimension."""
         if dim is None:
             return Size(self.array.shape)
-        return self.array.shape[norm_dim(dim, self.array.ndim)]
+        return self.array.shape[norm_dim(dim, self.array.ndim, "size")]
 
     @property
     def ndim(self) -> int:
@@ -389,7 +466,7 @@ class Tensor:
     @numpy_names
     def stride(self, dim: int | None = None):
         st = tuple(s // self.array.itemsize for s in self.array.strides)
-        return st if dim is None else st[norm_dim(dim, self.array.ndim)]
+        return st if dim is None else st[norm_dim(dim, self.array.ndim, "stride")]
 
     @property
     def T(self) -> Tensor:
@@ -403,8 +480,8 @@ class Tensor:
     def item(self):
         """The single value as a Python number."""
         if self.array.size != 1:
-            raise RuntimeError(f"a Tensor with {self.array.size} elements cannot be converted to "
-                               "Scalar")
+            raise RuntimeError(f"item: a Tensor with {self.array.size} elements cannot be "
+                               "converted to Scalar")
         return self.array.reshape(-1)[0].item()
 
     def tolist(self):
@@ -458,11 +535,27 @@ class Tensor:
         return E.Cast.apply(self, npdt)
 
     def type(self, dtype=None):
+        """``type()``: the type's name; ``type(dtype)``: a cast, as ``to(dtype)``. A string
+        names a gradlab dtype (``'gradlab.float64'``, ``'float64'``)."""
         if dtype is None:
             return f"gradlab.{self.dtype.name}"
-        return self.to(dtype)
+        if isinstance(dtype, str):
+            name = dtype[len("gradlab."):] if dtype.startswith("gradlab.") else dtype
+            try:
+                dt = backend.to_dtype(name)
+            except TypeError:
+                raise ValueError(f"type: invalid type: {dtype!r} (expected a dtype or its "
+                                 "name, e.g. 'gradlab.float64')") from None
+            return self.to(dt)
+        try:
+            dt = backend.to_dtype(dtype)
+        except TypeError:
+            raise TypeError(f"type: dtype must be a type, str, or dtype object, got "
+                            f"{type(dtype).__name__} ({dtype!r})") from None
+        return self.to(dt)
 
     def type_as(self, other: Tensor) -> Tensor:
+        tensor_arg(other, "type_as", "other")
         return self.to(other.array.dtype)
 
     def float(self) -> Tensor:
@@ -520,15 +613,21 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self.array.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with {self.array.size} values is "
+            raise RuntimeError(f"bool: Boolean value of Tensor with {self.array.size} values is "
                                "ambiguous")
         return bool(self.array.reshape(-1)[0])
 
+    def _scalar(self, op: str):
+        if self.array.size != 1:
+            raise ValueError(f"{op}: only one element tensors can be converted to Python "
+                             f"scalars, got a tensor with {self.array.size} elements")
+        return self.item()
+
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._scalar("float"))
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._scalar("int"))
 
     def __index__(self) -> int:
         if self.array.dtype.kind not in "iub" or self.array.size != 1:
@@ -586,8 +685,8 @@ class Tensor:
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place (leaves only; floating-point dtypes only)."""
         if requires_grad and self.array.dtype.kind != "f":
-            raise RuntimeError("only Tensors of floating point dtype can require gradients "
-                               f"(got {self.dtype})")
+            raise RuntimeError("requires_grad: only Tensors of floating point dtype can require "
+                               f"gradients (got {self.dtype})")
         if not requires_grad and self._ctx is not None:
             raise RuntimeError("you can only change requires_grad flags of leaf variables. If "
                                "you want to use a computed variable in a subgraph that doesn't "
@@ -625,8 +724,8 @@ class Tensor:
         """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor
         replaces the gradient. Returns a handle whose ``remove()`` unregisters it."""
         if not self.requires_grad:
-            raise RuntimeError("cannot register a hook on a tensor that doesn't require "
-                               "gradient")
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that doesn't "
+                               "require gradient")
         if self._ctx is None:
             if self._hooks is None:
                 self._hooks = []
@@ -638,21 +737,33 @@ class Tensor:
         lst.append(hook)
         return _HookHandle(lst, hook)
 
-    # ------------------------------------------------------------------ in-place
-    def _check_inplace(self) -> None:
-        if self._is_view and self.requires_grad and autograd._mode.enabled:
-            raise RuntimeError("an in-place operation on a view of a tensor that requires grad "
-                               "is not supported by gradlab; use the out-of-place op")
-        if self._ctx is None and self.requires_grad and autograd._mode.enabled:
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
-                               "operation. (Wrap it in gradlab.no_grad() to update it.)")
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]):
+        """Call ``hook(self)`` after backward has added this leaf's gradient into ``.grad``
+        (as soon as that gradient is complete, before the rest of backward has run). Returns
+        a handle whose ``remove()`` unregisters it."""
+        if self._ctx is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                               "tensors")
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require "
+                               "gradient")
+        return _HookHandle(autograd.engine.add_post_accumulate_grad_hook(self, hook), hook)
 
-    def _assume(self, out: Tensor) -> Tensor:
+    # ------------------------------------------------------------------ in-place
+    def _check_inplace(self, op: str = "in-place operation") -> None:
+        if self._is_view and self.requires_grad and autograd._mode.enabled:
+            raise RuntimeError(f"{op}: an in-place operation on a view of a tensor that requires "
+                               "grad is not supported by gradlab; use the out-of-place op")
+        if self._ctx is None and self.requires_grad and autograd._mode.enabled:
+            raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an "
+                               "in-place operation. (Wrap it in gradlab.no_grad() to update it.)")
+
+    def _assume(self, out: Tensor, op: str = "in-place operation") -> Tensor:
         """Become ``out``: an in-place op on a graph tensor is recorded as an out-of-place op
         whose result takes over this tensor (the old values stay alive for the graph)."""
         if out.array.shape != self.array.shape:
-            raise RuntimeError(f"output with shape {list(self.array.shape)} doesn't match the "
-                               f"broadcast shape {list(out.array.shape)}")
+            raise RuntimeError(f"{op}: output with shape {list(self.array.shape)} doesn't match "
+                               f"the broadcast shape {list(out.array.shape)}")
         self.array = out.array.astype(self.array.dtype, copy=False)
         self._requires_grad = out._requires_grad
         self._ctx, self._out_idx = out._ctx, out._out_idx
@@ -668,48 +779,56 @@ class Tensor:
                                                            self._out_idx, self._version)
         return t
 
-    def _inplace(self, fn: type[ArrayFunction], ufunc, other) -> Tensor:
-        self._check_inplace()
-        other = scalar_or_tensor(other)
+    def _inplace(self, fn: type[ArrayFunction], ufunc, other, op: str) -> Tensor:
+        self._check_inplace(op)
+        other = scalar_or_tensor(other, op)
+        o = other.array if isinstance(other, Tensor) else other
+        try:
+            out_shape = np.broadcast_shapes(self.array.shape, np.shape(o))
+        except ValueError:
+            out_shape = None
+        if out_shape != self.array.shape:
+            raise RuntimeError(f"{op}: output with shape {list(self.shape)} doesn't match the "
+                               f"broadcast shape "
+                               f"{list(out_shape) if out_shape is not None else 'of'} "
+                               f"({list(self.shape)} and {list(np.shape(o))})")
+        with autograd.no_grad():
+            res = promote_operands(self, other)[0].array.dtype
+        if fn is E.Div and res.kind != "f":
+            res = backend.get_default_dtype().np
+        if dtype_category(res) > dtype_category(self.array.dtype):
+            raise RuntimeError(f"{op}: result type {res} can't be cast to the desired output "
+                               f"type {self.array.dtype}")
         graph = autograd._mode.enabled and (
             self.requires_grad or (isinstance(other, Tensor) and other.requires_grad))
         if graph:
-            return self._assume(_binary(fn, self._snapshot(), other))
-        o = other.array if isinstance(other, Tensor) else other
-        try:
-            ufunc(self.array, o, out=self.array)
-        except TypeError:  # NumPy's casting errors derive from TypeError
-            raise RuntimeError(f"result type of {ufunc.__name__} with {np.result_type(o)} can't "
-                               f"be cast to the desired output type {self.dtype}") from None
-        except ValueError:
-            raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the "
-                               f"broadcast shape of {list(self.shape)} and "
-                               f"{list(np.shape(o))}") from None
+            return self._assume(_binary(fn, self._snapshot(), other), op)
+        ufunc(self.array, o, out=self.array, casting="unsafe")
         self._version.v += 1
         return self
 
     def add_(self, other, *, alpha=1) -> Tensor:
-        return self._inplace(E.Add, np.add, other if alpha == 1 else other * alpha)
+        return self._inplace(E.Add, np.add, other if alpha == 1 else other * alpha, "add_")
 
     def sub_(self, other, *, alpha=1) -> Tensor:
-        return self._inplace(E.Sub, np.subtract, other if alpha == 1 else other * alpha)
+        return self._inplace(E.Sub, np.subtract, other if alpha == 1 else other * alpha, "sub_")
 
     def mul_(self, other) -> Tensor:
-        return self._inplace(E.Mul, np.multiply, other)
+        return self._inplace(E.Mul, np.multiply, other, "mul_")
 
     def div_(self, other) -> Tensor:
-        return self._inplace(E.Div, np.true_divide, other)
+        return self._inplace(E.Div, np.true_divide, other, "div_")
 
     __iadd__ = add_
     __isub__ = sub_
     __imul__ = mul_
     __itruediv__ = div_
 
-    def _overwrite(self, values: np.ndarray) -> Tensor:
-        self._check_inplace()
+    def _overwrite(self, values: np.ndarray, op: str) -> Tensor:
+        self._check_inplace(op)
         if self.requires_grad and autograd._mode.enabled:
             # stays in the graph with a zero gradient to the old values (torch's ZeroBackward)
-            return self._assume(S.IndexPut.apply(self._snapshot(), (Ellipsis,), values))
+            return self._assume(S.IndexPut.apply(self._snapshot(), (Ellipsis,), values), op)
         self.array[...] = values
         self._version.v += 1
         return self
@@ -717,7 +836,7 @@ class Tensor:
     def _apply_(self, fn: type[ArrayFunction], *args) -> Tensor:
         """An in-place op: in a graph recorded out of place (the result takes over self),
         otherwise written into self's array (its views see it)."""
-        self._check_inplace()
+        self._check_inplace(f"{fn.__name__.lower()}_")
         if self.requires_grad and autograd._mode.enabled:
             return self._assume(fn.apply(self._snapshot(), *args))
         self.array[...] = fn.apply(self, *args).array
@@ -731,34 +850,50 @@ class Tensor:
         return self._apply_(S.Triu, diagonal)
 
     def zero_(self) -> Tensor:
-        return self._overwrite(np.zeros((), self.array.dtype))
+        return self._overwrite(np.zeros((), self.array.dtype), "zero_")
 
     def fill_(self, value) -> Tensor:
-        return self._overwrite(np.asarray(value.item() if isinstance(value, Tensor) else value))
+        if isinstance(value, Tensor):
+            if value.ndim != 0:
+                raise RuntimeError(f"fill_: only supports 0-dimension value tensor but got tensor "
+                                   f"with {value.ndim} dimensions (shape {list(value.shape)})")
+            value = value.item()
+        elif isinstance(value, (str, bytes)) or not isinstance(value, (int, float, np.number)):
+            raise TypeError(f"fill_: argument 'value' must be a number or a 0-d Tensor, not "
+                            f"{type(value).__name__}")
+        return self._overwrite(np.asarray(value), "fill_")
 
     def copy_(self, src) -> Tensor:
         """Copy ``src``'s values (broadcast, cast to self's dtype) into self."""
-        src = scalar_or_tensor(src)
+        src = scalar_or_tensor(src, "copy_")
         if isinstance(src, Tensor) and src.requires_grad and autograd._mode.enabled:
-            self._check_inplace()
+            self._check_inplace("copy_")
             src = src.expand(*self.shape).to(self.array.dtype)
             # self stays in the graph: its old values get a zero gradient, src gets g
-            return self._assume(S.IndexPut.apply(self._snapshot(), (Ellipsis,), src))
+            return self._assume(S.IndexPut.apply(self._snapshot(), (Ellipsis,), src), "copy_")
         try:
-            return self._overwrite(src.array if isinstance(src, Tensor) else np.asarray(src))
+            return self._overwrite(src.array if isinstance(src, Tensor) else np.asarray(src),
+                                   "copy_")
         except ValueError:
             raise RuntimeError(f"copy_: src of shape {list(np.shape(src))} cannot be broadcast "
                                f"to {list(self.shape)}") from None
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator=None) -> Tensor:
         """Fill with samples from U(a, b)."""
+        if a > b:
+            raise RuntimeError(f"uniform_: expects to return a [from, to) range, but found "
+                               f"from={a} > to={b}")
+        self._check_inplace("uniform_")
         r = backend.rng(generator).random(self.array.shape, dtype=np.float64)
-        return self._overwrite((a + (b - a) * r).astype(self.array.dtype))
+        return self._overwrite((a + (b - a) * r).astype(self.array.dtype), "uniform_")
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
         """Fill with samples from N(mean, std^2)."""
+        if std < 0:
+            raise RuntimeError(f"normal_: expects std >= 0.0, but found std {std}")
+        self._check_inplace("normal_")
         r = backend.rng(generator).standard_normal(self.array.shape)
-        return self._overwrite((mean + std * r).astype(self.array.dtype))
+        return self._overwrite((mean + std * r).astype(self.array.dtype), "normal_")
 
     def multinomial(self, num_samples: int, replacement: bool = False, *,
                     generator=None) -> Tensor:
@@ -769,23 +904,27 @@ class Tensor:
                                           backend.rng(generator, "multinomial")))
 
     def clamp_(self, min=None, max=None) -> Tensor:
-        self._check_inplace()
+        self._check_inplace("clamp_")
         if self.requires_grad and autograd._mode.enabled:
-            return self._assume(self._snapshot().clamp(min, max))
+            return self._assume(self._snapshot().clamp(min, max), "clamp_")
         np.clip(self.array, min, max, out=self.array)
         self._version.v += 1
         return self
 
     def __setitem__(self, idx, value) -> None:
         index = _norm_index(idx)
-        value = scalar_or_tensor(value)
+        if not isinstance(value, (Tensor, int, float, bool, np.generic, np.ndarray, list,
+                                  tuple)):
+            raise TypeError(f"index assignment: can't assign a {type(value).__name__} to a "
+                            f"tensor of dtype {self.dtype} (expected a number or a tensor)")
+        value = scalar_or_tensor(value, "index assignment")
         if isinstance(value, Tensor):
             value = value.to(self.array.dtype) if value.array.dtype != self.array.dtype else value
         graph = autograd._mode.enabled and (
             self.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
         if graph:
-            self._check_inplace()
-            self._assume(S.IndexPut.apply(self._snapshot(), index, value))
+            self._check_inplace("index assignment")
+            self._assume(S.IndexPut.apply(self._snapshot(), index, value), "index assignment")
             return
         v = value.array if isinstance(value, Tensor) else value
         try:
@@ -835,7 +974,8 @@ class Tensor:
         return self.matmul(other)
 
     def __rmatmul__(self, other):
-        return Tensor._wrap(as_array(other)).matmul(self)
+        a, b = promote_operands(Tensor._wrap(as_array(other)), self)
+        return a._matmul(b, "matmul")
 
     def __neg__(self):
         return E.Neg.apply(self)
@@ -904,6 +1044,11 @@ class Tensor:
         """Limit values to [min, max]; the gradient is 1 inside (bounds included), 0 outside."""
         if min is None and max is None:
             raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+        for name, bound in (("min", min), ("max", max)):
+            if bound is not None and (isinstance(bound, (str, bytes)) or not isinstance(
+                    bound, (Tensor, int, float, np.number, np.ndarray))):
+                raise TypeError(f"clamp: argument '{name}' must be a number or a Tensor, not "
+                                f"{type(bound).__name__} ({bound!r})")
         if isinstance(min, Tensor) or isinstance(max, Tensor):
             # one op, not maximum/minimum: at ties the whole gradient goes to self (PyTorch)
             a = self
@@ -944,8 +1089,8 @@ class Tensor:
     def new_full(self, size, fill_value, *, dtype=None, device=None,
                  requires_grad: bool = False) -> Tensor:
         _device.check_device(device, "new_full")
-        return _made(np.full(_size_arg(size), _value(fill_value), _like(self, dtype)),
-                     requires_grad)
+        return _made(np.full(_new_sizes((_size_arg(size),), "new_full"), _value(fill_value),
+                             _like(self, dtype)), requires_grad)
 
     def new_tensor(self, data, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
         _device.check_device(device, "new_tensor")
@@ -970,7 +1115,21 @@ class Tensor:
     def __ge__(self, other):
         return _compare(np.greater_equal, self, other)
 
-    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+    lt, le, gt, ge = __lt__, __le__, __gt__, __ge__
+
+    def eq(self, other):
+        return self._method_compare(self.__eq__(other), "eq", other)
+
+    def ne(self, other):
+        return self._method_compare(self.__ne__(other), "ne", other)
+
+    @staticmethod
+    def _method_compare(out, op: str, other):
+        """``t.eq(x)``/``t.ne(x)``: unlike ``==``, a non-number ``x`` is a TypeError (torch)."""
+        if out is NotImplemented:
+            raise TypeError(f"{op}(): argument 'other' must be a Tensor or a number, not "
+                            f"{type(other).__name__}")
+        return out
 
     def _logical(self, op, other=None):
         if other is None:
@@ -1015,15 +1174,23 @@ class Tensor:
 
     @numpy_names
     def all(self, dim=None, keepdim: bool = False):
-        return Tensor._wrap(np.all(self.array, axis=norm_dims(dim, self.ndim), keepdims=keepdim))
+        return Tensor._wrap(np.all(self.array, axis=norm_dims(dim, self.ndim, "all"),
+                                   keepdims=keepdim))
 
     @numpy_names
     def any(self, dim=None, keepdim: bool = False):
-        return Tensor._wrap(np.any(self.array, axis=norm_dims(dim, self.ndim), keepdims=keepdim))
+        return Tensor._wrap(np.any(self.array, axis=norm_dims(dim, self.ndim, "any"),
+                                   keepdims=keepdim))
 
     def allclose(self, other, rtol: float = 1e-05, atol: float = 1e-08,
                  equal_nan: bool = False) -> bool:
-        return bool(np.allclose(self.array, np.asarray(other), rtol, atol, equal_nan))
+        o = np.asarray(other)
+        try:
+            np.broadcast_shapes(self.array.shape, o.shape)
+        except ValueError:
+            raise RuntimeError(f"allclose: shapes {list(self.shape)} and {list(o.shape)} cannot "
+                               "be broadcast together") from None
+        return bool(np.allclose(self.array, o, rtol, atol, equal_nan))
 
     def equal(self, other) -> bool:
         o = np.asarray(other)
@@ -1032,11 +1199,25 @@ class Tensor:
     # ------------------------------------------------------------------ linear algebra
     def matmul(self, other):
         """Matrix product with PyTorch's rules for 1-D, 2-D and batched (broadcast) operands."""
-        other = scalar_or_tensor(other)
+        if isinstance(other, np.ndarray):  # a NumPy operand is promoted, as in `x + array`
+            return Tensor._matmul(*promote_operands(self, Tensor._wrap(as_array(other))),
+                                  "matmul")
         if not isinstance(other, Tensor):
-            raise TypeError("matmul: the second operand must be a tensor or array, got "
+            raise TypeError("matmul: argument 'other' must be Tensor, not "
                             f"{type(other).__name__}")
-        a, b = promote_operands(self, other)
+        return self._matmul(other, "matmul")
+
+    def _matmul(self, other: Tensor, op: str):
+        """``self @ other`` for ``op`` (matmul, mm, bmm, dot). torch wants one dtype: gradlab
+        refuses an integer or bool operand with a floating one, and computes two floating
+        dtypes in the wider one (float32 data through a float64 model)."""
+        a, b = self, other
+        if a.array.dtype != b.array.dtype:
+            if a.array.dtype.kind != "f" or b.array.dtype.kind != "f":
+                raise RuntimeError(f"{op}: expected both operands to have the same dtype, but "
+                                   f"got {a.array.dtype} and {b.array.dtype}")
+            a, b = promote_operands(a, b)
+        L.check_matmul(a.array.shape, b.array.shape, op)
         out = L.Matmul.apply(a, b)
         if a.array.ndim != 2 or b.array.ndim != 2:  # torch's node names for the other cases
             nd = (a.array.ndim, b.array.ndim)
@@ -1046,22 +1227,25 @@ class Tensor:
         return out
 
     def mm(self, mat2):
+        tensor_arg(mat2, "mm", "mat2")
         if self.ndim != 2 or mat2.ndim != 2:
             raise RuntimeError(f"mm: expected 2-D tensors, got shapes {list(self.shape)} and "
                                f"{list(mat2.shape)}")
-        return self.matmul(mat2)
+        return self._matmul(mat2, "mm")
 
     def bmm(self, mat2):
+        tensor_arg(mat2, "bmm", "mat2")
         if self.ndim != 3 or mat2.ndim != 3 or self.shape[0] != mat2.shape[0]:
             raise RuntimeError(f"bmm: expected 3-D tensors with the same batch size, got shapes "
                                f"{list(self.shape)} and {list(mat2.shape)}")
-        return self.matmul(mat2)
+        return self._matmul(mat2, "bmm")
 
     def dot(self, other):
+        tensor_arg(other, "dot", "tensor")
         if self.ndim != 1 or other.ndim != 1:
             raise RuntimeError(f"dot: 1D tensors expected, but got {self.ndim}D and "
                                f"{other.ndim}D tensors")
-        return self.matmul(other)
+        return self._matmul(other, "dot")
 
     def norm(self, p="fro", dim=None, keepdim: bool = False, dtype=None):
         return L.VectorNorm.apply(self, *L.norm_args(p, dim, keepdim, dtype, self.ndim))
@@ -1073,17 +1257,23 @@ class Tensor:
         x = self if dtype is None else self.to(dtype)
         if x.array.dtype.kind in "biu" and dtype is None:
             x = x.to(backend.int64)
-        out = R.Sum.apply(x, reduce_dims(dim, self.ndim), keepdim)
+        out = R.Sum.apply(x, reduce_dims(dim, self.ndim, "sum"), keepdim)
         return out if dim is None else rename(out, "SumBackward1")
 
     @numpy_names
     def mean(self, dim=None, keepdim: bool = False, *, dtype=None):
-        x = self if dtype is None else self.to(dtype)
+        x = self if dtype is None else self.to(dtype_arg(dtype, "mean"))
         if x.array.dtype.kind != "f":
-            raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be "
-                               f"either a floating point or complex dtype. Got: {self.dtype}")
-        out = R.Mean.apply(x, reduce_dims(dim, self.ndim), keepdim)
+            which, got = ("Input", self.dtype) if dtype is None else ("Optional", x.dtype)
+            raise RuntimeError(f"mean(): could not infer output dtype. {which} dtype must be "
+                               f"either a floating point or complex dtype. Got: {got}")
+        out = R.Mean.apply(x, reduce_dims(dim, self.ndim, "mean"), keepdim)
         return out if dim is None else rename(out, "MeanBackward1")
+
+    def _check_var(self, op: str) -> None:
+        if self.array.dtype.kind != "f":
+            raise RuntimeError(f"{op}: std and var only support floating point and complex "
+                               f"dtypes, got {self.dtype} (cast it with .float())")
 
     def _correction(self, unbiased, correction) -> float:
         if unbiased is not None and correction is not None:
@@ -1098,7 +1288,8 @@ class Tensor:
         """Variance: sum((x - mean)^2) / (N - correction), correction=1 by default (Bessel)."""
         if isinstance(dim, bool):
             dim, unbiased = None, dim
-        return R.Var.apply(self._floating(), reduce_dims(dim, self.ndim),
+        self._check_var("var")
+        return R.Var.apply(self._floating(), reduce_dims(dim, self.ndim, "var"),
                            self._correction(unbiased, correction), keepdim)
 
     @numpy_names
@@ -1107,22 +1298,23 @@ class Tensor:
         """Standard deviation: sqrt of :meth:`var`."""
         if isinstance(dim, bool):
             dim, unbiased = None, dim
-        return R.Std.apply(self._floating(), reduce_dims(dim, self.ndim),
+        self._check_var("std")
+        return R.Std.apply(self._floating(), reduce_dims(dim, self.ndim, "std"),
                            self._correction(unbiased, correction), keepdim)
 
     def _maxmin(self, dim, keepdim, is_max: bool):
         name = "max" if is_max else "min"
         if isinstance(dim, Tensor):
             return self.maximum(dim) if is_max else self.minimum(dim)
-        if self.array.size == 0 and (dim is None or self.shape[norm_dim(dim, self.ndim)] == 0):
+        if self.array.size == 0 and dim is None:
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
                                "input.numel() == 0. Specify the reduction dim with the 'dim' "
-                               "argument." if dim is None else
-                               f"{name}(): cannot reduce over a zero-size dimension")
+                               "argument.")
+        _check_nonempty_dims(self, None if dim is None else (dim,), name)
         if dim is None:
             out = R.MaxMin.apply(self, None, False, is_max)
             return out if is_max else rename(out, "MinBackward1")
-        vals, idx = R.MaxMinDim.apply(self, norm_dim(dim, self.ndim), keepdim, is_max)
+        vals, idx = R.MaxMinDim.apply(self, norm_dim(dim, self.ndim, name), keepdim, is_max)
         return (max_return if is_max else min_return)(vals if is_max else
                                                       rename(vals, "MinBackward0"), idx)
 
@@ -1139,57 +1331,73 @@ class Tensor:
     def amax(self, dim=(), keepdim: bool = False):
         """Largest values over ``dim``; the gradient is shared evenly among ties."""
         # all dims named, not None: None is max()'s reduction, whose NaN gradient differs
-        dims = tuple(range(self.ndim)) if dim == () or dim is None else norm_dims(dim, self.ndim)
+        dims = tuple(range(self.ndim)) if dim == () or dim is None else norm_dims(dim, self.ndim,
+                                                                                  "amax")
+        _check_nonempty_dims(self, dims, "amax")
         return rename(R.MaxMin.apply(self, dims, keepdim, True), "AmaxBackward0")
 
     @numpy_names
     def amin(self, dim=(), keepdim: bool = False):
-        dims = tuple(range(self.ndim)) if dim == () or dim is None else norm_dims(dim, self.ndim)
+        dims = tuple(range(self.ndim)) if dim == () or dim is None else norm_dims(dim, self.ndim,
+                                                                                  "amin")
+        _check_nonempty_dims(self, dims, "amin")
         return rename(R.MaxMin.apply(self, dims, keepdim, False), "AminBackward0")
 
     @numpy_names
     def argmax(self, dim=None, keepdim: bool = False):
+        _check_nonempty_dims(self, None if dim is None else (dim,), "argmax")
         if dim is None:
             return Tensor._wrap(np.asarray(np.argmax(self.array, keepdims=keepdim), np.int64))
-        return Tensor._wrap(np.argmax(self.array, axis=norm_dim(dim, self.ndim),
+        return Tensor._wrap(np.argmax(self.array, axis=norm_dim(dim, self.ndim, "argmax"),
                                       keepdims=keepdim).astype(np.int64))
 
     @numpy_names
     def argmin(self, dim=None, keepdim: bool = False):
+        _check_nonempty_dims(self, None if dim is None else (dim,), "argmin")
         if dim is None:
             return Tensor._wrap(np.asarray(np.argmin(self.array, keepdims=keepdim), np.int64))
-        return Tensor._wrap(np.argmin(self.array, axis=norm_dim(dim, self.ndim),
+        return Tensor._wrap(np.argmin(self.array, axis=norm_dim(dim, self.ndim, "argmin"),
                                       keepdims=keepdim).astype(np.int64))
 
     @numpy_names
     def logsumexp(self, dim, keepdim: bool = False):
         """log(sum(exp(x))) over ``dim``, shifted by the max so it never overflows."""
-        return R.LogSumExp.apply(self._floating(), reduce_dims(dim, self.ndim), keepdim)
+        return R.LogSumExp.apply(self._floating(), reduce_dims(dim, self.ndim, "logsumexp"),
+                                 keepdim)
 
     @numpy_names
     def prod(self, dim=None, keepdim: bool = False):
         if dim is None:
             return R.Prod.apply(self, None, keepdim)
-        return rename(R.Prod.apply(self, norm_dim(dim, self.ndim), keepdim), "ProdBackward1")
+        return rename(R.Prod.apply(self, norm_dim(dim, self.ndim, "prod"), keepdim),
+                      "ProdBackward1")
 
     @numpy_names
     def cumsum(self, dim: int):
         x = self.to(backend.int64) if self.array.dtype.kind in "bu" else self
-        return R.Cumsum.apply(x, norm_dim(dim, self.ndim))
+        return R.Cumsum.apply(x, norm_dim(dim, self.ndim, "cumsum"))
+
+    def _softmax_input(self, dim, dtype, op: str) -> tuple:
+        d = norm_dim(dim, self.ndim, op)
+        x = self if dtype is None else self.to(dtype_arg(dtype, op))
+        check_floating(x.array, op, f"{op}_lastdim_kernel_impl",
+                       "pass dtype= or cast it with .float()")
+        return x, d
 
     @numpy_names
-    def softmax(self, dim: int):
-        """exp(x) / sum(exp(x)) along ``dim`` (max-shifted, so it never overflows)."""
-        return A.Softmax.apply(self._floating(), norm_dim(dim, self.ndim))
+    def softmax(self, dim: int, dtype=None):
+        """exp(x) / sum(exp(x)) along ``dim`` (max-shifted, so it never overflows), computed
+        in ``dtype`` when given; a non-floating input needs ``dtype``, as in torch."""
+        return A.Softmax.apply(*self._softmax_input(dim, dtype, "softmax"))
 
     @numpy_names
-    def log_softmax(self, dim: int):
-        """x - logsumexp(x) along ``dim``."""
-        return A.LogSoftmax.apply(self._floating(), norm_dim(dim, self.ndim))
+    def log_softmax(self, dim: int, dtype=None):
+        """x - logsumexp(x) along ``dim`` (in ``dtype`` when given)."""
+        return A.LogSoftmax.apply(*self._softmax_input(dim, dtype, "log_softmax"))
 
     # ------------------------------------------------------------------ shape
     def _resolve_shape(self, shape: tuple, op: str) -> tuple:
-        shape = _sizes(shape)
+        shape = _sizes(shape, op)
         if shape.count(-1) > 1:
             raise RuntimeError(f"{op}: only one dimension can be inferred, got {list(shape)}")
         if -1 in shape:
@@ -1208,9 +1416,28 @@ class Tensor:
 
     def view(self, *shape):
         """Same data, new shape; fails (like PyTorch) where that would need a copy."""
-        if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, Size)):
-            return self.to(shape[0])
+        if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, tuple, list, Size)):
+            return self._view_dtype(dtype_arg(shape[0], "view").np)
         return S.View.apply(self, self._resolve_shape(shape, "view"))
+
+    def _view_dtype(self, npdt: np.dtype) -> Tensor:
+        """``view(dtype)``: the same bytes read as ``dtype`` (no cast), as torch. With another
+        item size the last dim (contiguous) is rescaled; outside the graph unless the dtype is
+        self's."""
+        if npdt == self.array.dtype:
+            return S.View.apply(self, self.array.shape)
+        a, new = self.array, npdt.itemsize
+        if new != a.itemsize:
+            if a.ndim == 0 or (a.shape[-1] != 1 and a.strides[-1] != a.itemsize) or \
+                    (a.shape[-1] * a.itemsize) % new:
+                raise RuntimeError(f"view: to view a tensor of dtype {a.dtype} (shape "
+                                   f"{list(a.shape)}) as {npdt}, the size of its last dim times "
+                                   f"{a.itemsize} bytes must be divisible by {new} and the last "
+                                   "dim must be contiguous")
+        try:
+            return Tensor._wrap(a.view(npdt))
+        except ValueError:
+            return Tensor._wrap(np.ascontiguousarray(a).view(npdt))
 
     def view_as(self, other):
         return self.view(other.shape)
@@ -1221,15 +1448,20 @@ class Tensor:
     def flatten(self, start_dim: int = 0, end_dim: int = -1):
         if self.ndim == 0:
             return self.reshape(1)
-        s, e = norm_dim(start_dim, self.ndim), norm_dim(end_dim, self.ndim)
+        s, e = norm_dim(start_dim, self.ndim, "flatten"), norm_dim(end_dim, self.ndim,
+                                                                   "flatten")
         if s > e:
             raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
         sh = self.array.shape
-        return self.reshape(sh[:s] + (int(np.prod(sh[s:e + 1], dtype=np.int64)),) + sh[e + 1:])
+        return self.reshape(sh[:s] + (int(np.prod(sh[s:e + 1], dtype=np.int64)),) +
+                            sh[e + 1:])
 
     def unflatten(self, dim: int, sizes):
-        d = norm_dim(dim, self.ndim)
-        sizes = tuple(sizes)
+        d = norm_dim(dim, self.ndim, "unflatten")
+        sizes = _sizes((sizes,), "unflatten")
+        if sizes.count(-1) > 1:
+            raise RuntimeError(f"unflatten: only one dimension can be inferred, got sizes "
+                               f"{list(sizes)}")
         sh = self.array.shape
         known = int(np.prod([s for s in sizes if s != -1], dtype=np.int64))
         if -1 in sizes:
@@ -1245,7 +1477,7 @@ class Tensor:
         if dim is None:
             new = tuple(s for s in sh if s != 1)
         else:
-            dims = norm_dims(dim, self.ndim)
+            dims = norm_dims(dim, self.ndim, "squeeze")
             new = tuple(s for i, s in enumerate(sh) if not (i in dims and s == 1))
         if new == sh:
             return self
@@ -1254,17 +1486,18 @@ class Tensor:
 
     @numpy_names
     def unsqueeze(self, dim: int):
-        d = norm_dim(dim, self.ndim + 1)
+        d = norm_dim(dim, self.ndim + 1, "unsqueeze")
         sh = self.array.shape
         return rename(S.Reshape.apply(self, sh[:d] + (1,) + sh[d:]), "UnsqueezeBackward0")
 
     def expand(self, *sizes):
-        sizes = _sizes(sizes)
+        sizes = _sizes(sizes, "expand")
         sh = self.array.shape
         if len(sizes) < len(sh):
             raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be "
                                f"greater or equal to the number of dimensions in the tensor "
-                               f"({len(sh)})")
+                               f"({len(sh)}): size={list(sizes)} for a tensor of shape "
+                               f"{list(sh)}")
         lead = len(sizes) - len(sh)
         full = tuple(sh[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes))
         if any(s < 0 for s in full):
@@ -1276,22 +1509,27 @@ class Tensor:
         return self.expand(*other.shape)
 
     def permute(self, *dims):
-        dims = _sizes(dims) if dims and not isinstance(dims[0], (tuple, list)) else tuple(dims[0])
+        dims = _sizes(dims, "permute") if dims and not isinstance(dims[0], (tuple, list)) \
+            else _sizes((dims[0],), "permute")
         if len(dims) != self.ndim:
             raise RuntimeError(f"permute: number of dims don't match: the tensor has "
                                f"{self.ndim} dims but {len(dims)} were given ({list(dims)})")
-        nd = tuple(norm_dim(d, self.ndim) for d in dims)
+        nd = tuple(norm_dim(d, self.ndim, "permute") for d in dims)
         if len(set(nd)) != len(nd):
-            raise RuntimeError(f"permute: repeated dim in {list(dims)}")
+            raise RuntimeError(f"permute: duplicate dims are not allowed, got dims {list(dims)}")
         return S.Permute.apply(self, nd)
 
     def transpose(self, dim0: int, dim1: int):
+        return self._swap(dim0, dim1, "transpose")
+
+    def swapaxes(self, axis0: int, axis1: int):
+        return self._swap(axis0, axis1, "swapaxes")
+
+    def _swap(self, dim0: int, dim1: int, op: str):
         perm = list(range(self.ndim))
-        a, b = norm_dim(dim0, self.ndim), norm_dim(dim1, self.ndim)
+        a, b = norm_dim(dim0, self.ndim, op), norm_dim(dim1, self.ndim, op)
         perm[a], perm[b] = perm[b], perm[a]
         return rename(S.Permute.apply(self, tuple(perm)), "TransposeBackward0")
-
-    swapaxes = transpose
 
     def t(self):
         if self.ndim > 2:
@@ -1318,32 +1556,50 @@ class Tensor:
     @numpy_names
     def gather(self, dim: int, index: Tensor):
         """out[i][j] = self[i][index[i][j]] for dim=1 (and likewise for other dims)."""
-        d = norm_dim(dim, self.ndim)
+        d = norm_dim(dim, self.ndim, "gather")
         idx = _index_array(index, "gather")
         if idx.ndim != self.ndim:
             raise RuntimeError(f"gather: index tensor must have the same number of dimensions "
                                f"as input tensor (input {list(self.shape)}, index "
                                f"{list(idx.shape)})")
+        for i, (n, s) in enumerate(zip(idx.shape, self.array.shape)):
+            if i != d and n > s:
+                raise RuntimeError(f"gather: Size does not match at dimension {i} expected index "
+                                   f"{list(idx.shape)} to be no larger than self "
+                                   f"{list(self.shape)} apart from dimension {d}")
         _check_index_range(idx, self.array.shape, d, "gather")
         return S.Gather.apply(self, d, idx)
 
     @numpy_names
     def scatter_add(self, dim: int, index: Tensor, src: Tensor):
         """A copy of self with ``out[i][index[i][j]] += src[i][j]`` (dim=1)."""
-        d = norm_dim(dim, self.ndim)
+        d = norm_dim(dim, self.ndim, "scatter_add")
         idx = _index_array(index, "scatter_add")
+        tensor_arg(src, "scatter_add", "src")
+        if src.array.dtype != self.array.dtype:
+            raise RuntimeError(f"scatter_add: Expected self.dtype to be equal to src.dtype, got "
+                               f"{self.array.dtype} and {src.array.dtype}")
+        if idx.size and not (idx.ndim == self.ndim == src.ndim):
+            raise RuntimeError(f"scatter_add: Index tensor must have the same number of "
+                               f"dimensions as self and src tensors: index {list(idx.shape)} "
+                               f"({idx.ndim}-D), self {list(self.shape)} ({self.ndim}-D), src "
+                               f"{list(src.shape)} ({src.ndim}-D)")
+        if idx.size and any(n > s for n, s in zip(idx.shape, src.array.shape)) or any(
+                i != d and n > s for i, (n, s) in enumerate(zip(idx.shape, self.array.shape))):
+            raise RuntimeError(f"scatter_add: Expected index {list(idx.shape)} to be no larger "
+                               f"than self {list(self.shape)} apart from dimension {d} and to "
+                               f"be no larger than src {list(src.shape)}")
         if idx.ndim == self.ndim:
             _check_index_range(idx, self.array.shape, d, "scatter_add")
-        a, b = promote_operands(self, src)
-        return S.ScatterAdd.apply(a, d, idx, b)
+        return S.ScatterAdd.apply(self, d, idx, src)
 
     @numpy_names
     def index_select(self, dim: int, index: Tensor):
         idx = _index_array(index, "index_select")
         if idx.ndim > 1:
-            raise IndexError(f"index_select: index must be 0-D or 1-D, got shape "
-                             f"{list(idx.shape)}")
-        d = norm_dim(dim, self.ndim)
+            raise IndexError(f"index_select: Index is supposed to be a vector (0-D or 1-D), got "
+                             f"a {idx.ndim}-D index of shape {list(idx.shape)}")
+        d = norm_dim(dim, self.ndim, "index_select")
         _check_index_range(idx, self.array.shape, d, "index_select")
         return S.IndexSelect.apply(self, d, idx.reshape(-1))
 
@@ -1352,20 +1608,45 @@ class Tensor:
         if m.dtype != np.bool_:
             raise RuntimeError(f"masked_fill only supports boolean masks, but got mask with "
                                f"dtype {m.dtype}")
+        if isinstance(value, Tensor):
+            if value.ndim != 0:
+                raise RuntimeError(f"masked_fill: only supports a 0-dimensional value tensor, "
+                                   f"but got tensor with {value.ndim} dimension(s) (shape "
+                                   f"{list(value.shape)})")
+        elif isinstance(value, (str, bytes)) or not isinstance(value, (int, float, np.number)):
+            raise TypeError(f"masked_fill: argument 'value' must be a number or a 0-d Tensor, "
+                            f"not {type(value).__name__}")
+        try:
+            np.broadcast_shapes(m.shape, self.array.shape)
+        except ValueError:
+            raise RuntimeError(f"masked_fill: mask of shape {list(m.shape)} cannot be broadcast "
+                               f"with the input's shape {list(self.shape)}") from None
         # the result keeps self's dtype, whatever the value's (as torch)
         return E.Where.apply(m, value.to(self.array.dtype), self) if isinstance(value, Tensor) \
             else E.Where.apply(m, np.asarray(value, dtype=self.array.dtype), self)
 
     def split(self, split_size_or_sections, dim: int = 0):
-        d = norm_dim(dim, self.ndim)
+        d = norm_dim(dim, self.ndim, "split")
         n = self.array.shape[d]
-        if isinstance(split_size_or_sections, (int, np.integer)):
+        if isinstance(split_size_or_sections, (int, np.integer)) and not isinstance(
+                split_size_or_sections, bool):
             step = int(split_size_or_sections)
-            if step <= 0 and n > 0:
-                raise RuntimeError(f"split: split_size must be positive, got {step}")
+            if step < 0:
+                raise RuntimeError(f"split: split expects split_size be non-negative, but got "
+                                   f"split_size={step}")
+            if step == 0 and n > 0:
+                raise RuntimeError(f"split: split_size can only be 0 if dimension size is 0, "
+                                   f"but got split_size=0 and dimension size {n}")
             bounds = [(i, min(i + step, n)) for i in range(0, n, step)] or [(0, 0)]
         else:
-            sizes = list(split_size_or_sections)
+            if not isinstance(split_size_or_sections, (tuple, list, Size)):
+                raise TypeError(f"split: split_size_or_sections must be an int or a list of "
+                                f"ints, got {type(split_size_or_sections).__name__} "
+                                f"({split_size_or_sections!r})")
+            sizes = list(_sizes((split_size_or_sections,), "split"))
+            if any(s < 0 for s in sizes):
+                raise RuntimeError(f"split: split_with_sizes expects split_sizes have only "
+                                   f"non-negative entries, but got split_sizes={sizes}")
             if sum(sizes) != n:
                 raise RuntimeError(f"split: split_with_sizes expects split_sizes to sum exactly "
                                    f"to {n} (input tensor's size at dimension {dim}), but got "
@@ -1379,20 +1660,23 @@ class Tensor:
     def chunk(self, chunks: int, dim: int = 0):
         if chunks <= 0:
             raise RuntimeError(f"chunk: chunks must be greater than 0, got {chunks}")
-        n = self.array.shape[norm_dim(dim, self.ndim)]
+        n = self.array.shape[norm_dim(dim, self.ndim, "chunk")]
         return self.split(max(-(-n // chunks), 1), dim)
 
     @numpy_names
     def unbind(self, dim: int = 0):
-        d = norm_dim(dim, self.ndim)
+        d = norm_dim(dim, self.ndim, "unbind")
         pre = (slice(None),) * d
         return tuple(self[pre + (i,)] for i in range(self.array.shape[d]))
 
     def repeat(self, *sizes):
-        sizes = _sizes(sizes)
+        sizes = _sizes(sizes, "repeat")
         if len(sizes) < self.ndim:
-            raise RuntimeError("repeat: number of repeat dims can not be smaller than number "
-                               "of dimensions of tensor")
+            raise RuntimeError(f"repeat: number of repeat dims can not be smaller than number "
+                               f"of dimensions of tensor (got {len(sizes)} repeats {list(sizes)} "
+                               f"for a {self.ndim}-D tensor)")
+        if any(r < 0 for r in sizes):
+            raise RuntimeError(f"repeat: repeats must be non-negative, got {list(sizes)}")
         x = self.reshape((1,) * (len(sizes) - self.ndim) + self.array.shape)
         # repeat = expand over a new axis before each dim, then merge the pairs
         sh = x.array.shape
@@ -1426,7 +1710,11 @@ def from_numpy(arr: np.ndarray) -> Tensor:
         if not isinstance(arr, np.ndarray):
             raise TypeError(f"from_numpy: expected np.ndarray (got {type(arr).__name__})")
         arr = np.asarray(arr)  # a subclass (np.matrix, a memmap): the plain array view
-    backend.from_numpy_dtype(arr.dtype)
+    try:
+        backend.from_numpy_dtype(arr.dtype)
+    except TypeError as exc:
+        raise TypeError(f"from_numpy: can't convert np.ndarray of dtype {arr.dtype}: "
+                        f"{exc}") from None
     return Tensor._wrap(arr)
 
 # Tensor.new_zeros and its kin: self's dtype unless ``dtype`` is given
@@ -1458,6 +1746,24 @@ def _copied(data):
                       UserWarning, stacklevel=3)
         return data.array
     return data
+
+
+def _check_nonempty_dims(t: Tensor, dims, op: str) -> None:
+    """torch's IndexError for a reduction with no identity over an empty dimension (all
+    dims when ``dims`` is None)."""
+    if t.array.size:
+        return
+    if dims is None:
+        if op in ("argmax", "argmin"):
+            raise IndexError(f"{op}(): Expected reduction dim to be specified for input.numel() "
+                             "== 0 (the input has shape "
+                             f"{list(t.shape)})")
+        return
+    for d in dims:
+        d = norm_dim(d, t.ndim, op)
+        if t.ndim and t.array.shape[d] == 0:
+            raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size (input "
+                             f"of shape {list(t.shape)})")
 
 
 def _index_array(index, op: str) -> np.ndarray:

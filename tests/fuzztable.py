@@ -123,6 +123,11 @@ class Outcome:
             return [f"torch raises {type(self.torch_exc).__name__}: "
                     f"{str(self.torch_exc)[:200]!r}; gradlab returned {self.value!r:.200}"]
         out = []
+        if not r.names:
+            # the innermost frame can be gradlab's while the error is NumPy's (a C call made
+            # from a gradlab line): the words a user needs are what proves the message is ours
+            out.append("a row torch refuses must name the words gradlab's message needs "
+                       "(the op at least)")
         want, got = builtin_class(self.torch_exc), builtin_class(self.exc)
         if not issubclass(got, want):
             out.append(f"exception class {got.__name__}, torch raises {want.__name__}")

@@ -499,3 +499,64 @@ def test_increment_version_makes_a_saved_tensor_refuse_backward():
     before = (a._version.v, b._version.v)
     increment_version([a, b])
     assert (a._version.v, b._version.v) == (before[0] + 1, before[1] + 1)
+
+
+def test_post_accumulate_grad_hook_runs_once_the_leaf_is_complete():
+    """As torch's: hook(leaf) after .grad is written; a leaf fed only early in the backward
+    order is finished before the nodes behind it run (what DDP overlaps its all-reduce with)."""
+    from gradlab.autograd import engine
+
+    events = []
+    for lib in (gradlab, torch):
+        a = lib.tensor([0.5, -1.0], requires_grad=True, dtype=lib.float64)
+        b = lib.tensor([2.0, 0.25], requires_grad=True, dtype=lib.float64)
+        got = []
+        a.register_post_accumulate_grad_hook(lambda t, got=got: got.append(("a", t.grad.tolist())))
+        h = b.register_post_accumulate_grad_hook(lambda t, got=got: got.append(("b",
+                                                                                 t.grad.tolist())))
+        ((a * 2).exp().sum() * (b * 3).sin().sum()).backward()
+        h.remove()
+        (a * b).sum().backward()
+        events.append(got)
+    assert [e[0] for e in events[0]] == [e[0] for e in events[1]]
+    for (_, g0), (_, g1) in zip(*events):
+        np.testing.assert_allclose(g0, g1, rtol=1e-12)
+    # early: the hook of a leaf whose only edge is near the output fires before the deep part
+    seen = []
+    w = T([1.0, 2.0])
+    x = T([0.5, 0.5])
+    w.register_post_accumulate_grad_hook(lambda t: seen.append("w"))
+    x.register_hook(lambda g: seen.append("x") or None)
+    deep = x
+    for _ in range(5):
+        deep = deep.sin()
+    (deep * 3).sum().mul(1.0).add((w * w).sum()).backward()
+    assert seen == ["w", "x"]
+    # refusals, and copies carry no hooks
+    with pytest.raises(RuntimeError, match="cannot be registered on non-leaf tensors"):
+        (w * 2).register_post_accumulate_grad_hook(lambda t: None)
+    with pytest.raises(RuntimeError, match="doesn't require gradient"):
+        T([1.0], requires_grad=False).register_post_accumulate_grad_hook(lambda t: None)
+    import copy
+
+    assert engine._post_hooks_of(copy.deepcopy(w)) is None
+
+
+def test_queue_callback_runs_after_every_leaf_is_written():
+    from gradlab.autograd import engine
+
+    a, b = T([1.0, 2.0]), T([3.0])
+    seen = []
+    a.register_hook(lambda g: engine.queue_callback(lambda: seen.append(
+        (a.grad.tolist(), b.grad.tolist()))))
+    ((a * b).sum() * 2).backward()
+    assert seen == [([6.0, 6.0], [6.0])]
+    with pytest.raises(RuntimeError, match="only be installed during the backward pass"):
+        engine.queue_callback(lambda: None)
+    # backward(inputs=...): post-accumulate hooks run, and may queue callbacks
+    seen.clear()
+    c, d = T([1.0, 2.0]), T([3.0])
+    d.register_post_accumulate_grad_hook(lambda t: engine.queue_callback(
+        lambda: seen.append(t.grad.tolist())))
+    (c * d).sum().backward(inputs=[d])
+    assert seen == [[3.0]] and c.grad is None

@@ -18,7 +18,7 @@ FLOORS = {
     "ops": 2,
     "tensor": 3,
     "functions": 4, "creation": 4, "linalg": 4,
-    "utils": 5, "nn": 5, "optim": 5, "distributions": 5, "multiprocessing": 5,
+    "utils": 5, "nn": 5, "optim": 5, "distributions": 5, "multiprocessing": 5, "distributed": 5,
     "datasets": 6, "transforms": 6, "models": 6, "io": 6, "onnx": 6,
     "train": 7,
     "__init__": 7,  # the package itself: eager imports up to train, the rest lazily

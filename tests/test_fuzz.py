@@ -42,5 +42,7 @@ def test_the_table_can_fail():
     assert Outcome(_row(None), RuntimeError("x"), TypeError("x")).problems()
     # a lenient row that torch accepts is stale
     assert run(_row(lambda lib: lib.ones(2), lenient="why")).problems()
+    # a refused call with no words to look for is not a row
+    assert run(_row(lambda lib: lib.zeros(-1))).problems()
     # a good row passes
     assert not run(_row(lambda lib: lib.zeros(-1), names=("zeros", "-1"))).problems()

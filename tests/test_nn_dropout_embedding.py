@@ -238,7 +238,7 @@ EMB_ERRORS = [
      r"embedding: index -1 is out of range for 3 embeddings"),
     (lambda: F.embedding(gradlab.tensor([0]), gradlab.ones(3)), RuntimeError,
      r"embedding: 'weight' must be 2-D \(num_embeddings, embedding_dim\), got shape \[3\]"),
-    (lambda: F.embedding(gradlab.tensor([0]), gradlab.ones(3, 2), padding_idx=3), ValueError,
+    (lambda: F.embedding(gradlab.tensor([0]), gradlab.ones(3, 2), padding_idx=3), AssertionError,
      r"embedding: padding_idx must be within num_embeddings \(3\), got 3"),
     (lambda: nn.Embedding(3, 2, padding_idx=-4), ValueError,
      r"Embedding: padding_idx must be within num_embeddings \(3\), got -4"),

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-LAZY = ("compress", "datasets", "diagnose", "distributions", "lab", "models", "tools",
-        "transforms", "vision")
+LAZY = ("compress", "datasets", "diagnose", "distributed", "distributions", "lab", "models",
+        "tools", "transforms", "vision")
 
 
 def _run(code: str) -> str:
@@ -32,6 +32,7 @@ def test_import_gradlab_does_not_load_the_lazy_subpackages():
                                         ("datasets", "Digits"), ("transforms", "Normalize"),
                                         ("compress", "DepthwiseSeparableConv2d"),
                                         ("distributions", "Categorical"),
+                                        ("distributed", "init_process_group"),
                                         ("vision", "transforms")])
 def test_subpackage_reachable_after_plain_import(name, attr):
     code = (f"import gradlab as gl; m = gl.{name}; print(m.__name__, hasattr(m, {attr!r}), "

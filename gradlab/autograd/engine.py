@@ -15,6 +15,7 @@ Seeds: 000 Q62-63 (forward/backward on a computation graph, the chain rule), 002
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 
 import numpy as np
@@ -118,31 +119,115 @@ class _PendingGrads:
         return starts
 
 
+#: Post-accumulate-grad hooks: id(leaf) -> (weak reference to the leaf, [hooks]); kept here,
+#: not on the tensor, so that copying or pickling a tensor carries no hooks (torch's choice).
+#: While it is not empty each backward counts the edges into such leaves, to finish them as
+#: soon as their gradient is complete.
+_post_hooks: dict = {}
+
+
+def _post_hooks_of(t) -> list | None:
+    entry = _post_hooks.get(id(t))
+    if entry is None or entry[0]() is not t:
+        return None
+    return entry[1]
+
+
+def add_post_accumulate_grad_hook(t, hook) -> list:
+    """Register ``hook`` on leaf ``t`` (``Tensor.register_post_accumulate_grad_hook``); the
+    list it joins (for the handle's ``remove()``)."""
+    lst = _post_hooks_of(t)
+    if lst is None:
+        key = id(t)
+        lst = []
+
+        def forget(_ref, key=key, lst=lst):
+            if _post_hooks.get(key, (None, None))[1] is lst:
+                del _post_hooks[key]
+
+        _post_hooks[key] = (weakref.ref(t, forget), lst)
+    lst.append(hook)
+    return lst
+
+#: Per running backward (innermost last), the callbacks queued by :func:`queue_callback`.
+_callback_stack: list = []
+
+
+def queue_callback(callback) -> None:
+    """Run ``callback()`` once the running backward pass has finished (every leaf's ``.grad``
+    written), as torch's ``Variable._execution_engine.queue_callback``. Only during backward
+    (from a hook)."""
+    if not _callback_stack:
+        raise RuntimeError("queue_callback: final callbacks can only be installed during the "
+                           "backward pass (from a hook)")
+    _callback_stack[-1].append(callback)
+
+
+def _leaf_edge_counts(order) -> dict:
+    """id(leaf) -> number of edges into it, for the leaves with post-accumulate-grad hooks."""
+    counts: dict = {}
+    for node in order:
+        for e in node.edges:
+            if e is not None and e[1] < 0 and _post_hooks_of(e[0]):
+                counts[id(e[0])] = counts.get(id(e[0]), 0) + 1
+    return counts
+
+
 def _engine(roots, retain_graph: bool, capture=None, accumulate: bool = True):
     """Back-propagate ``roots`` ([(tensor, grad array)]).
 
     ``capture`` maps keys (``id(leaf)`` or ``(node, idx)``) to slots to fill instead of (with
-    ``accumulate=False``) writing ``.grad``; it is how :func:`grad` works.
+    ``accumulate=False``) writing ``.grad``; it is how :func:`grad` works. A leaf with a
+    post-accumulate-grad hook is finished (``.grad`` written, hooks run) as soon as the last
+    node that feeds it has run, so the hook can start work that overlaps the rest of backward;
+    other leaves are finished at the end. Callbacks queued during the pass run after it.
     """
-    pending = _PendingGrads()
-    starts = pending.seed(roots)
-    check_anomaly = _anomaly.enabled and _anomaly.check_nan
-    for node in _toposort(starts):
-        gl = pending.nodes.pop(node, None)
-        if gl is None:
+    _callback_stack.append([])
+    try:
+        pending = _PendingGrads()
+        starts = pending.seed(roots)
+        check_anomaly = _anomaly.enabled and _anomaly.check_nan
+        order = _toposort(starts)
+        early = _leaf_edge_counts(order) if _post_hooks and accumulate else None
+        for node in order:
+            gl = pending.nodes.pop(node, None)
+            if gl is not None:
+                _prepare_output_grads(node, gl)
+                if capture is not None:
+                    _capture_node(node, gl, capture)
+                _check_versions(node)
+                in_grads = _call_backward(node, gl, check_anomaly)
+                for edge, g, meta in zip(node.edges, in_grads, node.in_meta):
+                    if edge is None or g is None:
+                        continue
+                    pending.send(edge, _sum_to(g, meta, node))
+                if not retain_graph:
+                    node.release()
+            if early:
+                _finish_ready_leaves(node, early, pending.leaves, capture)
+        _finish_leaves(pending.leaves, capture, accumulate)
+    finally:
+        callbacks = _callback_stack.pop()
+    for cb in callbacks:
+        cb()
+
+
+def _finish_ready_leaves(node: Context, counts: dict, leaf_grads: dict, capture) -> None:
+    """Finish the leaves whose last incoming edge was ``node``'s."""
+    for e in node.edges:
+        if e is None or e[1] >= 0:
             continue
-        _prepare_output_grads(node, gl)
-        if capture is not None:
-            _capture_node(node, gl, capture)
-        _check_versions(node)
-        in_grads = _call_backward(node, gl, check_anomaly)
-        for edge, g, meta in zip(node.edges, in_grads, node.in_meta):
-            if edge is None or g is None:
-                continue
-            pending.send(edge, _sum_to(g, meta, node))
-        if not retain_graph:
-            node.release()
-    _finish_leaves(pending.leaves, capture, accumulate)
+        key = id(e[0])
+        left = counts.get(key)
+        if left is None:
+            continue
+        if left > 1:
+            counts[key] = left - 1
+            continue
+        del counts[key]
+        item = leaf_grads.pop(key, None)
+        if item is not None:
+            _finish_leaves({key: item}, capture, True)
 
 
 def _prepare_output_grads(node: Context, gl: list) -> None:
@@ -206,6 +291,14 @@ def _finish_leaves(leaf_grads: dict, capture, accumulate: bool) -> None:
             capture[key] = g
         if accumulate:
             _accumulate(t, g)
+            _run_post_accumulate_hooks(t)
+
+
+def _run_post_accumulate_hooks(t) -> None:
+    hooks = _post_hooks_of(t) if _post_hooks else None
+    if hooks:
+        for h in list(hooks):
+            h(t)
 
 
 def _accumulate(t, g: np.ndarray) -> None:
@@ -257,11 +350,18 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
     if inputs is not None:
         inputs = (inputs,) if isinstance(inputs, _tensor.cls) else tuple(inputs)
         cap = {_key(t): None for t in inputs}
-        _engine(roots, bool(retain_graph), capture=cap, accumulate=False)
-        for t in inputs:
-            g = cap[_key(t)]
-            if g is not None:
-                _accumulate(t, g)
+        _callback_stack.append([])     # the hooks below may queue callbacks too
+        try:
+            _engine(roots, bool(retain_graph), capture=cap, accumulate=False)
+            for t in inputs:
+                g = cap[_key(t)]
+                if g is not None:
+                    _accumulate(t, g)
+                    _run_post_accumulate_hooks(t)
+        finally:
+            callbacks = _callback_stack.pop()
+        for cb in callbacks:
+            cb()
         return
     _engine(roots, bool(retain_graph))
 

@@ -187,12 +187,3 @@ def check_saved_run(cfg: Any, where: str) -> dict:
                          f"{cfg['data_dir']!r}")
     return cfg
 
-
-def load_weights(model, ckpt: dict, where: str) -> None:
-    """``model.load_state_dict(ckpt["model"])``; weights that do not fit the model (a damaged
-    checkpoint or one whose settings were edited) are a ValueError in one line."""
-    try:
-        model.load_state_dict(ckpt["model"])
-    except (RuntimeError, ValueError, KeyError, TypeError) as exc:
-        raise ValueError(f"{where}: its weights do not fit a {type(model).__name__}: "
-                         f"{one_line(exc)}") from None

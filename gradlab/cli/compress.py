@@ -29,7 +29,6 @@ from gradlab.cli.common import (
     UsageError,
     check_output_file,
     check_saved_run,
-    load_weights,
     one_line,
 )
 
@@ -113,7 +112,7 @@ def _run(args, path: str, ckpt: dict, cfg: dict) -> int:
         sparsity_report,
     )
     from gradlab.io import save
-    from gradlab.train import evaluate, recipes
+    from gradlab.train import evaluate, load_model_state, recipes
     from gradlab.utils.data import DataLoader
 
     try:
@@ -124,7 +123,7 @@ def _run(args, path: str, ckpt: dict, cfg: dict) -> int:
                          f"{one_line(exc)}") from None
     model = recipes.build_model(cfg["model"], cfg["data"], len(splits.classes))
     try:
-        load_weights(model, ckpt, path)
+        load_model_state(model, ckpt, path)
     except ValueError as exc:
         raise UsageError(f"CHECKPOINT: {exc}") from None
     test_loader = DataLoader(splits.test, batch_size=512)

@@ -54,9 +54,9 @@ def _export(args: argparse.Namespace) -> int:
 
 def _run_export(args, ckpt: dict, cfg: dict, UsageError) -> int:
     from gradlab import no_grad
-    from gradlab.cli.common import load_weights, one_line
+    from gradlab.cli.common import one_line
     from gradlab.io.onnx import ExportError, export
-    from gradlab.train import recipes
+    from gradlab.train import load_model_state, recipes
 
     try:
         splits = recipes.load_data(cfg["data"], cfg["model"], cfg.get("data_dir"), False,
@@ -66,7 +66,7 @@ def _run_export(args, ckpt: dict, cfg: dict, UsageError) -> int:
                          f"{one_line(exc)}") from None
     model = recipes.build_model(cfg["model"], cfg["data"], len(splits.classes))
     try:
-        load_weights(model, ckpt, args.checkpoint)
+        load_model_state(model, ckpt, args.checkpoint)
     except ValueError as exc:
         raise UsageError(f"CHECKPOINT: {exc}") from None
     model.eval()

@@ -22,6 +22,7 @@ import numpy as np
 
 import gradlab
 from gradlab import backend, nn
+from gradlab.cli import launch
 from gradlab.cli.common import (
     RUN_KEYS,
     UsageError,
@@ -60,7 +61,7 @@ def _default_out(model: str, data: str) -> str:
 def _train_config(args: argparse.Namespace) -> dict:
     """The run's settings: explicit arguments, else the measured recipe for (model, data);
     on --resume, the checkpoint's settings (an explicit argument that differs is an error)."""
-    from gradlab.train import load_checkpoint, recipes
+    from gradlab.train import load_training_checkpoint, recipes
 
     saved = None
     if args.resume is not None:
@@ -70,7 +71,7 @@ def _train_config(args: argparse.Namespace) -> dict:
         if not os.path.isfile(path):
             raise UsageError(f"--resume: no checkpoint at {path}")
         try:
-            ckpt = load_checkpoint(path)
+            ckpt = load_training_checkpoint(path)
         except (ValueError, OSError) as exc:
             raise UsageError(f"--resume: {' '.join(str(exc).split())}") from None
         saved = ckpt["extra"].get("gradlab_train")
@@ -181,6 +182,9 @@ def _check_out(cfg: dict) -> None:
 def _train(args: argparse.Namespace) -> int:
     """Train a zoo model on a data set, report held-out test accuracy, write the run's files."""
     cfg = _train_config(args)
+    code = launch.relaunch(args)   # --nproc N: this command again under mpiexec
+    if code is not None:
+        return code
     # the BLAS thread count changes the float32 sums: part of a run's settings
     with backend.num_threads(cfg["threads"]):
         return _run_training(cfg)
@@ -199,6 +203,7 @@ def _run_training(cfg: dict) -> int:
     )
     from gradlab.utils.data import DataLoader
 
+    ranks = launch.Ranks()
     gradlab.manual_seed(cfg["seed"])
     try:
         splits = recipes.load_data(cfg["data"], cfg["model"], cfg["data_dir"], cfg["download"],
@@ -206,11 +211,11 @@ def _run_training(cfg: dict) -> int:
     except (RuntimeError, OSError, ValueError, ImportError) as exc:
         where = "--data" if cfg["data_dir"] is None else f"--data-dir {cfg['data_dir']}"
         raise UsageError(f"{where}: {one_line(exc)}") from None
-    model = recipes.build_model(cfg["model"], cfg["data"], len(splits.classes))
+    model = ranks.wrap(recipes.build_model(cfg["model"], cfg["data"], len(splits.classes)))
     optimizer = recipes.build_optimizer(cfg["optimizer"], model.parameters(), cfg["lr"],
                                         cfg["momentum"], cfg["weight_decay"])
     scheduler = recipes.build_scheduler(cfg["scheduler"], optimizer, cfg["epochs"])
-    train_loader = DataLoader(splits.train, batch_size=cfg["batch_size"], shuffle=True)
+    train_loader, dist_callbacks = ranks.loader(splits.train, cfg["batch_size"], cfg["seed"])
     val_loader = DataLoader(splits.val, batch_size=512) if splits.val is not None else None
     test_loader = DataLoader(splits.test, batch_size=512)
     out = cfg["out"]
@@ -218,8 +223,9 @@ def _run_training(cfg: dict) -> int:
     for old in cfg.get("replace", ()):  # --overwrite: no file of the old run survives
         os.remove(old)
     has_val = val_loader is not None
-    callbacks = [ProgressBar(), CSVLogger(os.path.join(out, "history.csv")),
-                 ModelCheckpoint(out, monitor="val_accuracy", save_best=has_val)]
+    callbacks = dist_callbacks + ranks.callbacks(
+        [ProgressBar(), CSVLogger(os.path.join(out, "history.csv")),
+         ModelCheckpoint(out, monitor="val_accuracy", save_best=has_val)])
     monitor = None
     if cfg["monitor"]:  # last, so the other callbacks keep their checkpoint keys
         from gradlab.diagnose import Monitor
@@ -252,7 +258,7 @@ def _run_training(cfg: dict) -> int:
     extras = ", random 2-pixel shifts" if cfg["augment"] else ""
     print(f"{type(model).__name__}: {n_params:,} parameters; {cfg['optimizer']} "
           f"lr={cfg['lr']:g}, {sched}, batch {cfg['batch_size']}, {cfg['epochs']} epochs"
-          f"{extras}")
+          f"{extras}{ranks.describe()}")
     if cfg["resume"]:
         print(f"resuming from {cfg['resume']}")
     print(f"writing to {out}", flush=True)
@@ -282,6 +288,8 @@ def _run_training(cfg: dict) -> int:
         print("target: none set for this run (pass --target to check one)")
     else:
         print(f"target: test accuracy >= {target:.0%}: {'reached' if reached else 'MISSED'}")
+    if not ranks.main:     # rank 0 writes the run's files
+        return 0 if reached is not False else 1
     files = ["last.safetensors"] + (["best.safetensors"] if has_val else []) + [
         "history.csv", "metrics.json"]
     metrics = {"model": cfg["model"], "data": cfg["data"], "parameters": n_params,
@@ -373,4 +381,5 @@ def register(sub) -> None:
                    help="watch per-layer activations and gradients every 20 steps: print "
                    "warnings (vanishing/exploding gradients, dead or saturated units, NaN/Inf) "
                    "and write monitor_gradients.png and monitor_activations.png")
+    launch.add_arguments(t)
     t.set_defaults(func=_train)

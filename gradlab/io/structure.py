@@ -38,6 +38,9 @@ from ..tensor import Tensor
 KEY = "gradlab.structure"
 FORMAT = "gradlab.save/1"
 RESERVED = "__metadata__"  # the one name a safetensors entry cannot have
+#: the deepest nesting of containers that is saved and loaded (a state_dict nests 2 deep, an
+#: optimizer's 4): deeper documents are refused before Python's recursion limit is reached
+MAX_DEPTH = 100
 
 _STORABLE = ("a checkpoint holds tensors (NumPy arrays are stored as tensors), dicts and "
              "OrderedDicts with str or int keys, lists, tuples, str, int, float, bool and None")
@@ -115,6 +118,9 @@ class Encoder:
             return {"tensor": self._tensor(np.asarray(obj), parts)}
         if kind not in (list, tuple, dict, OrderedDict):
             raise _refuse(obj, where)
+        if len(parts) >= MAX_DEPTH:
+            raise ValueError(f"save: {where} is nested {len(parts) + 1} containers deep; a "
+                             f"checkpoint nests at most {MAX_DEPTH}")
         if id(obj) in self._open:
             raise TypeError(f"save: {where} contains itself (a reference cycle), which a "
                             "checkpoint cannot hold")
@@ -159,19 +165,22 @@ def decode(doc: Any, tensors: dict[str, Tensor]) -> Any:
         raise StructureError(f"unknown structure format {doc['format']!r} (this gradlab reads "
                              f"{FORMAT!r})")
     used: set[str] = set()
-    out = _decode(doc["obj"], tensors, used, "obj")
+    out = _decode(doc["obj"], tensors, used, "obj", 0)
     unused = [k for k in tensors if k not in used]
     if unused:
         raise StructureError(f"the structure does not refer to the tensor entries {unused}")
     return out
 
 
-def _decode(node: Any, tensors: dict, used: set, where: str) -> Any:
+def _decode(node: Any, tensors: dict, used: set, where: str, depth: int) -> Any:
     kind = type(node)
     if node is None or kind in (bool, int, float, str):
         return node
+    if depth >= MAX_DEPTH:
+        raise StructureError(f"{where}: nested deeper than {MAX_DEPTH} containers")
+    depth += 1
     if kind is list:
-        return [_decode(v, tensors, used, f"{where}[{i}]") for i, v in enumerate(node)]
+        return [_decode(v, tensors, used, f"{where}[{i}]", depth) for i, v in enumerate(node)]
     if kind is not dict:
         raise StructureError(f"{where}: unexpected JSON value {node!r}")
     keys = set(node)
@@ -186,7 +195,8 @@ def _decode(node: Any, tensors: dict, used: set, where: str) -> Any:
             raise StructureError(f"{where}: float {value!r} is not 'nan', 'inf' or '-inf'")
         return float(value)
     if tag == "tuple" and type(value) is list:
-        return tuple(_decode(v, tensors, used, f"{where}[{i}]") for i, v in enumerate(value))
+        return tuple(_decode(v, tensors, used, f"{where}[{i}]", depth)
+                     for i, v in enumerate(value))
     if tag in ("dict", "OrderedDict") and type(value) is list:
         out = {} if tag == "dict" else OrderedDict()
         for pair in value:
@@ -195,7 +205,7 @@ def _decode(node: Any, tensors: dict, used: set, where: str) -> Any:
                                      "value] pair")
             if pair[0] in out:
                 raise StructureError(f"{where}: dict key {pair[0]!r} appears twice")
-            out[pair[0]] = _decode(pair[1], tensors, used, f"{where}[{pair[0]!r}]")
+            out[pair[0]] = _decode(pair[1], tensors, used, f"{where}[{pair[0]!r}]", depth)
         return out
     raise StructureError(f"{where}: unknown node {{{tag!r}: ...}}")
 

@@ -3,7 +3,7 @@
 Modules are thin: they hold Parameters and call ``gradlab.nn.functional``, where the math lives.
 """
 
-from . import functional, init, utils
+from . import functional, init, parallel, utils
 from .activation import (
     ELU,
     GELU,
@@ -51,6 +51,7 @@ from .normalization import (
 from .parameter import Parameter, UninitializedParameter
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d, StochasticPool2d
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, irnn_init_
+from .syncbatchnorm import SyncBatchNorm
 from .transformer import TransformerEncoder, TransformerEncoderLayer
 
 __all__ = ["functional", "init", "Module", "Parameter", "RemovableHandle", "Sequential",
@@ -66,3 +67,4 @@ __all__ += ["ReLU", "LeakyReLU", "PReLU", "ELU", "Softplus", "GELU", "Hardsigmoi
             "Dropout", "Dropout2d", "Embedding"]
 __all__ += ["RNNBase", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "irnn_init_"]
 __all__ += ["MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder"]
+__all__ += ["parallel", "SyncBatchNorm"]

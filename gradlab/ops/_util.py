@@ -13,37 +13,58 @@ TORCH_DTYPE_NAME = {"float32": "Float", "float64": "Double", "float16": "Half", 
                     "bool": "Bool"}
 
 
-def norm_dim(dim: int, ndim: int) -> int:
-    """Wrap a negative dim; IndexError in PyTorch's words when it is out of range."""
+def _prefix(op: str | None) -> str:
+    return f"{op}: " if op else ""
+
+
+def norm_dim(dim: int, ndim: int, op: str | None = None) -> int:
+    """Wrap a negative dim; IndexError in PyTorch's words when it is out of range (prefixed
+    with the op's name when ``op`` is given)."""
     lo, hi = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
     if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
-        raise TypeError(f"dim must be an int, got {type(dim).__name__}")
+        raise TypeError(f"{_prefix(op)}dim must be an int, got {type(dim).__name__} "
+                        f"({dim!r})")
     if dim < lo or dim > hi:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], "
-                         f"but got {dim})")
+        raise IndexError(f"{_prefix(op)}Dimension out of range (expected to be in range of "
+                         f"[{lo}, {hi}], but got {dim})")
     return int(dim) % max(ndim, 1)
 
 
-def norm_dims(dim, ndim: int) -> tuple | None:
+def norm_dims(dim, ndim: int, op: str | None = None) -> tuple | None:
     """None (all dims), an int or a sequence of ints -> a sorted tuple of non-negative dims."""
     if dim is None:
         return None
-    if isinstance(dim, (int, np.integer)):
+    if isinstance(dim, (int, np.integer)) and not isinstance(dim, bool):
         dim = (dim,)
-    dims = tuple(norm_dim(d, ndim) for d in dim)
+    if not isinstance(dim, (tuple, list)):
+        raise TypeError(f"{_prefix(op)}dim must be an int or a tuple of ints, got "
+                        f"{type(dim).__name__} ({dim!r})")
+    dims = tuple(norm_dim(d, ndim, op) for d in dim)
     if ndim == 0:
         return ()  # dim 0 / -1 of a 0-d tensor names no axis of the array: nothing to reduce
     if len(set(dims)) != len(dims):
-        raise RuntimeError(f"dim {tuple(dim)} appears multiple times in the list of dims")
+        raise RuntimeError(f"{_prefix(op)}dim {tuple(dim)} appears multiple times in the list "
+                           "of dims")
     return tuple(sorted(dims))
 
 
-def reduce_dims(dim, ndim: int) -> tuple | None:
+def reduce_dims(dim, ndim: int, op: str | None = None) -> tuple | None:
     """Dims of sum/mean/var/std/logsumexp: like :func:`norm_dims`, but an empty sequence means
     all dims (None), as in PyTorch."""
     if isinstance(dim, (tuple, list)) and len(dim) == 0:
         return None
-    return norm_dims(dim, ndim)
+    return norm_dims(dim, ndim, op)
+
+
+def check_floating(arr, op: str, kernel: str | None = None, hint: str = "cast it with "
+                   ".float()") -> None:
+    """Refuse a non-floating input array where ``op`` computes only in floating point, with
+    torch's NotImplementedError (``"kernel" not implemented for 'Long'``)."""
+    if arr.dtype.kind != "f":
+        name = TORCH_DTYPE_NAME.get(arr.dtype.name, arr.dtype.name)
+        raise NotImplementedError(f'{op}: "{kernel or op}" not implemented for \'{name}\': '
+                                  f"input of dtype {arr.dtype} (expected a floating point "
+                                  f"dtype; {hint})")
 
 
 def broadcast_error(op: str):

@@ -29,6 +29,9 @@ class Sub(ArrayFunction):
     # d(a-b)/da = 1 ; d(a-b)/db = -1
     @staticmethod
     def forward(ctx, a, b):
+        if np.asarray(a).dtype == np.bool_ and np.asarray(b).dtype == np.bool_:
+            raise RuntimeError("sub: Subtraction, the `-` operator, with two bool tensors is not "
+                               "supported. Use the `^` or `logical_xor()` operator instead.")
         return a - b
 
     @staticmethod
@@ -77,6 +80,10 @@ class Pow(ArrayFunction):
     # d(a^b)/da = b a^(b-1) (0 where b == 0) ; d(a^b)/db = a^b log(a) (0 where a == 0, b >= 0)
     @staticmethod
     def forward(ctx, a, b):
+        if np.asarray(a).dtype.kind in "iub" and np.asarray(b).dtype.kind in "iu" and \
+                np.any(np.asarray(b) < 0):
+            raise RuntimeError(f"pow: Integers to negative integer powers are not allowed (got "
+                               f"exponent {b if np.ndim(b) == 0 else 'tensor with values < 0'})")
         out = np.power(a, b)
         ctx.save_for_backward(a, b, out)
         return out
@@ -163,6 +170,10 @@ class Neg(ArrayFunction):
     # d(-x)/dx = -1
     @staticmethod
     def forward(ctx, x):
+        if x.dtype == np.bool_:
+            raise RuntimeError("neg: Negation, the `-` operator, on a bool tensor is not "
+                               "supported. If you are trying to invert a mask, use the `~` or "
+                               "`logical_not()` operator instead.")
         return -x
 
     @staticmethod

@@ -77,14 +77,14 @@ def vector_norm_args(op: str, ord, dim, keepdim: bool, dtype, ndim: int) -> tupl
     dtype)."""
     if isinstance(ord, bool) or not isinstance(ord, (int, float, np.integer, np.floating)):
         raise TypeError(f"{op}(): argument 'ord' (position 2) must be Number, not "
-                        f"{type(ord).__name__}")
+                        f"{type(ord).__name__} ({ord!r})")
     npdt = None
     if dtype is not None:
         npdt = backend.to_dtype(dtype).np
         if npdt.kind != "f":
             raise RuntimeError(f"{op}: dtype should be floating point or complex, but got "
                                f"{TORCH_DTYPE_NAME[str(npdt)]}")
-    dims = reduce_dims(dim, ndim)
+    dims = reduce_dims(dim, ndim, op)
     return float(ord), dims, bool(keepdim), npdt
 
 
@@ -116,7 +116,8 @@ class VectorNorm(ArrayFunction):
     def forward(ctx, x, ord, dims, keepdim, dtype):
         if x.dtype.kind != "f":
             raise RuntimeError("linalg.vector_norm: Expected a floating point or complex "
-                               f"tensor as input. Got {TORCH_DTYPE_NAME[str(x.dtype)]}")
+                               f"tensor as input. Got {TORCH_DTYPE_NAME[str(x.dtype)]} "
+                               f"(dtype {x.dtype}; cast it with .float())")
         ctx.in_dtype = x.dtype
         if dtype is not None:
             x = x.astype(dtype)

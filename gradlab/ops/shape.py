@@ -126,7 +126,24 @@ class Index(ArrayFunction):
     def error(arrays, kwargs, exc):
         x, idx = arrays
         return IndexError(f"index {_show_index(idx)} is invalid for a tensor of shape "
-                          f"{list(x.shape)}: {exc}")
+                          f"{list(x.shape)}: {_mask_words(x, idx) or exc}")
+
+
+def _mask_words(x, idx: tuple) -> str | None:
+    """torch's words for a bool mask whose shape does not match the dims it indexes."""
+    pos = 0
+    for i in idx:
+        if isinstance(i, np.ndarray) and i.dtype == np.bool_ and i.ndim:
+            own = tuple(x.shape[pos:pos + i.ndim])
+            if i.shape != own:
+                return (f"the shape of the mask {list(i.shape)} at index {pos} does not match "
+                        f"the shape of the indexed tensor {list(own)} at index {pos}")
+            pos += i.ndim
+        elif i is not None and i is not Ellipsis:
+            pos += 1
+        elif i is Ellipsis:
+            return None
+    return None
 
 
 def _show_index(idx: tuple) -> str:
@@ -171,9 +188,10 @@ class IndexPut(ArrayFunction):
     @staticmethod
     def error(arrays, kwargs, exc):
         x, idx, v = arrays
-        return RuntimeError(f"index assignment: cannot set {_show_index(idx)} of a tensor of "
-                            f"shape {list(x.shape)} from a value of shape {list(np.shape(v))}: "
-                            f"{exc}")
+        cls = IndexError if isinstance(exc, IndexError) else RuntimeError
+        return cls(f"index assignment: cannot set {_show_index(idx)} of a tensor of "
+                   f"shape {list(x.shape)} from a value of shape {list(np.shape(v))}: "
+                   f"{_mask_words(x, idx) or exc}")
 
 
 def _gather_index(index: np.ndarray, dim: int) -> tuple:
@@ -323,8 +341,8 @@ class Pad(ArrayFunction):
 
 def _tri_check(op: str, x, diagonal) -> None:
     if x.ndim < 2:
-        raise RuntimeError(f"{op}: input tensor must have at least 2 dimensions (got shape "
-                           f"{list(x.shape)})")
+        raise RuntimeError(f"{op}: input tensor must have at least 2 dimensions (got a "
+                           f"{x.ndim}-D input of shape {list(x.shape)})")
     if not isinstance(diagonal, (int, np.integer)) or isinstance(diagonal, bool):
         raise TypeError(f"{op}(): argument 'diagonal' must be int, not "
                         f"{type(diagonal).__name__}")
@@ -359,7 +377,11 @@ class Triu(ArrayFunction):
 def roll_args(shape: tuple, shifts, dims) -> tuple:
     """torch.roll's ``shifts`` and ``dims`` as (tuple of ints, tuple of dims or None for the
     flattened tensor), checked as torch checks them."""
-    shifts = tuple(int(s) for s in shifts) if isinstance(shifts, (tuple, list)) else (shifts,)
+    shifts = tuple(shifts) if isinstance(shifts, (tuple, list)) else (shifts,)
+    for s in shifts:
+        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
+            raise TypeError(f"roll: argument 'shifts' must be an int or a tuple of ints, got "
+                            f"{type(s).__name__} ({s!r})")
     if dims is None or (isinstance(dims, (tuple, list)) and len(dims) == 0):
         if len(shifts) == 0:
             raise RuntimeError("roll: `shifts` required")
@@ -373,7 +395,7 @@ def roll_args(shape: tuple, shifts, dims) -> tuple:
                            f"dims:{len(dims)}")
     if len(shape) == 0:
         raise IndexError(f"roll: dimension specified as {dims[0]} but tensor has no dimensions")
-    return tuple(int(s) for s in shifts), tuple(norm_dim(d, len(shape)) for d in dims)
+    return tuple(int(s) for s in shifts), tuple(norm_dim(d, len(shape), "roll") for d in dims)
 
 
 class Roll(ArrayFunction):
@@ -395,8 +417,14 @@ def narrow_index(shape: tuple, dim: int, start, length: int) -> tuple:
     inside the dimension)."""
     if len(shape) == 0:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
-    d = norm_dim(dim, len(shape))
+    d = norm_dim(dim, len(shape), "narrow")
     size = shape[d]
+    for name, v in (("start", start), ("length", length)):
+        if getattr(v, "ndim", None) == 0 and np.asarray(v).dtype.kind in "iu":
+            continue  # a 0-d integer tensor, as torch takes for start
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
+            raise TypeError(f"narrow(): argument '{name}' must be int, not {type(v).__name__} "
+                            f"({v!r})")
     start = int(start)
     if length < 0:
         raise RuntimeError(f"narrow(): length must be non-negative, got {length}.")

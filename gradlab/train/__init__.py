@@ -19,6 +19,8 @@ from .callbacks import (
 from .checkpoint import (
     capture_rng_state,
     load_checkpoint,
+    load_model_state,
+    load_training_checkpoint,
     restore_rng_state,
     save_checkpoint,
 )
@@ -35,8 +37,8 @@ from .plots import plot_history
 from .trainer import History, Trainer, TrainingDiverged, evaluate, fit, predict
 
 __all__ = ["Trainer", "History", "TrainingDiverged", "fit", "evaluate", "predict", "Callback",
-           "ProgressBar", "EarlyStopping", "ModelCheckpoint", "CSVLogger", "LambdaCallback",
-           "format_logs",
-           "save_checkpoint", "load_checkpoint", "capture_rng_state", "restore_rng_state",
+           "ProgressBar", "EarlyStopping", "ModelCheckpoint", "CSVLogger", "LambdaCallback", "format_logs",
+           "save_checkpoint", "load_checkpoint", "load_training_checkpoint",
+           "load_model_state", "capture_rng_state", "restore_rng_state",
            "Metric", "Accuracy", "ConfusionMatrix", "accuracy", "top_k_accuracy",
            "confusion_matrix", "get_metric", "plot_history"]

@@ -227,7 +227,9 @@ class ModelCheckpoint(Callback):
     Both are full training checkpoints (weights, optimizer, scheduler, history, random
     streams; :mod:`gradlab.train.checkpoint`): ``fit(..., resume_from=last_path)`` continues a
     run, and ``load_checkpoint(best_path)["model"]`` gives the best weights. ``mode`` as in
-    :class:`EarlyStopping`. Writes are atomic, so a killed run leaves the previous file whole.
+    :class:`EarlyStopping`. Writes are atomic, so a killed run leaves the previous file whole,
+    and ``best`` is written before ``last``: a run killed between the two resumes from the
+    epoch before, repeats the epoch exactly and writes the same ``best`` again.
     """
 
     def __init__(self, dirpath: str | os.PathLike, monitor: str = "val_loss",
@@ -261,11 +263,13 @@ class ModelCheckpoint(Callback):
             value = _monitored(logs, self.monitor, "ModelCheckpoint")
             if _improved(value, self.best_score, self.mode, self.min_delta):
                 self.best_score, self.best_epoch, is_best = value, epoch, True
-        # the state is updated first, so that the files written below hold it
-        if self.save_last:
-            trainer.save_checkpoint(self.last_path)
+        # the state is updated first, so that the files written below hold it; best before
+        # last, so that a run killed between the two writes resumes from the epoch before
+        # (its last), repeats this epoch exactly and writes the same best again
         if is_best:
             trainer.save_checkpoint(self.best_path)
+        if self.save_last:
+            trainer.save_checkpoint(self.last_path)
 
     def state_dict(self) -> dict:
         return {"best_score": self.best_score, "best_epoch": self.best_epoch}

@@ -51,12 +51,13 @@ import numpy as np
 from .. import backend
 from ..autograd import no_grad
 from ..backend import Generator
+from ..io import CheckpointError
 from ..tensor import Tensor, from_numpy
 from .callbacks import Callback, ModelCheckpoint
 from .checkpoint import (
     atomic_write,
     capture_rng_state,
-    load_checkpoint,
+    load_training_checkpoint,
     loader_generators,
     restore_rng_state,
     save_checkpoint,
@@ -366,19 +367,21 @@ class Trainer:
         """Restore the state saved by :meth:`save_checkpoint` into this trainer's model,
         optimizer, scheduler, callbacks and random streams (the DataLoaders' generators are
         those of the loaders given to the current ``fit``). Returns the loaded checkpoint."""
-        ckpt = load_checkpoint(path)
-        self.model.load_state_dict(ckpt["model"])
+        ckpt = load_training_checkpoint(path, self.model, self.optimizer, self.scheduler)
         for name, obj in (("optimizer", self.optimizer), ("scheduler", self.scheduler)):
-            if ckpt[name] is not None and obj is not None:
-                obj.load_state_dict(ckpt[name])
-            elif ckpt[name] is not None or obj is not None:
+            if (ckpt[name] is None) != (obj is None):
                 where = "the checkpoint" if ckpt[name] is not None else "this trainer"
                 warnings.warn(f"resume: only {where} has a {name}; its state is not restored "
                               "and the run will not repeat the original one", stacklevel=3)
         saved = ckpt["callbacks"]
         for key, cb in self._callback_keys():
             if key in saved:
-                cb.load_state_dict(saved[key])
+                try:
+                    cb.load_state_dict(saved[key])
+                except (KeyError, TypeError, ValueError) as exc:
+                    raise CheckpointError(f"{os.fspath(path)}: 'callbacks/{key}' does not fit "
+                                          f"{type(cb).__name__}: {type(exc).__name__}: "
+                                          f"{exc}") from None
         self.epoch, self.global_step = ckpt["epoch"], ckpt["global_step"]
         self.history = History(ckpt["history"])
         self.extra_state = ckpt["extra"]

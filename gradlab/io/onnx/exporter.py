@@ -15,12 +15,12 @@ from . import ops_layers, ops_math, ops_shape  # noqa: F401  (they register thei
 from .common import ExportError, load_onnx
 from .graph import Graph, Op, axes_for, check_produced, io_names, model_proto, value_info
 from .registry import exporter_for
-from .trace import run_trace, second_input
+from .trace import ConversionWatch, run_trace, second_input
 
 
 def export(model, args, f, input_names: list[str] | None = None,
            output_names: list[str] | None = None, dynamic_axes: dict | None = None,
-           opset_version: int = 17):
+           opset_version: int = 17, *, strict: bool = False):
     """Write ``model`` as an ONNX file that onnxruntime runs (torch.onnx.export's arguments).
 
     The model is traced in eval mode (its mode is restored after) on ``args``, a Tensor or a
@@ -32,6 +32,18 @@ def export(model, args, f, input_names: list[str] | None = None,
     activations, Flatten/view/reshape/indexing/cat, Dropout (eval, the identity), Embedding,
     LSTM/GRU/RNN and any tensor arithmetic in ``forward``. An op without an ONNX mapping
     raises :class:`ExportError` naming it.
+
+    A Python value computed from the input while tracing (``.item()``, ``bool()`` (an ``if``
+    on a tensor), ``int()``, ``float()``, ``operator.index``, ``.tolist()``, ``.numpy()``,
+    ``numpy.asarray``) cannot be followed: the file holds what the example input gave, and
+    any branch taken on it. Each such line warns :class:`TracerWarning` (filename and line are
+    the converting code's); ``strict=True`` raises :class:`ExportError` instead (torch's exporter
+    has no such option: it only warns). Conversions of parameters and buffers, and of what
+    gradlab's ops compute from them alone, do not warn (they are the same for every input);
+    nor do ``len()`` and iterating over a tensor (they read a shape, which the second run along
+    the dynamic axes checks). Other tensors warn, tensors made in ``forward`` included, as in
+    torch: the results of comparisons or ``argmax`` are computed outside the traced ops, and the
+    trace cannot tell them from constants.
 
     ``f``: a path or a binary file object. Returns the ``onnx.ModelProto`` (already checked
     with ``onnx.checker.check_model``).
@@ -59,10 +71,11 @@ def export(model, args, f, input_names: list[str] | None = None,
     model.eval()
     try:
         reserved = set(in_names) | set(output_names or ())
-        t1, outs1 = run_trace(model, arrays, const_names, in_names, reserved)
+        watch = ConversionWatch(bool(strict))  # one warning per converting line, both runs
+        t1, outs1 = run_trace(model, arrays, const_names, in_names, reserved, watch)
         rng = np.random.default_rng(0)
         second = [second_input(a, sorted(d), rng) for a, d in zip(arrays, dyn_in)]
-        t2, outs2 = run_trace(model, second, const_names, in_names, reserved)
+        t2, outs2 = run_trace(model, second, const_names, in_names, reserved, watch)
     finally:
         for m, training in modes:  # each module's own mode, as it was
             m.training = training

@@ -81,6 +81,29 @@ class Graph:
                          [out] if out else None)[0]
 
 
+def _same_py(a, b) -> bool:
+    """Whether two Python arguments of an op (numbers, tuples, slices, arrays, ...) are equal."""
+    if isinstance(a, (tuple, list)) or isinstance(b, (tuple, list)):
+        return type(a) is type(b) and len(a) == len(b) and all(map(_same_py, a, b))
+    if isinstance(a, slice) or isinstance(b, slice):
+        return isinstance(a, slice) and isinstance(b, slice) and all(
+            map(_same_py, (a.start, a.stop, a.step), (b.start, b.stop, b.step)))
+    if hasattr(a, "__array__") or hasattr(b, "__array__"):  # arrays, Tensors, NumPy scalars
+        if not (hasattr(a, "__array__") and hasattr(b, "__array__")):
+            return False
+        x, y = np.asarray(a), np.asarray(b)
+        return x.shape == y.shape and x.dtype == y.dtype and \
+            np.array_equal(x, y, equal_nan=x.dtype.kind in "fc")
+    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
+        return True  # nan
+    return type(a) is type(b) and a == b
+
+
+def _short(v) -> str:
+    r = repr(v)
+    return r if len(r) <= 60 else r[:57] + "..."
+
+
 class Op:
     """What an op mapping sees of one traced op (both runs) and how it emits nodes."""
 
@@ -101,9 +124,18 @@ class Op:
         return self.r1.args[k][0] == "value"
 
     def py(self, k: int):
+        """Argument k, a Python value, checked equal in both runs (use :meth:`py_pair` where
+        a value may follow a dynamic axis)."""
         kind, v = self.r1.args[k]
         if kind != "py":
             raise self.fail(f"argument {k} is a tensor where a Python value was expected")
+        kind2, v2 = self.r2.args[k]
+        if kind2 != "py" or not _same_py(v, v2):
+            raise self.fail(
+                f"argument {k} ({_short(v)}) is a Python value that changes with the model's "
+                f"input ({_short(v2)} in the second run): it was computed from the input "
+                "outside gradlab's traced ops (for example through .item(), float(), len(), "
+                "x.shape, or Python control flow), so it cannot be frozen into the file")
         return v
 
     def py_pair(self, k: int) -> tuple:
@@ -114,6 +146,7 @@ class Op:
         kind, v = self.r1.args[k]
         kind2, v2 = self.r2.args[k]
         if kind == "py":
+            v = self.py(k)
             return None if v is None else np.asarray(v)
         if kind == "value" or kind2 == "value":
             raise self.fail(f"argument {k} must be a constant (a parameter), got a value "

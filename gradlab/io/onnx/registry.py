@@ -49,6 +49,9 @@ NOT_EXPORTABLE: dict[str, str] = {
                                               "and DequantizeLinear would express it)",
     "gradlab.compress.lowbit.Binarize": "binarizes weights: " + _WEIGHTS,
     "gradlab.compress.lowbit.Ternarize": "ternarizes weights: " + _WEIGHTS,
+    "gradlab.nn.syncbatchnorm._SyncNormalize": "SyncBatchNorm in training takes its "
+                                               "statistics over MPI ranks; export in eval "
+                                               "mode (model.eval()), where it is BatchNorm",
     "gradlab.lab.experiments.e28_recurrent_dropout.StackedLSTM": "the lab's fused training "
                                                                  "kernel of K LSTMs, not a "
                                                                  "model layer",

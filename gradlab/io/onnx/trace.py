@@ -9,14 +9,32 @@ arguments as traced values, constants or Python values, and its outputs). Ops on
 constants alone are not recorded: their results are folded and named after the parameter they
 came from. :func:`second_input` makes the inputs of the checking run (other values, and one
 more entry along each dynamic axis).
+
+While the forward runs, :func:`watch_conversions` also watches the Tensor methods that turn a
+value into a Python one (``.item()``, ``bool()``, ``int()``, ``float()``, ``operator.index``,
+``.tolist()``, ``.numpy()``, ``numpy.asarray``): the trace cannot follow such a value, so what it
+gave for the example input is frozen into the file, with any Python branch taken on it. A
+conversion of a value that may come from the input warns :class:`TracerWarning` at the user's
+line (or raises :class:`ExportError` with ``strict=True``). Conversions of the constants the
+trace knows (parameters, buffers, and what gradlab's ops compute from them alone) are silent:
+their values are the same for every input, so the file holds the right ones. Any other tensor
+warns, as torch warns for every conversion: the results of comparisons, ``argmax``, ``any()``
+(computed outside the traced ops) and tensors made in ``forward`` alike, since the trace cannot
+tell them apart. ``len()`` and iterating over a tensor are silent: they read a shape, not
+values, and a size that changes along a dynamic axis is caught by the second run (another
+number of ops, or a Python argument of an op that differs).
 """
 
 from __future__ import annotations
 
+import sys
+import threading
+import warnings
 import zlib
 
 import numpy as np
 
+from ... import tensor as _tensor_module
 from ...autograd import Function, enable_grad, observe
 from ...ops import elementwise as E
 from ...tensor import Tensor, from_numpy
@@ -47,6 +65,24 @@ class Trace:
         self.hints: dict[int, tuple[str, np.ndarray]] = {}
         self.sums: dict[str, int] = {}
         self.count = 0
+        # results of ops on parameters, buffers and such results alone: id(array) -> array
+        self.consts: dict[int, np.ndarray] = {}
+
+    def is_constant(self, arr) -> bool:
+        """Whether ``arr`` is a parameter or buffer, or was computed from them alone by
+        gradlab's ops: the same for every input (anything else may come from the input through
+        a path the trace does not see, a comparison or ``argmax`` for instance)."""
+        if id(arr) in self.param_ids:
+            return True
+        c = self.consts.get(id(arr))
+        return c is not None and c is arr
+
+    def _nested_constant(self, obj) -> bool:
+        if isinstance(obj, (tuple, list)):
+            return all(self._nested_constant(o) for o in obj)
+        if isinstance(obj, Tensor):
+            obj = obj.array
+        return not isinstance(obj, np.ndarray) or self.is_constant(obj)
 
     def add_value(self, name: str, arr: np.ndarray) -> None:
         self.values[id(arr)] = (name, arr)
@@ -117,6 +153,9 @@ class Trace:
             if root is not None:
                 for r in results:
                     self.hints[id(r.array)] = (f"{root}/{cls.__name__}", r.array)
+            if all(self._nested_constant(a) for a in args):
+                for r in results:
+                    self.consts[id(r.array)] = r.array
             return
         outs = []
         for r in results:
@@ -148,6 +187,145 @@ def _checksum(arr: np.ndarray) -> int:
     return zlib.crc32(np.ascontiguousarray(arr).view(np.uint8).reshape(-1)) if arr.size else 0
 
 
+class TracerWarning(Warning):
+    """Warned by :func:`gradlab.onnx.export` when the traced ``forward`` turns a value computed
+    from the input into a Python value (``.item()``, ``bool()``, ``int()``, ``float()``,
+    ``.tolist()``, ``.numpy()``, ...): the trace cannot follow it, so the file holds the value the
+    example input gave, as a constant (torch's ``torch.jit.TracerWarning``). The warning's
+    filename and line are those of the code that converted."""
+
+
+# Tensor method -> (what it converts to, in torch's words; the call as the message names it)
+_CONVERSIONS = {
+    "item": ("a Python number", "Tensor.item()"),
+    "__bool__": ("a Python boolean", "bool(tensor), e.g. an if on a tensor"),
+    "__int__": ("a Python integer", "int(tensor)"),
+    "__float__": ("a Python float", "float(tensor)"),
+    "__index__": ("a Python index", "operator.index(tensor), e.g. a tensor as a list index"),
+    "tolist": ("a Python list", "Tensor.tolist()"),
+    "numpy": ("a NumPy array", "Tensor.numpy()"),
+    "__array__": ("a NumPy array", "numpy.asarray(tensor)"),
+}
+# The files whose frames are not the converting code: Tensor's methods (float(t) and
+# format(t) call t.item()) and the watch itself.
+_INTERNAL_FILES = frozenset({_tensor_module.__file__, __file__})
+
+_lock = threading.Lock()
+_watches: list = []  # the ConversionWatch of each trace now running (empty: Tensor unpatched)
+_originals: dict = {}  # method name -> Tensor's own function, while the watched one stands in
+_local = threading.local()  # .busy: inside a watched conversion (float(t) calls t.item())
+
+
+class ConversionWatch:
+    """What one export does with the conversions its forward makes: each converting line
+    warns :class:`TracerWarning` once over both runs, or, with ``strict``, raises
+    :class:`ExportError`. Constants the trace knows do not count (``Trace.is_constant``)."""
+
+    def __init__(self, strict: bool = False) -> None:
+        self.strict = strict
+        self.trace: Trace | None = None  # the run in progress
+        self.thread: int | None = None  # the thread that runs it (others are not watched)
+        self.seen: set = set()  # (filename, lineno, method) already warned
+
+    def converted(self, t: Tensor, name: str) -> None:
+        """Called before Tensor method ``name`` runs on ``t``: warns (or raises) unless ``t``
+        is a constant (``Trace.is_constant``)."""
+        trace = self.trace
+        if trace is None or self.thread != threading.get_ident() or trace.is_constant(t.array):
+            return
+        traced = trace.lookup(t.array) is not None
+        if name == "numpy" and t.requires_grad:
+            if not traced:
+                return  # numpy() refuses it, as it does outside an export
+            # the trace gives the input requires_grad (so in-place ops are recorded), and
+            # numpy() refuses such a tensor: the export refuses, naming the line
+            filename, lineno, _ = _caller()
+            raise ExportError(f"cannot export: the forward reads a value computed from the "
+                              f"input as a NumPy array, outside gradlab's ops (Tensor.numpy() "
+                              f"at {filename}:{lineno}); compute it with gradlab's tensor ops")
+        filename, lineno, glob = _caller()
+        what, call = _CONVERSIONS[name]
+        origin = ("computed from the input" if traced else
+                  "that may come from the input (the trace cannot tell: it was computed outside "
+                  "gradlab's traced ops, e.g. by a comparison, argmax or any(), or made in "
+                  "forward)")
+        if self.strict:
+            raise ExportError(
+                f"cannot export (strict=True): {filename}:{lineno} converts a tensor {origin} "
+                f"to {what} ({call}); the trace cannot follow a Python value, so the file would "
+                "hold the value this example input gave, and any Python branch taken on it, as "
+                "a constant. Compute it with gradlab's tensor ops (e.g. gradlab.where instead "
+                "of an if on a value), or export with strict=False to be warned instead")
+        if (filename, lineno, name) in self.seen:
+            return
+        self.seen.add((filename, lineno, name))
+        warnings.warn_explicit(
+            f"Converting a tensor to {what} might cause the trace to be incorrect. We can't "
+            "record the data flow of Python values, so this value will be treated as a "
+            "constant in the future. This means that the trace might not generalize to other "
+            f"inputs! ({call} at {filename}:{lineno}, on a tensor {origin}: the exported file "
+            "holds the value this example input gave, and any Python branch taken on it; "
+            "compute it with gradlab's tensor ops, or pass strict=True to refuse.)",
+            TracerWarning, filename, lineno, module=glob.get("__name__") if glob else None,
+            registry=glob.setdefault("__warningregistry__", {}) if glob is not None else None,
+            module_globals=glob)
+
+
+def _caller() -> tuple:
+    """(filename, line, globals) of the code that called the conversion: the first frame
+    outside Tensor's methods and this file."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename in _INTERNAL_FILES:
+        frame = frame.f_back
+    if frame is None:
+        return "<unknown>", 0, None
+    return frame.f_code.co_filename, frame.f_lineno, frame.f_globals
+
+
+def _watched(name: str, orig):
+    """Tensor method ``name`` as it stands while a trace runs: ``orig`` after the watches."""
+    def method(self, *args, **kwargs):
+        if getattr(_local, "busy", False) or not _watches:
+            return orig(self, *args, **kwargs)
+        _local.busy = True
+        try:
+            for w in tuple(_watches):
+                w.converted(self, name)
+            return orig(self, *args, **kwargs)
+        finally:
+            _local.busy = False
+
+    method.__name__, method.__qualname__, method.__doc__ = \
+        orig.__name__, orig.__qualname__, orig.__doc__
+    return method
+
+
+class watch_conversions:
+    """Context manager: while a trace runs, Tensor's converting methods report to ``watch``
+    (they are Tensor's own functions again when no trace runs: no cost outside export)."""
+
+    def __init__(self, watch: ConversionWatch, trace: Trace) -> None:
+        self.watch, self.trace = watch, trace
+
+    def __enter__(self) -> ConversionWatch:
+        self.watch.trace, self.watch.thread = self.trace, threading.get_ident()
+        with _lock:
+            if not _watches:
+                for name in _CONVERSIONS:
+                    _originals[name] = Tensor.__dict__[name]
+                    setattr(Tensor, name, _watched(name, _originals[name]))
+            _watches.append(self.watch)
+        return self.watch
+
+    def __exit__(self, *exc) -> None:
+        with _lock:
+            _watches.remove(self.watch)
+            if not _watches:
+                for name in _CONVERSIONS:
+                    setattr(Tensor, name, _originals.pop(name))
+        self.watch.trace = self.watch.thread = None
+
+
 def _flatten(out, where: str = "output") -> list:
     if isinstance(out, Tensor):
         return [out]
@@ -160,10 +338,13 @@ def _flatten(out, where: str = "output") -> list:
                       "and (nested) tuples or lists of Tensors can be exported")
 
 
-def run_trace(model, inputs: list, param_ids: dict, names: list, reserved: set) -> tuple:
+def run_trace(model, inputs: list, param_ids: dict, names: list, reserved: set,
+              watch: ConversionWatch | None = None) -> tuple:
     """Run ``model`` on ``inputs`` (named ``names``) under a :class:`Trace`: the trace and the
-    model's outputs as a flat list of Tensors."""
+    model's outputs as a flat list of Tensors. ``watch`` sees the conversions of traced values
+    to Python values (a new non-strict one if None)."""
     trace = Trace(param_ids, reserved)
+    watch = ConversionWatch() if watch is None else watch
     tensors = []
     for name, a in zip(names, inputs):
         t = from_numpy(np.array(a, copy=True))
@@ -176,13 +357,14 @@ def run_trace(model, inputs: list, param_ids: dict, names: list, reserved: set) 
         trace.add_value(name, t.array)
         tensors.append(t)
     try:
-        with observe(trace), enable_grad():
+        with observe(trace), enable_grad(), watch_conversions(watch, trace):
             out = model(*tensors)
     except RuntimeError as exc:
         if "requires grad" not in str(exc):
             raise
         # the trace runs with gradients on (so in-place ops are recorded): a forward that
-        # leaves the graph through .numpy() fails here, and could not be traced anyway
+        # leaves the graph through .numpy() fails here (on a value computed from the input,
+        # the watch refuses first and names the line), and could not be traced anyway
         raise ExportError(f"cannot export: the forward reads a value computed from the input "
                           f"as a NumPy array, outside gradlab's ops ({exc})") from None
     trace.check_unchanged({n: f"the output of {opname(r.cls)}" for r in trace.records

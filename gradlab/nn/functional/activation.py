@@ -3,8 +3,9 @@ parametrised ones."""
 
 from __future__ import annotations
 
+from ...ops._util import check_floating
 from ...ops.activation import ELU, GELU, RBF, Hardsigmoid, Hardswish, LeakyReLU, PReLU, Softplus
-from ...tensor import Tensor
+from ...tensor import Tensor, tensor_arg
 
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "leaky_relu", "prelu", "elu",
            "softplus", "gelu", "hardsigmoid", "hardswish", "rbf"]
@@ -13,33 +14,46 @@ __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "leaky_relu", "p
 # a new tensor and the input is left as it was (the values are the same either way).
 
 
+def _float_input(input, op: str, kernel: str) -> None:
+    """A Tensor of a floating dtype (torch's NotImplementedError for integer inputs)."""
+    tensor_arg(input, op)
+    check_floating(input.array, op, kernel=kernel)
+
+
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """max(x, 0). Shape: any."""
+    tensor_arg(input, "relu")
     return input.relu()
 
 
 def sigmoid(input: Tensor) -> Tensor:
     """1 / (1 + exp(-x)), computed without overflow. Shape: any."""
+    tensor_arg(input, "sigmoid")
     return input.sigmoid()
 
 
 def tanh(input: Tensor) -> Tensor:
+    tensor_arg(input, "tanh")
     return input.tanh()
 
 
 def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
-    """exp(x_i) / sum_j exp(x_j) along ``dim`` (max-shifted). Shape: any."""
-    return (input if dtype is None else input.to(dtype)).softmax(dim)
+    """exp(x_i) / sum_j exp(x_j) along ``dim`` (max-shifted), computed in ``dtype`` when
+    given (an integer input needs it). Shape: any."""
+    tensor_arg(input, "softmax")
+    return input.softmax(dim, dtype=dtype)
 
 
 def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
-    """x_i - logsumexp(x) along ``dim``. Shape: any."""
-    return (input if dtype is None else input.to(dtype)).log_softmax(dim)
+    """x_i - logsumexp(x) along ``dim`` (in ``dtype`` when given). Shape: any."""
+    tensor_arg(input, "log_softmax")
+    return input.log_softmax(dim, dtype=dtype)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """max(x, 0) + negative_slope * min(x, 0) (Maas et al. 2013): a small slope for x < 0 keeps
     units from dying (source 004 §1.1, ReLU variants). Shape: any."""
+    _float_input(input, "leaky_relu", "leaky_relu_cpu")
     return LeakyReLU.apply(input, float(negative_slope))
 
 
@@ -66,18 +80,21 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, alpha (e^x - 1) otherwise (Clevert et al. 2016; source 004 §1.1): smooth,
     and its negative saturation pushes mean activations toward 0. Shape: any."""
+    _float_input(input, "elu", "elu_cpu")
     return ELU.apply(input, float(alpha))
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """relu6(x + 3) / 6 = clamp(x / 6 + 1/2, 0, 1): a piecewise-linear sigmoid, cheap on integer
     hardware (Howard et al. 2019, MobileNetV3). Shape: any."""
+    _float_input(input, "hardsigmoid", "hardsigmoid_cpu")
     return Hardsigmoid.apply(input)
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """x · relu6(x + 3) / 6: the piecewise-linear form of swish x · sigmoid(x) (Howard et al.
     2019, MobileNetV3). 0 for x <= -3, x for x >= 3. Shape: any."""
+    _float_input(input, "hardswish", "hardswish_cpu")
     return Hardswish.apply(input)
 
 
@@ -85,6 +102,7 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     """log(1 + e^{beta x}) / beta, a smooth ReLU (sources 003 activations, 004 §1.1); x itself
     where beta x > threshold, as torch. Computed as max(z, 0) + log1p(e^-|z|), which never
     overflows. Shape: any."""
+    _float_input(input, "softplus", "softplus_cpu")
     return Softplus.apply(input, float(beta), float(threshold))
 
 
@@ -98,6 +116,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     if approximate not in ("none", "tanh"):
         raise RuntimeError(f"gelu: approximate argument must be either none or tanh, got "
                            f"{approximate!r}")
+    _float_input(input, "gelu", "GeluKernelImpl")
     return GELU.apply(input, approximate)
 
 

@@ -57,6 +57,7 @@ def _check_sdpa(query, key, value, attn_mask, dropout_p, is_causal, enable_gqa) 
                                f"{list(attn_mask.shape)})")
     if not 0.0 <= dropout_p <= 1.0:
         raise RuntimeError(f"{_SDPA}: dropout probability has to be between 0 and 1, but got "
+                           "dropout_p="
                            f"{dropout_p}")
     if query.shape[-1] != key.shape[-1]:
         raise RuntimeError(f"{_SDPA}: query (..., L, E) and key (..., S, E) must share E, got "

@@ -37,8 +37,8 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     n = weight.shape[0]
     if padding_idx is not None:
         if not -n <= padding_idx < n:
-            raise ValueError(f"embedding: padding_idx must be within num_embeddings ({n}), got "
-                             f"{padding_idx}")
+            raise AssertionError(f"embedding: padding_idx must be within num_embeddings ({n}), "
+                                 f"got {padding_idx}")
         padding_idx = padding_idx % n
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         bad = idx[(idx < 0) | (idx >= n)].flat[0]

@@ -9,7 +9,8 @@ import numpy as np
 from ...autograd import is_grad_enabled
 from ...functions import where
 from ...ops import loss as _loss
-from ...tensor import Tensor
+from ...ops._util import check_floating
+from ...tensor import Tensor, tensor_arg
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -42,10 +43,23 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     return loss.sum() if reduction == "sum" else loss.mean()
 
 
-def _check_same_shape(name: str, input: Tensor, target: Tensor) -> None:
-    if tuple(input.shape) != tuple(target.shape):
-        raise ValueError(f"{name}: target of shape {list(target.shape)} does not match input of "
-                         f"shape {list(input.shape)} (they must be equal; reshape one of them)")
+def _check_same_shape(name: str, input: Tensor, target: Tensor,
+                      broadcast_error: bool = True) -> None:
+    """Input and target of one shape. Shapes that do not broadcast raise torch's RuntimeError
+    (``broadcast_error``; the binary cross entropies raise ValueError for any mismatch, as
+    torch); shapes that broadcast raise ValueError, where torch only warns."""
+    tensor_arg(input, name)
+    tensor_arg(target, name, "target")
+    a, b = tuple(input.shape), tuple(target.shape)
+    if a == b:
+        return
+    try:
+        np.broadcast_shapes(a, b)
+        cls = ValueError
+    except ValueError:
+        cls = RuntimeError if broadcast_error else ValueError
+    raise cls(f"{name}: target of shape {list(b)} does not match input of shape {list(a)} "
+              "(they must be equal; reshape one of them)")
 
 
 def _weighted(name: str, loss: Tensor, weight: Tensor | None, reduction: str,
@@ -90,9 +104,12 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     # size_average/reduce (deprecated) were silently ignored; torch still honours them
     reduction = _reduction("cross_entropy", reduction, size_average, reduce)
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got "
-                         f"{label_smoothing}")
+        raise RuntimeError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got "
+                           f"{label_smoothing}")
+    tensor_arg(input, "cross_entropy")
+    tensor_arg(target, "cross_entropy", "target")
     x, t = input, target
+    check_floating(x.array, "cross_entropy", kernel="log_softmax_lastdim_kernel_impl")
     probs = t.array.dtype.kind == "f"
     if not probs and t.array.dtype.kind not in "iu":
         raise RuntimeError(f"cross_entropy: target must be int64 class indices or float "
@@ -105,9 +122,13 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     if x.ndim == 1 and not probs:
         expected = ()
     if tuple(t.shape) != tuple(expected):
-        raise RuntimeError(f"cross_entropy: input of shape {list(x.shape)} expects a target of "
-                           f"shape {list(expected)} ({'probabilities' if probs else 'indices'}),"
-                           f" got {list(t.shape)}")
+        if probs and t.ndim == x.ndim - 1:  # meant as class indices, but of a float dtype
+            raise RuntimeError(f"cross_entropy: expected target dtype to be int64 (class "
+                               f"indices) for a target of shape {list(t.shape)}, but got "
+                               f"{t.dtype}; a float target holds probabilities, of the input's "
+                               f"shape {list(x.shape)}")
+        _target_shape_error("cross_entropy", x, t, expected,
+                            "probabilities" if probs else "indices")
     w = None
     if weight is not None:
         w = weight.array.astype(x.array.dtype, copy=False)
@@ -133,6 +154,18 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     return out
 
 
+def _target_shape_error(name: str, x: Tensor, t: Tensor, expected: tuple, what: str = ""):
+    """torch's errors for a class-index target of the wrong shape: ValueError when the batch
+    sizes differ, RuntimeError otherwise."""
+    kind = f" ({what})" if what else ""
+    if x.ndim >= 2 and t.ndim >= 1 and t.shape[0] != x.shape[0] and what != "probabilities":
+        raise ValueError(f"{name}: input of shape {list(x.shape)} expects a target of shape "
+                         f"{list(expected)}{kind}, got {list(t.shape)}: Expected input "
+                         f"batch_size ({x.shape[0]}) to match target batch_size ({t.shape[0]})")
+    raise RuntimeError(f"{name}: input of shape {list(x.shape)} expects a target of shape "
+                       f"{list(expected)}{kind}, got {list(t.shape)}")
+
+
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
              ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of log-probabilities: loss_i = -w_{y_i} x_{i, y_i}; ``mean``
@@ -151,8 +184,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     c = input.shape[0] if input.ndim == 1 else input.shape[1]
     expected = () if input.ndim == 1 else (input.shape[0],) + tuple(input.shape[2:])
     if tuple(target.shape) != expected:
-        raise ValueError(f"nll_loss: input of shape {list(input.shape)} expects a target of "
-                         f"shape {list(expected)}, got {list(target.shape)}")
+        _target_shape_error("nll_loss", input, target, expected)
     w = _no_grad_weight("nll_loss", "weight", weight)
     if w is not None:
         if w.shape != (c,):
@@ -174,6 +206,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
     """
     r = _reduction("mse_loss", reduction, size_average, reduce)
     _check_same_shape("mse_loss", input, target)
+    check_floating(input.array, "mse_loss", kernel="mse_cpu")
     d = input - target
     return _weighted("mse_loss", d * d, weight, r, True)
 
@@ -228,8 +261,8 @@ def _broadcast_weight(name: str, arg: str, w: np.ndarray | None, shape: tuple):
         except ValueError:
             ok = False
         if not ok:
-            raise ValueError(f"{name}: {arg} of shape {list(w.shape)} cannot be broadcast to the "
-                             f"input's shape {list(shape)}")
+            raise RuntimeError(f"{name}: {arg} of shape {list(w.shape)} cannot be broadcast to the "
+                               f"input's shape {list(shape)}")
     return w
 
 
@@ -243,11 +276,15 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     shape with ``reduction='none'``.
     """
     r = _reduction("binary_cross_entropy", reduction, size_average, reduce)
-    _check_same_shape("binary_cross_entropy", input, target)
+    _check_same_shape("binary_cross_entropy", input, target, broadcast_error=False)
     p, t = input.array, target.array
-    if not ((p >= 0) & (p <= 1)).all():
+    if t.dtype.kind != "f":
+        raise RuntimeError(f"binary_cross_entropy: Found dtype {t.dtype} but expected {p.dtype} "
+                           "(the target must be floating point, as the input)")
+    inside = (p >= 0) & (p <= 1)
+    if not inside.all():
         raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 "
-                           "and 1")
+                           f"and 1, got {p[~inside].reshape(-1)[0]}")
     if not ((t >= 0) & (t <= 1)).all():
         raise RuntimeError("binary_cross_entropy: all elements of target should be between 0 "
                            "and 1")
@@ -268,7 +305,11 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     """
     r = _reduction("binary_cross_entropy_with_logits", reduction, size_average, reduce)
     name = "binary_cross_entropy_with_logits"
-    _check_same_shape(name, input, target)
+    _check_same_shape(name, input, target, broadcast_error=False)
+    if target.array.dtype.kind != "f":
+        raise RuntimeError(f"{name}: result type Float can't be cast to the desired output type "
+                           f"of the target, {target.dtype} (expected a floating point target; "
+                           "cast it with .float())")
     shape = tuple(input.shape)
     w = _broadcast_weight(name, "weight", _no_grad_weight(name, "weight", weight), shape)
     pw = _broadcast_weight(name, "pos_weight", _no_grad_weight(name, "pos_weight", pos_weight),

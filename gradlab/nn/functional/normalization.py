@@ -59,8 +59,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if training:
         n = input.numel() // c
         if n <= 1:
-            raise ValueError(f"Expected more than 1 value per channel when training, got input "
-                             f"size {list(input.shape)}")
+            raise ValueError(f"batch_norm: Expected more than 1 value per channel when "
+                             f"training, got input size {list(input.shape)}")
         out, mean, var = Normalize.apply(input, _affine_shape(weight, pshape),
                                          _affine_shape(bias, pshape), axes, eps)
         if running_mean is not None and running_var is not None:
@@ -97,6 +97,11 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
         raise RuntimeError(f"layer_norm: Given normalized_shape={list(ns)}, expected input with "
                            f"shape [*, {', '.join(map(str, ns))}], but got input of size"
                            f"{list(input.shape)}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != ns:
+            raise RuntimeError(f"layer_norm: Expected {name} to be of same shape as "
+                               f"normalized_shape, but got {name} of shape {list(t.shape)} and "
+                               f"normalized_shape = {list(ns)}")
     axes = tuple(range(input.ndim - len(ns), input.ndim))
     return rename(Normalize.apply(input, weight, bias, axes, eps)[0], "NativeLayerNormBackward0")
 
@@ -115,7 +120,13 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
     n, c = input.shape[:2]
     if num_groups <= 0 or c % num_groups:
         raise RuntimeError(f"group_norm: Expected number of channels in input ({c}) to be "
-                           f"divisible by num_groups ({num_groups})")
+                           f"divisible by num_groups ({num_groups}), but got input of shape "
+                           f"{list(input.shape)} and num_groups={num_groups}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (c,):
+            raise RuntimeError(f"group_norm: Expected {name} to be a vector of size equal to "
+                               f"the number of channels in input ({c}), but got {name} of "
+                               f"shape {list(t.shape)} and input of shape {list(input.shape)}")
     x = input.reshape(n, num_groups, c // num_groups, -1)
     pshape = (1, num_groups, c // num_groups, 1)
     out = Normalize.apply(x, _affine_shape(weight, pshape), _affine_shape(bias, pshape),
@@ -137,6 +148,14 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
                          f"spatial dim, got {list(input.shape)}")
     _check_floating(input, "instance_norm", "batch_norm")
     c = input.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (c,):
+            raise RuntimeError(f"instance_norm: {name} should have shape [{c}] (one per "
+                               f"channel of input {list(input.shape)}), got {list(t.shape)}")
+    if use_input_stats and int(np.prod(input.shape[2:])) <= 1:
+        raise ValueError(f"instance_norm: Expected more than 1 spatial element when training, "
+                         f"got input size {list(input.shape)}")
     pshape = (1, c) + (1,) * (input.ndim - 2)
     if not use_input_stats:
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum,

@@ -27,10 +27,24 @@ def _pool_input(input: Tensor, op: str) -> tuple:
     return input, False
 
 
+def _pair(v, name: str, op: str) -> tuple:
+    """A window argument as two ints: one int or a sequence of one or two (torch's
+    RuntimeError otherwise)."""
+    vals = tuple(v) if isinstance(v, (tuple, list)) else (v,)
+    if len(vals) not in (1, 2) or not all(isinstance(x, int) and not isinstance(x, bool)
+                                          for x in vals):
+        raise RuntimeError(f"{op}: {name} must either be a single int, or a tuple of two ints, "
+                           f"got {name}={v!r}")
+    return vals * 2 if len(vals) == 1 else vals
+
+
 def _pool_args(kernel_size, stride, padding, dilation, op: str) -> tuple:
-    k = to_pair(kernel_size, "kernel_size")
-    s = k if stride is None or stride == [] else to_pair(stride, "stride")
-    p, d = to_pair(padding, "padding"), to_pair(dilation, "dilation")
+    k = _pair(kernel_size, "kernel_size", op)
+    s = k if stride is None or stride == [] else _pair(stride, "stride", op)
+    p, d = _pair(padding, "padding", op), _pair(dilation, "dilation", op)
+    if min(p) < 0:
+        raise RuntimeError(f"{op}: pad must be non-negative, but got pad: {min(p)} "
+                           f"(padding={padding})")
     if min(d) <= 0:
         raise RuntimeError(f"{op}: dilation should be greater than zero, but got "
                            f"dilation={d}")
@@ -83,14 +97,31 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
     k, s, p, _ = _pool_args(kernel_size, stride, padding, 1, "avg_pool2d")
     _check_pool_output(x, k, s, p, (1, 1), ceil_mode, "avg_pool2d")
     if divisor_override is not None and divisor_override <= 0:
-        raise RuntimeError("avg_pool2d: divisor must be not zero")
+        raise RuntimeError(f"avg_pool2d: divisor must be not zero, got "
+                           f"divisor_override={divisor_override}")
     out = AvgPool2d.apply(x, k, s, p, ceil_mode, count_include_pad, divisor_override)
     return out.squeeze(0) if unbatched else out
 
 
-def _adaptive_size(input: Tensor, output_size) -> tuple:
-    oh, ow = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * 2
-    return (input.shape[2] if oh is None else int(oh), input.shape[3] if ow is None else int(ow))
+def _adaptive_size(input: Tensor, output_size, op: str) -> tuple:
+    """``output_size`` (an int or two, None keeping the input's size) as two ints, checked as
+    torch checks it, with the input's non-batch sizes."""
+    sizes = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * 2
+    if len(sizes) != 2:
+        raise RuntimeError(f"{op}: output_size must be 2, got output_size={list(sizes)}")
+    oh, ow = (input.shape[2 + i] if v is None else v for i, v in enumerate(sizes))
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (oh, ow)):
+        raise TypeError(f"{op}(): argument 'output_size' must be a tuple of ints, got "
+                        f"{output_size!r}")
+    if oh < 0 or ow < 0:
+        raise RuntimeError(f"{op}: elements of output_size must be greater than or equal to 0 "
+                           f"but received output_size=({oh}, {ow})")
+    for i in (1, 2, 3):
+        if input.shape[i] == 0:
+            raise RuntimeError(f"{op}(): Expected input to have non-zero size for non-batch "
+                               f"dimensions, but input has sizes {list(input.shape)} with "
+                               f"dimension {i} being empty")
+    return oh, ow
 
 
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
@@ -99,14 +130,15 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     Shape: (N, C, H, W) -> (N, C, *output_size).
     """
     x, unbatched = _pool_input(input, "adaptive_avg_pool2d")
-    out = AdaptiveAvgPool2d.apply(x, _adaptive_size(x, output_size))
+    out = AdaptiveAvgPool2d.apply(x, _adaptive_size(x, output_size, "adaptive_avg_pool2d"))
     return out.squeeze(0) if unbatched else out
 
 
 def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
     """Max over PyTorch's adaptive windows. Shape: (N, C, H, W) -> (N, C, *output_size)."""
     x, unbatched = _pool_input(input, "adaptive_max_pool2d")
-    out, idx = AdaptiveMaxPool2d.apply(x, _adaptive_size(x, output_size))
+    out, idx = AdaptiveMaxPool2d.apply(x, _adaptive_size(x, output_size,
+                                                         "adaptive_max_pool2d"))
     if unbatched:
         out, idx = out.squeeze(0), idx.squeeze(0)
     return (out, idx) if return_indices else out
