@@ -60,7 +60,7 @@ def test_bad_arguments_exit_2_with_one_line(run_dir, tmp_path, capsys):
     ckpt = str(run_dir / "best.safetensors")
     rc, out, err = run_main(["export", str(tmp_path / "none.safetensors"), "--onnx", "x.onnx"],
                             capsys)
-    assert rc == 2 and err == (f"gradlab export: error: no checkpoint at "
+    assert rc == 2 and err == (f"gradlab export: error: CHECKPOINT: no checkpoint at "
                                f"{tmp_path / 'none.safetensors'}\n")
     rc, out, err = run_main(["export", ckpt, "--onnx", "x.onnx", "--opset", "9"], capsys)
     assert rc == 2 and err == "gradlab export: error: --opset must be between 17 and 21, got 9\n"
@@ -70,15 +70,15 @@ def test_bad_arguments_exit_2_with_one_line(run_dir, tmp_path, capsys):
     weights = tmp_path / "weights.safetensors"
     gradlab.save({"w": gradlab.ones(2)}, str(weights))
     rc, out, err = run_main(["export", str(weights), "--onnx", "x.onnx"], capsys)
-    assert rc == 2 and err.startswith(f"gradlab export: error: {weights}: not a gradlab "
-                                      "training checkpoint") and len(err.splitlines()) == 1
+    assert rc == 2 and err.startswith(f"gradlab export: error: CHECKPOINT: {weights}: not a "
+                                      "gradlab training checkpoint") and len(err.splitlines()) == 1
 
     foreign = tmp_path / "foreign.safetensors"
     save_checkpoint(str(foreign), model=gradlab.nn.Linear(2, 2))
     rc, out, err = run_main(["export", str(foreign), "--onnx", "x.onnx"], capsys)
-    assert rc == 2 and err == (f"gradlab export: error: {foreign} was not written by gradlab "
-                               "train: its model and data set cannot be rebuilt from the "
-                               "checkpoint alone\n")
+    assert rc == 2 and err == (f"gradlab export: error: CHECKPOINT: {foreign} was not written "
+                               "by gradlab train: its model and data set cannot be rebuilt from "
+                               "the checkpoint alone\n")
 
     rc, out, err = run_main(["export", ckpt, "--onnx", str(tmp_path / "no" / "dir" / "x.onnx")],
                             capsys)

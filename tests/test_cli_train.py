@@ -156,14 +156,14 @@ def test_mnist_family_from_idx_files(tmp_path, capsys, model):
 
 ERRORS = [
     (["--epochs", "many"], "argument --epochs: invalid int value: 'many'"),
-    (["--lr", "-0.1"], "--lr must be > 0, got -0.1"),
-    (["--lr", "nan"], "--lr must be > 0, got nan"),
-    (["--epochs", "0"], "--epochs must be >= 1, got 0"),
-    (["--batch-size", "0"], "--batch-size must be >= 1, got 0"),
-    (["--val-fraction", "1"], "--val-fraction must be in [0, 1), got 1.0"),
-    (["--target", "97"], "--target is a fraction in [0, 1], got 97.0"),
-    (["--momentum", "-1"], "--momentum must be >= 0, got -1.0"),
-    (["--threads", "0"], "--threads must be >= 1, got 0"),
+    (["--lr", "-0.1"], "--lr: must be a finite number > 0, got -0.1"),
+    (["--lr", "nan"], "--lr: must be a finite number > 0, got nan"),
+    (["--epochs", "0"], "--epochs: must be an integer >= 1, got 0"),
+    (["--batch-size", "0"], "--batch-size: must be an integer >= 1, got 0"),
+    (["--val-fraction", "1"], "--val-fraction: must be a finite number in [0, 1), got 1.0"),
+    (["--target", "97"], "--target: must be a finite number in [0, 1], got 97.0"),
+    (["--momentum", "-1"], "--momentum: must be a finite number >= 0, got -1.0"),
+    (["--threads", "0"], "--threads: must be an integer >= 1, got 0"),
     (["--scheduler", "plateau", "--val-fraction", "0"],
      "--scheduler plateau needs a validation split (--val-fraction > 0)"),
     (["--data", "mnist"], "--data mnist needs --data-dir DIR (the folder that holds or will "
@@ -171,8 +171,8 @@ ERRORS = [
     (["--data", "kmnist", "--data-dir", "/nonexistent/gradlab-data"],
      "--data-dir /nonexistent/gradlab-data does not exist (add --download to fetch the data "
      "set into it)"),
-    (["--data-dir", "/tmp"], "--data digits ships with gradlab: --data-dir and --download "
-     "do not apply"),
+    (["--data-dir", "/tmp"], "--data-dir: --data digits ships with gradlab: --data-dir and "
+     "--download do not apply"),
     (["--resume", "/nonexistent/last.safetensors"],
      "--resume: no checkpoint at /nonexistent/last.safetensors"),
 ]
@@ -200,7 +200,8 @@ def test_missing_data_files_and_foreign_checkpoints_exit_2(tmp_path, capsys):
     rc, _, err = run_main(["train", "--data", "fashion-mnist", "--data-dir",
                            str(tmp_path / "empty")], capsys)
     assert rc == 2 and err.count("\n") == 1
-    assert err.startswith("gradlab train: error: Dataset not found. FashionMNIST looked for "
+    assert err.startswith(f"gradlab train: error: --data-dir {tmp_path / 'empty'}: Dataset not "
+                          "found. FashionMNIST looked for "
                           "train-images-idx3-ubyte[.gz]")
     weights = tmp_path / "weights.safetensors"
     gradlab.save({"w": gradlab.ones(2)}, weights)
@@ -212,7 +213,7 @@ def test_missing_data_files_and_foreign_checkpoints_exit_2(tmp_path, capsys):
 def test_errors_from_the_command_line_have_no_traceback():
     p = subprocess.run(CLI + ["train", "--lr", "-1"], capture_output=True, text=True, cwd=ROOT)
     assert p.returncode == 2 and p.stdout == ""
-    assert p.stderr == "gradlab train: error: --lr must be > 0, got -1.0\n"
+    assert p.stderr == "gradlab train: error: --lr: must be a finite number > 0, got -1.0\n"
     p = subprocess.run(CLI + ["train", "--model", "nope"], capture_output=True, text=True,
                        cwd=ROOT)
     assert p.returncode == 2 and p.stderr.count("\n") == 1 and "invalid choice" in p.stderr

@@ -74,6 +74,11 @@ def test_prune_with_finetune_recovers(run_dir, capsys):
     rc, out, err = run_main(["compress", str(run_dir / "best.safetensors"), "--prune", "0.9",
                              "--finetune", "2", "--out", str(run_dir / "p90.safetensors")],
                             capsys)
+    assert rc == 2 and err == (f"gradlab compress: error: --out {run_dir / 'p90.safetensors'}: "
+                               "the file exists; pass --overwrite to replace it\n")
+    rc, out, err = run_main(["compress", str(run_dir / "best.safetensors"), "--prune", "0.9",
+                             "--finetune", "2", "--out", str(run_dir / "p90.safetensors"),
+                             "--overwrite"], capsys)
     assert rc == 0, err
     assert "fine-tuned 2 epochs" in out
     _, tuned = _accuracies(out)
@@ -136,7 +141,8 @@ def test_bad_arguments(run_dir, capsys, argv, message):
 
 def test_bad_checkpoints(tmp_path, capsys):
     rc, _, err = run_main(["compress", str(tmp_path / "nope"), "--prune", "0.5"], capsys)
-    assert rc == 2 and err == f"gradlab compress: error: no checkpoint at {tmp_path}/nope\n"
+    assert rc == 2 and err == (f"gradlab compress: error: CHECKPOINT: no checkpoint at "
+                               f"{tmp_path}/nope\n")
     plain = tmp_path / "w.safetensors"
     gradlab.save({"w": gradlab.zeros(2)}, plain)
     rc, _, err = run_main(["compress", str(plain), "--prune", "0.5"], capsys)

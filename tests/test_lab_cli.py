@@ -160,7 +160,7 @@ def test_lab_seeds_checks_stability_and_reports_the_first_seed(fakes, tmp_path, 
 
 @pytest.mark.parametrize("argv, message", [
     (["lab", "run", "alpha", "nope"],
-     "gradlab lab: error: unknown experiment id 'nope'; known ids: alpha, beta, broken"),
+     "gradlab lab: error: ID: unknown experiment id 'nope'; known ids: alpha, beta, broken"),
     (["lab", "--threads", "0"], "gradlab lab: error: --threads must be >= 1, got 0"),
     (["lab", "--seed", "-1"], "gradlab lab: error: --seed must be >= 0, got -1"),
     (["lab", "--seeds", "0,x"], "gradlab lab: error: argument --seeds: expected "
@@ -169,8 +169,8 @@ def test_lab_seeds_checks_stability_and_reports_the_first_seed(fakes, tmp_path, 
      "in '0,1,0'"),
     (["lab", "--seeds", "0,-1"], "gradlab lab: error: argument --seeds: seeds are integers >= 0,"
      " got '0,-1'"),
-    (["lab", "--seed", "1", "--seeds", "0,1"], "gradlab lab: error: give --seed or --seeds, not "
-     "both (the report uses the first of --seeds)"),
+    (["lab", "--seed", "1", "--seeds", "0,1"], "gradlab lab: error: --seed: give --seed or "
+     "--seeds, not both (the report uses the first of --seeds)"),
     (["lab", "run"], "gradlab lab run: error: the following arguments are required: ID"),
     (["lab", "walk"], "gradlab lab: error: argument {list,run}: invalid choice: 'walk'"),
 ])
@@ -209,7 +209,7 @@ def test_unknown_id_through_python_m_is_one_line():
     r = subprocess.run([sys.executable, "-m", "gradlab.cli", "lab", "run", "no-such-claim"],
                        capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 2 and r.stdout == ""
-    assert r.stderr.startswith("gradlab lab: error: unknown experiment id 'no-such-claim'; "
+    assert r.stderr.startswith("gradlab lab: error: ID: unknown experiment id 'no-such-claim'; "
                                "known ids: ")
     assert len(r.stderr.splitlines()) == 1
 

@@ -229,7 +229,8 @@ def test_fit_errors():
     with pytest.raises(ValueError, match="the training loader yielded no batches"):
         fit(model, loss, opt, [])
     with np.errstate(divide="ignore"), pytest.raises(
-            FloatingPointError, match="the training loss is inf at epoch 1, batch 0"):
+            FloatingPointError, match=r"training diverged at epoch 1, batch 0 \(step 0\): the "
+                                      "training loss is inf"):
         fit(model, lambda out, y: loss(out, y) / 0.0, opt, train_loader)
 
 

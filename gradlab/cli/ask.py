@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from gradlab.cli.common import UsageError
+from gradlab.cli.common import UsageError, check_output_file
 
 
 def _ask_text(q, width: int = 88) -> str:
@@ -38,9 +38,13 @@ def _ask(args: argparse.Namespace) -> int:
 
     if args.limit < 1:
         raise UsageError(f"--limit must be >= 1, got {args.limit}")
+    if not args.words and not args.html:
+        raise UsageError("WORD: give words to search for, e.g. gradlab ask batchnorm 学习率 "
+                         "(or --html PATH to write the whole index)")
     if args.html:
         from gradlab.lab.report import write_questions_html
 
+        check_output_file(args.html, "--html", overwrite=True)  # a generated page: replaced
         try:
             path = write_questions_html(args.html)
         except OSError as exc:
@@ -48,9 +52,6 @@ def _ask(args: argparse.Namespace) -> int:
         print(f"wrote {path} ({len(questions.QUESTIONS)} questions)")
         if not args.words:
             return 0
-    if not args.words:
-        raise UsageError("give words to search for, e.g. gradlab ask batchnorm 学习率 "
-                         "(or --html PATH to write the whole index)")
     query = " ".join(args.words)
     found = questions.search(args.words)
     if not found:

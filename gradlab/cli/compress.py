@@ -12,6 +12,10 @@ the training split. Sizes are the bytes of safetensors files: the float32 weight
 compressed file after (pruned: non-zeros plus a bit mask; int8: integer weights, int32 biases
 and scales; low-rank: the factor weights).
 
+The output file (``--out``, or the default name next to the checkpoint) is never replaced
+silently: an existing file is refused unless ``--overwrite`` is given, and the checkpoint itself
+is never the output.
+
 Exit status 0, or 2 for bad arguments (one line).
 """
 
@@ -21,7 +25,12 @@ import argparse
 import json
 import os
 
-from gradlab.cli.common import UsageError
+from gradlab.cli.common import (
+    UsageError,
+    check_output_file,
+    check_saved_run,
+    one_line,
+)
 
 
 def _check_args(args: argparse.Namespace) -> None:
@@ -40,6 +49,28 @@ def _check_args(args: argparse.Namespace) -> None:
         raise err(f"--calibration must be >= 1 images, got {args.calibration}")
 
 
+def _default_out(args: argparse.Namespace, path: str) -> str:
+    """The output next to the checkpoint: ``best-pruned80``, ``best-int8``, ``best-lowrank90``."""
+    stem = os.path.splitext(path)[0]
+    if args.prune is not None:
+        return f"{stem}-pruned{round(args.prune * 100)}.safetensors"
+    if args.quantize is not None:
+        return f"{stem}-int8.safetensors"
+    return f"{stem}-lowrank{round(args.lowrank * 100)}.safetensors"
+
+
+def _check_out(args: argparse.Namespace, path: str) -> None:
+    """Settle ``args.out`` before anything runs: writable, not a folder, not the checkpoint,
+    and an existing file only with --overwrite."""
+    if args.out is None:
+        args.out = _default_out(args, path)
+    if os.path.abspath(args.out) == os.path.abspath(path) or (
+            os.path.exists(args.out) and os.path.samefile(args.out, path)):
+        raise UsageError(f"--out {args.out}: is the checkpoint being compressed; give another "
+                         "file")
+    check_output_file(args.out, "--out", args.overwrite)
+
+
 def _compress(args: argparse.Namespace) -> int:
     from gradlab import backend
 
@@ -48,8 +79,10 @@ def _compress(args: argparse.Namespace) -> int:
 
     try:
         path, ckpt, cfg = load_trained(args.checkpoint)
+        check_saved_run(cfg, path)
     except ValueError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(f"CHECKPOINT: {one_line(exc)}") from None
+    _check_out(args, path)
     with backend.num_threads(cfg.get("threads", 1)):
         return _run(args, path, ckpt, cfg)
 
@@ -86,9 +119,13 @@ def _run(args, path: str, ckpt: dict, cfg: dict) -> int:
         splits = recipes.load_data(cfg["data"], cfg["model"], cfg.get("data_dir"), False,
                                    cfg["val_fraction"], cfg["augment"], cfg["seed"])
     except (RuntimeError, OSError, ValueError, ImportError) as exc:
-        raise UsageError(" ".join(str(exc).split())) from None
+        raise UsageError(f"CHECKPOINT: {path}: cannot load the run's data set: "
+                         f"{one_line(exc)}") from None
     model = recipes.build_model(cfg["model"], cfg["data"], len(splits.classes))
-    load_model_state(model, ckpt, path)
+    try:
+        load_model_state(model, ckpt, path)
+    except ValueError as exc:
+        raise UsageError(f"CHECKPOINT: {exc}") from None
     test_loader = DataLoader(splits.test, batch_size=512)
 
     def accuracy(m) -> float:
@@ -101,7 +138,6 @@ def _run(args, path: str, ckpt: dict, cfg: dict) -> int:
           f"({len(splits.test):,} test images)")
     print(f"before: float32, {n_params:,} parameters, {size_before:,} bytes, test accuracy "
           f"{acc_before:.2%}")
-    stem = os.path.splitext(path)[0]
     meta = {"source": os.path.abspath(path), "model": cfg["model"], "data": cfg["data"],
             "classes": len(splits.classes)}
     tune = f", fine-tuned {args.finetune} epoch{'s' if args.finetune != 1 else ''}" \
@@ -113,7 +149,7 @@ def _run(args, path: str, ckpt: dict, cfg: dict) -> int:
         remove_masks(model)
         rep = sparsity_report(model)
         state = sparse_state_dict(model.state_dict())
-        out = args.out or f"{stem}-pruned{round(args.prune * 100)}.safetensors"
+        out = args.out
         meta.update(method="prune", amount=args.prune, finetune=args.finetune)
         print(f"prune: {args.prune:.0%} of the Linear/Conv weights by global magnitude{tune}; "
               f"{rep.zeros:,} of {rep.params:,} weights are zero")
@@ -130,7 +166,7 @@ def _run(args, path: str, ckpt: dict, cfg: dict) -> int:
         quantize_model(model, batches, activation="uint8", per_channel=True)
         n_q = sum(1 for m in model.modules() if type(m).__name__.startswith("Quantized"))
         state = model.state_dict()
-        out = args.out or f"{stem}-int8.safetensors"
+        out = args.out
         meta.update(method="quantize", dtype="int8", activation="uint8",
                     calibration_images=seen)
         print(f"quantize: {n_q} Linear/Conv2d layers to int8 (per-channel weights, uint8 "
@@ -141,7 +177,7 @@ def _run(args, path: str, ckpt: dict, cfg: dict) -> int:
         if args.finetune:
             _finetune(model, splits, args.finetune, cfg["seed"])
         state = model.state_dict()
-        out = args.out or f"{stem}-lowrank{round(args.lowrank * 100)}.safetensors"
+        out = args.out
         meta.update(method="lowrank", energy=args.lowrank, ranks=ranks, scheme="channel",
                     finetune=args.finetune)
         shown = ", ".join(f"{k} r={r}" for k, r in ranks.items()) or "none"
@@ -163,7 +199,8 @@ def register(sub) -> None:
         "compress", help="prune, quantize (int8) or factorize (SVD) a gradlab train model",
         description="Compress a model trained by gradlab train and print its size and test "
         "accuracy before and after. The checkpoint's settings rebuild the model and its data "
-        "set; the compressed weights are written as safetensors.")
+        "set; the compressed weights are written as safetensors. An existing output file is "
+        "not replaced unless --overwrite is given. Bad arguments: exit status 2, one line.")
     c.add_argument("checkpoint", metavar="CHECKPOINT",
                    help="a gradlab train checkpoint, or its run folder (best.safetensors, "
                    "else last.safetensors)")
@@ -184,5 +221,8 @@ def register(sub) -> None:
                    "(default 512)")
     c.add_argument("--out", default=None,
                    help="output file (default: next to the checkpoint, e.g. "
-                   "best-pruned80.safetensors)")
+                   "best-pruned80.safetensors); an existing file is refused unless "
+                   "--overwrite is given")
+    c.add_argument("--overwrite", action="store_true",
+                   help="replace the output file if it exists")
     c.set_defaults(func=_compress)

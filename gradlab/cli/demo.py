@@ -12,6 +12,7 @@ import numpy as np
 
 import gradlab
 from gradlab import backend
+from gradlab.cli.common import check_float, check_int, check_seed
 from gradlab.datasets import two_spirals
 from gradlab.nn import functional as F
 
@@ -45,6 +46,13 @@ def _mlp_forward(params: list, x: gradlab.Tensor) -> gradlab.Tensor:
 
 def _demo(args: argparse.Namespace) -> int:
     """Train an MLP written with raw tensors on two spirals, full batch, plain SGD."""
+    check_int(args.steps, "--steps")
+    check_float(args.lr, "--lr", 0, low_open=True)
+    check_int(args.hidden, "--hidden")
+    check_int(args.n, "--n", 5)  # n // 5 validation points: at least one
+    check_float(args.noise, "--noise", 0)
+    check_seed(args.seed)
+    check_float(args.target, "--target", 0, 1)
     gradlab.manual_seed(args.seed)
     x, y = two_spirals(args.n + args.n // 5, noise=args.noise)
     n = args.n
@@ -86,7 +94,8 @@ def register(sub) -> None:
     d.add_argument("--steps", type=int, default=1000, help="SGD steps (default 1000)")
     d.add_argument("--lr", type=float, default=0.5, help="learning rate (default 0.5)")
     d.add_argument("--hidden", type=int, default=64, help="hidden units per layer (default 64)")
-    d.add_argument("--n", type=int, default=1000, help="training points (default 1000)")
+    d.add_argument("--n", type=int, default=1000, help="training points, >= 5 (default 1000; "
+                   "a fifth as many more for validation)")
     d.add_argument("--noise", type=float, default=0.2, help="spiral noise (default 0.2)")
     d.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     d.add_argument("--target", type=float, default=0.97,

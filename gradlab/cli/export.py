@@ -18,10 +18,16 @@ def register(sub) -> None:
         description="Rebuild the model of a `gradlab train` checkpoint, write it as an ONNX "
                     "file with a dynamic batch axis, then run the checkpoint's test set through "
                     "onnxruntime and gradlab: prints the file size, the largest difference "
-                    "between their outputs and the accuracy of both.")
+                    "between their outputs and the accuracy of both. An existing --onnx file "
+                    "is not replaced unless --overwrite is given. Bad arguments: exit status "
+                    "2, one line.")
     e.add_argument("checkpoint", help="a checkpoint written by gradlab train "
                                       "(best.safetensors or last.safetensors)")
-    e.add_argument("--onnx", required=True, metavar="PATH", help="the ONNX file to write")
+    e.add_argument("--onnx", required=True, metavar="PATH",
+                   help="the ONNX file to write (its folder must exist); an existing file is "
+                   "refused unless --overwrite is given")
+    e.add_argument("--overwrite", action="store_true",
+                   help="replace the --onnx file if it exists")
     e.add_argument("--opset", type=int, default=17, help="ONNX opset version (17-21, default "
                                                          "17)")
     e.set_defaults(func=_export)
@@ -30,7 +36,7 @@ def register(sub) -> None:
 def _export(args: argparse.Namespace) -> int:
     """``gradlab export``: the model of a training checkpoint as ONNX, compared in onnxruntime."""
     from gradlab import backend
-    from gradlab.cli.common import UsageError
+    from gradlab.cli.common import UsageError, check_output_file, check_saved_run, one_line
 
     if not 17 <= args.opset <= 21:
         raise UsageError(f"--opset must be between 17 and 21, got {args.opset}")
@@ -38,14 +44,17 @@ def _export(args: argparse.Namespace) -> int:
 
     try:
         path, ckpt, cfg = load_trained(args.checkpoint)
+        check_saved_run(cfg, path)
     except ValueError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(f"CHECKPOINT: {one_line(exc)}") from None
+    check_output_file(args.onnx, "--onnx", args.overwrite)
     with backend.num_threads(int(cfg.get("threads", 1))):
         return _run_export(args, ckpt, cfg, UsageError)
 
 
 def _run_export(args, ckpt: dict, cfg: dict, UsageError) -> int:
     from gradlab import no_grad
+    from gradlab.cli.common import one_line
     from gradlab.io.onnx import ExportError, export
     from gradlab.train import load_model_state, recipes
 
@@ -53,9 +62,13 @@ def _run_export(args, ckpt: dict, cfg: dict, UsageError) -> int:
         splits = recipes.load_data(cfg["data"], cfg["model"], cfg.get("data_dir"), False,
                                    cfg["val_fraction"], False, cfg["seed"])
     except (RuntimeError, OSError, ValueError, ImportError) as exc:
-        raise UsageError(" ".join(str(exc).split())) from None
+        raise UsageError(f"CHECKPOINT: {args.checkpoint}: cannot load the run's data set: "
+                         f"{one_line(exc)}") from None
     model = recipes.build_model(cfg["model"], cfg["data"], len(splits.classes))
-    load_model_state(model, ckpt, args.checkpoint)
+    try:
+        load_model_state(model, ckpt, args.checkpoint)
+    except ValueError as exc:
+        raise UsageError(f"CHECKPOINT: {exc}") from None
     model.eval()
     xs, ys = _test_arrays(splits.test)
     out = args.onnx

@@ -24,7 +24,7 @@ import os
 import sys
 import time
 
-from gradlab.cli.common import UsageError
+from gradlab.cli.common import UsageError, folder_write_problem
 
 
 def _seeds(text: str) -> list[int]:
@@ -121,8 +121,8 @@ def _list(args: argparse.Namespace) -> int:
 
 def _check_args(args: argparse.Namespace) -> None:
     if args.seed is not None and args.seeds:
-        raise UsageError("give --seed or --seeds, not both (the report uses the first of "
-                         "--seeds)")
+        raise UsageError("--seed: give --seed or --seeds, not both (the report uses the first "
+                         "of --seeds)")
     if args.seed is None:
         args.seed = 0
     if args.seed < 0:
@@ -137,8 +137,9 @@ def _check_args(args: argparse.Namespace) -> None:
         os.makedirs(args.out, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"--out {args.out}: cannot create the folder: {exc.strerror}") from None
-    if not os.access(args.out, os.W_OK | os.X_OK):
-        raise UsageError(f"--out {args.out}: the folder is not writable")
+    why = folder_write_problem(args.out)  # tried: permission bits do not tell for root
+    if why is not None:
+        raise UsageError(f"--out {args.out}: the folder is not writable: {why}")
 
 
 def _existing_report(args: argparse.Namespace, quick: bool, seed: int) -> bool:
@@ -205,7 +206,7 @@ def _lab(args: argparse.Namespace) -> int:
     try:
         chosen = select(args.ids)
     except UnknownExperimentError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(f"ID: {exc}") from None
     if not chosen:
         raise UsageError("no experiments found in gradlab.lab.experiments")
     ids = [e.id for e in chosen]

@@ -99,8 +99,8 @@ def _summary(args: argparse.Namespace) -> int:
         raise usage(f"--depth must be >= 0, got {args.depth}")
     if args.model in TEXT_MODELS:
         if len(dims) != 1:
-            raise usage(f"{args.model} reads token ids: --input takes one value, the sequence "
-                        f"length L, got {len(dims)} values")
+            raise usage(f"--input: {args.model} reads token ids: --input takes one value, the "
+                        f"sequence length L, got {len(dims)} values")
         model = _text_model(args.model, args.classes)
         ids = gradlab.zeros(args.batch, dims[0], dtype=gradlab.int64)
         data = [ids, ids] if args.model == "seq2seq" else [ids]
@@ -111,13 +111,13 @@ def _summary(args: argparse.Namespace) -> int:
         try:
             model = build_model(args.model, *dims, args.classes)
         except ValueError as exc:
-            raise usage(str(exc)) from None
+            raise usage(f"--input: {exc}") from None
         data = [gradlab.zeros(args.batch, *dims)]
         what = f"input ({args.batch}, {', '.join(map(str, dims))})"
     try:
         s = summary(model, input_data=data, depth=args.depth)
     except RuntimeError as exc:
-        raise usage(" ".join(str(exc).split())) from None
+        raise usage(f"--input: {' '.join(str(exc).split())}") from None
     print(f"{type(model).__name__} ({args.model}), {what}")
     print(s)
     return 0
@@ -129,7 +129,7 @@ def _rf(args: argparse.Namespace) -> int:
     usage = UsageError
     if args.model not in IMAGE_MODELS or args.model == "mlp":
         convs = ", ".join(m for m in IMAGE_MODELS if m != "mlp")
-        raise usage(f"receptive fields need a convolutional model ({convs}), got "
+        raise usage(f"MODEL: receptive fields need a convolutional model ({convs}), got "
                     f"'{args.model}'")
     dims = args.input
     if len(dims) not in (1, 2):
@@ -138,7 +138,7 @@ def _rf(args: argparse.Namespace) -> int:
     try:
         model = build_model(args.model, IMAGE_MODELS[args.model], h, w, 10)
     except ValueError as exc:
-        raise usage(str(exc)) from None
+        raise usage(f"--input: {exc}") from None
     name = type(model).__name__
     if args.model in _IMAGENET:
         model = _features(model)  # the 4096-wide classifier adds nothing to the fields
@@ -148,7 +148,7 @@ def _rf(args: argparse.Namespace) -> int:
         measured = measure_receptive_field(model, size, [r.name for r in table.layers]) \
             if args.measure else None
     except (RuntimeError, ValueError) as exc:
-        raise usage(" ".join(str(exc).split())) from None
+        raise usage(f"--input: {' '.join(str(exc).split())}") from None
     print(f"{name} ({args.model})")
     lines = str(table).splitlines()
     if measured is None:

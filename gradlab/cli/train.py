@@ -1,5 +1,14 @@
 """``gradlab train``: train a zoo model on a data set with gradlab.train and write the run's
-files (see :func:`register`)."""
+files (see :func:`register`).
+
+Nothing is overwritten silently: ``--out DIR`` that already holds a run (``last.safetensors``,
+``best.safetensors``, ``history.csv`` or ``metrics.json``) is refused (exit status 2) unless
+``--overwrite`` is given, which removes that run's files first; without ``--out`` the run goes
+to ``runs/<model>-<data>``, or, if that holds a run, to the first of ``runs/<model>-<data>-2``,
+``-3``, ... that does not (the folder is printed). ``--resume`` continues a run in its own
+folder. A run whose training loss diverges stops with one line on stderr and exit status 1
+(see :class:`gradlab.train.TrainingDiverged`).
+"""
 
 from __future__ import annotations
 
@@ -14,10 +23,39 @@ import numpy as np
 import gradlab
 from gradlab import backend, nn
 from gradlab.cli import launch
-from gradlab.cli.common import UsageError
+from gradlab.cli.common import (
+    RUN_KEYS,
+    UsageError,
+    check_float,
+    check_int,
+    check_output_folder,
+    check_saved_run,
+    check_seed,
+    one_line,
+)
 
-_RESUME_KEYS = ("model", "data", "epochs", "batch_size", "optimizer", "lr", "momentum",
-                "weight_decay", "scheduler", "augment", "val_fraction", "seed", "threads")
+_RESUME_KEYS = RUN_KEYS
+#: the files that make a folder hold a run (``--out`` refuses it without ``--overwrite``)
+RUN_FILES = ("last.safetensors", "best.safetensors", "history.csv", "metrics.json")
+#: what ``--overwrite`` removes before the new run starts: the old run's files
+_REPLACED_FILES = RUN_FILES + ("curves.png", "monitor_gradients.png",
+                               "monitor_activations.png")
+
+
+def holds_run(folder: str) -> bool:
+    """Whether ``folder`` holds the files of a ``gradlab train`` run."""
+    return os.path.isdir(folder) and any(
+        os.path.lexists(os.path.join(folder, f)) for f in RUN_FILES)
+
+
+def _default_out(model: str, data: str) -> str:
+    """``runs/<model>-<data>``, or the first of ``-2``, ``-3``, ... that holds no run."""
+    base = os.path.join("runs", f"{model}-{data}")
+    out, n = base, 1
+    while holds_run(out) or (os.path.exists(out) and not os.path.isdir(out)):
+        n += 1
+        out = f"{base}-{n}"
+    return out
 
 
 def _train_config(args: argparse.Namespace) -> dict:
@@ -40,6 +78,10 @@ def _train_config(args: argparse.Namespace) -> dict:
         if saved is None:
             raise UsageError(f"--resume: {path} was not written by gradlab train (use "
                              "gradlab.train.fit(..., resume_from=path) in Python)")
+        try:
+            check_saved_run(saved, path)
+        except ValueError as exc:
+            raise UsageError(f"--resume: {exc}") from None
         for key in _RESUME_KEYS:
             given = getattr(args, key)
             if given is not None and given != saved[key]:
@@ -49,6 +91,8 @@ def _train_config(args: argparse.Namespace) -> dict:
         cfg = dict(saved)
         cfg["resume"] = path
         cfg["out"] = args.out or os.path.dirname(os.path.abspath(path))
+        cfg.setdefault("recipe_target", None)
+        cfg.setdefault("data_dir", None)
     else:
         model = args.model or "lenet5"
         data = args.data or "digits"
@@ -67,7 +111,7 @@ def _train_config(args: argparse.Namespace) -> dict:
                "val_fraction": args.val_fraction if args.val_fraction is not None else 0.1,
                "seed": args.seed if args.seed is not None else 0,
                "threads": args.threads if args.threads is not None else 1,
-               "resume": None, "out": args.out or os.path.join("runs", f"{model}-{data}")}
+               "resume": None, "out": args.out}
         default_run = (all(cfg[k] == getattr(r, k) for k in ("epochs", "batch_size",
                                                              "optimizer", "lr", "scheduler",
                                                              "augment"))
@@ -80,40 +124,59 @@ def _train_config(args: argparse.Namespace) -> dict:
     cfg["download"] = args.download
     cfg["plot"] = not args.no_plot
     cfg["monitor"] = args.monitor
+    cfg["overwrite"] = args.overwrite
     _check_train_config(cfg)
+    _check_out(cfg)
     return cfg
 
 
 def _check_train_config(cfg: dict) -> None:
-    if cfg["threads"] < 1:
-        raise UsageError(f"--threads must be >= 1, got {cfg['threads']}")
-    if cfg["epochs"] < 1:
-        raise UsageError(f"--epochs must be >= 1, got {cfg['epochs']}")
-    if cfg["batch_size"] < 1:
-        raise UsageError(f"--batch-size must be >= 1, got {cfg['batch_size']}")
-    if not cfg["lr"] > 0:
-        raise UsageError(f"--lr must be > 0, got {cfg['lr']}")
-    if cfg["momentum"] < 0:
-        raise UsageError(f"--momentum must be >= 0, got {cfg['momentum']}")
-    if cfg["weight_decay"] < 0:
-        raise UsageError(f"--weight-decay must be >= 0, got {cfg['weight_decay']}")
-    if not 0 <= cfg["val_fraction"] < 1:
-        raise UsageError(f"--val-fraction must be in [0, 1), got {cfg['val_fraction']}")
-    if cfg["target"] is not None and not 0 <= cfg["target"] <= 1:
-        raise UsageError(f"--target is a fraction in [0, 1], got {cfg['target']}")
+    check_int(cfg["threads"], "--threads")
+    check_int(cfg["epochs"], "--epochs")
+    check_int(cfg["batch_size"], "--batch-size")
+    check_float(cfg["lr"], "--lr", 0, low_open=True)
+    check_float(cfg["momentum"], "--momentum", 0)
+    check_float(cfg["weight_decay"], "--weight-decay", 0)
+    check_float(cfg["val_fraction"], "--val-fraction", 0, 1, high_open=True)
+    check_seed(cfg["seed"])
+    if cfg["target"] is not None:
+        check_float(cfg["target"], "--target", 0, 1)
     if cfg["scheduler"] == "plateau" and cfg["val_fraction"] == 0:
         raise UsageError("--scheduler plateau needs a validation split (--val-fraction > 0)")
     if cfg["data"] == "digits":
         if cfg["data_dir"] is not None or cfg["download"]:
-            raise UsageError("--data digits ships with gradlab: --data-dir and --download "
-                             "do not apply")
+            flag = "--data-dir" if cfg["data_dir"] is not None else "--download"
+            raise UsageError(f"{flag}: --data digits ships with gradlab: --data-dir and "
+                             "--download do not apply")
     else:
         if cfg["data_dir"] is None:
             raise UsageError(f"--data {cfg['data']} needs --data-dir DIR (the folder that holds "
                              f"or will hold the IDX files; add --download to fetch them)")
+        if os.path.exists(cfg["data_dir"]) and not os.path.isdir(cfg["data_dir"]):
+            raise UsageError(f"--data-dir {cfg['data_dir']}: is a file, not a folder")
         if not os.path.isdir(cfg["data_dir"]) and not cfg["download"]:
             raise UsageError(f"--data-dir {cfg['data_dir']} does not exist (add --download to "
                              "fetch the data set into it)")
+
+
+def _check_out(cfg: dict) -> None:
+    """Settle the output folder before anything runs: the next free ``runs/<model>-<data>[-N]``
+    when none was given; a folder that holds another run is refused without ``--overwrite``
+    (a resumed run continues in its own folder); the folder must be creatable and writable."""
+    if cfg["out"] is None:
+        cfg["out"] = (os.path.join("runs", f"{cfg['model']}-{cfg['data']}") if cfg["overwrite"]
+                      else _default_out(cfg["model"], cfg["data"]))
+    out = cfg["out"]
+    own = cfg["resume"] is not None and os.path.abspath(out) == os.path.dirname(
+        os.path.abspath(cfg["resume"]))
+    if not own and holds_run(out) and not cfg["overwrite"]:
+        hint = os.path.join(out, "last.safetensors")
+        raise UsageError(f"--out {out}: holds a run already; pass --resume {hint} to continue "
+                         "it, --overwrite to replace it, or another --out")
+    check_output_folder(out, "--out")
+    cfg["replace"] = [] if own or not cfg["overwrite"] else [
+        os.path.join(out, f) for f in _REPLACED_FILES
+        if os.path.lexists(os.path.join(out, f))]
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -133,6 +196,7 @@ def _run_training(cfg: dict) -> int:
         ModelCheckpoint,
         ProgressBar,
         Trainer,
+        TrainingDiverged,
         evaluate,
         plot_history,
         recipes,
@@ -145,7 +209,8 @@ def _run_training(cfg: dict) -> int:
         splits = recipes.load_data(cfg["data"], cfg["model"], cfg["data_dir"], cfg["download"],
                                    cfg["val_fraction"], cfg["augment"], cfg["seed"])
     except (RuntimeError, OSError, ValueError, ImportError) as exc:
-        raise UsageError(" ".join(str(exc).split())) from None
+        where = "--data" if cfg["data_dir"] is None else f"--data-dir {cfg['data_dir']}"
+        raise UsageError(f"{where}: {one_line(exc)}") from None
     model = ranks.wrap(recipes.build_model(cfg["model"], cfg["data"], len(splits.classes)))
     optimizer = recipes.build_optimizer(cfg["optimizer"], model.parameters(), cfg["lr"],
                                         cfg["momentum"], cfg["weight_decay"])
@@ -155,6 +220,8 @@ def _run_training(cfg: dict) -> int:
     test_loader = DataLoader(splits.test, batch_size=512)
     out = cfg["out"]
     os.makedirs(out, exist_ok=True)
+    for old in cfg.get("replace", ()):  # --overwrite: no file of the old run survives
+        os.remove(old)
     has_val = val_loader is not None
     callbacks = dist_callbacks + ranks.callbacks(
         [ProgressBar(), CSVLogger(os.path.join(out, "history.csv")),
@@ -172,6 +239,14 @@ def _run_training(cfg: dict) -> int:
     # a resumed run finds its data where it was, from any working directory
     trainer.extra_state["gradlab_train"]["data_dir"] = (
         None if cfg["data_dir"] is None else os.path.abspath(cfg["data_dir"]))
+    if cfg["resume"]:  # a checkpoint whose state does not fit its own settings: before training
+        trainer.train_loader, trainer.val_loader = train_loader, val_loader
+        try:
+            trainer.load_checkpoint(cfg["resume"])
+        except (ValueError, RuntimeError, KeyError, TypeError, IndexError) as exc:
+            raise UsageError(f"--resume: {cfg['resume']}: the checkpoint does not fit its own "
+                             f"settings ({cfg['model']} on {cfg['data']}): "
+                             f"{one_line(exc)}") from None
 
     n_params = sum(p.numel() for p in model.parameters())
     shape = "x".join(str(s) for s in splits.shape)
@@ -191,6 +266,11 @@ def _run_training(cfg: dict) -> int:
     try:
         history = trainer.fit(train_loader, val_loader, epochs=cfg["epochs"],
                               resume_from=cfg["resume"])
+    except TrainingDiverged as exc:
+        if monitor is not None:
+            print(monitor.report(details=False))
+        print(f"gradlab train: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         last = os.path.join(out, "last.safetensors")
         hint = (f"; resume with: gradlab train --resume {last}" if os.path.isfile(last)
@@ -246,7 +326,12 @@ def register(sub) -> None:
         "a validation split, held-out test accuracy at the end, and the run's files (training "
         "checkpoints last/best.safetensors, history.csv, metrics.json, curves.png) in --out. "
         "Unset options take the measured recipe for the (model, data) pair; the default run "
-        "(LeNet-5 on digits) must reach 97%% test accuracy, else the exit status is 1.")
+        "(LeNet-5 on digits) must reach 97% test accuracy, else the exit status is 1. "
+        "Nothing is overwritten silently: an --out folder that holds a run is refused (exit "
+        "status 2) unless --overwrite is given; without --out a new runs/<model>-<data>[-N] "
+        "folder is used. Training stops with exit status 1 when the loss diverges (NaN/Inf, "
+        "or 1000 times the largest loss of the first 10 steps), naming the epoch, step and "
+        "loss. Bad arguments: exit status 2 and one line.")
     t.add_argument("--model", choices=recipes.MODELS, default=None,
                    help="zoo model (default lenet5)")
     t.add_argument("--data", choices=recipes.DATASETS, default=None,
@@ -274,7 +359,13 @@ def register(sub) -> None:
     t.add_argument("--val-fraction", type=float, default=None,
                    help="share of the training split held out for validation (default 0.1)")
     t.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
-    t.add_argument("--out", default=None, help="output folder (default runs/<model>-<data>)")
+    t.add_argument("--out", default=None,
+                   help="output folder (default runs/<model>-<data>, or -2, -3, ... when that "
+                   "holds a run already); a folder that holds a run is refused unless "
+                   "--overwrite is given")
+    t.add_argument("--overwrite", action="store_true",
+                   help="replace the run in --out (its checkpoints, history, metrics and "
+                   "plots are removed first)")
     t.add_argument("--resume", default=None, metavar="CHECKPOINT",
                    help="continue a run from its last.safetensors (or its folder)")
     t.add_argument("--target", type=float, default=None,

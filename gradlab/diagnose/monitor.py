@@ -32,7 +32,8 @@ class DiagnosisWarning(RuntimeWarning):
 @dataclass
 class Finding:
     """One problem the monitor saw: ``kind`` (``"vanishing"``, ``"exploding"``, ``"dead"``,
-    ``"saturated"`` or ``"nonfinite"``) at ``layer``, first at sampled step ``step`` (with its
+    ``"saturated"``, ``"nonfinite"`` or ``"diverging"``; the layer of a diverging loss is
+    ``"loss"``) at ``layer``, first at sampled step ``step`` (with its
     ``message`` and ``value``), seen ``count`` times up to ``last_step``."""
 
     kind: str
@@ -148,6 +149,11 @@ class Monitor(Callback):
       of its outputs saturated.
     * ``nonfinite``: NaN or Inf in a layer's parameters, in its gradients, or in the output of
       the first layer (in execution order) whose output has any.
+    * ``diverging`` (layer ``"loss"``): the training loss is NaN/Inf or above 1000 times the
+      largest loss of the first 10 steps (the rule of :class:`gradlab.train.TrainingDiverged`).
+      Checked at every step, sampled or not, from the loss the Trainer reports (or the
+      ``loss`` given to :meth:`step`): one comparison a step. When the Trainer stops on
+      divergence the monitor records the step it stopped at.
 
     Statistics are taken every ``every`` steps (default 20). A sampled step costs about as much
     CPU time as a training step of the digits MLP and 0.7 of one of LeNet-5 (copies of the
@@ -208,6 +214,7 @@ class Monitor(Callback):
         self.histograms_first: dict[str, np.ndarray] = {}
         self.histograms_last: dict[str, np.ndarray] = {}
         self._step = 0
+        self._first_losses: list[float] = []  # the first DIVERGENCE_WARMUP losses
         self._removed = False
         root = type(model).__name__
         for name, m in model.named_modules():
@@ -329,11 +336,14 @@ class Monitor(Callback):
     def _take_snapshot(self) -> dict[str, np.ndarray]:
         return {pn: p.array.copy() for params in self.layers.values() for pn, p in params}
 
-    def step(self) -> StepRecord | None:
+    def step(self, loss: float | None = None) -> StepRecord | None:
         """Count one training step; at sampled steps record its statistics, check them and
-        return the :class:`StepRecord` (else None). Call it after ``optimizer.step()``."""
+        return the :class:`StepRecord` (else None). Call it after ``optimizer.step()``; with
+        the step's ``loss`` (a float), a diverging loss is reported at any step."""
         if self._removed:
             raise RuntimeError("Monitor.step: the monitor was removed; create a new one")
+        if loss is not None:
+            self._check_loss(float(loss))
         rec = None
         if self._sampling:
             rec = self._collect()
@@ -409,6 +419,23 @@ class Monitor(Callback):
         self.findings.append(f)
         if self.warn:
             warnings.warn(message, DiagnosisWarning, stacklevel=4)
+
+    def _check_loss(self, value: float) -> None:
+        """The divergence rule of :class:`gradlab.train.TrainingDiverged` on one step's loss."""
+        from ..train.trainer import DIVERGENCE_FACTOR, DIVERGENCE_WARMUP
+
+        first, step = self._first_losses, self._step
+        ref = max(first) if first else 0.0
+        if not math.isfinite(value):
+            self._find("diverging", "loss", step, value,
+                       f"diverging loss: the training loss is {value} (step {step})")
+        elif ref > 0 and value > DIVERGENCE_FACTOR * ref:
+            self._find("diverging", "loss", step, value,
+                       f"diverging loss: the training loss is {value:.4g}, over "
+                       f"{DIVERGENCE_FACTOR:g} times the reference {ref:.4g} (the largest loss "
+                       f"of the first {len(first)} steps) (step {step})")
+        if len(first) < DIVERGENCE_WARMUP and math.isfinite(value):
+            first.append(value)
 
     def _check_parameters(self, step: int) -> None:
         # the weights the step's forward used: the snapshot taken before its update, if any
@@ -555,17 +582,24 @@ class Monitor(Callback):
             self._snapshot = self._take_snapshot()
 
     def on_batch_end(self, trainer, batch_idx: int, logs: dict) -> None:
-        self.step()
+        self.step(loss=logs.get("loss"))
 
     def on_epoch_end(self, trainer, epoch: int, logs: dict) -> None:
         self._print_new()
 
     def on_exception(self, trainer, exception: BaseException) -> None:
+        from ..train.trainer import TrainingDiverged
+
         if isinstance(exception, FloatingPointError) and not self._removed:
             # the weights, and the outputs if the failing step was sampled (no update yet)
             rec = StepRecord(self._step)
             self._collect_activations(rec)
             self._check(rec)
+        if isinstance(exception, TrainingDiverged) and not self._removed:
+            what = str(exception).split("; try ")[0].split("): ", 1)[-1]
+            self._find("diverging", "loss", self._step, exception.loss,
+                       f"diverging loss: training stopped at step {self._step} (epoch "
+                       f"{exception.epoch}, batch {exception.batch}): {what}")
         self._print_new()
 
     def _print_new(self) -> None:

@@ -19,6 +19,21 @@ time go into the :class:`History`, and the callbacks run. Everything the next ep
 (weights, optimizer and scheduler state, callbacks' state, every random stream) is saved by
 :meth:`Trainer.save_checkpoint`, so ``fit(..., resume_from=path)`` continues a run and gives
 bit-identical weights to a run that was never stopped.
+
+Divergence: unless ``stop_on_divergence=False``, every training step checks its loss and its
+gradients before the optimizer step (so the weights the model keeps are those of the last good
+step) and raises :class:`TrainingDiverged` when
+
+* the loss is NaN or infinite, or
+* the loss exceeds :data:`DIVERGENCE_FACTOR` (1000) times the reference loss, the largest loss
+  of the first :data:`DIVERGENCE_WARMUP` (10) steps of this ``fit`` (the steps so far while
+  fewer than 10 ran; no ratio test while that reference is 0), or
+* a gradient holds NaN or Inf.
+
+A cross-entropy loss starts near ln(classes) (2.3 for 10 classes) and the measured recipes only
+lower it, so the ratio test fires at about 2300 and never on them; a learning rate far too
+large (``gradlab train --lr 1e6``) reaches it within a few steps. The checks cost a comparison
+of the loss (already read every step) and one float64 sum per parameter's gradient.
 """
 
 from __future__ import annotations
@@ -48,6 +63,45 @@ from .checkpoint import (
     save_checkpoint,
 )
 from .metrics import Metric, get_metric
+
+#: a finite loss above this times the reference loss (see :data:`DIVERGENCE_WARMUP`) diverges
+DIVERGENCE_FACTOR = 1e3
+#: the reference loss is the largest of the first this many training steps of a ``fit``
+DIVERGENCE_WARMUP = 10
+
+
+class TrainingDiverged(RuntimeError, FloatingPointError):
+    """Training stopped because the loss or the gradients diverged (see the module docstring
+    for the rule). A RuntimeError, and a FloatingPointError as the non-finite loss error of
+    earlier versions was.
+
+    Attributes: ``epoch`` (from 1), ``batch`` (index in the epoch, from 0), ``step`` (the
+    step's index in the run, from 0: the optimizer steps taken before it, as the Monitor counts
+    steps), ``loss`` (the step's loss), ``reference`` (the
+    reference loss, or None), ``reason`` (``"nonfinite loss"``, ``"exploding loss"`` or
+    ``"nonfinite gradients"``) and ``parameters`` (the names of the non-finite gradients).
+    """
+
+    def __init__(self, message: str, *, epoch: int, batch: int, step: int, loss: float,
+                 reference: float | None, reason: str, parameters: tuple = ()) -> None:
+        super().__init__(message)
+        self.epoch, self.batch, self.step, self.loss = epoch, batch, step, loss
+        self.reference, self.reason, self.parameters = reference, reason, tuple(parameters)
+
+    def __reduce__(self):
+        return (_rebuild_diverged, (self.args[0], self.epoch, self.batch, self.step, self.loss,
+                                    self.reference, self.reason, self.parameters))
+
+
+def _rebuild_diverged(message, epoch, batch, step, loss, reference, reason, parameters):
+    return TrainingDiverged(message, epoch=epoch, batch=batch, step=step, loss=loss,
+                            reference=reference, reason=reason, parameters=parameters)
+
+
+#: what the message of :class:`TrainingDiverged` suggests
+DIVERGENCE_ADVICE = ("try a lower learning rate (gradlab train --lr), gradient clipping "
+                     "(gradlab.nn.utils.clip_grad_norm_), or --monitor (gradlab.diagnose."
+                     "Monitor) to see which layer goes wrong first")
 
 
 class History:
@@ -226,6 +280,10 @@ class Trainer:
             (``train_<name>``, in train mode, as Keras does) and on validation (``val_<name>``).
         generators: further named :class:`~gradlab.Generator` objects to save in checkpoints
             (the DataLoaders' own generators are found and saved automatically).
+        stop_on_divergence: raise :class:`TrainingDiverged` (before the optimizer step) when a
+            step's loss is NaN/Inf or over 1000 times the largest loss of the first 10 steps,
+            or a gradient is NaN/Inf (see the module docstring). ``False`` trains on
+            regardless: no check at all.
 
     State: ``epoch`` (epochs completed), ``global_step`` (optimizer steps), ``history``,
     ``epochs`` (the target of the current fit), ``stop_training``, and ``extra_state``: a dict
@@ -236,7 +294,11 @@ class Trainer:
     def __init__(self, model: Any, loss_fn: Callable, optimizer: Any, scheduler: Any = None,
                  callbacks: Sequence[Callback] = (), metrics: Sequence[str | Metric] = (),
                  scheduler_interval: str = "epoch", scheduler_monitor: str = "val_loss",
-                 generators: dict[str, Generator] | None = None) -> None:
+                 generators: dict[str, Generator] | None = None,
+                 stop_on_divergence: bool = True) -> None:
+        if not isinstance(stop_on_divergence, bool):
+            raise TypeError(f"Trainer: stop_on_divergence must be True or False, got "
+                            f"{stop_on_divergence!r}")
         if scheduler_interval not in ("epoch", "step"):
             raise ValueError(f"Trainer: scheduler_interval must be 'epoch' or 'step', got "
                              f"{scheduler_interval!r}")
@@ -264,6 +326,9 @@ class Trainer:
         self.extra_state: dict[str, Any] = {}
         self.train_loader: Iterable | None = None
         self.val_loader: Iterable | None = None
+        self.stop_on_divergence = stop_on_divergence
+        self._first_losses: list[float] = []  # the first DIVERGENCE_WARMUP losses of a fit
+        self._named_params: list[tuple[str, Any]] = []
 
     # ------------------------------------------------------------------ callbacks
     def _ordered_callbacks(self) -> list[Callback]:
@@ -339,10 +404,11 @@ class Trainer:
             out = model(x)
             loss = self.loss_fn(out, y)
             value = float(loss.item())
-            if not math.isfinite(value):  # before the step: the weights stay finite
-                raise FloatingPointError(f"the training loss is {value} at epoch {epoch}, "
-                                         f"batch {batch_idx}")
+            if self.stop_on_divergence:  # before the step: the weights stay those of the last
+                self._check_loss(value, epoch, batch_idx)  # good step
             loss.backward()
+            if self.stop_on_divergence:
+                self._check_gradients(value, epoch, batch_idx)
             opt.step()
             if self.scheduler is not None and self.scheduler_interval == "step":
                 self.scheduler.step()
@@ -357,6 +423,46 @@ class Trainer:
             raise ValueError("fit: the training loader yielded no batches")
         return total / count
 
+    def _diverged(self, what: str, value: float, epoch: int, batch_idx: int, reason: str,
+                  parameters: tuple = ()) -> TrainingDiverged:
+        ref = max(self._first_losses) if self._first_losses else None
+        return TrainingDiverged(
+            f"training diverged at epoch {epoch}, batch {batch_idx} (step {self.global_step}): "
+            f"{what}; {DIVERGENCE_ADVICE}", epoch=epoch,
+            batch=batch_idx, step=self.global_step, loss=value, reference=ref, reason=reason,
+            parameters=parameters)
+
+    def _check_loss(self, value: float, epoch: int, batch_idx: int) -> None:
+        """The loss rules of the module docstring; raises TrainingDiverged."""
+        if not math.isfinite(value):
+            raise self._diverged(f"the training loss is {value}", value, epoch, batch_idx,
+                                 "nonfinite loss")
+        first = self._first_losses
+        ref = max(first) if first else 0.0
+        if ref > 0 and value > DIVERGENCE_FACTOR * ref:
+            raise self._diverged(
+                f"the training loss is {value:.4g}, over {DIVERGENCE_FACTOR:g} times the "
+                f"reference {ref:.4g} (the largest loss of the first {len(first)} "
+                f"step{'s' if len(first) > 1 else ''})", value, epoch, batch_idx,
+                "exploding loss")
+        if len(first) < DIVERGENCE_WARMUP:
+            first.append(value)
+
+    def _check_gradients(self, value: float, epoch: int, batch_idx: int) -> None:
+        """NaN/Inf in a gradient (one float64 sum per parameter); raises TrainingDiverged."""
+        bad = None
+        for _, p in self._named_params:
+            g = p.grad
+            if g is not None and not math.isfinite(float(np.sum(g.array, dtype=np.float64))):
+                bad = [n for n, q in self._named_params if q.grad is not None
+                       and not np.all(np.isfinite(q.grad.array))]
+                break
+        if bad:
+            shown = ", ".join(bad[:3]) + (f" and {len(bad) - 3} more" if len(bad) > 3 else "")
+            raise self._diverged(f"NaN/Inf in the gradients of {shown} (the training loss is "
+                                 f"{value:.4g})", value, epoch, batch_idx,
+                                 "nonfinite gradients", tuple(bad))
+
     def fit(self, train_loader: Iterable, val_loader: Iterable | None = None, epochs: int = 1,
             resume_from: str | os.PathLike | None = None) -> History:
         """Train until ``epochs`` epochs are complete in total, then return the history.
@@ -365,7 +471,9 @@ class Trainer:
         :class:`ModelCheckpoint`) the whole state is restored first and training continues
         after the saved epoch; give the same kind of model, optimizer, scheduler, loaders and
         callbacks as the original run to repeat it bit for bit. Training also ends when a
-        callback sets ``stop_training``.
+        callback sets ``stop_training``. A diverging loss raises :class:`TrainingDiverged`
+        (see ``stop_on_divergence``); the callbacks' ``on_exception`` see it first, and the
+        checkpoints hold the last completed epoch.
         """
         if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
             raise ValueError(f"fit: epochs must be an integer >= 0, got {epochs!r}")
@@ -374,6 +482,9 @@ class Trainer:
         if resume_from is not None:
             self.load_checkpoint(resume_from)
         self.stop_training = False
+        self._first_losses = []
+        named = getattr(self.model, "named_parameters", None)
+        self._named_params = list(named()) if callable(named) else []
         try:
             self._call("on_fit_start")
             while self.epoch < epochs and not self.stop_training:
@@ -429,11 +540,14 @@ def fit(model: Any, loss_fn: Callable, optimizer: Any, train_loader: Iterable,
         callbacks: Sequence[Callback] = (), metrics: Sequence[str | Metric] = (),
         resume_from: str | os.PathLike | None = None, scheduler_interval: str = "epoch",
         scheduler_monitor: str = "val_loss",
-        generators: dict[str, Generator] | None = None) -> History:
+        generators: dict[str, Generator] | None = None,
+        stop_on_divergence: bool = True) -> History:
     """Train ``model`` for ``epochs`` epochs and return the :class:`History`: a
     :class:`Trainer` built from the arguments, then ``Trainer.fit``. See :class:`Trainer` for
-    the arguments and :meth:`Trainer.fit` for ``resume_from``."""
+    the arguments (``stop_on_divergence``: raise :class:`TrainingDiverged` when the loss or
+    the gradients diverge) and :meth:`Trainer.fit` for ``resume_from``."""
     trainer = Trainer(model, loss_fn, optimizer, scheduler=scheduler, callbacks=callbacks,
                       metrics=metrics, scheduler_interval=scheduler_interval,
-                      scheduler_monitor=scheduler_monitor, generators=generators)
+                      scheduler_monitor=scheduler_monitor, generators=generators,
+                      stop_on_divergence=stop_on_divergence)
     return trainer.fit(train_loader, val_loader, epochs=epochs, resume_from=resume_from)
