@@ -70,7 +70,7 @@ ROWS = [
         "Linear on 0-d input",
         M,
         lambda lib: lib.nn.Linear(1, 2)(lib.tensor(1.0)),
-        ("linear", "[]", "[2, 1]"),
+        ("linear", "at least 1D", "0D"),
     ),
     Bad("Linear(0, 2) forward", M, lambda lib: _shape(lib.nn.Linear(0, 2)(_x(lib, 4, 0)))),
     # Conv1d / Conv2d / ConvTranspose2d
