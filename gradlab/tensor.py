@@ -547,6 +547,9 @@ class Tensor:
                 raise ValueError(f"type: invalid type: {dtype!r} (expected a dtype or its "
                                  "name, e.g. 'gradlab.float64')") from None
             return self.to(dt)
+        if any(dtype is t for t in (float, int, bool, complex)):
+            raise ValueError(f"type: invalid type: {dtype.__name__!r} (a Python type names no "
+                             "tensor type here; pass a dtype such as gradlab.float64)")
         try:
             dt = backend.to_dtype(dtype)
         except TypeError:
