@@ -46,4 +46,13 @@ ROWS = [
       lambda lib: _dt(lib.zeros_like(lib.ones(2), dtype=float))),
     R("sum dtype=float", "tensor", lambda lib: _dt(lib.ones(2).sum(dtype=float))),
     R("zeros dtype=int", "tensor", lambda lib: _dt(lib.zeros(2, dtype=int))),
+    # ------------------------------------------------------------------ full's size
+    R("full(3, 1.0) int size", "tensor", lambda lib: lib.full(3, 1.0), "full", "size",
+      "tuple of ints", "int"),
+    R("full(size=3) kw", "tensor", lambda lib: lib.full(size=3, fill_value=1.0), "full",
+      "size", "int"),
+    R("full(tensor size)", "tensor", lambda lib: lib.full(lib.tensor([2, 3]), 1.0), "full",
+      "size", "Tensor"),
+    R("full(Size) ok", "tensor", lambda lib: lib.full(lib.Size([3]), 1.0)),
+    R("full([]) 0-d ok", "tensor", lambda lib: lib.full([], 2.0)),
 ]
