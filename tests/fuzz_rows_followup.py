@@ -55,4 +55,18 @@ ROWS = [
       "size", "Tensor"),
     R("full(Size) ok", "tensor", lambda lib: lib.full(lib.Size([3]), 1.0)),
     R("full([]) 0-d ok", "tensor", lambda lib: lib.full([], 2.0)),
+    # ------------------------------------------------------ convolutions with a zero-size kernel
+    R("conv2d zero kernel", "functional", lambda lib: F(lib).conv2d(_x4(lib), lib.ones(2, 2, 0, 3)),
+      "conv2d", "kernel size", "[0, 3]"),
+    R("conv2d zero kernel width", "functional",
+      lambda lib: F(lib).conv2d(_x4(lib), lib.ones(2, 2, 3, 0)), "conv2d", "kernel size",
+      "[3, 0]"),
+    R("conv1d zero kernel", "functional",
+      lambda lib: F(lib).conv1d(lib.ones(1, 2, 5), lib.ones(2, 2, 0)), "conv1d", "kernel size",
+      "[0]"),
+    R("conv_transpose2d zero kernel", "functional",
+      lambda lib: F(lib).conv_transpose2d(_x4(lib), lib.ones(2, 2, 0, 3)), "conv_transpose2d",
+      "kernel size", "[0, 3]"),
+    R("Conv2d zero kernel_size", "module", lambda lib: lib.nn.Conv2d(2, 2, (0, 3))(_x4(lib)),
+      "Conv2d", "kernel size", "(0, 3)"),
 ]
