@@ -19,6 +19,10 @@ def _x4(lib, c=2, n=5):
     return lib.ones(1, c, n, n)
 
 
+def _logits(lib):
+    return lib.tensor([[1.0, 2.0, 0.5], [0.1, 0.3, 2.0]])
+
+
 def _dt(t):
     """A dtype's bare name (``float64``), the same string in torch and gradlab."""
     return str(t.dtype).split(".")[-1]
