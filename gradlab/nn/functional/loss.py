@@ -180,7 +180,8 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     cross_entropy(x, y) = nll_loss(log_softmax(x, 1), y).
 
     Shape: input (N, C), (C,) or (N, C, d1, ...); target (N,), () or (N, d1, ...) int64 class
-    indices (with a (C,) input, a (1,) target reads as ()); weight (C,); output scalar, or the target's shape with ``reduction='none'``.
+    indices (with a (C,) input, a (1,) target reads as ()); weight (C,); output scalar, or
+    the target's shape with ``reduction='none'``.
     """
     r = _reduction("nll_loss", reduction, size_average, reduce)
     if target.array.dtype.kind not in "iu":
