@@ -75,7 +75,9 @@ def as_array(data: Any, dtype=None) -> np.ndarray:
             arr = np.asarray(data)
         except ValueError:
             raise ValueError(f"tensor: {_ragged_message(data)}") from None
-        if arr.dtype == np.float64 and not _has_numpy_f64(data):
+        if arr.dtype == np.float64 and not _has_numpy_f64(data) and dtype is None:
+            # Python floats take the default dtype; with a dtype given they go straight to it
+            # (tensor([0.1], dtype=float64) holds the double 0.1, not float32's 0.1 widened)
             arr = arr.astype(backend.get_default_dtype().np)
         elif arr.dtype.kind in "iu" and arr.dtype != np.uint8:
             arr = arr.astype(np.int64)
@@ -196,6 +198,27 @@ def _rbinary(fn: type[ArrayFunction], a: Tensor, b):
         return _binary(fn, b, a)
     a, b = promote_operands(a, b)
     return fn.apply(b, a)
+
+
+def _rounding_fn(rounding_mode, op: str) -> type[ArrayFunction]:
+    """The op of ``div``'s ``rounding_mode`` (None, 'trunc' or 'floor', as torch's)."""
+    if rounding_mode is None:
+        return E.Div
+    if not isinstance(rounding_mode, str):
+        raise TypeError(f"{op}: argument 'rounding_mode' must be str or None, not "
+                        f"{type(rounding_mode).__name__}")
+    if rounding_mode not in ("trunc", "floor"):
+        raise RuntimeError(f"{op}: expected rounding_mode to be one of None, 'trunc', or "
+                           f"'floor' but found {rounding_mode!r}")
+    return E.DivFloor if rounding_mode == "floor" else E.DivTrunc
+
+
+def _check_not_bool(a: Tensor, b, op: str, mode: str) -> None:
+    """torch has no rounded division of two booleans (NotImplementedError)."""
+    b_bool = isinstance(b, bool) or (isinstance(b, Tensor) and b.array.dtype == np.bool_)
+    if a.array.dtype == np.bool_ and b_bool:
+        raise NotImplementedError(f"{op}: \"div_{mode}_cpu\" not implemented for 'Bool' "
+                                  "(both operands are bool)")
 
 
 _TORCH_NAMES = {"equal": "eq", "not_equal": "ne", "less": "lt", "less_equal": "le",
@@ -819,13 +842,24 @@ class Tensor:
     def mul_(self, other) -> Tensor:
         return self._inplace(E.Mul, np.multiply, other, "mul_")
 
-    def div_(self, other) -> Tensor:
-        return self._inplace(E.Div, np.true_divide, other, "div_")
+    def div_(self, other, *, rounding_mode=None) -> Tensor:
+        """In-place :meth:`div`; with a rounding mode an integer tensor stays integer."""
+        fn = _rounding_fn(rounding_mode, "div_")
+        if fn is E.Div:
+            return self._inplace(E.Div, np.true_divide, other, "div_")
+        _check_not_bool(self, other, "div_", rounding_mode)
+        return self._inplace(fn, E.floor_divide_arrays if fn is E.DivFloor
+                             else E.trunc_divide_arrays, other, "div_")
+
+    def floor_divide_(self, other) -> Tensor:
+        _check_not_bool(self, other, "floor_divide_", "floor")
+        return self._inplace(E.FloorDivide, E.floor_divide_arrays, other, "floor_divide_")
 
     __iadd__ = add_
     __isub__ = sub_
     __imul__ = mul_
     __itruediv__ = div_
+    __ifloordiv__ = floor_divide_
 
     def _overwrite(self, values: np.ndarray, op: str) -> Tensor:
         self._check_inplace(op)
@@ -998,8 +1032,30 @@ class Tensor:
     def mul(self, other):
         return self * other
 
-    def div(self, other):
-        return self / other
+    def div(self, other, *, rounding_mode=None):
+        """``self / other``. ``rounding_mode``: None (true division, integers give floats),
+        ``'trunc'`` (rounded toward 0) or ``'floor'`` (toward -inf, as Python's ``//``); the
+        rounded forms keep an integer dtype and have a zero gradient, as torch's."""
+        fn = _rounding_fn(rounding_mode, "div")
+        if fn is E.Div:
+            return self / other
+        _check_not_bool(self, other, "div", rounding_mode)
+        return _binary(fn, self, other)
+
+    divide = div
+    true_divide = __truediv__
+
+    def floor_divide(self, other):
+        """``self // other``: rounded toward -inf (Python's ``//``), the integer dtype kept.
+        As torch, it has no derivative (``div(other, rounding_mode='floor')`` has a zero one)."""
+        _check_not_bool(self, other, "floor_divide", "floor")
+        return _binary(E.FloorDivide, self, other)
+
+    __floordiv__ = floor_divide
+
+    def __rfloordiv__(self, other):
+        _check_not_bool(self, other, "floor_divide", "floor")
+        return _rbinary(E.FloorDivide, self, other)
 
     def pow(self, exponent):
         return self ** exponent
