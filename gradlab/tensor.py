@@ -288,6 +288,37 @@ def _norm_index(idx) -> tuple:
     return tuple(out)
 
 
+class _EllipsisSlice:
+    """A full slice that a ``...`` stood for, among several ``...``."""
+
+
+def _ellipses(idx: tuple, ndim: int) -> tuple:
+    """An index with several ``...`` as torch reads it: each one stands for the dimensions the
+    other entries leave (ndim - the dimensions they index), and those that land past the last
+    dimension are dropped (x[..., 1, ...] is x[..., 1]). Where torch's reading is stranger (more
+    entries than dimensions, an advanced index, an entry past the end) the index is left as it
+    is, and indexing refuses it (IndexError: a single ellipsis). At most one ``...``: as is."""
+    if sum(i is Ellipsis for i in idx) < 2:
+        return idx
+    def width(i):
+        if i is None or i is Ellipsis:
+            return 0
+        if isinstance(i, np.ndarray) and i.dtype == np.bool_:
+            return i.ndim
+        return 1
+    free = ndim - sum(width(i) for i in idx)
+    if free < 0 or any(isinstance(i, np.ndarray) for i in idx):
+        return idx  # torch's reading wraps around or moves the advanced index: refused here
+    out: list = []
+    for i in idx:
+        out.extend([_EllipsisSlice] * free if i is Ellipsis else [i])
+    used = sum(width(i) for i in out)
+    while used > ndim and out and out[-1] is _EllipsisSlice:
+        out.pop()
+        used -= 1
+    return tuple(slice(None) if i is _EllipsisSlice else i for i in out)
+
+
 def _sizes(size, op: str | None = None) -> tuple:
     """Accept ``f(2, 3)`` and ``f((2, 3))`` forms of a size argument."""
     if len(size) == 1 and isinstance(size[0], (tuple, list, Size)):
@@ -949,7 +980,7 @@ class Tensor:
         return self
 
     def __setitem__(self, idx, value) -> None:
-        index = _norm_index(idx)
+        index = _ellipses(_norm_index(idx), self.ndim)
         if not isinstance(value, (Tensor, int, float, bool, np.generic, np.ndarray, list,
                                   tuple)):
             raise TypeError(f"index assignment: can't assign a {type(value).__name__} to a "
@@ -1602,7 +1633,7 @@ class Tensor:
         return self if self.array.flags.c_contiguous else S.Contiguous.apply(self)
 
     def __getitem__(self, idx):
-        idx = _norm_index(idx)
+        idx = _ellipses(_norm_index(idx), self.ndim)
         out = S.Index.apply(self, idx)
         if out._ctx is not None:  # torch's node: a select for ints, a slice for slices
             kinds = {type(i) for i in idx}

@@ -38,6 +38,11 @@ def _mha_f(lib, q=(3, 2, 4), k=(3, 2, 4), **kw):
         lib.ones(4, 4), None, **kw)[0].shape)
 
 
+def _set(t, idx, v):
+    t[idx] = v
+    return t
+
+
 def _dt(t):
     """A dtype's bare name (``float64``), the same string in torch and gradlab."""
     return str(t.dtype).split(".")[-1]
@@ -278,4 +283,13 @@ ROWS = [
     R("floor_divide backward", "tensor",
       lambda lib: (lib.tensor([1.0, 3.0], requires_grad=True) // 2).sum().backward(),
       "floor_divide", "derivative"),
+    # --------------------------------------------------------------- several ellipses
+    R("x[..., ...]", "tensor", lambda lib: lib.arange(6.0).reshape(2, 3)[..., ...]),
+    R("x[..., 1, ...]", "tensor", lambda lib: lib.arange(24.0).reshape(2, 3, 4)[..., 1, ...]),
+    R("x[0, ..., 1, ...]", "tensor",
+      lambda lib: lib.arange(24.0).reshape(2, 3, 4)[0, ..., 1, ...]),
+    R("x[..., None, ...]", "tensor", lambda lib: lib.arange(6.0).reshape(2, 3)[..., None, ...]),
+    R("x[..., ...] = 2", "tensor", lambda lib: _set(lib.zeros(2, 3), (Ellipsis, Ellipsis), 2.0)),
+    R("x[..., 1, ..., 2]", "tensor",
+      lambda lib: lib.arange(24.0).reshape(2, 3, 4)[..., 1, ..., 2], "index", "[2, 3, 4]"),
 ]
