@@ -38,6 +38,18 @@ def _mha_f(lib, q=(3, 2, 4), k=(3, 2, 4), **kw):
         lib.ones(4, 4), None, **kw)[0].shape)
 
 
+def _later(lib, name, key, value, **kw):
+    """Three steps of optimizer ``name`` with ``key`` set to ``value`` after the first; p."""
+    p = lib.nn.Parameter(lib.tensor([1.0, 2.0]))
+    opt = getattr(lib.optim, name)([p], lr=0.1, **kw)
+    for i in range(3):
+        if i == 1:
+            opt.param_groups[0][key] = value
+        p.grad = lib.tensor([0.5, -1.0]) * (i + 1)
+        opt.step()
+    return p.detach()
+
+
 def _set(t, idx, v):
     t[idx] = v
     return t
@@ -292,4 +304,18 @@ ROWS = [
     R("x[..., ...] = 2", "tensor", lambda lib: _set(lib.zeros(2, 3), (Ellipsis, Ellipsis), 2.0)),
     R("x[..., 1, ..., 2]", "tensor",
       lambda lib: lib.arange(24.0).reshape(2, 3, 4)[..., 1, ..., 2], "index", "[2, 3, 4]"),
+    # ---------------------------------------------- optimizer options turned on after a step
+    R("RMSprop momentum after step", "optim",
+      lambda lib: _later(lib, "RMSprop", "momentum", 0.9), "RMSprop", "momentum_buffer",
+      "momentum > 0"),
+    R("RMSprop centered after step", "optim",
+      lambda lib: _later(lib, "RMSprop", "centered", True), "RMSprop", "grad_avg", "centered"),
+    R("RMSprop momentum off after step", "optim",
+      lambda lib: _later(lib, "RMSprop", "momentum", 0.0, momentum=0.9)),
+    R("RMSprop lr after step", "optim", lambda lib: _later(lib, "RMSprop", "lr", 0.5)),
+    R("Adam amsgrad after step", "optim", lambda lib: _later(lib, "Adam", "amsgrad", True),
+      "Adam", "max_exp_avg_sq", "amsgrad"),
+    R("AdamW amsgrad after step", "optim", lambda lib: _later(lib, "AdamW", "amsgrad", True),
+      "AdamW", "max_exp_avg_sq", "amsgrad"),
+    R("SGD momentum after step", "optim", lambda lib: _later(lib, "SGD", "momentum", 0.9)),
 ]
