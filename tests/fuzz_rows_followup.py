@@ -132,6 +132,12 @@ ROWS = [
     R("adaptive_avg_pool2d 3-tuple", "functional",
       lambda lib: F(lib).adaptive_avg_pool2d(_x4(lib), (2, 2, 2)), "adaptive_avg_pool2d",
       "output_size", "2"),
+    R("max_pool2d stride=() is kernel_size", "functional",
+      lambda lib: F(lib).max_pool2d(lib.arange(16.0).reshape(1, 1, 4, 4), 2, stride=())),
+    R("avg_pool2d stride=() is kernel_size", "functional",
+      lambda lib: F(lib).avg_pool2d(lib.arange(16.0).reshape(1, 1, 4, 4), 2, stride=())),
+    R("max_pool2d stride=[] is kernel_size", "functional",
+      lambda lib: F(lib).max_pool2d(lib.arange(16.0).reshape(1, 1, 4, 4), 2, stride=[])),
     # --------------------------------------------------------------- softmax's dim, unflatten
     R("unflatten (-1, -1) wording", "tensor", lambda lib: lib.ones(2, 16).unflatten(1, (-1, -1)),
       "unflatten", "only one dimension can be inferred", "[-1, -1]"),
