@@ -130,7 +130,7 @@ def to_args(args: tuple, kwargs: dict, where: str) -> tuple[dtype | None, bool]:
     if isinstance(first, (bool, float, np.bool_, np.floating)):
         # torch reads a Python float or bool in the first place as its type: to(3.5) is
         # to(float), that is float64; to(True) is to(bool) (an int stays a device index)
-        first = bool if isinstance(first, (bool, np.bool_)) else float
+        first = bool if isinstance(first, bool) else float  # np.True_ too reads as float
         args = (first,) + tuple(args[1:])
     tensor = args and not isinstance(first, type) and isinstance(getattr(first, "array", None),
                                                                  np.ndarray)

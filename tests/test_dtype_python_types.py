@@ -39,7 +39,8 @@ def test_float_is_float64_whatever_the_default():
 
 
 def test_python_scalar_in_to_reads_its_type():
-    for v, name in ((3.5, "float64"), (0.0, "float64"), (True, "bool"), (False, "bool")):
+    for v, name in ((3.5, "float64"), (0.0, "float64"), (True, "bool"), (False, "bool"),
+                    (np.float32(1.0), "float64"), (np.True_, "float64")):
         assert gradlab.ones(2).to(v).dtype.name == name
         assert str(torch.ones(2).to(v).dtype) == f"torch.{name}"
 
