@@ -350,14 +350,13 @@ def test_forward_hook_always_call_as_torch():
     calls = {}
     for lib in (torch, gradlab):
         m = lib.nn.Linear(2, 2)
-        seen = []
-        m.register_forward_hook(lambda mod, args, out: seen.append(out is None),
+        seen = calls[lib.__name__] = []
+        m.register_forward_hook(lambda mod, args, out, seen=seen: seen.append(out is None),
                                 always_call=True)
-        m.register_forward_hook(lambda mod, args, out: seen.append("plain"))
+        m.register_forward_hook(lambda mod, args, out, seen=seen: seen.append("plain"))
         m(lib.ones(1, 2))
         with pytest.raises(RuntimeError):
             m(lib.ones(1, 3))  # a shape error in forward
-        calls[lib.__name__] = seen
     assert calls["gradlab"] == calls["torch"] == [False, "plain", True]
 
 
