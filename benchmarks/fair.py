@@ -136,6 +136,8 @@ def worker(library: str, workload: str, threads: int, steps: int, warmup: int,
         if len(losses) < 2:
             losses.append(loss)
     ru2 = resource.getrusage(resource.RUSAGE_SELF)
+    other = [x for x in LIBRARIES if x != library]
+    info["other_libraries_loaded"] = [x for x in other if x in sys.modules]
     info.update({
         "times_ms": times, "warmup_ms": warm_ms, "median_ms": statistics.median(times),
         "first_loss": losses[0], "second_loss": losses[1] if len(losses) > 1 else None,
@@ -224,11 +226,12 @@ def aggregate(runs: dict[str, list[dict]], ref: str = "torch", rtol: float = LOS
     Per library other than ``ref``: ``ratio`` = median_ms / ref's median_ms, ``round_ratios``
     (round i's median over ref's round i median), ``ratio_min``/``ratio_max``. ``loss_check``:
     every record's first- and second-step loss against ref's first record (``rtol``);
-    ``thread_check``: every thread pool of every record at ``threads`` (when given).
+    ``process_check`` (when ``threads`` is given): every thread pool of every record at
+    ``threads``, and no child imported the other library.
     A library with a failed round gets its errors and no numbers.
     """
     out: dict = {"libraries": {}, "loss_check": {"ok": True, "rtol": rtol, "mismatches": []},
-                 "thread_check": {"ok": True, "mismatches": []}}
+                 "process_check": {"ok": True, "mismatches": []}}
     for lib, recs in runs.items():
         errors = [r.get("error", "?") for r in recs if not r.get("ok")]
         if errors:
@@ -267,9 +270,10 @@ def aggregate(runs: dict[str, list[dict]], ref: str = "torch", rtol: float = LOS
                        for p in r.get("pools", []) if p.get("num_threads") != threads]
                 if r.get("lib_num_threads") != threads:
                     bad.append(f"{lib}.get_num_threads()={r.get('lib_num_threads')}")
+                bad += [f"{x} was imported too" for x in r.get("other_libraries_loaded", [])]
                 if bad:
-                    out["thread_check"]["ok"] = False
-                    out["thread_check"]["mismatches"].append(
+                    out["process_check"]["ok"] = False
+                    out["process_check"]["mismatches"].append(
                         f"{lib} round {i + 1}: " + ", ".join(bad))
     return out
 
@@ -328,7 +332,7 @@ def format_table(results: dict, extras: list[str]) -> str:
     """The markdown table of every workload's summary."""
     head = ["workload", "gradlab ms", "torch ms", "gradlab/torch", "ratio min-max (rounds)",
             "gradlab RSS +MiB", "torch RSS +MiB"]
-    head += [f"{e} ms (÷torch)" for e in extras] + ["first-step loss check"]
+    head += [f"{e} ms (÷torch)" for e in extras] + ["checks (first-step loss)"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name, w in results.items():
         s = w["summary"]["libraries"]
@@ -348,13 +352,16 @@ def format_table(results: dict, extras: list[str]) -> str:
                 cells.append(_ms(x["median_ms"]) + (f" ({x['ratio']:.2f})" if "ratio" in x else ""))
             else:
                 cells.append("FAIL")
-        lc = w["summary"]["loss_check"]
+        lc, pc = w["summary"]["loss_check"], w["summary"]["process_check"]
         if lc["ok"] is None:
-            cells.append("n/a (torch failed)")
+            check = "n/a (torch failed)"
         elif lc["ok"]:
-            cells.append(f"ok ({g.get('first_loss', float('nan')):.5f})" if g.get("ok") else "ok")
+            check = f"ok ({g['first_loss']:.5f})" if g.get("ok") else "ok"
         else:
-            cells.append("MISMATCH")
+            check = "LOSS MISMATCH"
+        if not pc["ok"]:
+            check += "; PROCESS CHECK FAILED"
+        cells.append(check)
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -460,8 +467,8 @@ def run(args: argparse.Namespace, runner: Callable[..., dict] = run_child) -> di
     for name, w in results.items():
         for m in w["summary"]["loss_check"]["mismatches"]:
             print(f"LOSS MISMATCH {name}: {m}")
-        for m in w["summary"]["thread_check"]["mismatches"]:
-            print(f"THREAD COUNT MISMATCH {name}: {m}")
+        for m in w["summary"]["process_check"]["mismatches"]:
+            print(f"PROCESS CHECK FAILED {name}: {m}")
     if args.json:
         Path(args.json).write_text(json.dumps(record, indent=1))
         print(f"wrote {args.json}")
