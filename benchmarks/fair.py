@@ -29,6 +29,12 @@ child calls ``threadpoolctl.threadpool_limits(threads)`` and the library's ``set
 (``torch.set_num_threads`` / ``gradlab.set_num_threads``). The child records the thread counts it
 ends up with; the parent flags any pool that is not at ``--threads``.
 
+``--extras mygrad,numpy`` adds other designs of the same step on the workloads they are written
+for (``fair_workloads.EXTRAS``), where they are installed: MyGrad (autograd on NumPy) and a
+hand-written NumPy forward/backward (MLPs). Their children alternate with gradlab's and torch's,
+get the same thread settings (environment and threadpoolctl) and the same loss check; their
+ratio is to torch.
+
 gradlab's child tunes the C allocator (``gradlab.backend.use_tuned_allocator()``) as gradlab's
 command line, ``Trainer.fit`` and the other benchmarks do (``--no-tune-malloc``: leave it);
 torch's child runs torch as shipped.
@@ -38,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import importlib.util
 import json
 import math
 import os
@@ -56,7 +63,7 @@ REPO = HERE.parent
 if str(HERE) not in sys.path:  # fair_workloads next to this file, however it is started
     sys.path.insert(0, str(HERE))
 
-from fair_workloads import LIBRARIES, WORKLOADS, make_step  # noqa: E402
+from fair_workloads import EXTRAS, LIBRARIES, WORKLOADS, make_extra_step, make_step  # noqa: E402
 
 DEFAULT_ROUNDS = 3
 DEFAULT_STEPS = 30
@@ -98,7 +105,8 @@ def worker(library: str, workload: str, threads: int, steps: int, warmup: int,
 
     lib = __import__(library)
     threadpool_limits(threads)
-    lib.set_num_threads(threads)
+    if library in LIBRARIES:
+        lib.set_num_threads(threads)
     info: dict = {"library": library, "workload": workload, "size": size, "seed": seed,
                   "threads": threads, "steps": steps, "warmup": warmup,
                   "version": lib.__version__, "numpy": np.__version__,
@@ -108,15 +116,21 @@ def worker(library: str, workload: str, threads: int, steps: int, warmup: int,
 
         info["tuned_allocator"] = backend.use_tuned_allocator() if tune_malloc else False
         info["blas"] = backend.blas_info()
-    else:
+    elif library == "torch":
         info["tuned_allocator"] = False
         info["torch_parallel_info"] = lib.__config__.parallel_info().strip().splitlines()
         info["torch_cpu_capability"] = lib.backends.cpu.get_cpu_capability()
-    info["lib_num_threads"] = lib.get_num_threads()
+    else:
+        info["tuned_allocator"] = False
+    # the library's own thread count (None: another design, whose BLAS pool is in "pools")
+    info["lib_num_threads"] = lib.get_num_threads() if library in LIBRARIES else None
     info["env"] = {k: os.environ.get(k) for k in THREAD_ENV + INHERITED_BLAS_ENV}
 
     t0 = time.perf_counter()
-    step = make_step(library, workload, size, seed)
+    if library in LIBRARIES:
+        step = make_step(library, workload, size, seed)
+    else:
+        step = make_extra_step(library, workload, size, seed)
     info["setup_s"] = time.perf_counter() - t0
     info["pools"] = _pools()   # after the model is built: every library the step uses is loaded
 
@@ -136,7 +150,7 @@ def worker(library: str, workload: str, threads: int, steps: int, warmup: int,
         if len(losses) < 2:
             losses.append(loss)
     ru2 = resource.getrusage(resource.RUSAGE_SELF)
-    other = [x for x in LIBRARIES if x != library]
+    other = [x for x in LIBRARIES + tuple(EXTRAS) if x not in (library, "numpy")]
     info["other_libraries_loaded"] = [x for x in other if x in sys.modules]
     info.update({
         "times_ms": times, "warmup_ms": warm_ms, "median_ms": statistics.median(times),
@@ -268,7 +282,7 @@ def aggregate(runs: dict[str, list[dict]], ref: str = "torch", rtol: float = LOS
             if threads is not None:
                 bad = [f"{p.get('internal_api')}={p.get('num_threads')}"
                        for p in r.get("pools", []) if p.get("num_threads") != threads]
-                if r.get("lib_num_threads") != threads:
+                if r.get("lib_num_threads") not in (None, threads):
                     bad.append(f"{lib}.get_num_threads()={r.get('lib_num_threads')}")
                 bad += [f"{x} was imported too" for x in r.get("other_libraries_loaded", [])]
                 if bad:
@@ -321,6 +335,11 @@ def environment(results: dict, threads: int) -> dict:
            "torch_pools": t and t["pools"],
            "torch_cpu_capability": t and t.get("torch_cpu_capability"),
            "gradlab_tuned_allocator": g and g.get("tuned_allocator")}
+    for e in EXTRAS:
+        rec = next((r for w in results.values() for r in w["runs"].get(e, []) if r.get("ok")),
+                   None)
+        if rec is not None and e != "numpy":
+            env[e] = rec["version"]
     return env
 
 
@@ -347,8 +366,10 @@ def format_table(results: dict, extras: list[str]) -> str:
         cells += [f"{g['rss_growth_mib']:.1f}" if g.get("ok") else "-",
                   f"{t['rss_growth_mib']:.1f}" if t.get("ok") else "-"]
         for e in extras:
-            x = s.get(e, {})
-            if x.get("ok"):
+            x = s.get(e)
+            if x is None:
+                cells.append("-")
+            elif x.get("ok"):
                 cells.append(_ms(x["median_ms"]) + (f" ({x['ratio']:.2f})" if "ratio" in x else ""))
             else:
                 cells.append("FAIL")
@@ -386,6 +407,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="weights and batch seed (default 0)")
     p.add_argument("--loss-rtol", type=float, default=LOSS_RTOL,
                    help=f"tolerance of the first/second-step loss check (default {LOSS_RTOL})")
+    p.add_argument("--extras", default="",
+                   help="also measure other designs where written and installed: "
+                        f"{','.join(EXTRAS)} (comma-separated; default none)")
     p.add_argument("--no-tune-malloc", action="store_true",
                    help="do not tune the C allocator in gradlab's child")
     p.add_argument("--json", default="fair_results.json",
@@ -394,7 +418,7 @@ def parser() -> argparse.ArgumentParser:
                    help="free text stored in the JSON and printed (e.g. the machine's load)")
     # the child
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    p.add_argument("--library", choices=LIBRARIES, help=argparse.SUPPRESS)
+    p.add_argument("--library", choices=LIBRARIES + tuple(EXTRAS), help=argparse.SUPPRESS)
     p.add_argument("--workload", help=argparse.SUPPRESS)
     p.add_argument("--out", help=argparse.SUPPRESS)
     return p
@@ -412,9 +436,17 @@ def run(args: argparse.Namespace, runner: Callable[..., dict] = run_child) -> di
         raise SystemExit("fair: expected --rounds >= 1, --steps >= 1, --warmup >= 0, "
                          "--threads >= 1")
     libs = list(LIBRARIES)
+    extras = [e.strip() for e in args.extras.split(",") if e.strip()]
+    bad = [e for e in extras if e not in EXTRAS]
+    if bad:
+        raise SystemExit(f"fair: unknown --extras {bad}; expected some of {list(EXTRAS)}")
+    missing = [e for e in extras if importlib.util.find_spec(e) is None]
+    extras = [e for e in extras if e not in missing]
     started = datetime.datetime.now(datetime.timezone.utc)
     load0, steal0 = _loadavg(), _steal_s()
     log = lambda *a: print(*a, file=sys.stderr, flush=True)  # noqa: E731
+    for e in missing:
+        log(f"fair: note: {e} is not installed; its column is left out")
     if args.steps < 30 or args.rounds < 3:
         log(f"fair: note: --steps {args.steps} --rounds {args.rounds} is below the protocol "
             "(>= 30 steps, >= 3 rounds); the figures are only indicative")
@@ -428,7 +460,8 @@ def run(args: argparse.Namespace, runner: Callable[..., dict] = run_child) -> di
             log(f"fair: {wl:10s} {lib:8s} {msg}")
             return r
 
-        runs = alternate(name, libs, args.rounds, one)
+        runs = alternate(name, libs + [e for e in extras if name in EXTRAS[e]],
+                         args.rounds, one)
         results[name] = {"title": WORKLOADS[name].title, "sizes": WORKLOADS[name].size(args.size),
                          "summary": aggregate(runs, "torch", args.loss_rtol, args.threads),
                          "runs": runs}
@@ -440,10 +473,12 @@ def run(args: argparse.Namespace, runner: Callable[..., dict] = run_child) -> di
     record = {"environment": env, "note": args.note,
               "protocol": {"rounds": args.rounds, "steps": args.steps, "warmup": args.warmup,
                            "threads": args.threads, "size": args.size, "seed": args.seed,
-                           "order": "per workload: " + ", ".join(libs) + " repeated per round",
-                           "loss_rtol": args.loss_rtol, "each_library_own_process": True},
+                           "order": "per workload: " + ", ".join(libs + extras)
+                                    + " (those written for it) repeated per round",
+                           "loss_rtol": args.loss_rtol, "each_library_own_process": True,
+                           "extras": extras},
              "workloads": results}
-    table = format_table(results, [])
+    table = format_table(results, extras)
     print(f"gradlab {env['gradlab']}, torch {env['torch']}, numpy {env['numpy']}, python "
           f"{env['python']}; {env['cpu']} ({env['cpu_count']} logical CPUs); "
           f"{args.threads} threads; {started:%Y-%m-%d %H:%M} UTC")

@@ -84,6 +84,9 @@ WORKLOADS: dict[str, Workload] = {w.name: w for w in [
 ]}
 
 LIBRARIES = ("gradlab", "torch")
+#: optional other designs, measured only when asked for and installed, on the workloads listed
+EXTRAS = {"mygrad": ("mlp", "mlp_raw", "lenet", "lstm", "resnet_ish", "gru_lm"),
+          "numpy": ("mlp", "mlp_raw")}
 
 
 # ----------------------------------------------------------------------------- models
@@ -347,3 +350,191 @@ def make_step(library: str, workload: str, size: str = "full", seed: int = 0
         return loss.item()
 
     return step
+
+
+# ----------------------------------------------------------------------------- other designs
+
+
+def named_specs(workload: str, sizes: dict) -> list[tuple[str, tuple, str, dict]]:
+    """The parameters of the nn.Module workloads as :func:`param_specs` finds them in gradlab
+    and torch, without building a model: the other designs get the same initial weights."""
+    def linear(name, fin, fout):
+        return [(f"{name}.weight", (fout, fin), "affine", {"fan_in": fin}),
+                (f"{name}.bias", (fout,), "affine", {"fan_in": fin})]
+
+    def conv(name, cin, cout, k, bias=True):
+        fan = cin * k * k
+        out = [(f"{name}.weight", (cout, cin, k, k), "affine", {"fan_in": fan})]
+        return out + ([(f"{name}.bias", (cout,), "affine", {"fan_in": fan})] if bias else [])
+
+    def norm(name, c):
+        return [(f"{name}.weight", (c,), "norm", {}), (f"{name}.bias", (c,), "norm", {})]
+
+    def recurrent(name, fin, hidden, gates):
+        info = {"hidden": hidden}
+        return [(f"{name}.weight_ih_l0", (gates * hidden, fin), "recurrent", info),
+                (f"{name}.weight_hh_l0", (gates * hidden, hidden), "recurrent", info),
+                (f"{name}.bias_ih_l0", (gates * hidden,), "recurrent", info),
+                (f"{name}.bias_hh_l0", (gates * hidden,), "recurrent", info)]
+
+    if workload == "mlp":
+        d = sizes["dims"]
+        return linear("fc1", d[0], d[1]) + linear("fc2", d[1], d[2]) + linear("fc3", d[2], d[3])
+    if workload == "lenet":
+        return (conv("conv1", 1, 6, 5) + conv("conv2", 6, 16, 5) + linear("fc1", 400, 120)
+                + linear("fc2", 120, 84) + linear("fc3", 84, 10))
+    if workload == "lstm":
+        H = sizes["hidden"]
+        return recurrent("lstm", sizes["input"], H, 4) + linear("fc", H, 1)
+    if workload == "resnet_ish":
+        specs = conv("conv1", 3, 16, 3, bias=False) + norm("bn1", 16)
+        for b in range(2):
+            for j in (1, 2):
+                specs += conv(f"blocks.{b}.conv{j}", 16, 16, 3, bias=False)
+                specs += norm(f"blocks.{b}.bn{j}", 16)
+        return specs + linear("fc", 16, 10)
+    if workload == "gru_lm":
+        V, E, H = sizes["vocab"], sizes["embed"], sizes["hidden"]
+        return ([("embed.weight", (V, E), "embedding", {})] + recurrent("gru", E, H, 3)
+                + linear("fc", H, V))
+    raise ValueError(f"named_specs: no parameter list for workload {workload!r}")
+
+
+def make_extra_step(library: str, workload: str, size: str = "full", seed: int = 0
+                    ) -> Callable[[], float]:
+    """The same training step in another design, for comparison: ``"mygrad"`` (MyGrad's
+    autograd on NumPy, memory guarding off) or ``"numpy"`` (a hand-written forward and
+    backward in NumPy; MLPs only). Same weights, batch, loss and SGD as :func:`make_step`."""
+    if workload not in EXTRAS.get(library, ()):
+        raise ValueError(f"make_extra_step: no {library!r} version of workload {workload!r}; "
+                         f"written: {EXTRAS.get(library, ())}")
+    sizes = WORKLOADS[workload].size(size)
+    x, y = make_batch(workload, sizes, seed)
+    specs = raw_mlp_specs(sizes["dims"]) if workload == "mlp_raw" else named_specs(workload,
+                                                                                   sizes)
+    P = init_arrays(specs, seed)
+    if library == "numpy":
+        return _numpy_mlp_step(P, x, y, raw=workload == "mlp_raw")
+    return _mygrad_step(workload, sizes, P, x, y)
+
+
+def _numpy_mlp_step(P: dict, x: np.ndarray, y: np.ndarray, raw: bool) -> Callable[[], float]:
+    """MLP step with a hand-written backward: ReLU layers, softmax cross-entropy (mean)."""
+    if raw:   # w (in, out): use as is
+        Ws = [P["w1"], P["w2"], P["w3"]]
+        bs = [P["b1"], P["b2"], P["b3"]]
+    else:     # nn.Linear layout (out, in): keep the arrays, multiply by their transposes
+        Ws = [P["fc1.weight"], P["fc2.weight"], P["fc3.weight"]]
+        bs = [P["fc1.bias"], P["fc2.bias"], P["fc3.bias"]]
+    rows = np.arange(len(y))
+
+    def mm(a, w):                                 # a @ W in the math's (in, out) layout
+        return a @ (w if raw else w.T)
+
+    def step() -> float:
+        acts = [x]
+        for i in range(3):
+            z = mm(acts[-1], Ws[i])
+            z += bs[i]
+            if i < 2:
+                np.maximum(z, 0, out=z)
+            acts.append(z)
+        logits = acts[-1]
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        e = np.exp(shifted)
+        total = e.sum(axis=1, keepdims=True)
+        loss = float(np.mean(np.log(total[:, 0]) - shifted[rows, y]))
+        g = e / total                             # d loss / d logits = (softmax - onehot) / B
+        g[rows, y] -= 1
+        g /= len(y)
+        for i in (2, 1, 0):
+            a = acts[i]
+            gw = a.T @ g if raw else g.T @ a
+            gb = g.sum(axis=0)
+            if i:
+                g = g @ (Ws[i].T if raw else Ws[i])
+                g *= acts[i] > 0
+            Ws[i] -= LR * gw
+            bs[i] -= LR * gb
+        return loss
+
+    return step
+
+
+def _mygrad_step(workload: str, sizes: dict, P: dict, x: np.ndarray, y: np.ndarray
+                 ) -> Callable[[], float]:
+    import mygrad as mg
+    from mygrad.nnet import (batchnorm, conv_nd, max_pool, relu, sigmoid,
+                             softmax_crossentropy)
+
+    mg.turn_memory_guarding_off()   # MyGrad's documented speed setting
+    W = {k: mg.tensor(v.copy()) for k, v in P.items()}
+
+    def lin(h, n):
+        return mg.matmul(h, W[n + ".weight"].T) + W[n + ".bias"]
+
+    def conv(h, n, pad, bias=True):
+        out = conv_nd(h, W[n + ".weight"], stride=1, padding=pad)
+        return out + W[n + ".bias"].reshape(1, -1, 1, 1) if bias else out
+
+    def bn(h, n):                   # batch statistics (MyGrad keeps no running statistics)
+        return batchnorm(h, gamma=W[n + ".weight"], beta=W[n + ".bias"], eps=1e-5)
+
+    def loss_of():
+        if workload == "mlp":
+            return softmax_crossentropy(lin(relu(lin(relu(lin(x, "fc1")), "fc2")), "fc3"), y)
+        if workload == "mlp_raw":
+            h = relu(mg.matmul(x, W["w1"]) + W["b1"])
+            h = relu(mg.matmul(h, W["w2"]) + W["b2"])
+            return softmax_crossentropy(mg.matmul(h, W["w3"]) + W["b3"], y)
+        if workload == "lenet":
+            h = max_pool(relu(conv(x, "conv1", 2)), (2, 2), 2)
+            h = max_pool(relu(conv(h, "conv2", 0)), (2, 2), 2)
+            h = h.reshape(h.shape[0], -1)
+            return softmax_crossentropy(lin(relu(lin(relu(lin(h, "fc1")), "fc2")), "fc3"), y)
+        if workload == "lstm":          # torch's gate order: i, f, g, o
+            T, B, _ = x.shape
+            H = sizes["hidden"]
+            xw = (mg.matmul(x, W["lstm.weight_ih_l0"].T) + W["lstm.bias_ih_l0"]
+                  + W["lstm.bias_hh_l0"])
+            h = np.zeros((B, H), np.float32)
+            c = np.zeros((B, H), np.float32)
+            for t in range(T):
+                g = xw[t] + mg.matmul(h, W["lstm.weight_hh_l0"].T)
+                c = sigmoid(g[:, H:2 * H]) * c + sigmoid(g[:, :H]) * mg.tanh(g[:, 2 * H:3 * H])
+                h = sigmoid(g[:, 3 * H:]) * mg.tanh(c)
+            return mg.mean((lin(h, "fc") - y) ** 2)
+        if workload == "resnet_ish":
+            h = relu(bn(conv(x, "conv1", 1, False), "bn1"))
+            for b in range(2):
+                p = f"blocks.{b}."
+                u = relu(bn(conv(h, p + "conv1", 1, False), p + "bn1"))
+                h = relu(bn(conv(u, p + "conv2", 1, False), p + "bn2") + h)
+            return softmax_crossentropy(lin(mg.mean(h, axis=(2, 3)), "fc"), y)
+        if workload == "gru_lm":        # torch's gate order: r, z, n
+            T, B = x.shape
+            H = sizes["hidden"]
+            xw = (mg.matmul(W["embed.weight"][x], W["gru.weight_ih_l0"].T)
+                  + W["gru.bias_ih_l0"])
+            h = np.zeros((B, H), np.float32)
+            outs = []
+            for t in range(T):
+                hh = mg.matmul(h, W["gru.weight_hh_l0"].T) + W["gru.bias_hh_l0"]
+                r = sigmoid(xw[t, :, :H] + hh[:, :H])
+                z = sigmoid(xw[t, :, H:2 * H] + hh[:, H:2 * H])
+                n = mg.tanh(xw[t, :, 2 * H:] + r * hh[:, 2 * H:])
+                h = (1 - z) * n + z * h
+                outs.append(h)
+            logits = lin(mg.stack(outs), "fc").reshape(T * B, -1)
+            return softmax_crossentropy(logits, y)
+        raise AssertionError(workload)
+
+    def step() -> float:
+        loss = loss_of()
+        loss.backward()
+        for p in W.values():
+            p.data -= LR * p.grad
+        return loss.item()
+
+    return step
+

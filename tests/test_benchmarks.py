@@ -262,3 +262,58 @@ def test_parser_defaults_follow_the_protocol():
     a = fair.parser().parse_args([])
     assert (a.rounds, a.steps, a.warmup, a.threads) == (3, 30, 5, 2)
     assert a.workloads.split(",") == list(WORKLOADS)
+
+
+# ----------------------------------------------------------------------------- other designs
+
+
+@pytest.mark.parametrize("wl", [w for w in WORKLOADS if w not in ("mlp_raw", "resnet20")])
+def test_other_designs_get_the_same_parameters(wl):
+    sizes = WORKLOADS[wl].size("tiny")
+    assert (sorted(fw.named_specs(wl, sizes))
+            == sorted(fw.param_specs(fw.build_model("torch", wl, sizes))))
+
+
+@pytest.mark.parametrize("wl", fair.EXTRAS["numpy"])
+def test_hand_written_numpy_step_agrees_with_torch(wl, one_thread):
+    n, t = fw.make_extra_step("numpy", wl, "tiny"), make_step("torch", wl, "tiny")
+    n_losses, t_losses = [n(), n(), n()], [t(), t(), t()]
+    for a, b in zip(n_losses, t_losses):   # the third loss: the backward and update are right
+        assert losses_agree(a, b, LOSS_RTOL), (n_losses, t_losses)
+
+
+def test_extra_step_refuses_unwritten_workloads():
+    with pytest.raises(ValueError, match="no 'numpy' version of workload 'lenet'"):
+        fw.make_extra_step("numpy", "lenet", "tiny")
+
+
+@pytest.mark.parametrize("installed", [True, False])
+def test_run_with_extras(monkeypatch, capsys, tmp_path, installed):
+    real = fair.importlib.util.find_spec
+    monkeypatch.setattr(fair.importlib.util, "find_spec",
+                        lambda name: (real("numpy") if installed else None)
+                        if name == "mygrad" else real(name))
+    calls = []
+
+    def runner(lib, wl, threads, steps, warmup, size, seed, tune_malloc):
+        calls.append((lib, wl))
+        rec = _rec(lib, [{"gradlab": 2.0, "torch": 1.0, "mygrad": 4.0}[lib]], threads=threads)
+        if lib == "mygrad":
+            rec["lib_num_threads"] = None   # as the child reports another design
+        return rec
+
+    args = fair.parser().parse_args(["--workloads", "mlp,resnet20", "--rounds", "2",
+                                     "--extras", "mygrad", "--json", str(tmp_path / "f.json")])
+    record = fair.run(args, runner=runner)
+    out = capsys.readouterr()
+    if installed:
+        assert calls == ([("gradlab", "mlp"), ("torch", "mlp"), ("mygrad", "mlp")] * 2
+                         + [("gradlab", "resnet20"), ("torch", "resnet20")] * 2)
+        s = record["workloads"]["mlp"]["summary"]
+        assert s["libraries"]["mygrad"]["ratio"] == 4.0 and s["process_check"]["ok"]
+        assert "| 4.00 (4.00) |" in out.out                       # mlp row: mygrad ms (÷torch)
+        assert "| 2.00 | 1.00 | 2.00 | 2.00-2.00 | 1.0 | 1.0 | - |" in out.out  # resnet20 row
+    else:
+        assert all(lib != "mygrad" for lib, _ in calls)
+        assert "mygrad is not installed" in out.err
+        assert record["protocol"]["extras"] == []
