@@ -464,8 +464,7 @@ def _numpy_mlp_step(P: dict, x: np.ndarray, y: np.ndarray, raw: bool) -> Callabl
 def _mygrad_step(workload: str, sizes: dict, P: dict, x: np.ndarray, y: np.ndarray
                  ) -> Callable[[], float]:
     import mygrad as mg
-    from mygrad.nnet import (batchnorm, conv_nd, max_pool, relu, sigmoid,
-                             softmax_crossentropy)
+    from mygrad.nnet import batchnorm, conv_nd, max_pool, relu, sigmoid, softmax_crossentropy
 
     mg.turn_memory_guarding_off()   # MyGrad's documented speed setting
     W = {k: mg.tensor(v.copy()) for k, v in P.items()}
