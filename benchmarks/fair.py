@@ -485,7 +485,7 @@ def run(args: argparse.Namespace, runner: Callable[..., dict] = run_child) -> di
     blas = (env.get("gradlab_blas_pools") or [{}])[0]
     print(f"NumPy BLAS: {blas.get('internal_api')} {blas.get('version')} "
           f"({blas.get('architecture')} kernels); each library in its own process, "
-          f"{args.rounds} rounds alternating gradlab, torch; per round the median of "
+          f"{args.rounds} rounds alternating {', '.join(libs + extras)}; per round the median of "
           f"{args.steps} steps after {args.warmup} warm-up steps")
     if args.note:
         print(f"note: {args.note}")
