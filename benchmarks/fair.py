@@ -356,7 +356,7 @@ def format_table(results: dict, extras: list[str]) -> str:
     for name, w in results.items():
         s = w["summary"]["libraries"]
         g, t = s.get("gradlab", {}), s.get("torch", {})
-        cells = [WORKLOADS[name].title]
+        cells = [w.get("title", WORKLOADS[name].title)]
         cells += [_ms(g["median_ms"]) if g.get("ok") else "FAIL",
                   _ms(t["median_ms"]) if t.get("ok") else "FAIL"]
         if g.get("ok") and t.get("ok"):
@@ -462,7 +462,8 @@ def run(args: argparse.Namespace, runner: Callable[..., dict] = run_child) -> di
 
         runs = alternate(name, libs + [e for e in extras if name in EXTRAS[e]],
                          args.rounds, one)
-        results[name] = {"title": WORKLOADS[name].title, "sizes": WORKLOADS[name].size(args.size),
+        title = WORKLOADS[name].title + (" [tiny sizes]" if args.size == "tiny" else "")
+        results[name] = {"title": title, "sizes": WORKLOADS[name].size(args.size),
                          "summary": aggregate(runs, "torch", args.loss_rtol, args.threads),
                          "runs": runs}
     load1, steal1 = _loadavg(), _steal_s()
