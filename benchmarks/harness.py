@@ -16,6 +16,12 @@ count of the BLAS library NumPy loaded (found through ctypes; ``os.cpu_count()``
 OpenBLAS is found). NumPy's elementwise ufuncs and reductions are single-threaded whatever
 ``n`` is; torch's use ``n`` OpenMP threads. That difference is part of what is measured.
 
+These one-process ratios are NOT fair gradlab/torch ratios: the two libraries' thread pools
+(OpenBLAS's and torch's OpenMP workers) share the cores and disturb each other, and torch ran
+1.5-2x slower here than alone. Use them to compare outputs, memory and page faults, and to see
+which ops move; for the ratio of training steps run ``python -m benchmarks.fair`` (each
+library in its own process). The output and the JSON say so (``SAME_PROCESS_WARNING``).
+
 A case is two zero-argument callables doing one full step each (forward, backward, clearing
 grads) and returning what should agree between the libraries; the first outputs are compared
 before any timing, so a benchmark cannot silently time different work.
@@ -217,6 +223,12 @@ class Result:
     extra: dict = field(default_factory=dict)
 
 
+SAME_PROCESS_WARNING = (
+    "WARNING: gradlab and torch run interleaved in ONE process, where their thread pools "
+    "contend (torch measured 1.5-2x slower than alone): these ratios are NOT fair "
+    "gradlab/torch ratios. For fair training-step ratios run `python -m benchmarks.fair` "
+    "(each library in its own process).")
+
 NOISY = 1.25  # ratio spread p75/p25 above which a case is re-measured and flagged
 SLOW = 1.5  # median / fastest sample of one library above which the same happens
 
@@ -411,6 +423,7 @@ def main(make_cases: Callable[[], list[Case]], description: str,
     torch.set_num_threads(n)
     env = environment(n, source)
     print(f"{description}")
+    print(SAME_PROCESS_WARNING)
     print(f"threads: {n} (NumPy BLAS via {source}); torch.set_num_threads({n}) -> "
           f"torch.get_num_threads() = {env['torch_threads']}; cpu_count = {env['cpu_count']}")
     print(f"python {env['python']}, numpy {env['numpy']}, torch {env['torch']}, "
@@ -451,11 +464,13 @@ def main(make_cases: Callable[[], list[Case]], description: str,
         env["cpu_steal_s"] = round(steal - steal0, 3)
         print(f"CPU time stolen by the hypervisor during the run: {steal - steal0:.2f} s "
               "(large values mean a noisy machine)")
+    print(SAME_PROCESS_WARNING)
     if after is not None:
         after(results, args)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"environment": env, "samples": steps, "warmup": warmup,
+            json.dump({"fair_ratio": False, "warning": SAME_PROCESS_WARNING,
+                       "environment": env, "samples": steps, "warmup": warmup,
                        "min_sample_ms": args.min_sample_ms, "settle_ms": args.settle_ms,
                        "results": [asdict(r) for r in results]}, f, indent=2)
         print(f"wrote {args.json}")

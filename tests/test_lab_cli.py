@@ -194,7 +194,7 @@ def test_real_experiment_end_to_end_through_the_command(tmp_path):
     real = all_experiments()[0]
     r = subprocess.run([sys.executable, "-m", "gradlab.cli", "lab", "run", real.id, "--out",
                         str(tmp_path)], capture_output=True, text=True, cwd=ROOT,
-                       env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
+                       env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert r.returncode == 0, r.stderr
     doc = json.load(open(tmp_path / "results.json"))
     exp = doc["experiments"][0]
