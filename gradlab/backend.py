@@ -74,11 +74,14 @@ def set_default_dtype(d: dtype) -> None:
 
 
 def to_dtype(d) -> dtype:
-    """A gradlab dtype from a gradlab dtype, a NumPy dtype/type, a Python type or a name."""
+    """A gradlab dtype from a gradlab dtype, a NumPy dtype/type, a Python type or a name.
+
+    The Python types map as torch maps them: ``float`` to float64 (whatever the default
+    dtype), ``int`` to int64, ``bool`` to bool."""
     if isinstance(d, dtype):
         return d
     if d is float:
-        return _default_dtype
+        return float64
     if d is int:
         return int64
     if d is bool:
@@ -124,6 +127,11 @@ def to_args(args: tuple, kwargs: dict, where: str) -> tuple[dtype | None, bool]:
         raise TypeError(f"{where}() got an unexpected keyword argument {unknown[0]!r}; "
                         f"expected {_TO_FORMS}")
     first = args[0] if args else None
+    if isinstance(first, (bool, float, np.bool_, np.floating)):
+        # torch reads a Python float or bool in the first place as its type: to(3.5) is
+        # to(float), that is float64; to(True) is to(bool) (an int stays a device index)
+        first = bool if isinstance(first, bool) else float  # np.True_ too reads as float
+        args = (first,) + tuple(args[1:])
     tensor = args and not isinstance(first, type) and isinstance(getattr(first, "array", None),
                                                                  np.ndarray)
     if tensor or (args and _is_dtype_like(first)):

@@ -124,8 +124,14 @@ def empty(*size, out=None, dtype=None, device=None, requires_grad: bool = False)
 
 def full(size, fill_value, *, out=None, dtype=None, device=None,
          requires_grad: bool = False) -> Tensor:
-    """Filled with ``fill_value``; the dtype follows it (float -> float32, int -> int64)."""
+    """Filled with ``fill_value``; the dtype follows it (float -> the default dtype, int ->
+    int64, bool -> bool). ``size`` is a sequence of ints (a list, tuple or Size), as torch's:
+    a bare int or a tensor is a TypeError."""
     check_device(device, "full")
+    if not isinstance(size, (list, tuple)):
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not "
+                        f"{type(size).__name__} ({size!r}); e.g. full(({size!r},), "
+                        f"{fill_value!r})")
     dtype = _out_dtype(out, dtype, "full")
     if dtype is None:
         dtype = (backend.bool_ if isinstance(fill_value, bool) else

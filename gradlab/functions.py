@@ -96,8 +96,23 @@ def mul(input, other, *, out=None):
     return write_out(_t(input) * other, out, "mul")
 
 
-def div(input, other, *, out=None):
-    return write_out(_t(input) / other, out, "div")
+def div(input, other, *, rounding_mode=None, out=None):
+    """``input / other``; ``rounding_mode`` None, 'trunc' or 'floor' (:meth:`Tensor.div`)."""
+    return write_out(_t(input).div(other, rounding_mode=rounding_mode), out, "div")
+
+
+divide = div
+
+
+def true_divide(input, other, *, out=None):
+    return write_out(_t(input) / other, out, "true_divide")
+
+
+def floor_divide(input, other, *, out=None):
+    """``input // other``, rounded toward -inf; no derivative, as torch's."""
+    if not isinstance(input, Tensor):
+        return write_out(_t(other).__rfloordiv__(input), out, "floor_divide")
+    return write_out(input.floor_divide(other), out, "floor_divide")
 
 
 def pow(input, exponent, *, out=None):

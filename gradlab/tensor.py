@@ -75,7 +75,9 @@ def as_array(data: Any, dtype=None) -> np.ndarray:
             arr = np.asarray(data)
         except ValueError:
             raise ValueError(f"tensor: {_ragged_message(data)}") from None
-        if arr.dtype == np.float64 and not _has_numpy_f64(data):
+        if arr.dtype == np.float64 and not _has_numpy_f64(data) and dtype is None:
+            # Python floats take the default dtype; with a dtype given they go straight to it
+            # (tensor([0.1], dtype=float64) holds the double 0.1, not float32's 0.1 widened)
             arr = arr.astype(backend.get_default_dtype().np)
         elif arr.dtype.kind in "iu" and arr.dtype != np.uint8:
             arr = arr.astype(np.int64)
@@ -198,6 +200,27 @@ def _rbinary(fn: type[ArrayFunction], a: Tensor, b):
     return fn.apply(b, a)
 
 
+def _rounding_fn(rounding_mode, op: str) -> type[ArrayFunction]:
+    """The op of ``div``'s ``rounding_mode`` (None, 'trunc' or 'floor', as torch's)."""
+    if rounding_mode is None:
+        return E.Div
+    if not isinstance(rounding_mode, str):
+        raise TypeError(f"{op}: argument 'rounding_mode' must be str or None, not "
+                        f"{type(rounding_mode).__name__}")
+    if rounding_mode not in ("trunc", "floor"):
+        raise RuntimeError(f"{op}: expected rounding_mode to be one of None, 'trunc', or "
+                           f"'floor' but found {rounding_mode!r}")
+    return E.DivFloor if rounding_mode == "floor" else E.DivTrunc
+
+
+def _check_not_bool(a: Tensor, b, op: str, mode: str) -> None:
+    """torch has no rounded division of two booleans (NotImplementedError)."""
+    b_bool = isinstance(b, bool) or (isinstance(b, Tensor) and b.array.dtype == np.bool_)
+    if a.array.dtype == np.bool_ and b_bool:
+        raise NotImplementedError(f"{op}: \"div_{mode}_cpu\" not implemented for 'Bool' "
+                                  "(both operands are bool)")
+
+
 _TORCH_NAMES = {"equal": "eq", "not_equal": "ne", "less": "lt", "less_equal": "le",
                 "greater": "gt", "greater_equal": "ge"}
 
@@ -263,6 +286,37 @@ def _norm_index(idx) -> tuple:
                 i = int(i)
         out.append(i)
     return tuple(out)
+
+
+class _EllipsisSlice:
+    """A full slice that a ``...`` stood for, among several ``...``."""
+
+
+def _ellipses(idx: tuple, ndim: int) -> tuple:
+    """An index with several ``...`` as torch reads it: each one stands for the dimensions the
+    other entries leave (ndim - the dimensions they index), and those that land past the last
+    dimension are dropped (x[..., 1, ...] is x[..., 1]). Where torch's reading is stranger (more
+    entries than dimensions, an advanced index, an entry past the end) the index is left as it
+    is, and indexing refuses it (IndexError: a single ellipsis). At most one ``...``: as is."""
+    if sum(i is Ellipsis for i in idx) < 2:
+        return idx
+    def width(i):
+        if i is None or i is Ellipsis:
+            return 0
+        if isinstance(i, np.ndarray) and i.dtype == np.bool_:
+            return i.ndim
+        return 1
+    free = ndim - sum(width(i) for i in idx)
+    if free < 0 or any(isinstance(i, np.ndarray) for i in idx):
+        return idx  # torch's reading wraps around or moves the advanced index: refused here
+    out: list = []
+    for i in idx:
+        out.extend([_EllipsisSlice] * free if i is Ellipsis else [i])
+    used = sum(width(i) for i in out)
+    while used > ndim and out and out[-1] is _EllipsisSlice:
+        out.pop()
+        used -= 1
+    return tuple(slice(None) if i is _EllipsisSlice else i for i in out)
 
 
 def _sizes(size, op: str | None = None) -> tuple:
@@ -547,6 +601,9 @@ class Tensor:
                 raise ValueError(f"type: invalid type: {dtype!r} (expected a dtype or its "
                                  "name, e.g. 'gradlab.float64')") from None
             return self.to(dt)
+        if any(dtype is t for t in (float, int, bool, complex)):
+            raise ValueError(f"type: invalid type: {dtype.__name__!r} (a Python type names no "
+                             "tensor type here; pass a dtype such as gradlab.float64)")
         try:
             dt = backend.to_dtype(dtype)
         except TypeError:
@@ -816,13 +873,24 @@ class Tensor:
     def mul_(self, other) -> Tensor:
         return self._inplace(E.Mul, np.multiply, other, "mul_")
 
-    def div_(self, other) -> Tensor:
-        return self._inplace(E.Div, np.true_divide, other, "div_")
+    def div_(self, other, *, rounding_mode=None) -> Tensor:
+        """In-place :meth:`div`; with a rounding mode an integer tensor stays integer."""
+        fn = _rounding_fn(rounding_mode, "div_")
+        if fn is E.Div:
+            return self._inplace(E.Div, np.true_divide, other, "div_")
+        _check_not_bool(self, other, "div_", rounding_mode)
+        return self._inplace(fn, E.floor_divide_arrays if fn is E.DivFloor
+                             else E.trunc_divide_arrays, other, "div_")
+
+    def floor_divide_(self, other) -> Tensor:
+        _check_not_bool(self, other, "floor_divide_", "floor")
+        return self._inplace(E.FloorDivide, E.floor_divide_arrays, other, "floor_divide_")
 
     __iadd__ = add_
     __isub__ = sub_
     __imul__ = mul_
     __itruediv__ = div_
+    __ifloordiv__ = floor_divide_
 
     def _overwrite(self, values: np.ndarray, op: str) -> Tensor:
         self._check_inplace(op)
@@ -912,7 +980,7 @@ class Tensor:
         return self
 
     def __setitem__(self, idx, value) -> None:
-        index = _norm_index(idx)
+        index = _ellipses(_norm_index(idx), self.ndim)
         if not isinstance(value, (Tensor, int, float, bool, np.generic, np.ndarray, list,
                                   tuple)):
             raise TypeError(f"index assignment: can't assign a {type(value).__name__} to a "
@@ -995,8 +1063,30 @@ class Tensor:
     def mul(self, other):
         return self * other
 
-    def div(self, other):
-        return self / other
+    def div(self, other, *, rounding_mode=None):
+        """``self / other``. ``rounding_mode``: None (true division, integers give floats),
+        ``'trunc'`` (rounded toward 0) or ``'floor'`` (toward -inf, as Python's ``//``); the
+        rounded forms keep an integer dtype and have a zero gradient, as torch's."""
+        fn = _rounding_fn(rounding_mode, "div")
+        if fn is E.Div:
+            return self / other
+        _check_not_bool(self, other, "div", rounding_mode)
+        return _binary(fn, self, other)
+
+    divide = div
+    true_divide = __truediv__
+
+    def floor_divide(self, other):
+        """``self // other``: rounded toward -inf (Python's ``//``), the integer dtype kept.
+        As torch, it has no derivative (``div(other, rounding_mode='floor')`` has a zero one)."""
+        _check_not_bool(self, other, "floor_divide", "floor")
+        return _binary(E.FloorDivide, self, other)
+
+    __floordiv__ = floor_divide
+
+    def __rfloordiv__(self, other):
+        _check_not_bool(self, other, "floor_divide", "floor")
+        return _rbinary(E.FloorDivide, self, other)
 
     def pow(self, exponent):
         return self ** exponent
@@ -1543,7 +1633,7 @@ class Tensor:
         return self if self.array.flags.c_contiguous else S.Contiguous.apply(self)
 
     def __getitem__(self, idx):
-        idx = _norm_index(idx)
+        idx = _ellipses(_norm_index(idx), self.ndim)
         out = S.Index.apply(self, idx)
         if out._ctx is not None:  # torch's node: a select for ints, a slice for slices
             kinds = {type(i) for i in idx}

@@ -15,7 +15,10 @@ and wrap the result in a TensorDataset, which keeps the DataLoader's whole-batch
 *Image transforms* take one sample: :class:`ToTensor` (a NumPy HWC/HW image -> float CHW
 tensor), :class:`Normalize`, :class:`RandomCrop`, :class:`RandomHorizontalFlip`,
 :class:`RandomVerticalFlip`, :class:`GaussianNoise`, chained with :class:`Compose`. Apart
-from ToTensor they act on Tensors (or arrays) of shape (..., H, W). The random ones draw from
+from ToTensor they act on Tensors (or arrays) of shape (..., H, W), channels first: a 3-D
+NumPy array that looks like ToTensor's (H, W, C) input (last axis of 1, 3 or 4 entries, first
+axis not) is refused by the crop and flips with a ValueError (apply ToTensor first, as
+torchvision's tensor transforms expect). The random ones draw from
 ``generator=`` or gradlab's global stream, so ``gradlab.manual_seed`` repeats them. Given a
 batch (N, C, H, W) they draw once and apply the same crop/flip/noise draw to the whole batch
 (torchvision does the same); for per-sample randomness pass them as a dataset's
@@ -49,6 +52,20 @@ def _unwrap(x, who: str) -> np.ndarray:
     if isinstance(x, np.ndarray):
         return x
     raise TypeError(f"{who}: expected a gradlab Tensor or a NumPy array, got {type(x).__name__}")
+
+
+def _spatial(img, who: str) -> np.ndarray:
+    """The array of an image for the spatial transforms, which read (..., H, W): a 3-D NumPy
+    array laid out (H, W, C) as ToTensor's input (last axis 1, 3 or 4 entries, first axis
+    not) is refused, since cropping or flipping it as (C, H, W) would cut the wrong axes."""
+    arr = _unwrap(img, who)
+    if isinstance(img, np.ndarray) and arr.ndim == 3 and arr.shape[-1] in (1, 3, 4) and \
+            arr.shape[0] not in (1, 3, 4):
+        raise ValueError(f"{who}: got a NumPy array of shape {list(arr.shape)}, which looks "
+                         f"like an (H, W, C) image; the spatial transforms take (..., H, W) "
+                         f"(channels first): apply ToTensor() first, or pass "
+                         f"arr.transpose(2, 0, 1)")
+    return arr
 
 
 def _rewrap(like, arr: np.ndarray):
@@ -435,7 +452,8 @@ class RandomCrop:
     edge, reflect or symmetric.
 
     Shape:
-        (..., H, W) -> (..., h, w); Tensor or NumPy array in, the same kind out.
+        (..., H, W) -> (..., h, w); Tensor or NumPy array in, the same kind out. A NumPy
+        (H, W, C) image (last axis 1, 3 or 4, first not) is refused: apply ToTensor first.
     """
 
     def __init__(self, size, padding=None, pad_if_needed: bool = False, fill: float = 0,
@@ -468,7 +486,7 @@ class RandomCrop:
         return i, j, th, tw
 
     def __call__(self, img):
-        arr = _unwrap(img, "RandomCrop")
+        arr = _spatial(img, "RandomCrop")
         if arr.ndim < 2:
             raise ValueError(f"RandomCrop: expected an image (..., H, W), got shape {arr.shape}")
         if self.padding is not None:
@@ -495,7 +513,7 @@ class _RandomFlip:
         self.generator = generator
 
     def __call__(self, img):
-        arr = _unwrap(img, type(self).__name__)
+        arr = _spatial(img, type(self).__name__)
         if backend.rng(self.generator).random() < self.p:
             return _rewrap(img, np.ascontiguousarray(np.flip(arr, axis=self.axis)))
         return img

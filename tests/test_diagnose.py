@@ -304,6 +304,62 @@ def test_remove_detaches_every_hook():
         monitor.step()
 
 
+class _Fails(nn.Module):
+    """A block whose forward applies F.relu and then raises when asked to."""
+
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(3, 3)
+        self.fail = True
+
+    def forward(self, x):
+        y = F.relu(self.lin(x))
+        if self.fail:
+            raise ValueError("forward failed on purpose")
+        return y
+
+
+def test_a_forward_that_raises_ends_the_observation():
+    from gradlab.autograd.observers import _apply_observers
+
+    model = nn.Sequential(_Fails())
+    monitor = Monitor(model, every=1, warn=False)
+    with pytest.raises(ValueError, match="on purpose"):
+        model(gradlab.randn(2, 3))
+    # the observer and the stack of running modules went with the exception
+    assert monitor._functional not in _apply_observers
+    assert monitor._running == []
+    # a later forward of another model reports nothing to this monitor
+    recorded = dict(monitor._pending)
+    other = nn.Sequential(_Fails())
+    other[0].fail = False
+    other(gradlab.randn(2, 3))
+    F.relu(gradlab.randn(2, 3, requires_grad=True))
+    assert monitor._pending.keys() == recorded.keys()
+    # and the monitored model, fixed, is observed again and only during its forward
+    model[0].fail = False
+    model(gradlab.randn(2, 3))
+    assert "0/relu" in monitor._pending
+    assert monitor._functional not in _apply_observers
+    monitor.remove()
+
+
+def test_forward_hook_always_call_as_torch():
+    import torch
+
+    calls = {}
+    for lib in (torch, gradlab):
+        m = lib.nn.Linear(2, 2)
+        seen = calls[lib.__name__] = []
+        m.register_forward_hook(lambda mod, args, out, seen=seen: seen.append(out is None),
+                                always_call=True)
+        m.register_forward_hook(lambda mod, args, out, seen=seen: seen.append("plain"))
+        m(lib.ones(1, 2))
+        with pytest.raises(RuntimeError):
+            m(lib.ones(1, 3))  # a shape error in forward
+    assert calls["gradlab"] == calls["torch"] == [False, "plain", True]
+
+
 def _loader(n=48, seed=0):
     gradlab.manual_seed(seed)
     ds = TensorDataset(gradlab.randn(n, 16), gradlab.randint(0, 4, (n,)))

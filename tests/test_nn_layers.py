@@ -300,6 +300,22 @@ def test_stochastic_pool_properties_and_gradients():
         pool(gradlab.tensor([[[[-1.0, 0.0], [0.0, 0.0]]]]))
 
 
+def test_stochastic_pool_stride_as_torch_pools_take_it():
+    x = gradlab.tensor(np.abs(np.random.default_rng(13).normal(size=(1, 2, 6, 6))))
+    want = F.stochastic_pool2d(x, 2, training=False)  # stride None: the kernel size
+    for stride in ([], (), 2, (2, 2)):  # torch's max_pool2d: an empty stride is kernel_size
+        got = F.stochastic_pool2d(x, 2, stride=stride, training=False)
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+    assert F.stochastic_pool2d(x, 2, stride=(1,), training=False).shape == (1, 2, 5, 5)
+    assert nn.StochasticPool2d(2, stride=[]).eval()(x).shape == (1, 2, 3, 3)
+    for stride, words in ((0, "stride must be positive"), (-1, "stride must be positive"),
+                          ([2, 2, 2], "stride must either be a single int")):
+        with pytest.raises(RuntimeError, match=words):
+            F.stochastic_pool2d(x, 2, stride=stride)
+    with pytest.raises(RuntimeError, match="stochastic_pool2d: kernel_size"):
+        F.stochastic_pool2d(x, 0)
+
+
 def test_cosine_linear_properties():
     m = nn.CosineLinear(5, 3).double()
     x = gradlab.randn(4, 5, dtype=gradlab.float64, requires_grad=True)

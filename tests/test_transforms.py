@@ -346,3 +346,18 @@ def test_transform_dataset_draws_per_sample():
     xb2, _ = next(iter(DataLoader(ds, batch_size=64)))
     np.testing.assert_array_equal(xb.numpy(), xb2.numpy())
     assert T.TransformDataset([1, 2], transform=lambda v: v * 10)[1] == 20
+
+
+def test_spatial_transforms_refuse_an_hwc_array():
+    """The crop and flips read (..., H, W): a NumPy (H, W, C) image is refused, clearly."""
+    hwc = np.arange(32 * 32 * 3, dtype=np.uint8).reshape(32, 32, 3)
+    for t in (T.RandomCrop(28), T.RandomHorizontalFlip(1.0), T.RandomVerticalFlip(1.0)):
+        with pytest.raises(ValueError, match=r"\(H, W, C\).*ToTensor"):
+            t(hwc)
+    # channels first, or through ToTensor, they work; so do 2-D images and tensors
+    chw = np.ascontiguousarray(hwc.transpose(2, 0, 1))
+    assert T.RandomCrop(28)(chw).shape == (3, 28, 28)
+    np.testing.assert_array_equal(T.RandomHorizontalFlip(1.0)(chw), chw[..., ::-1])
+    assert T.Compose([T.ToTensor(), T.RandomCrop(28)])(hwc).shape == (3, 28, 28)
+    assert T.RandomVerticalFlip(1.0)(np.zeros((5, 3))).shape == (5, 3)
+    assert T.RandomCrop(2)(gradlab.zeros(5, 5, 3)).shape == (5, 2, 2)  # a tensor is (C, H, W)

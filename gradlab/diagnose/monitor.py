@@ -232,10 +232,10 @@ class Monitor(Callback):
                         if isinstance(m, nn.Sigmoid) else "tanh" if isinstance(m, nn.Tanh)
                         else None)
                 self._handles.append(m.register_forward_hook(self._hook(label, kind)))
-            self._handles.append(m.register_forward_hook(self._leave))
+            self._handles.append(m.register_forward_hook(self._leave, always_call=True))
         # observe(self._functional) while a sampled forward of the model runs: entered by the
-        # outermost module's pre-hook, left by its forward hook (or by step() and remove(),
-        # after a forward that raised)
+        # outermost module's pre-hook, left by its forward hook, which runs (always_call)
+        # when the forward raises too: an exception ends the observation
         self._observer = None
         self._sampling = True
         self._snapshot = self._take_snapshot()

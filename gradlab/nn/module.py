@@ -8,6 +8,7 @@ behaviour follow ``torch.nn.Module``.
 
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -42,6 +43,29 @@ class RemovableHandle:
 
     def __exit__(self, *exc) -> None:
         self.remove()
+
+
+class _AlwaysCalled:
+    """A forward hook registered with ``always_call=True``: also run when forward raises."""
+
+    def __init__(self, hook: Callable) -> None:
+        self.hook = hook
+
+    def __call__(self, module, args, out):
+        return self.hook(module, args, out)
+
+
+def _run_always_called(module, args) -> None:
+    """After ``module``'s forward raised: its ``always_call`` forward hooks, output None; an
+    error of one of them is a warning (the forward's exception is the one that goes on)."""
+    for hook in list(module._forward_hooks.values()):
+        if isinstance(hook, _AlwaysCalled):
+            try:
+                hook(module, args, None)
+            except Exception as exc:  # noqa: BLE001 - the forward's error is the one raised
+                warnings.warn(f"{type(module).__name__}: a forward hook with always_call=True "
+                              f"raised {type(exc).__name__}: {exc}, silenced as the forward "
+                              "raised an error", stacklevel=3)
 
 
 def _check_hook(module, method: str, hook) -> None:
@@ -406,12 +430,15 @@ class Module:
         self._forward_pre_hooks[h.id] = hook
         return h
 
-    def register_forward_hook(self, hook: Callable) -> RemovableHandle:
+    def register_forward_hook(self, hook: Callable, *,
+                              always_call: bool = False) -> RemovableHandle:
         """``hook(module, args, output)`` runs after ``forward``; a returned value replaces
-        the output."""
+        the output. With ``always_call`` it also runs when ``forward`` raises, with output
+        None, before the exception goes on (torch's; an error of the hook itself is then
+        turned into a warning)."""
         _check_hook(self, "register_forward_hook", hook)
         h = RemovableHandle(self._forward_hooks)
-        self._forward_hooks[h.id] = hook
+        self._forward_hooks[h.id] = _AlwaysCalled(hook) if always_call else hook
         return h
 
     def register_full_backward_hook(self, hook: Callable) -> RemovableHandle:
@@ -431,9 +458,13 @@ class Module:
             r = hook(self, args)
             if r is not None:
                 args = r if isinstance(r, tuple) else (r,)
-        if self._backward_hooks:
-            return _call_with_backward_hooks(self, args, kwargs)
-        out = self.forward(*args, **kwargs)
+        try:
+            if self._backward_hooks:
+                return _call_with_backward_hooks(self, args, kwargs)
+            out = self.forward(*args, **kwargs)
+        except Exception:
+            _run_always_called(self, args)
+            raise
         for hook in list(self._forward_hooks.values()):
             r = hook(self, args, out)
             if r is not None:

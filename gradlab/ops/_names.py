@@ -44,7 +44,8 @@ FIRST = (0,)
 #: Function -> torch's node name, or (name, the input positions next_functions lists)
 NAMES: dict = {
     E.Add: "AddBackward0", E.Sub: "SubBackward0", E.Mul: "MulBackward0",
-    E.Div: "DivBackward0", E.Pow: ("PowBackward0", FIRST), E.Maximum: "MaximumBackward0",
+    E.Div: "DivBackward0", E.DivFloor: "DivBackward2", E.DivTrunc: "DivBackward2",
+    E.Pow: ("PowBackward0", FIRST), E.Maximum: "MaximumBackward0",
     E.Minimum: "MinimumBackward0", E.Where: ("WhereBackward0", (1, 2)),
     E.Neg: "NegBackward0", E.Abs: "AbsBackward0", E.Exp: "ExpBackward0",
     E.Log: "LogBackward0", E.Log1p: "Log1PBackward0", E.Sqrt: "SqrtBackward0",

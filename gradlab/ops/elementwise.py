@@ -76,6 +76,80 @@ class Div(ArrayFunction):
     error = broadcast_error("div")
 
 
+def _check_int_divisor(a, b, op: str) -> None:
+    """An integer division by 0 is torch's RuntimeError (a float one gives inf or nan)."""
+    if np.asarray(a).dtype.kind in "iub" and np.asarray(b).dtype.kind in "iub" and \
+            np.any(np.asarray(b) == 0):
+        raise RuntimeError(f"{op}: ZeroDivisionError: integer division by zero (an integer "
+                           "divisor holds 0)")
+
+
+def floor_divide_arrays(a, b, out=None, casting="same_kind"):
+    """a / b rounded toward -inf, as Python's ``//`` (NumPy's floor_divide computes it from
+    fmod, as torch does, so 1.0 / 0.1 rounds to 9, not to floor(10.000000000000002) = 10)."""
+    _check_int_divisor(a, b, "floor division")
+    with np.errstate(divide="ignore", invalid="ignore"):  # x / 0 is inf or nan, as torch's
+        return np.floor_divide(a, b, out=out, casting=casting)
+
+
+def trunc_divide_arrays(a, b, out=None, casting="same_kind"):
+    """a / b rounded toward 0 (C's integer division; trunc(a / b) for floats, as torch)."""
+    _check_int_divisor(a, b, "trunc division")
+    a_, b_ = np.asarray(a), np.asarray(b)
+    if np.result_type(a_, b_).kind == "f":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.trunc(np.true_divide(a, b, out=out, casting=casting), out=out)
+    q = np.floor_divide(a_, b_)
+    q = q + ((np.remainder(a_, b_) != 0) & ((a_ < 0) != (b_ < 0)))
+    if out is None:
+        return q
+    np.copyto(out, q, casting=casting)
+    return out
+
+
+class DivFloor(ArrayFunction):
+    # div(a, b, rounding_mode='floor'): a step function of a and b; torch's gradient is 0 for both
+    @staticmethod
+    def forward(ctx, a, b):
+        return floor_divide_arrays(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        zero = np.zeros_like(g)
+        return zero, zero
+
+    error = broadcast_error("div")
+
+
+class DivTrunc(ArrayFunction):
+    # div(a, b, rounding_mode='trunc'): a step function of a and b; torch's gradient is 0 for both
+    @staticmethod
+    def forward(ctx, a, b):
+        return trunc_divide_arrays(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        zero = np.zeros_like(g)
+        return zero, zero
+
+    error = broadcast_error("div")
+
+
+class FloorDivide(ArrayFunction):
+    # floor_divide(a, b) and a // b: as div(rounding_mode='floor'), but torch has no derivative
+    @staticmethod
+    def forward(ctx, a, b):
+        return floor_divide_arrays(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError("floor_divide: derivative for floor_divide is not implemented (torch "
+                           "has none either); div(a, b, rounding_mode='floor') has the same "
+                           "values and a zero gradient")
+
+    error = broadcast_error("floor_divide")
+
+
 class Pow(ArrayFunction):
     # d(a^b)/da = b a^(b-1) (0 where b == 0) ; d(a^b)/db = a^b log(a) (0 where a == 0, b >= 0)
     @staticmethod

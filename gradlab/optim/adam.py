@@ -83,6 +83,11 @@ class Adam(Optimizer):
     def _update(self, theta: np.ndarray, g: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
         """The class docstring's update of one parameter, in place."""
+        if group["amsgrad"] and "max_exp_avg_sq" not in state:  # torch's KeyError, explained
+            raise KeyError(f"{type(self).__name__}: max_exp_avg_sq: the parameter group was "
+                           "given amsgrad=True after the first step, and its state holds no "
+                           "max_exp_avg_sq (torch raises this KeyError too); set it before the "
+                           "first step")
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
         wd = group["weight_decay"]
         step, m, v = state["step"], state["exp_avg"].array, state["exp_avg_sq"].array

@@ -30,6 +30,8 @@ class RMSprop(Optimizer):
     v₀ = ḡ₀ = b₀ = 0. "centered" (Graves 2013) normalizes by an estimate of the gradient's
     variance instead of its second moment. State per parameter: ``step`` (a float),
     ``square_avg`` (v), ``momentum_buffer`` (b, when μ > 0), ``grad_avg`` (ḡ, when centered).
+    The state is made at the first step: turning momentum or centered on later is a KeyError
+    naming the missing buffer, as in torch.
 
     Args:
         params: parameters or parameter groups.
@@ -68,6 +70,12 @@ class RMSprop(Optimizer):
                 group: dict[str, Any]) -> None:
         """The class docstring's update of one parameter, in place (``g`` already has λθ)."""
         lr, alpha, eps, mu = group["lr"], group["alpha"], group["eps"], group["momentum"]
+        for key, on in (("momentum_buffer", mu > 0), ("grad_avg", group["centered"])):
+            if on and key not in state:  # torch's KeyError, with what it means
+                arg = "momentum > 0" if key == "momentum_buffer" else "centered=True"
+                raise KeyError(f"RMSprop: {key}: the parameter group was given {arg} after "
+                               f"the first step, and its state holds no {key} (torch's RMSprop "
+                               f"raises this KeyError too); set it before the first step")
         v, t = state["square_avg"].array, self._scratch(theta, 1)
         _ema_square_(v, g, alpha, t)  # v_t = α v_{t-1} + (1 - α) g_t²
         if group["centered"]:

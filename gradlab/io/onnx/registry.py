@@ -33,6 +33,13 @@ NOT_EXPORTABLE: dict[str, str] = {
                                          "random in training; its eval form "
                                          "sum(a^2) / sum(a) has no mapping written",
     "gradlab.ops.activation.RBF": "the Gaussian RBF layer has no mapping written",
+    "gradlab.ops.elementwise.DivFloor": "div(rounding_mode='floor') has no mapping written "
+                                        "(ONNX's Div then Floor would express it for floats)",
+    "gradlab.ops.elementwise.DivTrunc": "div(rounding_mode='trunc') has no mapping written "
+                                        "(ONNX's Div on integers truncates; floats need a "
+                                        "sign-aware Floor/Ceil)",
+    "gradlab.ops.elementwise.FloorDivide": "floor_divide (//) has no mapping written (ONNX's "
+                                           "Div then Floor would express it for floats)",
     "gradlab.ops.loss.CrossEntropy": _LOSS,
     "gradlab.ops.loss.NLLLoss": _LOSS,
     "gradlab.ops.loss.BinaryCrossEntropy": _LOSS,

@@ -174,6 +174,9 @@ def _canonical_mask(mask: Tensor | None, mask_name: str, other_type, other_name:
     return mask
 
 
+_MHA = "multi_head_attention_forward: "  # the op named in its errors
+
+
 def _none_or_dtype(t: Tensor | None):
     return None if t is None else t.array.dtype
 
@@ -182,39 +185,53 @@ def _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads) 
     """Whether the input is batched (3-D query); torch's AssertionErrors on the ranks."""
     if query.ndim == 3:
         if key.ndim != 3 or value.ndim != 3:
-            raise AssertionError(f"For batched (3-D) `query`, expected `key` and `value` to be "
+            raise AssertionError(f"{_MHA}For batched (3-D) `query`, expected `key` and `value` "
+                                 f"to be "
                                  f"3-D but found {key.ndim}-D and {value.ndim}-D tensors "
                                  "respectively")
         if key_padding_mask is not None and key_padding_mask.ndim != 2:
-            raise AssertionError(f"For batched (3-D) `query`, expected `key_padding_mask` to be "
+            raise AssertionError(f"{_MHA}For batched (3-D) `query`, expected `key_padding_mask` "
+                                 f"to be "
                                  f"`None` or 2-D but found {key_padding_mask.ndim}-D tensor "
                                  "instead")
         if attn_mask is not None and attn_mask.ndim not in (2, 3):
-            raise AssertionError(f"For batched (3-D) `query`, expected `attn_mask` to be "
+            raise AssertionError(f"{_MHA}For batched (3-D) `query`, expected `attn_mask` to be "
                                  f"`None`, 2-D or 3-D but found {attn_mask.ndim}-D tensor "
                                  "instead")
         return True
     if query.ndim == 2:
         if key.ndim != 2 or value.ndim != 2:
-            raise AssertionError(f"For unbatched (2-D) `query`, expected `key` and `value` to "
+            raise AssertionError(f"{_MHA}For unbatched (2-D) `query`, expected `key` and `value` "
+                                 f"to "
                                  f"be 2-D but found {key.ndim}-D and {value.ndim}-D tensors "
                                  "respectively")
         if key_padding_mask is not None and key_padding_mask.ndim != 1:
-            raise AssertionError(f"For unbatched (2-D) `query`, expected `key_padding_mask` to "
+            raise AssertionError(f"{_MHA}For unbatched (2-D) `query`, expected "
+                                 f"`key_padding_mask` to "
                                  f"be `None` or 1-D but found {key_padding_mask.ndim}-D tensor "
                                  "instead")
         if attn_mask is not None:
             if attn_mask.ndim not in (2, 3):
-                raise AssertionError(f"For unbatched (2-D) `query`, expected `attn_mask` to be "
+                raise AssertionError(f"{_MHA}For unbatched (2-D) `query`, expected `attn_mask` "
+                                     f"to be "
                                      f"`None`, 2-D or 3-D but found {attn_mask.ndim}-D tensor "
                                      "instead")
             expected = (num_heads, query.shape[0], key.shape[0])
             if attn_mask.ndim == 3 and tuple(attn_mask.shape) != expected:
-                raise AssertionError(f"Expected `attn_mask` shape to be {expected} but got "
+                raise AssertionError(f"{_MHA}Expected `attn_mask` shape to be {expected} but got "
                                      f"{tuple(attn_mask.shape)}")
         return False
-    raise AssertionError(f"query should be unbatched 2D or batched 3D tensor but received "
+    raise AssertionError(f"{_MHA}query should be unbatched 2D or batched 3D tensor but "
+                         f"received "
                          f"{query.ndim}-D query tensor")
+
+
+def _check_mha_batch(query, key, value) -> None:
+    """query (L, N, E) and key (S, N, Ek) of one batch size N (value's is key's)."""
+    if key.shape[1] != query.shape[1]:
+        raise RuntimeError(f"{_MHA}query of shape {list(query.shape)} and key of shape "
+                           f"{list(key.shape)} must have the same batch size (dim 1 of (L, N, "
+                           f"E) and (S, N, E)), got {query.shape[1]} and {key.shape[1]}")
 
 
 def _in_projection_packed(q, k, v, w, b) -> tuple:
@@ -239,7 +256,7 @@ def _in_projection(q, k, v, w_q, w_k, w_v, b_q, b_k, b_v) -> tuple:
                            ("value weights", w_v, (eq, ev)), ("query bias", b_q, (eq,)),
                            ("key bias", b_k, (eq,)), ("value bias", b_v, (eq,))):
         if t is not None and tuple(t.shape) != shape:
-            raise AssertionError(f"expecting {what} shape of {shape}, but got "
+            raise AssertionError(f"{_MHA}expecting {what} shape of {shape}, but got "
                                  f"{tuple(t.shape)}")
     return linear(q, w_q, b_q), linear(k, w_k, b_k), linear(v, w_v, b_v)
 
@@ -248,12 +265,14 @@ def _check_attn_mask(attn_mask: Tensor, tgt_len: int, src_len: int, bsz_heads: i
     """A 2-D (L, S) mask as (1, L, S); a 3-D one must be (N * num_heads, L, S)."""
     if attn_mask.ndim == 2:
         if tuple(attn_mask.shape) != (tgt_len, src_len):
-            raise RuntimeError(f"The shape of the 2D attn_mask is {tuple(attn_mask.shape)}, but "
+            raise RuntimeError(f"{_MHA}The shape of the 2D attn_mask is "
+                               f"{tuple(attn_mask.shape)}, but "
                                f"should be {(tgt_len, src_len)}.")
         return attn_mask.unsqueeze(0)
     if attn_mask.ndim == 3:
         if tuple(attn_mask.shape) != (bsz_heads, tgt_len, src_len):
-            raise RuntimeError(f"The shape of the 3D attn_mask is {tuple(attn_mask.shape)}, but "
+            raise RuntimeError(f"{_MHA}The shape of the 3D attn_mask is "
+                               f"{tuple(attn_mask.shape)}, but "
                                f"should be {(bsz_heads, tgt_len, src_len)}.")
         return attn_mask
     raise RuntimeError(f"attn_mask's dimension {attn_mask.ndim} is not supported")
@@ -308,15 +327,18 @@ def multi_head_attention_forward(
         if key_padding_mask is not None:
             is_causal = False  # the merged mask is no longer causal
     if embed_dim != embed_dim_to_check:
-        raise AssertionError(f"was expecting embedding dimension of {embed_dim_to_check}, but "
+        raise AssertionError(f"{_MHA}was expecting embedding dimension of "
+                             f"{embed_dim_to_check}, but "
                              f"got {embed_dim}")
     head_dim = embed_dim // num_heads
     if head_dim * num_heads != embed_dim:
         raise AssertionError(f"embed_dim {embed_dim} not divisible by num_heads {num_heads}")
     if use_separate_proj_weight:
         if tuple(key.shape[:2]) != tuple(value.shape[:2]):
-            raise AssertionError(f"key's sequence and batch dims {tuple(key.shape[:2])} do not "
+            raise AssertionError(f"{_MHA}key's sequence and batch dims "
+                                 f"{tuple(key.shape[:2])} do not "
                                  f"match value's {tuple(value.shape[:2])}")
+        _check_mha_batch(query, key, value)
         for name, w in (("q_proj_weight", q_proj_weight), ("k_proj_weight", k_proj_weight),
                         ("v_proj_weight", v_proj_weight)):
             if w is None:
@@ -326,8 +348,14 @@ def multi_head_attention_forward(
                                  v_proj_weight, b_q, b_k, b_v)
     else:
         if tuple(key.shape) != tuple(value.shape):
-            raise AssertionError(f"key shape {tuple(key.shape)} does not match value shape "
+            raise AssertionError(f"{_MHA}key shape {tuple(key.shape)} does not match value "
+                                 f"shape "
                                  f"{tuple(value.shape)}")
+        _check_mha_batch(query, key, value)
+        if key.shape[-1] != embed_dim:
+            raise RuntimeError(f"{_MHA}key and value of shape {list(key.shape)} must have "
+                               f"embed_dim={embed_dim} features with the packed in_proj_weight "
+                               f"(other widths need kdim/vdim: separate projection weights)")
         if in_proj_weight is None:
             raise AssertionError("use_separate_proj_weight is False but in_proj_weight is None")
         q, k, v = _in_projection_packed(query, key, value, in_proj_weight, in_proj_bias)
@@ -355,7 +383,8 @@ def multi_head_attention_forward(
     src_len = k.shape[1]
     if key_padding_mask is not None:
         if tuple(key_padding_mask.shape) != (bsz, src_len):
-            raise AssertionError(f"Expected key_padding_mask of shape {(bsz, src_len)} (batch, "
+            raise AssertionError(f"{_MHA}Expected key_padding_mask of shape "
+                                 f"{(bsz, src_len)} (batch, "
                                  f"source length), but got {tuple(key_padding_mask.shape)}")
         kpm = (key_padding_mask.reshape(bsz, 1, 1, src_len)
                .expand(bsz, num_heads, 1, src_len).reshape(bsz * num_heads, 1, src_len))

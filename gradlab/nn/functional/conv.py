@@ -39,6 +39,10 @@ def _check_operands(input, weight, bias, nd: int, op: str) -> None:
         raise RuntimeError(f"{op}: expected a {nd + 1}-D (unbatched) or {nd + 2}-D (batched) "
                            f"input and a {nd + 2}-D weight, got input of shape "
                            f"{list(input.shape)} and weight of shape {list(weight.shape)}")
+    if any(k <= 0 for k in weight.shape[2:]):
+        raise RuntimeError(f"{op}: kernel size should be greater than zero, but got "
+                           f"kernel_size={list(weight.shape[2:])} (weight of shape "
+                           f"{list(weight.shape)})")
     # two floating dtypes are computed in the wider one; torch wants one dtype
     for name, t in (("weight", weight), ("bias", bias)):
         if t is None:

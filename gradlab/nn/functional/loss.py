@@ -94,7 +94,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     log-softmax (log-sum-exp shift: large logits do not overflow).
 
     loss_i = -w_{y_i} log softmax(x_i)_{y_i}  (with label smoothing ε: the target is
-    (1-ε) one_hot(y) + ε/C). ``mean`` divides by the summed weights of non-ignored targets.
+    (1-ε) one_hot(y) + ε/C; ε above 1 is a RuntimeError, a negative ε counts as 0, as in
+    torch). ``mean`` divides by the summed weights of non-ignored targets.
 
     Shape:
         input: (N, C), (C,) or (N, C, d1, ...); target: (N,), () or (N, d1, ...) int64 class
@@ -103,9 +104,10 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     """
     # size_average/reduce (deprecated) were silently ignored; torch still honours them
     reduction = _reduction("cross_entropy", reduction, size_average, reduce)
-    if not 0.0 <= label_smoothing <= 1.0:
+    if not label_smoothing <= 1.0:
         raise RuntimeError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got "
                            f"{label_smoothing}")
+    label_smoothing = max(label_smoothing, 0.0)  # torch smooths only when it is positive
     tensor_arg(input, "cross_entropy")
     tensor_arg(target, "cross_entropy", "target")
     x, t = input, target
@@ -121,6 +123,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                                       (x.shape[0],) + tuple(x.shape[2:]))
     if x.ndim == 1 and not probs:
         expected = ()
+        if tuple(t.shape) == (1,):  # torch reads a 1-element target of a 1-D input as 0-d
+            t = t.reshape(())
     if tuple(t.shape) != tuple(expected):
         if probs and t.ndim == x.ndim - 1:  # meant as class indices, but of a float dtype
             raise RuntimeError(f"cross_entropy: expected target dtype to be int64 (class "
@@ -158,6 +162,9 @@ def _target_shape_error(name: str, x: Tensor, t: Tensor, expected: tuple, what: 
     """torch's errors for a class-index target of the wrong shape: ValueError when the batch
     sizes differ, RuntimeError otherwise."""
     kind = f" ({what})" if what else ""
+    if x.ndim == 1 and t.ndim == 1 and what != "probabilities":
+        raise ValueError(f"{name}: For 1D input, 1D target must have size 1, but got target "
+                         f"size: {t.shape[0]} (input of shape {list(x.shape)})")
     if x.ndim >= 2 and t.ndim >= 1 and t.shape[0] != x.shape[0] and what != "probabilities":
         raise ValueError(f"{name}: input of shape {list(x.shape)} expects a target of shape "
                          f"{list(expected)}{kind}, got {list(t.shape)}: Expected input "
@@ -173,7 +180,8 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     cross_entropy(x, y) = nll_loss(log_softmax(x, 1), y).
 
     Shape: input (N, C), (C,) or (N, C, d1, ...); target (N,), () or (N, d1, ...) int64 class
-    indices; weight (C,); output scalar, or the target's shape with ``reduction='none'``.
+    indices (with a (C,) input, a (1,) target reads as ()); weight (C,); output scalar, or
+    the target's shape with ``reduction='none'``.
     """
     r = _reduction("nll_loss", reduction, size_average, reduce)
     if target.array.dtype.kind not in "iu":
@@ -183,6 +191,8 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
         raise ValueError("nll_loss: input must have a class dimension, got a scalar")
     c = input.shape[0] if input.ndim == 1 else input.shape[1]
     expected = () if input.ndim == 1 else (input.shape[0],) + tuple(input.shape[2:])
+    if input.ndim == 1 and tuple(target.shape) == (1,):  # torch reads it as a 0-d target
+        target = target.reshape(())
     if tuple(target.shape) != expected:
         _target_shape_error("nll_loss", input, target, expected)
     w = _no_grad_weight("nll_loss", "weight", weight)

@@ -40,7 +40,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
 
     Training uses the batch statistics and updates the running ones in place:
     running = (1 - momentum) running + momentum batch (the variance unbiased, n / (n - 1)).
-    Eval uses the running statistics.
+    Eval uses the running statistics. ``eps`` must be non-negative (ValueError); eps = 0 is
+    accepted in training too, where torch refuses it (a constant channel then gives NaN).
 
     Shape: input (N, C) or (N, C, *); running stats, weight, bias (C,).
     """
@@ -48,6 +49,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         raise ValueError(f"batch_norm: expected 2-D or higher input (N, C, ...), got shape "
                          f"{list(input.shape)}")
     _check_floating(input, "batch_norm", "batch_norm")
+    if eps < 0:  # eps = 0 is kept in training too (torch refuses it there)
+        raise ValueError(f"batch_norm: batch_norm eps must be non-negative, but got eps={eps}")
     c = input.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):

@@ -10,7 +10,6 @@ from ...ops.pool import (
     MaxPool2d,
     StochasticPool2d,
     pool_out_size,
-    to_pair,
 )
 from ...tensor import Tensor
 
@@ -40,7 +39,9 @@ def _pair(v, name: str, op: str) -> tuple:
 
 def _pool_args(kernel_size, stride, padding, dilation, op: str) -> tuple:
     k = _pair(kernel_size, "kernel_size", op)
-    s = k if stride is None or stride == [] else _pair(stride, "stride", op)
+    # torch: stride None or empty ([] or ()) means stride = kernel_size
+    empty = isinstance(stride, (list, tuple)) and len(stride) == 0
+    s = k if stride is None or empty else _pair(stride, "stride", op)
     p, d = _pair(padding, "padding", op), _pair(dilation, "dilation", op)
     if min(p) < 0:
         raise RuntimeError(f"{op}: pad must be non-negative, but got pad: {min(p)} "
@@ -148,13 +149,15 @@ def stochastic_pool2d(input: Tensor, kernel_size, stride=None, training: bool = 
                       generator=None) -> Tensor:
     """Stochastic pooling (Zeiler & Fergus 2013; source 002 Q7): in training each window outputs
     one of its activations a_i, drawn with probability a_i / sum(a); in eval the expectation
-    sum(a_i^2) / sum(a). Inputs must be non-negative (use after ReLU).
+    sum(a_i^2) / sum(a). Inputs must be non-negative (use after ReLU). ``kernel_size`` and
+    ``stride``: an int or a pair, as torch's pools; ``stride`` None, [] or () is the kernel size.
 
     Shape: (N, C, H, W) -> (N, C, Ho, Wo), Ho = floor((H - k) / s) + 1.
     """
     x, unbatched = _pool_input(input, "stochastic_pool2d")
-    k = to_pair(kernel_size, "kernel_size")
-    s = k if stride is None else to_pair(stride, "stride")
+    # kernel_size and stride as torch's pools take them: an int or a pair; stride None or
+    # empty ([] or ()) is the kernel size; both positive
+    k, s, _, _ = _pool_args(kernel_size, stride, 0, 1, "stochastic_pool2d")
     _check_pool_output(x, k, s, (0, 0), (1, 1), False, "stochastic_pool2d")
     out = StochasticPool2d.apply(x, k, s, training, backend.rng(generator))
     return out.squeeze(0) if unbatched else out
