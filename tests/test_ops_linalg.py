@@ -94,3 +94,21 @@ def test_matches_torch_linear_module_in_float32():
     for gv, tv in ((xg.grad, xt.grad), (g.weight.grad, t.weight.grad), (g.bias.grad, t.bias.grad)):
         ref = tv.numpy()
         np.testing.assert_allclose(gv.numpy(), ref, rtol=1e-5, atol=1e-5 * np.abs(ref).max())
+
+
+@pytest.mark.parametrize("n_in,n_out", [(0, 2), (2, 0)])
+def test_linear_zero_features_as_torch(n_in, n_out):
+    x = np.ones((3, n_in), np.float32)
+    w = np.ones((n_out, n_in), np.float32)
+    b = np.arange(n_out, dtype=np.float32)
+    xs = [gradlab.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)]
+    ws = [gradlab.tensor(w, requires_grad=True), torch.tensor(w, requires_grad=True)]
+    bs = [gradlab.tensor(b, requires_grad=True), torch.tensor(b, requires_grad=True)]
+    outs = [gradlab.nn.functional.linear(xs[0], ws[0], bs[0]),
+            torch.nn.functional.linear(xs[1], ws[1], bs[1])]
+    for o in outs:
+        (o * 2).sum().backward()
+    np.testing.assert_array_equal(outs[0].numpy(), outs[1].detach().numpy())
+    for g, t in ((xs[0], xs[1]), (ws[0], ws[1]), (bs[0], bs[1])):
+        assert g.grad.shape == tuple(t.grad.shape)
+        np.testing.assert_array_equal(g.grad.numpy(), t.grad.numpy())

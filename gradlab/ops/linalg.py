@@ -83,7 +83,8 @@ class Linear(ArrayFunction):
     @staticmethod
     def forward(ctx, x, w, b):
         ctx.save_for_backward(x, w)
-        x2 = x.reshape(-1, x.shape[-1])
+        rows = math.prod(x.shape[:-1])  # not -1: a size-0 feature axis leaves it undetermined
+        x2 = x.reshape(rows, x.shape[-1])
         out = np.empty((x2.shape[0], w.shape[0]), dtype=np.result_type(x, w))
         np.matmul(x2, w.T, out=out)
         if b is not None:
@@ -94,9 +95,10 @@ class Linear(ArrayFunction):
     def backward(ctx, g):
         x, w = ctx.saved_tensors
         nx, nw, nb = ctx.needs_input_grad
-        g2 = g.reshape(-1, w.shape[0])
+        rows = math.prod(x.shape[:-1])
+        g2 = g.reshape(rows, w.shape[0])
         gx = (g2 @ w).reshape(x.shape) if nx else None
-        gw = g2.T @ x.reshape(-1, x.shape[-1]) if nw else None
+        gw = g2.T @ x.reshape(rows, x.shape[-1]) if nw else None
         gb = np.ones(g2.shape[0], dtype=g2.dtype) @ g2 if nb else None
         return gx, gw, gb
 
