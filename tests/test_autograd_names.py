@@ -212,12 +212,31 @@ def test_cross_entropy_is_one_node_named_as_torchs_top():
     assert tree(lg.grad_fn) == ("NllLossBackward0", (("AccumulateGrad", ()),))
 
 
-def test_linear_is_add_of_mm_not_addmm():
+def test_linear_is_one_node_named_as_torchs_top():
     t = torch.nn.Linear(4, 5)
     g = gradlab.nn.Linear(4, 5)
     yt, yg = t(torch.ones(3, 4)), g(gradlab.ones(3, 4))
     assert tree(yt.grad_fn) == ("AddmmBackward0", (("AccumulateGrad", ()), None, (
         "TBackward0", (("AccumulateGrad", ()),))))
-    assert tree(yg.grad_fn) == ("AddBackward0", (("MmBackward0", (None, ("TBackward0", (
-        ("AccumulateGrad", ()),)))), ("AccumulateGrad", ())))
-    assert yg.grad_fn.next_functions[1][0].variable is g.bias
+    assert tree(yg.grad_fn) == ("AddmmBackward0", (("AccumulateGrad", ()), None,
+                                                   ("AccumulateGrad", ())))
+    assert yg.grad_fn.next_functions[0][0].variable is g.bias
+    assert yg.grad_fn.next_functions[2][0].variable is g.weight
+
+
+@pytest.mark.parametrize("shape", [(4,), (3, 4), (2, 3, 4)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_top_name_and_inputs_per_case(shape, bias):
+    # torch: Addmm/Mm under a View/Squeeze/UnsafeView for inputs that are not 2-D; gradlab's
+    # one node takes the top's name and lists Addmm's (b, x, w) or Mm's (x, w)
+    x = RNG.normal(size=shape)
+    xt, xg = torch.tensor(x, requires_grad=True), gradlab.tensor(x, requires_grad=True)
+    t = torch.nn.Linear(4, 5, bias=bias).double()
+    g = gradlab.nn.Linear(4, 5, bias=bias, dtype=gradlab.float64)
+    yt, yg = t(xt), g(xg)
+    assert yg.grad_fn.name() == yt.grad_fn.name()
+    inner = yt.grad_fn if len(shape) == 2 else yt.grad_fn.next_functions[0][0]
+    assert len(yg.grad_fn.next_functions) == len(inner.next_functions)
+    want = [g.bias, xg, g.weight] if bias else [xg, g.weight]
+    got = [f.variable for f, _ in yg.grad_fn.next_functions]
+    assert len(got) == len(want) and all(a is b for a, b in zip(got, want))

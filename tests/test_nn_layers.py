@@ -430,3 +430,17 @@ def test_conv2d_kept_or_regathered_columns_give_torchs_gradients(monkeypatch, ke
     np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-10)
     np.testing.assert_allclose(gw.grad.numpy(), tw.grad.numpy(), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(gx.grad.numpy(), tx.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_max_pool_nan_and_ties_as_torch():
+    # ties: the first position; a NaN wins and a later NaN replaces an earlier one (torch's
+    # CPU kernel); overlapping windows, padding
+    import torch
+
+    x = np.zeros((1, 1, 4, 4))
+    x[0, 0, 1, 1] = x[0, 0, 2, 2] = np.nan
+    want_out, want_idx = torch.nn.functional.max_pool2d(torch.tensor(x), 3, 1, 1,
+                                                        return_indices=True)
+    out, idx = gradlab.nn.functional.max_pool2d(gradlab.tensor(x), 3, 1, 1, return_indices=True)
+    np.testing.assert_array_equal(out.numpy(), want_out.numpy())
+    np.testing.assert_array_equal(idx.numpy(), want_idx.numpy())

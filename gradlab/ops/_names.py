@@ -18,8 +18,11 @@ the name torch gives the same output, and the difference is in the next_function
 
 - ``F.cross_entropy`` is one fused node, named ``NllLossBackward0`` as torch's top node; torch
   has a ``LogSoftmaxBackward0`` between it and the logits.
-- ``F.linear`` is ``AddBackward0(MmBackward0(x, TBackward0(w)), b)``; torch's is one
-  ``AddmmBackward0(b, x, TBackward0(w))``.
+- ``F.linear`` is one node (``ops.linalg.Linear``) listing ``(b, x, w)`` as torch's
+  ``AddmmBackward0(b, x, TBackward0(w))`` lists ``(b, x, TBackward0(w))``, and ``(x, w)``
+  without bias (torch's ``MmBackward0``); for an input that is not 2-D it carries the name of
+  torch's top node (``ViewBackward0``, and without bias ``SqueezeBackward4`` for 1-D,
+  ``UnsafeViewBackward0`` for more dims), whose reshapes gradlab has no node for.
 - batched ``matmul`` is one ``BmmBackward0``; torch's is ``UnsafeViewBackward0(BmmBackward0)``.
 - the recurrent layers are one node per layer and direction (``LSTMLayerBackward0``...).
 """
@@ -61,7 +64,7 @@ NAMES: dict = {
     C.Conv2d: ("ConvolutionBackward0", (0, 1, 2)),
     C.ConvTranspose2d: ("ConvolutionBackward0", (0, 1, 2)),
     M.Embedding: ("EmbeddingBackward0", FIRST),
-    L.Matmul: "MmBackward0",
+    L.Matmul: "MmBackward0", L.Linear: ("AddmmBackward0", (2, 0, 1)),
     S_.CrossEntropy: ("NllLossBackward0", FIRST), S_.NLLLoss: ("NllLossBackward0", FIRST),
     S_.BinaryCrossEntropy: ("BinaryCrossEntropyBackward0", (0, 1)),
     S_.BCEWithLogits: ("BinaryCrossEntropyWithLogitsBackward0", (0, 1)),
@@ -104,6 +107,26 @@ _VARIANT_ROWS: dict = {
 #: name -> the node class, for :func:`rename`
 VARIANTS: dict = {name: node_type(fn, name, shown) for name, (fn, shown) in
                   _VARIANT_ROWS.items()}
+
+
+#: ``F.linear``'s node classes other than ``AddmmBackward0`` (2-D input with bias), keyed by
+#: (the input's dims: 1, 2, or 3 for more; with bias); see the notes above
+_BIAS, _NO_BIAS = (2, 0, 1), (0, 1)
+LINEAR_NODES: dict = {
+    (2, False): node_type(L.Linear, "MmBackward0", _NO_BIAS),
+    (1, True): node_type(L.Linear, "ViewBackward0", _BIAS),
+    (3, True): node_type(L.Linear, "ViewBackward0", _BIAS),
+    (1, False): node_type(L.Linear, "SqueezeBackward4", _NO_BIAS),
+    (3, False): node_type(L.Linear, "UnsafeViewBackward0", _NO_BIAS),
+}
+
+
+def rename_linear(t, ndim: int, bias: bool):
+    """Give the node of ``F.linear``'s output ``t`` (input of ``ndim`` dims, with or without
+    bias) torch's name for it; 2-D with bias keeps ``AddmmBackward0``. Returns ``t``."""
+    if ndim == 2 and bias:
+        return t
+    return rename_node(t, LINEAR_NODES[(min(ndim, 3), bool(bias))])
 
 
 def rename(t, name: str):

@@ -71,6 +71,38 @@ class Matmul(ArrayFunction):
         return ga, gb
 
 
+class Linear(ArrayFunction):
+    """The affine map of ``F.linear`` as one node: y = x W^T + b.
+
+    Shapes: x (*, in), W (out, in), b (out,) or None -> y (*, out); x, W, b of one float dtype.
+    The leading dims of x are flattened to n rows (a view when x is contiguous), so every case
+    is one GEMM forward and at most three BLAS calls backward.
+    """
+
+    # y = x W^T + b:  dx = G W ; dW = G^T x ; db = 1^T G  (G, x flattened to n rows)
+    @staticmethod
+    def forward(ctx, x, w, b):
+        ctx.save_for_backward(x, w)
+        rows = math.prod(x.shape[:-1])  # not -1: a size-0 feature axis leaves it undetermined
+        x2 = x.reshape(rows, x.shape[-1])
+        out = np.empty((x2.shape[0], w.shape[0]), dtype=np.result_type(x, w))
+        np.matmul(x2, w.T, out=out)
+        if b is not None:
+            np.add(out, b, out=out)
+        return out.reshape(*x.shape[:-1], w.shape[0])
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        nx, nw, nb = ctx.needs_input_grad
+        rows = math.prod(x.shape[:-1])
+        g2 = g.reshape(rows, w.shape[0])
+        gx = (g2 @ w).reshape(x.shape) if nx else None
+        gw = g2.T @ x.reshape(rows, x.shape[-1]) if nw else None
+        gb = np.ones(g2.shape[0], dtype=g2.dtype) @ g2 if nb else None
+        return gx, gw, gb
+
+
 def vector_norm_args(op: str, ord, dim, keepdim: bool, dtype, ndim: int) -> tuple:
     """``(ord, dims, keepdim, dtype)`` as :class:`VectorNorm` takes them, checked as
     ``torch.linalg.vector_norm`` checks them (dims None: all; dtype None or a NumPy float

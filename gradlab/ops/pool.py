@@ -125,6 +125,10 @@ class MaxPool2d(ArrayFunction):
         win = _windows(xp, k, s, d, ho, wo).reshape(*xp.shape[:2], ho, wo, k[0] * k[1])
         arg = win.argmax(axis=-1)
         out = np.take_along_axis(win, arg[..., None], axis=-1)[..., 0]
+        nan = np.isnan(out)
+        if nan.any():  # argmax takes a window's first NaN, PyTorch's kernel its last
+            last = win.shape[-1] - 1 - np.isnan(win[..., ::-1]).argmax(axis=-1)
+            arg = np.where(nan, last, arg)
         # flat position of each arg-max inside the padded plane
         r = np.arange(ho).reshape(-1, 1) * s[0] + (arg // k[1]) * d[0]
         q = np.arange(wo) * s[1] + (arg % k[1]) * d[1]

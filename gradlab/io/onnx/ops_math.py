@@ -83,6 +83,24 @@ def _matmul(op: Op) -> None:
     op.emit("MatMul", [op.inp(0), op.inp(1)])
 
 
+@maps(L.Linear)
+def _linear(op: Op) -> None:
+    # x W^T + b: W^T folded into an initializer when W is a parameter, else a Transpose
+    if op.is_value(1):
+        wt = op.g.one("Transpose", [op.inp(1)], perm=[1, 0])
+    else:
+        w = op.const_array(1)
+        key = ("T", id(op.r1.args[1][1]))
+        wt = op.g.const_ids.get(key)
+        if wt is None:
+            pname = op.const_names.get(id(op.r1.args[1][1])) or op.t1.hint(op.r1.args[1][1])
+            wt = op.g.const_ids[key] = op.g.const(w.T, f"{pname or 'weight'}_t")
+    if op.kind(2) == "py" and op.py(2) is None:
+        op.emit("MatMul", [op.inp(0), wt])
+    else:
+        op.emit("Add", [op.g.one("MatMul", [op.inp(0), wt]), op.inp(2)])
+
+
 # ---- activations
 
 

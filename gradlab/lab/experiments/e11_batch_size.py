@@ -88,7 +88,7 @@ def _train(kind: str, X, y, target: float, seed: int, watch: bool = False) -> di
     counted = {"rows": 0, "matmuls": 0, "on": True}
 
     def count(cls, args, kwargs, results):
-        if counted["on"] and cls.__name__ == "Matmul":
+        if counted["on"] and cls.__name__ in ("Matmul", "Linear"):
             counted["matmuls"] += 1
             counted["rows"] += int(args[0].shape[0])
 

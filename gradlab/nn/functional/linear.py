@@ -1,9 +1,11 @@
-"""The affine map (``ops/linalg.py``'s matmul): y = x W^T + b."""
+"""The affine map (``ops/linalg.py``'s Linear, one node): y = x W^T + b."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from ...ops._names import rename_linear
+from ...ops.linalg import Linear
 from ...tensor import Tensor, tensor_arg
 
 __all__ = ["linear"]
@@ -30,6 +32,14 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise RuntimeError(f"linear: input of shape {list(input.shape)} does not match weight "
                            f"of shape {list(weight.shape)} (expected input (*, "
                            f"{weight.shape[-1]}))")
+    w = weight.array
+    if (isinstance(input, Tensor) and isinstance(weight, Tensor) and w.ndim == 2
+            and input.array.dtype == w.dtype and w.dtype.kind == "f"
+            and (bias is None or (isinstance(bias, Tensor) and bias.array.dtype == w.dtype
+                                  and bias.array.shape == w.shape[:1]))):
+        return rename_linear(Linear.apply(input, weight, bias), input.array.ndim,
+                             bias is not None)
+    # mixed dtypes (promoted), a 1-D weight, a broadcast bias: the composed ops
     out = input.matmul(weight.t())
     if bias is None:
         return out
