@@ -3,7 +3,6 @@ gradlab must answer as the row demands (a clear error of torch's class from its 
 what is wrong, the kept lenient value, or torch's value)."""
 
 import pytest
-
 from fuzztable import Bad, Outcome, all_rows, run
 
 ROWS = all_rows()

@@ -360,14 +360,21 @@ def all_reduce(tensor: Tensor, op: ReduceOp = ReduceOp.SUM, group=None,
     return _run(req, _write_back(tensor, buf, scale), async_op)
 
 
+
+def _rooted(fn: str, group, tensor: Tensor, root, group_root, name: str):
+    """The checks of a collective with one root rank (broadcast, reduce, gather, scatter):
+    ``(communicator, tensor's array, root rank)``; ``name`` is the root's argument."""
+    _check_group(group, fn)
+    comm = _comm()
+    arr = _check_tensor(tensor, fn, "tensor")
+    return comm, arr, _check_rank(root if root is not None else group_root, fn, name)
+
+
 def broadcast(tensor: Tensor, src: int | None = None, group=None, async_op: bool = False,
               group_src: int | None = None):
     """Copy ``tensor`` of rank ``src`` into ``tensor`` of every other rank, in place."""
     fn = "broadcast"
-    _check_group(group, fn)
-    comm = _comm()
-    arr = _check_tensor(tensor, fn, "tensor")
-    src = _check_rank(src if src is not None else group_src, fn, "src")
+    comm, arr, src = _rooted(fn, group, tensor, src, group_src, "src")
     _agree(comm, fn, (fn, f"src={src}", _sig([arr])))
     buf = _buffer(arr)
     req = comm.Ibcast(buf, root=src)
@@ -379,10 +386,7 @@ def reduce(tensor: Tensor, dst: int | None = None, op: ReduceOp = ReduceOp.SUM, 
     """Reduce ``tensor`` over all ranks into ``tensor`` of rank ``dst`` (the others' tensors
     are left as they were)."""
     fn = "reduce"
-    _check_group(group, fn)
-    comm = _comm()
-    arr = _check_tensor(tensor, fn, "tensor")
-    dst = _check_rank(dst if dst is not None else group_dst, fn, "dst")
+    comm, arr, dst = _rooted(fn, group, tensor, dst, group_dst, "dst")
     _check_op(op, arr, fn)
     _agree(comm, fn, (fn, f"dst={dst}, op={op.name}", _sig([arr])))
     MPI = _mpi(fn)
@@ -467,10 +471,7 @@ def gather(tensor: Tensor, gather_list: list | None = None, dst: int | None = No
     """Gather ``tensor`` of every rank into ``gather_list`` of rank ``dst`` (one tensor per
     rank); the other ranks pass ``gather_list=None``."""
     fn = "gather"
-    _check_group(group, fn)
-    comm = _comm()
-    arr = _check_tensor(tensor, fn, "tensor")
-    dst = _check_rank(dst if dst is not None else group_dst, fn, "dst")
+    comm, arr, dst = _rooted(fn, group, tensor, dst, group_dst, "dst")
     _agree(comm, fn, (fn, f"dst={dst}", _sig([arr])))
     send = np.ascontiguousarray(arr)
     if _State.rank == dst:
@@ -494,10 +495,7 @@ def scatter(tensor: Tensor, scatter_list: list | None = None, src: int | None = 
     """Copy ``scatter_list[r]`` of rank ``src`` into ``tensor`` of rank ``r``; the other ranks
     pass ``scatter_list=None``."""
     fn = "scatter"
-    _check_group(group, fn)
-    comm = _comm()
-    arr = _check_tensor(tensor, fn, "tensor")
-    src = _check_rank(src if src is not None else group_src, fn, "src")
+    comm, arr, src = _rooted(fn, group, tensor, src, group_src, "src")
     _agree(comm, fn, (fn, f"src={src}", _sig([arr])))
     buf = _buffer(arr)
     if _State.rank == src:

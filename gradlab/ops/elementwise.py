@@ -107,32 +107,28 @@ def trunc_divide_arrays(a, b, out=None, casting="same_kind"):
     return out
 
 
-class DivFloor(ArrayFunction):
-    # div(a, b, rounding_mode='floor'): a step function of a and b; torch's gradient is 0 for both
+class _RoundedDiv(ArrayFunction):
+    # div(a, b, rounding_mode=...) is a step function of a and b: torch's gradient is 0 for both
+    @staticmethod
+    def backward(ctx, g):
+        zero = np.zeros_like(g)
+        return zero, zero
+
+    error = broadcast_error("div")
+
+
+class DivFloor(_RoundedDiv):
+    # div(a, b, rounding_mode='floor')
     @staticmethod
     def forward(ctx, a, b):
         return floor_divide_arrays(a, b)
 
-    @staticmethod
-    def backward(ctx, g):
-        zero = np.zeros_like(g)
-        return zero, zero
 
-    error = broadcast_error("div")
-
-
-class DivTrunc(ArrayFunction):
-    # div(a, b, rounding_mode='trunc'): a step function of a and b; torch's gradient is 0 for both
+class DivTrunc(_RoundedDiv):
+    # div(a, b, rounding_mode='trunc')
     @staticmethod
     def forward(ctx, a, b):
         return trunc_divide_arrays(a, b)
-
-    @staticmethod
-    def backward(ctx, g):
-        zero = np.zeros_like(g)
-        return zero, zero
-
-    error = broadcast_error("div")
 
 
 class FloorDivide(ArrayFunction):

@@ -37,7 +37,8 @@ from .plots import plot_history
 from .trainer import History, Trainer, TrainingDiverged, evaluate, fit, predict
 
 __all__ = ["Trainer", "History", "TrainingDiverged", "fit", "evaluate", "predict", "Callback",
-           "ProgressBar", "EarlyStopping", "ModelCheckpoint", "CSVLogger", "LambdaCallback", "format_logs",
+           "ProgressBar", "EarlyStopping", "ModelCheckpoint", "CSVLogger", "LambdaCallback",
+           "format_logs",
            "save_checkpoint", "load_checkpoint", "load_training_checkpoint",
            "load_model_state", "capture_rng_state", "restore_rng_state",
            "Metric", "Accuracy", "ConfusionMatrix", "accuracy", "top_k_accuracy",
