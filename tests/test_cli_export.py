@@ -49,7 +49,7 @@ def test_export_prints_size_difference_and_both_accuracies(run_dir, tmp_path, ca
     proto = onnx.load(str(path))
     onnx.checker.check_model(proto)
     assert {t.name for t in proto.graph.initializer} == {
-        "layers.1.weight/Permute", "layers.1.bias", "layers.4.weight/Permute", "layers.4.bias",
+        "layers.1.weight/Transpose", "layers.1.bias", "layers.4.weight/Transpose", "layers.4.bias",
         "shape_1"}  # Flatten's target shape (0, 64): copies the batch size
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     x = Digits(train=False, size=8)[0][0].numpy()[None].repeat(3, 0)

@@ -94,7 +94,11 @@ def _linear(op: Op) -> None:
         wt = op.g.const_ids.get(key)
         if wt is None:
             pname = op.const_names.get(id(op.r1.args[1][1])) or op.t1.hint(op.r1.args[1][1])
-            wt = op.g.const_ids[key] = op.g.const(w.T, f"{pname or 'weight'}_t")
+            # named after the parameter, as other folded constants ("fc.weight/Transpose")
+            name = f"{pname}/Transpose" if pname else None
+            if name in op.g.used_names:
+                name = None
+            wt = op.g.const_ids[key] = op.g.const(w.T, "weight_t", name)
     if op.kind(2) == "py" and op.py(2) is None:
         op.emit("MatMul", [op.inp(0), wt])
     else:

@@ -33,6 +33,8 @@ NOT_EXPORTABLE: dict[str, str] = {
                                          "random in training; its eval form "
                                          "sum(a^2) / sum(a) has no mapping written",
     "gradlab.ops.activation.RBF": "the Gaussian RBF layer has no mapping written",
+    "gradlab.ops.elementwise._RoundedDiv": "the shared base of DivFloor and DivTrunc (their "
+                                           "zero backward), never recorded itself",
     "gradlab.ops.elementwise.DivFloor": "div(rounding_mode='floor') has no mapping written "
                                         "(ONNX's Div then Floor would express it for floats)",
     "gradlab.ops.elementwise.DivTrunc": "div(rounding_mode='trunc') has no mapping written "
