@@ -264,8 +264,8 @@ def _run_training(cfg: dict) -> int:
     print(f"writing to {out}", flush=True)
     start = time.perf_counter()
     try:
-        history = trainer.fit(train_loader, val_loader, epochs=cfg["epochs"],
-                              resume_from=cfg["resume"])
+        # a resumed run's checkpoint is in the trainer already (loaded and checked above)
+        history = trainer.fit(train_loader, val_loader, epochs=cfg["epochs"])
     except TrainingDiverged as exc:
         if monitor is not None:
             print(monitor.report(details=False))
