@@ -294,6 +294,63 @@ def case_ddp() -> None:
     print(f"OK ddp rank {r}", flush=True)
 
 
+def case_syncbn_gradcheck() -> None:
+    """SyncBatchNorm's own backward (the all-reduced sums of g and g*(x-mean)) against central
+    finite differences of the loss summed over all ranks, float64: every rank perturbs, in
+    turn, each element of rank k's input and the shared weight and bias, and all ranks run
+    each forward together."""
+    dist.init_process_group("mpi")
+    r, n = dist.get_rank(), dist.get_world_size()
+    bn = nn.SyncBatchNorm(2, dtype=gradlab.float64)
+    with gradlab.no_grad():
+        bn.weight.copy_(gradlab.tensor([1.5, -0.7], dtype=gradlab.float64))
+        bn.bias.copy_(gradlab.tensor([0.2, 0.3], dtype=gradlab.float64))
+    x = gradlab.from_numpy(_data(r, (3, 2, 2), "float64")).requires_grad_()
+    w_out = gradlab.from_numpy(_data(r, (3, 2, 2), "float64", seed=1))
+
+    def total() -> float:
+        with gradlab.no_grad():
+            loss = gradlab.tensor([float((bn(x) * w_out).sum())], dtype=gradlab.float64)
+        dist.all_reduce(loss)
+        return float(loss.item())
+
+    (bn(x) * w_out).sum().backward()
+    analytic = {"x": x.grad.numpy().copy(), "weight": bn.weight.grad.numpy().copy(),
+                "bias": bn.bias.grad.numpy().copy()}
+    for name in ("weight", "bias"):  # shared: the summed gradient of every rank's loss
+        g = gradlab.from_numpy(analytic[name].copy())
+        dist.all_reduce(g)
+        analytic[name] = g.numpy()
+    h, worst = 1e-6, 0.0
+    for owner in range(n):
+        for i in range(x.numel()):
+            a = x.array.reshape(-1)
+            keep = a[i]
+            num = 0.0
+            for sign in (1, -1):
+                if r == owner:
+                    a[i] = keep + sign * h
+                num += sign * total()
+                if r == owner:
+                    a[i] = keep
+            if r == owner:
+                worst = max(worst, abs(num / (2 * h) - analytic["x"].reshape(-1)[i]))
+    for name in ("weight", "bias"):
+        p = getattr(bn, name).array
+        for c in range(2):
+            keep = p[c]
+            p[c] = keep + h
+            up = total()
+            p[c] = keep - h
+            down = total()
+            p[c] = keep
+            worst = max(worst, abs((up - down) / (2 * h) - analytic[name][c]))
+    assert worst < 1e-7, f"SyncBatchNorm gradcheck: max |numeric - analytic| = {worst}"
+    dist.destroy_process_group()
+    print(f"FIG syncbn_gradcheck_rank{r} {worst:.3g}", flush=True)
+    print(f"OK syncbn_gradcheck rank {r}", flush=True)
+
+
 if __name__ == "__main__":
     {"collectives": case_collectives, "noinit": case_noinit, "fail": case_fail,
-     "ddp": case_ddp}[sys.argv[1]]()
+     "ddp": case_ddp, "syncbn_gradcheck": case_syncbn_gradcheck}[sys.argv[1]]()

@@ -151,6 +151,12 @@ def test_distributed_sampler_shards_as_torch(n, replicas, drop_last):
         assert shards[0] != shards[1]
 
 
+def test_sync_batchnorm_backward_across_ranks_matches_finite_differences():
+    """SyncBatchNorm's backward on 2 ranks (input, weight, bias) against central differences of
+    the loss summed over the ranks, float64 (the worker asserts max error < 1e-7)."""
+    _ok("syncbn_gradcheck")
+
+
 def test_sync_batchnorm_alone_is_batchnorm_and_converts_as_torch():
     """Without a process group SyncBatchNorm is BatchNorm (outputs, gradients, running
     statistics); convert_sync_batchnorm replaces BatchNorm1d/2d at any depth keeping their
