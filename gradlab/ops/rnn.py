@@ -255,15 +255,20 @@ class LSTMLayer(ArrayFunction):
         T, N, _ = x.shape
         H = w_hh.shape[1]
         plan = _Plan(T, N, reverse, batch_sizes)
-        # internal gate order (i, f, o, g): one sigmoid call on the first 3H columns
+        # internal gate order (i, f, o, g): the three sigmoid gates are one contiguous block
         perm = np.r_[0:2 * H, 3 * H:4 * H, 2 * H:3 * H]
         w_ih_p, w_hh_p = w_ih[perm], w_hh[perm]
         b = None if b_ih is None else (b_ih + b_hh)[perm]
-        gates_seq = _project(x, w_ih_p, b, plan)
+        # sigma(a) = (tanh(a / 2) + 1) / 2: the sigmoid rows of the weights and bias are
+        # halved (exact in binary floating point), so both GEMMs give a / 2 for those gates
+        # and ONE tanh call per step covers all four gates
+        half = np.ones(4 * H, dtype=w_ih_p.dtype)
+        half[:3 * H] = 0.5
+        gates_seq = _project(x, w_ih_p * half[:, None], None if b is None else b * half, plan)
         h_seq, h_prev_seq = plan.states(h0, x.dtype)
         c_seq, c_prev_seq = plan.states(c0, x.dtype)
         tanh_c_seq = plan.alloc((T, N, H), x.dtype)
-        w_hh_T = w_hh_p.T
+        w_hh_T = np.ascontiguousarray((w_hh_p * half[:, None]).T)  # GEMMs run faster on it
         hidden_buf = _ws.get("lstm.hidden", (N, 4 * H), x.dtype)
         ig_buf = _ws.get("lstm.ig", (N, H), x.dtype)
         for t in plan.order:
@@ -273,11 +278,13 @@ class LSTMLayer(ArrayFunction):
             gates, hidden, ig = gates_seq[t, :rows], hidden_buf[:rows], ig_buf[:rows]
             i, f, o, g = _blocks(gates, H, 4)
             c, tanh_c = c_seq[plan.out_slot(t), :rows], tanh_c_seq[t, :rows]
-            # i, f, o, g = sigma, sigma, sigma, tanh of (gates + h_prev W_hh^T)
+            # i, f, o = (tanh(a / 2) + 1) / 2, g = tanh(a), a = the input part + h_prev W_hh^T
             np.matmul(h_prev, w_hh_T, out=hidden)
             gates += hidden
-            _sigmoid_(gates[:, :3 * H])
-            np.tanh(g, out=g)
+            np.tanh(gates, out=gates)
+            sig = gates[:, :3 * H]
+            sig *= 0.5
+            sig += 0.5
             # c = f c_prev + i g
             np.multiply(f, c_prev, out=c)
             np.multiply(i, g, out=ig)
@@ -297,42 +304,48 @@ class LSTMLayer(ArrayFunction):
         plan = ctx.plan
         T, N, _ = x.shape
         H = w_hh_p.shape[1]
-        dgates_seq = plan.alloc((T, N, 4 * H), gy.dtype)
+        # Everything that does not depend on the carried gradients is computed for all
+        # steps at once, before the loop (a few passes over (T, N, .) arrays instead of many
+        # small per-step calls): dgates_seq first holds each gate's local derivative
+        #   i: g sigma'(i),  f: c_prev sigma'(f),  o: tanh(c) sigma'(o),  g: i (1 - g^2)
+        # with sigma' = s (1 - s), and dc_h_seq = o (1 - tanh(c)^2), dc's share of dh.
+        dgates_seq = np.empty((T, N, 4 * H), gy.dtype)
+        i_s, f_s, o_s, g_s = (gates_seq[..., j * H:(j + 1) * H] for j in range(4))
+        di_s, df_s, do_s, dg_s = (dgates_seq[..., j * H:(j + 1) * H] for j in range(4))
+        sig, dsig = gates_seq[..., :3 * H], dgates_seq[..., :3 * H]
+        np.subtract(1, sig, out=dsig)
+        dsig *= sig
+        di_s *= g_s
+        df_s *= c_prev_seq if c_prev_seq is not None else plan.prevs(c_seq)
+        do_s *= tanh_c_seq
+        np.multiply(g_s, g_s, out=dg_s)
+        np.subtract(1, dg_s, out=dg_s)
+        dg_s *= i_s
+        dc_h_seq = np.multiply(tanh_c_seq, tanh_c_seq)
+        np.subtract(1, dc_h_seq, out=dc_h_seq)
+        dc_h_seq *= o_s
+        if plan.packed:  # padded rows receive no gradient
+            for t in range(T):
+                dgates_seq[t, plan.ns[t]:] = 0
         dh_prev = ghn.astype(gy.dtype, copy=True)  # the carries: dL/dh_{t-1}, dL/dc_{t-1}
         dc_prev = gcn.astype(gy.dtype, copy=True)  # through step t
         dh_buf = _ws.get("lstm.dh", (N, H), gy.dtype)
         dc_h_buf = _ws.get("lstm.dc_h", (N, H), gy.dtype)
-        dsig_buf = _ws.get("lstm.dsig", (N, 3 * H), gy.dtype)
         for t in reversed(plan.order):
             rows = plan.ns[t]
-            c_prev = plan.saved_prev(c_seq, c_prev_seq, t)
-            gates, tanh_c, dgates = gates_seq[t, :rows], tanh_c_seq[t, :rows], dgates_seq[t, :rows]
-            i, f, o, g = _blocks(gates, H, 4)
-            di, df, do, dg = _blocks(dgates, H, 4)
-            dh, dc_h, dsig, dc = dh_buf[:rows], dc_h_buf[:rows], dsig_buf[:rows], dc_prev[:rows]
-            # dh = dy + dh_prev
+            f, dgates = gates_seq[t, :rows, H:2 * H], dgates_seq[t, :rows]
+            dh, dc_h, dc = dh_buf[:rows], dc_h_buf[:rows], dc_prev[:rows]
+            # dh = dy + dh_prev;  dc += dh o (1 - tanh(c)^2)
             np.add(gy[t, :rows], dh_prev[:rows], out=dh)
-            # dc += dh o (1 - tanh(c)^2)
-            np.multiply(tanh_c, tanh_c, out=dc_h)
-            np.subtract(1, dc_h, out=dc_h)
-            dc_h *= o
-            dc_h *= dh
+            np.multiply(dh, dc_h_seq[t, :rows], out=dc_h)
             dc += dc_h
-            # di, df, do = dc g, dc c_prev, dh tanh(c), each times sigma' = s (1 - s)
-            np.multiply(dc, g, out=di)
-            np.multiply(dc, c_prev, out=df)
-            np.multiply(dh, tanh_c, out=do)
-            np.subtract(1, gates[:, :3 * H], out=dsig)
-            dsig *= gates[:, :3 * H]
-            dgates[:, :3 * H] *= dsig
-            # dg = dc i (1 - g^2)
-            np.multiply(g, g, out=dg)
-            np.subtract(1, dg, out=dg)
-            dg *= i
-            dg *= dc
-            # dc_prev = dc f
+            # di, df = dc * local (one broadcast call), dg = dc * local, do = dh * local
+            dif = dgates.reshape(rows, 4, H)[:, :2]
+            dif *= dc[:, None, :]
+            dgates[:, 3 * H:] *= dc
+            dgates[:, 2 * H:3 * H] *= dh
+            # dc_prev = dc f;  dh_prev = dgates W_hh
             dc *= f
-            # dh_prev = dgates W_hh
             np.matmul(dgates, w_hh_p, out=dh_prev[:rows])
         need = ctx.needs_input_grad
         h_prev_seq = h_prev_seq if h_prev_seq is not None else plan.prevs(h_seq)
