@@ -320,7 +320,17 @@ def _threadpool_blas() -> dict | None:
 
 
 def _openblas_fn(kind: str):
-    """The loaded OpenBLAS's ``*openblas_{kind}_num_threads*`` function, or None."""
+    """The loaded OpenBLAS's ``*openblas_{kind}_num_threads*`` function, or None (looked up
+    once: reading the process's maps and loading the library took 1.5 ms a call)."""
+    if kind not in _OPENBLAS_FNS:
+        _OPENBLAS_FNS[kind] = _find_openblas_fn(kind)
+    return _OPENBLAS_FNS[kind]
+
+
+_OPENBLAS_FNS: dict = {}
+
+
+def _find_openblas_fn(kind: str):
     import ctypes
 
     try:

@@ -14,12 +14,16 @@ images laid end to end (the "grid"). Then:
   so it needs no code of its own.
 - weight grad:  dw = x ⋆ g. Either the window columns times g (one GEMM), or one GEMM per tap
   straight from the shifted grid slices (no column matrix), whichever reads less memory
-  (``Geometry.per_tap_weight_grad``). When the columns are used and take at most
-  ``KEEP_COLUMNS_BYTES``, the forward keeps its own columns for the backward instead of the
-  grid, so the window gather runs once per step, not twice: ResNet-20's training step
-  (batch 32) went from 2.76x to 2.36x PyTorch's time, at a peak of 154 MiB instead of 76
-  (PyTorch: 48), measured with ``benchmarks/bench_conv.py --quick --filter step``. The limit
-  keeps large layers (VGG-16's early ones at 224x224) from holding gigabytes of columns.
+  (``Geometry.per_tap_weight_grad``).
+
+The forward saves its input x for the backward, not the padded grid nor the window columns:
+x is usually saved anyway by the op that made it (a ReLU keeps its output), so the conv holds
+no memory of its own between forward and backward, and the backward builds the grid (and,
+for the column path, gathers the windows) again. An earlier version kept the columns of
+layers whose weight gradient uses them (ResNet-20's step then went from 2.76x to 2.36x
+PyTorch's time, timed in one process), but that held 9 times each such layer's input: 78 MiB
+of the 137 MiB of arrays a batch-32 ResNet-20 step held after its forward (tracemalloc), and
+twice PyTorch's peak RSS growth per step.
 
 Results are contiguous (N, O, Ho, Wo) arrays, as PyTorch's, so ``out.view(n, -1)`` works:
 returning views of the channel-major GEMM result instead saved one copy per layer (5-10% of a
@@ -42,9 +46,6 @@ from numpy.lib.stride_tricks import as_strided
 from .. import _threads
 from .._workspace import Workspace
 from ..autograd import ArrayFunction
-
-#: forward columns up to this size are kept for the weight gradient (None of them: 0)
-KEEP_COLUMNS_BYTES = 16 << 20
 
 #: column matrices: scratch owned by this module (see gradlab/_workspace.py)
 _ws = Workspace("ops.conv")
@@ -220,11 +221,9 @@ def _grad_on_grid(g: np.ndarray, geo: Geometry, front: int) -> np.ndarray:
     return buf
 
 
-def conv_weight_grad(xbuf: np.ndarray | None, g: np.ndarray, w_shape: tuple, geo: Geometry,
-                     g_grid: np.ndarray | None = None,
-                     cols: np.ndarray | None = None) -> np.ndarray:
-    """dw = x ⋆ g: (O, C / groups, kh, kw). ``g_grid``: g already on the grid, (O, G);
-    ``cols``: the forward's window columns, if it kept them (then ``xbuf`` is not needed).
+def conv_weight_grad(xbuf: np.ndarray, g: np.ndarray, w_shape: tuple, geo: Geometry,
+                     g_grid: np.ndarray | None = None) -> np.ndarray:
+    """dw = x ⋆ g: (O, C / groups, kh, kw). ``g_grid``: g already on the grid, (O, G).
 
     Stride 1 with O not far above C: one GEMM per kernel tap straight from the shifted slices
     of the grid, no column matrix (measured 1.1-1.4x faster than im2col + one GEMM on
@@ -241,8 +240,7 @@ def conv_weight_grad(xbuf: np.ndarray | None, g: np.ndarray, w_shape: tuple, geo
             np.matmul(xbuf[:, s:s + geo.grid].reshape(groups, cg, -1), gt, out=dw[tap])
         # (K, groups, Cg, Og) -> (groups, Og, Cg, K)
         return np.ascontiguousarray(dw.transpose(1, 3, 2, 0)).reshape(w_shape)
-    if cols is None:
-        cols = _windows(xbuf, geo)
+    cols = _windows(xbuf, geo)
     g2 = channel_major(g).reshape(o, -1)
     # computed as (cols g2^T)^T: OpenBLAS took 8-300x longer for g2 cols^T on these shapes
     # (a small O against a long shared dimension), measured on ResNet-20's layers
@@ -282,17 +280,9 @@ def _bias_grad(g: np.ndarray) -> np.ndarray:
     return g.sum(axis=(0, 2, 3))
 
 
-def keeps_columns(geo: Geometry, itemsize: int) -> bool:
-    """Whether the forward keeps its window columns for the weight gradient: when that
-    gradient uses columns at all, and they fit in ``KEEP_COLUMNS_BYTES``."""
-    if geo.per_tap_weight_grad:
-        return False
-    return geo.c * geo.kh * geo.kw * geo.n * geo.ho * geo.wo * itemsize <= KEEP_COLUMNS_BYTES
-
-
-def conv2d_backward(xbuf, w, g, geo: Geometry, needs: tuple, cols=None) -> tuple:
-    """(dx, dw, db) of out = x ⋆ w + b, each None unless ``needs`` asks for it; ``cols``: the
-    forward's columns when it kept them (``xbuf`` may then be None)."""
+def conv2d_backward(xbuf, w, g, geo: Geometry, needs: tuple) -> tuple:
+    """(dx, dw, db) of out = x ⋆ w + b, each None unless ``needs`` asks for it; ``xbuf``: the
+    padded grid of x (``input_grid``; None when dw is not needed)."""
     nx, nw, nb = needs
     gx = gw = gb = None
     g_ext = None
@@ -301,7 +291,7 @@ def conv2d_backward(xbuf, w, g, geo: Geometry, needs: tuple, cols=None) -> tuple
         gx = crop_padding(conv_input_grad(g, w, geo, g_ext), geo)
     if nw:
         g_grid = None if g_ext is None else g_ext[:, geo.reach:]
-        gw = conv_weight_grad(xbuf, g, w.shape, geo, g_grid, cols)
+        gw = conv_weight_grad(xbuf, g, w.shape, geo, g_grid)
     if nb:
         gb = _bias_grad(g)
     return gx, gw, gb
@@ -313,20 +303,16 @@ class Conv2d(ArrayFunction):
     @staticmethod
     def forward(ctx, x, w, b, stride, pad, dilation, groups):
         geo = geometry(x.shape, w.shape, stride, pad, dilation, groups)
-        xbuf = input_grid(x, geo)
         ctx.geo = geo
-        if ctx.needs_input_grad[1] and keeps_columns(geo, x.dtype.itemsize):
-            # the weight gradient reads these columns again: keep them instead of the grid
-            cols = _windows(xbuf, geo, keep=True)
-            ctx.save_for_backward(None, w, cols)
-            return conv_forward(xbuf, w, b, geo, cols)
-        ctx.save_for_backward(xbuf, w, None)
-        return conv_forward(xbuf, w, b, geo)
+        ctx.save_for_backward(x, w)
+        return conv_forward(input_grid(x, geo), w, b, geo)
 
     @staticmethod
     def backward(ctx, g):
-        xbuf, w, cols = ctx.saved_tensors
-        gx, gw, gb = conv2d_backward(xbuf, w, g, ctx.geo, ctx.needs_input_grad[:3], cols)
+        x, w = ctx.saved_tensors
+        geo, needs = ctx.geo, ctx.needs_input_grad[:3]
+        xbuf = input_grid(x, geo) if needs[1] else None
+        gx, gw, gb = conv2d_backward(xbuf, w, g, geo, needs)
         return gx, gw, gb, None, None, None, None
 
 
