@@ -15,6 +15,7 @@ Seeds: 000 Q62-63 (forward/backward on a computation graph, the chain rule), 002
 
 from __future__ import annotations
 
+import sys
 import weakref
 from collections.abc import Sequence
 
@@ -190,19 +191,7 @@ def _engine(roots, retain_graph: bool, capture=None, accumulate: bool = True):
         order = _toposort(starts)
         early = _leaf_edge_counts(order) if _post_hooks and accumulate else None
         for node in order:
-            gl = pending.nodes.pop(node, None)
-            if gl is not None:
-                _prepare_output_grads(node, gl)
-                if capture is not None:
-                    _capture_node(node, gl, capture)
-                _check_versions(node)
-                in_grads = _call_backward(node, gl, check_anomaly)
-                for edge, g, meta in zip(node.edges, in_grads, node.in_meta):
-                    if edge is None or g is None:
-                        continue
-                    pending.send(edge, _sum_to(g, meta, node))
-                if not retain_graph:
-                    node.release()
+            _run_node(node, pending, capture, check_anomaly, retain_graph)
             if early:
                 _finish_ready_leaves(node, early, pending.leaves, capture)
         _finish_leaves(pending.leaves, capture, accumulate)
@@ -210,6 +199,26 @@ def _engine(roots, retain_graph: bool, capture=None, accumulate: bool = True):
         callbacks = _callback_stack.pop()
     for cb in callbacks:
         cb()
+
+
+def _run_node(node: Context, pending: _PendingGrads, capture, check_anomaly: bool,
+              retain_graph: bool) -> None:
+    """Run ``node``'s backward on the gradients it received and send its input gradients on
+    (a function of its own, so no local name outlives it holding a gradient array)."""
+    gl = pending.nodes.pop(node, None)
+    if gl is None:
+        return
+    _prepare_output_grads(node, gl)
+    if capture is not None:
+        _capture_node(node, gl, capture)
+    _check_versions(node)
+    in_grads = _call_backward(node, gl, check_anomaly)
+    for edge, g, meta in zip(node.edges, in_grads, node.in_meta):
+        if edge is None or g is None:
+            continue
+        pending.send(edge, _sum_to(g, meta, node))
+    if not retain_graph:
+        node.release()
 
 
 def _finish_ready_leaves(node: Context, counts: dict, leaf_grads: dict, capture) -> None:
@@ -225,9 +234,8 @@ def _finish_ready_leaves(node: Context, counts: dict, leaf_grads: dict, capture)
             counts[key] = left - 1
             continue
         del counts[key]
-        item = leaf_grads.pop(key, None)
-        if item is not None:
-            _finish_leaves({key: item}, capture, True)
+        if key in leaf_grads:
+            _finish_leaves({key: leaf_grads.pop(key)}, capture, True)
 
 
 def _prepare_output_grads(node: Context, gl: list) -> None:
@@ -284,14 +292,30 @@ def _call_backward(node: Context, gl: list, check_anomaly: bool) -> tuple:
 
 def _finish_leaves(leaf_grads: dict, capture, accumulate: bool) -> None:
     """Run the leaves' hooks, then capture their gradients and/or add them to ``.grad``."""
-    for key, (t, g) in leaf_grads.items():
+    for key in list(leaf_grads):
+        t, g = leaf_grads.pop(key)
         if t._hooks:
             g = _run_hooks(t._hooks, g)
         if capture is not None and key in capture:
             capture[key] = g
         if accumulate:
-            _accumulate(t, g)
+            adopt = _sole_owner(g)  # before the call: its arguments would count as holders
+            _accumulate(t, g, adopt=adopt)
             _run_post_accumulate_hooks(t)
+
+
+#: the references to a gradient array inside _finish_leaves when nothing else holds it: the
+#: local name and getrefcount's argument (CPython before 3.14; later versions may borrow
+#: references, so there the gradient is always copied)
+_OWN_REFS = 3 if sys.implementation.name == "cpython" and sys.version_info < (3, 14) else 0
+
+
+def _sole_owner(g: np.ndarray) -> bool:
+    """Whether ``g`` is a fresh array that nothing but this pass refers to (no view of another
+    array, no saved tensor, no user's tensor, no other leaf's ``.grad``): the first gradient
+    of a leaf can then become its ``.grad`` without a copy."""
+    return (type(g) is np.ndarray and g.base is None and g.flags.writeable
+            and sys.getrefcount(g) <= _OWN_REFS)
 
 
 def _run_post_accumulate_hooks(t) -> None:
@@ -301,11 +325,13 @@ def _run_post_accumulate_hooks(t) -> None:
             h(t)
 
 
-def _accumulate(t, g: np.ndarray) -> None:
+def _accumulate(t, g: np.ndarray, adopt: bool = False) -> None:
+    """Add ``g`` to ``t.grad``; the first gradient is copied unless ``adopt`` (``g`` is the
+    pass's own fresh array, :func:`_sole_owner`)."""
     if g.dtype != t.array.dtype:
-        g = g.astype(t.array.dtype)
+        g, adopt = g.astype(t.array.dtype), True
     if t.grad is None:
-        t._grad = _tensor.cls._wrap(np.array(g, copy=True))
+        t._grad = _tensor.cls._wrap(g if adopt else np.array(g, copy=True))
     else:
         t.grad.array = t.grad.array + g
 
