@@ -23,7 +23,7 @@ import numpy as np
 
 from . import backend
 
-__all__ = ["split", "copyto", "workers", "MIN_BYTES"]
+__all__ = ["split", "copyto", "add", "workers", "MIN_BYTES"]
 
 #: arrays smaller than this run on the calling thread alone
 MIN_BYTES = 1 << 18
@@ -95,3 +95,14 @@ def copyto(dst: np.ndarray, src: np.ndarray, axis: int = 0) -> None:
         np.copyto(dst[s], src[s] if full else src)
 
     split(part, n, dst.nbytes)
+
+
+def add(a, b):
+    """``a + b``, split over the threads when both are large arrays of one shape and dtype
+    (else NumPy's ``a + b`` as it is)."""
+    if (type(a) is np.ndarray and type(b) is np.ndarray and a.shape == b.shape
+            and a.dtype == b.dtype and a.ndim and a.nbytes >= MIN_BYTES):
+        out = np.empty(a.shape, a.dtype)
+        split(lambda lo, hi: np.add(a[lo:hi], b[lo:hi], out=out[lo:hi]), a.shape[0], a.nbytes)
+        return out
+    return a + b

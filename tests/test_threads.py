@@ -162,3 +162,20 @@ def test_relu_and_max_pool_are_bit_identical_on_two_threads(monkeypatch):
     assert sizes.count(6) >= 4  # relu and pool, forward and backward, split over the images
     for a, b in zip(one, two):
         assert a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True)
+
+
+def test_add_splits_large_equal_shapes_and_falls_back_otherwise(monkeypatch):
+    monkeypatch.setattr(_threads, "workers", lambda: 2)
+    rng = np.random.default_rng(9)
+    a = rng.standard_normal((300, 300)).astype(np.float32)  # 360 KB: split
+    b = rng.standard_normal((300, 300)).astype(np.float32)
+    parts = []
+    real = _threads.split
+    monkeypatch.setattr(_threads, "split", lambda fn, n, nbytes: (parts.append(n),
+                                                                  real(fn, n, nbytes)))
+    out = _threads.add(a, b)
+    assert parts == [300] and np.array_equal(out, a + b)
+    for x, y in [(a, b[0]), (a, b.astype(np.float64)), (a, 2.0), (a[:10], b[:10])]:
+        r = _threads.add(x, y)  # broadcasting, mixed dtypes, scalars, small: NumPy's own add
+        assert r.dtype == (x + y).dtype and np.array_equal(r, x + y)
+    assert parts == [300]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _threads
 from ..autograd import ArrayFunction
 from ._util import broadcast_error
 
@@ -16,7 +17,7 @@ class Add(ArrayFunction):
     # d(a+b)/da = 1 ; d(a+b)/db = 1
     @staticmethod
     def forward(ctx, a, b):
-        return a + b
+        return _threads.add(a, b)
 
     @staticmethod
     def backward(ctx, g):
