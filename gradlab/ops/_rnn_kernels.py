@@ -65,21 +65,20 @@ def lstm_forward_step(gates, hidden, c_prev, c, tanh_c, h):
     tanh_c = tanh(c), h = o tanh(c)."""
     rows = gates.shape[0]
     H = c.shape[1]
-    for n in range(rows):
+    for n in range(rows):  # simple loops, one per expression, so that LLVM vectorizes each
         gr, hr = gates[n], hidden[n]
+        for k in range(3 * H):
+            gr[k] = np.float32(0.5 * _tanh(float(gr[k] + hr[k])) + 0.5)
+        for k in range(3 * H, 4 * H):
+            gr[k] = np.float32(_tanh(float(gr[k] + hr[k])))
+        i, f, o, g = gr[:H], gr[H:2 * H], gr[2 * H:3 * H], gr[3 * H:]
         cp, cr, tr, hh = c_prev[n], c[n], tanh_c[n], h[n]
         for j in range(H):
-            i = 0.5 * _tanh(float(gr[j] + hr[j])) + 0.5
-            f = 0.5 * _tanh(float(gr[H + j] + hr[H + j])) + 0.5
-            o = 0.5 * _tanh(float(gr[2 * H + j] + hr[2 * H + j])) + 0.5
-            g = _tanh(float(gr[3 * H + j] + hr[3 * H + j]))
-            i32, f32, o32, g32 = np.float32(i), np.float32(f), np.float32(o), np.float32(g)
-            gr[j], gr[H + j], gr[2 * H + j], gr[3 * H + j] = i32, f32, o32, g32
-            cc = f32 * cp[j] + i32 * g32
-            tc = _tanh(float(cc))
-            cr[j] = cc
-            tr[j] = tc
-            hh[j] = o32 * tc
+            cr[j] = f[j] * cp[j] + i[j] * g[j]
+        for j in range(H):
+            tr[j] = np.float32(_tanh(float(cr[j])))
+        for j in range(H):
+            hh[j] = o[j] * tr[j]
 
 
 @njit(cache=True, error_model="numpy")
@@ -113,15 +112,17 @@ def gru_forward_step(gates, hidden, b_hn, h_prev, n_hid, h):
     rows = gates.shape[0]
     H = h.shape[1]
     for n in range(rows):
-        gr, hr, hp, nh, ho = gates[n], hidden[n], h_prev[n], n_hid[n], h[n]
+        gr, hr = gates[n], hidden[n]
+        for k in range(2 * H):
+            gr[k] = np.float32(0.5 * _tanh(float(gr[k] + hr[k])) + 0.5)
+        r, z, gn, hn = gr[:H], gr[H:2 * H], gr[2 * H:], hr[2 * H:]
+        hp, nh, ho = h_prev[n], n_hid[n], h[n]
         for j in range(H):
-            r = np.float32(0.5 * _tanh(0.5 * float(gr[j] + hr[j])) + 0.5)
-            z = np.float32(0.5 * _tanh(0.5 * float(gr[H + j] + hr[H + j])) + 0.5)
-            a_n = hr[2 * H + j] + b_hn[j]
-            nn = np.float32(_tanh(float(gr[2 * H + j] + r * a_n)))
-            gr[j], gr[H + j], gr[2 * H + j] = r, z, nn
+            a_n = hn[j] + b_hn[j]
+            nn = np.float32(_tanh(float(gn[j] + r[j] * a_n)))
             nh[j] = a_n
-            ho[j] = (hp[j] - nn) * z + nn
+            gn[j] = nn
+            ho[j] = (hp[j] - nn) * z[j] + nn
 
 
 @njit(cache=True, error_model="numpy")
