@@ -113,8 +113,8 @@ def gru_forward_step(gates, hidden, b_hn, h_prev, n_hid, h):
     H = h.shape[1]
     for n in range(rows):
         gr, hr = gates[n], hidden[n]
-        for k in range(2 * H):
-            gr[k] = np.float32(0.5 * _tanh(float(gr[k] + hr[k])) + 0.5)
+        for k in range(2 * H):  # sigma(a) = (tanh(a / 2) + 1) / 2
+            gr[k] = np.float32(0.5 * _tanh(0.5 * float(gr[k] + hr[k])) + 0.5)
         r, z, gn, hn = gr[:H], gr[H:2 * H], gr[2 * H:], hr[2 * H:]
         hp, nh, ho = h_prev[n], n_hid[n], h[n]
         for j in range(H):
