@@ -9,7 +9,9 @@ kernel) and cached on disk.
 
 tanh is a rational approximation, ``tanh(x) = x P(x^2) / Q(x^2)`` for |x| <= 9, +-1 beyond,
 evaluated in float64 (one vectorizable expression: numba's ``math.tanh`` is a scalar libm call
-per element). ``error_model="numpy"``: numba's default Python error model checks every float
+per element). The kernels are a few simple loops per row, each one expression over the gate
+columns, so that LLVM vectorizes each (one loop that reads and writes many arrays stayed scalar:
+it cannot prove they do not overlap). ``error_model="numpy"``: numba's default Python error model checks every float
 division for zero, a branch that keeps LLVM from vectorizing the loop. The coefficients come from ``scripts/fit_tanh.py`` (a minimax relative-error fit);
 the result is within 6e-8 of float64 tanh on float32 inputs (``tests/test_jit_kernels.py``
 checks <= 2.5e-7 absolute, and relative for |x| < 1e-3). NaN stays NaN, +-0 stays +-0,
@@ -38,7 +40,7 @@ _Q0, _Q1, _Q2, _Q3, _Q4 = (1.0, 0.4671725177719549, 0.025889979384004055,
 _CLAMP = 9.0
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def _tanh(x):
     """tanh of a float64, within 6e-8 (a rational approximation; see the module doc)."""
     s = x * x
@@ -65,20 +67,17 @@ def lstm_forward_step(gates, hidden, c_prev, c, tanh_c, h):
     tanh_c = tanh(c), h = o tanh(c)."""
     rows = gates.shape[0]
     H = c.shape[1]
-    for n in range(rows):  # simple loops, one per expression, so that LLVM vectorizes each
-        gr, hr = gates[n], hidden[n]
-        for k in range(3 * H):
-            gr[k] = np.float32(0.5 * _tanh(float(gr[k] + hr[k])) + 0.5)
-        for k in range(3 * H, 4 * H):
-            gr[k] = np.float32(_tanh(float(gr[k] + hr[k])))
-        i, f, o, g = gr[:H], gr[H:2 * H], gr[2 * H:3 * H], gr[3 * H:]
-        cp, cr, tr, hh = c_prev[n], c[n], tanh_c[n], h[n]
+    H3 = 3 * H
+    for n in range(rows):
+        for k in range(4 * H):
+            y = _tanh(float(gates[n, k] + hidden[n, k]))
+            gates[n, k] = np.float32(0.5 * y + 0.5 if k < H3 else y)
         for j in range(H):
-            cr[j] = f[j] * cp[j] + i[j] * g[j]
+            c[n, j] = gates[n, H + j] * c_prev[n, j] + gates[n, j] * gates[n, H3 + j]
         for j in range(H):
-            tr[j] = np.float32(_tanh(float(cr[j])))
+            tanh_c[n, j] = np.float32(_tanh(float(c[n, j])))
         for j in range(H):
-            hh[j] = o[j] * tr[j]
+            h[n, j] = gates[n, 2 * H + j] * tanh_c[n, j]
 
 
 @njit(cache=True, error_model="numpy")
@@ -89,19 +88,18 @@ def lstm_backward_step(gy, dh_prev, dc, gates, c_prev, tanh_c, dgates):
     dg = dc i (1 - g^2) go to dgates, and dc becomes dc f (the carry to step t - 1)."""
     rows = gates.shape[0]
     H = dc.shape[1]
+    one = np.float32(1)
     for n in range(rows):
-        gr, dgr = gates[n], dgates[n]
-        gyr, dhr, dcr, cp, tr = gy[n], dh_prev[n], dc[n], c_prev[n], tanh_c[n]
         for j in range(H):
-            i, f, o, g = gr[j], gr[H + j], gr[2 * H + j], gr[3 * H + j]
-            tc = tr[j]
-            dh = gyr[j] + dhr[j]
-            d = dcr[j] + dh * o * (np.float32(1) - tc * tc)
-            dgr[j] = d * g * i * (np.float32(1) - i)
-            dgr[H + j] = d * cp[j] * f * (np.float32(1) - f)
-            dgr[2 * H + j] = dh * tc * o * (np.float32(1) - o)
-            dgr[3 * H + j] = d * i * (np.float32(1) - g * g)
-            dcr[j] = d * f
+            i, f, o, g = gates[n, j], gates[n, H + j], gates[n, 2 * H + j], gates[n, 3 * H + j]
+            tc = tanh_c[n, j]
+            dh = gy[n, j] + dh_prev[n, j]
+            d = dc[n, j] + dh * o * (one - tc * tc)
+            dgates[n, j] = d * g * i * (one - i)
+            dgates[n, H + j] = d * c_prev[n, j] * f * (one - f)
+            dgates[n, 2 * H + j] = dh * tc * o * (one - o)
+            dgates[n, 3 * H + j] = d * i * (one - g * g)
+            dc[n, j] = d * f
 
 
 @njit(cache=True, error_model="numpy")
@@ -112,17 +110,16 @@ def gru_forward_step(gates, hidden, b_hn, h_prev, n_hid, h):
     rows = gates.shape[0]
     H = h.shape[1]
     for n in range(rows):
-        gr, hr = gates[n], hidden[n]
         for k in range(2 * H):  # sigma(a) = (tanh(a / 2) + 1) / 2
-            gr[k] = np.float32(0.5 * _tanh(0.5 * float(gr[k] + hr[k])) + 0.5)
-        r, z, gn, hn = gr[:H], gr[H:2 * H], gr[2 * H:], hr[2 * H:]
-        hp, nh, ho = h_prev[n], n_hid[n], h[n]
+            gates[n, k] = np.float32(0.5 * _tanh(0.5 * float(gates[n, k] + hidden[n, k])) + 0.5)
         for j in range(H):
-            a_n = hn[j] + b_hn[j]
-            nn = np.float32(_tanh(float(gn[j] + r[j] * a_n)))
-            nh[j] = a_n
-            gn[j] = nn
-            ho[j] = (hp[j] - nn) * z[j] + nn
+            n_hid[n, j] = hidden[n, 2 * H + j] + b_hn[j]
+        for j in range(H):
+            gates[n, 2 * H + j] = np.float32(_tanh(float(gates[n, 2 * H + j]
+                                                         + gates[n, j] * n_hid[n, j])))
+        for j in range(H):
+            nn = gates[n, 2 * H + j]
+            h[n, j] = (h_prev[n, j] - nn) * gates[n, H + j] + nn
 
 
 @njit(cache=True, error_model="numpy")
@@ -136,14 +133,16 @@ def gru_backward_step(gy, dh_prev, dhz, gates, h_prev, n_hid, dgates_x, dgates_h
     H = dhz.shape[1]
     one = np.float32(1)
     for n in range(rows):
-        gr, dxr, dhr_ = gates[n], dgates_x[n], dgates_h[n]
-        gyr, dpr, dzr, hp, nh = gy[n], dh_prev[n], dhz[n], h_prev[n], n_hid[n]
         for j in range(H):
-            r, z, nn = gr[j], gr[H + j], gr[2 * H + j]
-            dh = gyr[j] + dpr[j] + dzr[j]
+            r, z, nn = gates[n, j], gates[n, H + j], gates[n, 2 * H + j]
+            dh = gy[n, j] + dh_prev[n, j] + dhz[n, j]
             dn = dh * (one - nn * nn) * (one - z)
-            dz = dh * (hp[j] - nn) * (z * (one - z))
-            dr = dn * nh[j] * (r * (one - r))
-            dxr[j], dxr[H + j], dxr[2 * H + j] = dr, dz, dn
-            dhr_[j], dhr_[H + j], dhr_[2 * H + j] = dr, dz, r * dn
-            dzr[j] = dh * z
+            dz = dh * (h_prev[n, j] - nn) * (z * (one - z))
+            dr = dn * n_hid[n, j] * (r * (one - r))
+            dgates_x[n, j] = dr
+            dgates_x[n, H + j] = dz
+            dgates_x[n, 2 * H + j] = dn
+            dgates_h[n, j] = dr
+            dgates_h[n, H + j] = dz
+            dgates_h[n, 2 * H + j] = r * dn
+            dhz[n, j] = dh * z
