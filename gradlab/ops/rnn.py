@@ -328,8 +328,6 @@ class LSTMLayer(ArrayFunction):
         x, w_ih_p, w_hh_p, gates_seq, h_seq, c_seq, tanh_c_seq, h_prev_seq, c_prev_seq = \
             ctx.saved_tensors
         plan = ctx.plan
-        T, N, _ = x.shape
-        H = w_hh_p.shape[1]
         kern = _kernels(gy, ghn, gcn, gates_seq)
         if kern is not None:
             dgates_seq, dh_prev, dc_prev = _lstm_backward_fused(
