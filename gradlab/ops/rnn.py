@@ -28,6 +28,12 @@ Gate orders are PyTorch's: LSTM (i, f, g, o), GRU (r, z, n). The LSTM computes i
 the order (i, f, o, g) so that its three sigmoids are one call on a contiguous block; weights
 are permuted on entry and their gradients permuted back.
 
+Fused kernels: for float32 arrays, when ``gradlab._jit.enabled()``, the LSTM and GRU layers
+(PyTorch's GRU form) run each step's gate arithmetic as one numba kernel
+(``gradlab/ops/_rnn_kernels.py``) between the same NumPy GEMMs, saving the same arrays; the
+NumPy code below stays the reference (float64, and ``GRADLAB_JIT=0``). The choice is made once
+per forward or backward call.
+
 Per-step temporaries come from this module's workspace (``gradlab/_workspace.py``: fresh
 arrays cost page faults, DESIGN.md "Speed"); everything saved for backward is allocated per call.
 
@@ -39,11 +45,26 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _jit
 from .._workspace import Workspace
 from ..autograd import ArrayFunction
 
 #: per-step temporaries: scratch owned by this module (see gradlab/_workspace.py)
 _ws = Workspace("ops.rnn")
+
+
+def _kernels(*arrays):
+    """The fused kernels module when the numba kernels are on and every given array (None
+    skipped) is float32, else None (the NumPy path)."""
+    if not all(a is None or a.dtype == np.float32 for a in arrays) or not _jit.enabled():
+        return None
+    from . import _rnn_kernels
+    return _rnn_kernels
+
+
+def _c_copy(a: np.ndarray, dtype) -> np.ndarray:
+    """A C-contiguous copy (the fused kernels' carries)."""
+    return np.array(a, dtype=dtype, order="C", copy=True)
 
 
 def _sigmoid_(a: np.ndarray) -> None:
@@ -270,28 +291,33 @@ class LSTMLayer(ArrayFunction):
         tanh_c_seq = plan.alloc((T, N, H), x.dtype)
         w_hh_T = np.ascontiguousarray((w_hh_p * half[:, None]).T)  # GEMMs run faster on it
         hidden_buf = _ws.get("lstm.hidden", (N, 4 * H), x.dtype)
-        ig_buf = _ws.get("lstm.ig", (N, H), x.dtype)
-        for t in plan.order:
-            rows = plan.ns[t]
-            h_prev = plan.prev(h_seq, h_prev_seq, h0, t)
-            c_prev = plan.prev(c_seq, c_prev_seq, c0, t)
-            gates, hidden, ig = gates_seq[t, :rows], hidden_buf[:rows], ig_buf[:rows]
-            i, f, o, g = _blocks(gates, H, 4)
-            c, tanh_c = c_seq[plan.out_slot(t), :rows], tanh_c_seq[t, :rows]
-            # i, f, o = (tanh(a / 2) + 1) / 2, g = tanh(a), a = the input part + h_prev W_hh^T
-            np.matmul(h_prev, w_hh_T, out=hidden)
-            gates += hidden
-            np.tanh(gates, out=gates)
-            sig = gates[:, :3 * H]
-            sig *= 0.5
-            sig += 0.5
-            # c = f c_prev + i g
-            np.multiply(f, c_prev, out=c)
-            np.multiply(i, g, out=ig)
-            c += ig
-            # h = o tanh(c)
-            np.tanh(c, out=tanh_c)
-            np.multiply(o, tanh_c, out=h_seq[plan.out_slot(t), :rows])
+        kern = _kernels(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
+        if kern is not None:
+            _lstm_forward_fused(kern, plan, h0, c0, w_hh_T, gates_seq, h_seq, h_prev_seq, c_seq,
+                                c_prev_seq, tanh_c_seq, hidden_buf)
+        else:
+            ig_buf = _ws.get("lstm.ig", (N, H), x.dtype)
+            for t in plan.order:
+                rows = plan.ns[t]
+                h_prev = plan.prev(h_seq, h_prev_seq, h0, t)
+                c_prev = plan.prev(c_seq, c_prev_seq, c0, t)
+                gates, hidden, ig = gates_seq[t, :rows], hidden_buf[:rows], ig_buf[:rows]
+                i, f, o, g = _blocks(gates, H, 4)
+                c, tanh_c = c_seq[plan.out_slot(t), :rows], tanh_c_seq[t, :rows]
+                # i, f, o = (tanh(a / 2) + 1) / 2, g = tanh(a), a = the input part + h_prev W_hh^T
+                np.matmul(h_prev, w_hh_T, out=hidden)
+                gates += hidden
+                np.tanh(gates, out=gates)
+                sig = gates[:, :3 * H]
+                sig *= 0.5
+                sig += 0.5
+                # c = f c_prev + i g
+                np.multiply(f, c_prev, out=c)
+                np.multiply(i, g, out=ig)
+                c += ig
+                # h = o tanh(c)
+                np.tanh(c, out=tanh_c)
+                np.multiply(o, tanh_c, out=h_seq[plan.out_slot(t), :rows])
         ctx.save_for_backward(x, w_ih_p, w_hh_p, gates_seq, h_seq, c_seq, tanh_c_seq,
                               h_prev_seq, c_prev_seq)
         ctx.plan, ctx.perm = plan, perm
@@ -302,8 +328,27 @@ class LSTMLayer(ArrayFunction):
         x, w_ih_p, w_hh_p, gates_seq, h_seq, c_seq, tanh_c_seq, h_prev_seq, c_prev_seq = \
             ctx.saved_tensors
         plan = ctx.plan
-        T, N, _ = x.shape
-        H = w_hh_p.shape[1]
+        kern = _kernels(gy, ghn, gcn, gates_seq)
+        if kern is not None:
+            dgates_seq, dh_prev, dc_prev = _lstm_backward_fused(
+                kern, plan, gy, ghn, gcn, w_hh_p, gates_seq, c_seq, tanh_c_seq, c_prev_seq)
+        else:
+            dgates_seq, dh_prev, dc_prev = LSTMLayer._backward_steps(
+                plan, gy, ghn, gcn, w_hh_p, gates_seq, c_seq, tanh_c_seq, c_prev_seq)
+        need = ctx.needs_input_grad
+        h_prev_seq = h_prev_seq if h_prev_seq is not None else plan.prevs(h_seq)
+        dx, dW_ih, dW_hh, db = _weight_grads(dgates_seq, x, w_ih_p, h_prev_seq, need[0],
+                                             need[3], need[4], need[5] or need[6])
+        back = np.argsort(ctx.perm)  # (i, f, o, g) -> PyTorch's (i, f, g, o)
+        dW_ih = None if dW_ih is None else dW_ih[back]
+        dW_hh = None if dW_hh is None else dW_hh[back]
+        db = None if db is None else db[back]
+        return dx, dh_prev, dc_prev, dW_ih, dW_hh, db, db
+
+    @staticmethod
+    def _backward_steps(plan, gy, ghn, gcn, w_hh_p, gates_seq, c_seq, tanh_c_seq, c_prev_seq):
+        """The NumPy loop of backward: (dgates_seq, dh_0, dc_0)."""
+        T, N, H = tanh_c_seq.shape
         # Everything that does not depend on the carried gradients is computed for all
         # steps at once, before the loop (a few passes over (T, N, .) arrays instead of many
         # small per-step calls): dgates_seq first holds each gate's local derivative
@@ -347,15 +392,38 @@ class LSTMLayer(ArrayFunction):
             # dc_prev = dc f;  dh_prev = dgates W_hh
             dc *= f
             np.matmul(dgates, w_hh_p, out=dh_prev[:rows])
-        need = ctx.needs_input_grad
-        h_prev_seq = h_prev_seq if h_prev_seq is not None else plan.prevs(h_seq)
-        dx, dW_ih, dW_hh, db = _weight_grads(dgates_seq, x, w_ih_p, h_prev_seq, need[0],
-                                             need[3], need[4], need[5] or need[6])
-        back = np.argsort(ctx.perm)  # (i, f, o, g) -> PyTorch's (i, f, g, o)
-        dW_ih = None if dW_ih is None else dW_ih[back]
-        dW_hh = None if dW_hh is None else dW_hh[back]
-        db = None if db is None else db[back]
-        return dx, dh_prev, dc_prev, dW_ih, dW_hh, db, db
+        return dgates_seq, dh_prev, dc_prev
+
+
+def _lstm_forward_fused(kern, plan, h0, c0, w_hh_T, gates_seq, h_seq, h_prev_seq, c_seq,
+                        c_prev_seq, tanh_c_seq, hidden_buf) -> None:
+    """LSTMLayer's forward loop with one fused kernel per step (the same arrays written)."""
+    for t in plan.order:
+        rows = plan.ns[t]
+        h_prev = plan.prev(h_seq, h_prev_seq, h0, t)
+        c_prev = plan.prev(c_seq, c_prev_seq, c0, t)
+        slot, hidden = plan.out_slot(t), hidden_buf[:rows]
+        np.matmul(h_prev, w_hh_T, out=hidden)
+        kern.lstm_forward_step(gates_seq[t, :rows], hidden, c_prev, c_seq[slot, :rows],
+                               tanh_c_seq[t, :rows], h_seq[slot, :rows])
+
+
+def _lstm_backward_fused(kern, plan, gy, ghn, gcn, w_hh_p, gates_seq, c_seq, tanh_c_seq,
+                         c_prev_seq):
+    """LSTMLayer's backward loop with one fused kernel per step: (dgates_seq, dh_0, dc_0)."""
+    T, N, H = tanh_c_seq.shape
+    gy = np.ascontiguousarray(gy)
+    dgates_seq = plan.alloc((T, N, 4 * H), gy.dtype)  # padded rows stay zero
+    c_prevs = c_prev_seq if c_prev_seq is not None else plan.prevs(c_seq)
+    dh_prev, dc_prev = _c_copy(ghn, gy.dtype), _c_copy(gcn, gy.dtype)  # the carries
+    for t in reversed(plan.order):
+        rows = plan.ns[t]
+        dgates = dgates_seq[t, :rows]
+        kern.lstm_backward_step(gy[t, :rows], dh_prev[:rows], dc_prev[:rows],
+                                gates_seq[t, :rows], c_prevs[t, :rows], tanh_c_seq[t, :rows],
+                                dgates)
+        np.matmul(dgates, w_hh_p, out=dh_prev[:rows])
+    return dgates_seq, dh_prev, dc_prev
 
 
 def _gru_start(x, h0, w_ih, b_ih, b_hh, reverse, batch_sizes):
@@ -422,27 +490,32 @@ class GRULayer(ArrayFunction):
         H = w_hh.shape[1]
         n_hid_seq = plan.alloc((T, N, H), x.dtype)  # W_hn h_{t-1} + b_hn, for dr~
         hidden_buf = _ws.get("gru.hidden", (N, 3 * H), x.dtype)
-        r_n_hid_buf = _ws.get("gru.r_n_hid", (N, H), x.dtype)
-        w_hh_T = w_hh.T
-        for t in plan.order:
-            rows = plan.ns[t]
-            h_prev = plan.prev(h_seq, h_prev_seq, h0, t)
-            gates, hidden = gates_seq[t, :rows], hidden_buf[:rows]
-            r, z, n = _blocks(gates, H, 3)
-            n_hid = n_hid_seq[t, :rows]
-            # r, z = sigma(gates + h_prev W_hrz^T): one hidden GEMM for all three blocks
-            np.matmul(h_prev, w_hh_T, out=hidden)
-            gates[:, :2 * H] += hidden[:, :2 * H]
-            _sigmoid_(gates[:, :2 * H])
-            # n = tanh(gates_n + r (h_prev W_hn^T + b_hn))
-            if b_hn is not None:
-                np.add(hidden[:, 2 * H:], b_hn, out=n_hid)
-            else:
-                n_hid[...] = hidden[:, 2 * H:]
-            np.multiply(r, n_hid, out=r_n_hid_buf[:rows])
-            n += r_n_hid_buf[:rows]
-            np.tanh(n, out=n)
-            _gru_update(h_seq[plan.out_slot(t), :rows], h_prev, z, n)
+        kern = _kernels(x, h0, w_ih, w_hh, b_ih, b_hh)
+        if kern is not None:
+            _gru_forward_fused(kern, plan, h0, w_hh, b_hn, gates_seq, h_seq, h_prev_seq,
+                               n_hid_seq, hidden_buf)
+        else:
+            r_n_hid_buf = _ws.get("gru.r_n_hid", (N, H), x.dtype)
+            w_hh_T = w_hh.T
+            for t in plan.order:
+                rows = plan.ns[t]
+                h_prev = plan.prev(h_seq, h_prev_seq, h0, t)
+                gates, hidden = gates_seq[t, :rows], hidden_buf[:rows]
+                r, z, n = _blocks(gates, H, 3)
+                n_hid = n_hid_seq[t, :rows]
+                # r, z = sigma(gates + h_prev W_hrz^T): one hidden GEMM for all three blocks
+                np.matmul(h_prev, w_hh_T, out=hidden)
+                gates[:, :2 * H] += hidden[:, :2 * H]
+                _sigmoid_(gates[:, :2 * H])
+                # n = tanh(gates_n + r (h_prev W_hn^T + b_hn))
+                if b_hn is not None:
+                    np.add(hidden[:, 2 * H:], b_hn, out=n_hid)
+                else:
+                    n_hid[...] = hidden[:, 2 * H:]
+                np.multiply(r, n_hid, out=r_n_hid_buf[:rows])
+                n += r_n_hid_buf[:rows]
+                np.tanh(n, out=n)
+                _gru_update(h_seq[plan.out_slot(t), :rows], h_prev, z, n)
         ctx.save_for_backward(x, w_ih, w_hh, gates_seq, h_seq, n_hid_seq, h_prev_seq)
         ctx.plan = plan
         return plan.outputs(h_seq), plan.last(h_seq)
@@ -457,30 +530,35 @@ class GRULayer(ArrayFunction):
         # hidden GEMM does, [dr~, dz~, r dn~]
         dgates_x_seq = plan.alloc((T, N, 3 * H), gy.dtype)
         dgates_h_seq = plan.alloc((T, N, 3 * H), gy.dtype)
-        dh_prev = ghn.astype(gy.dtype, copy=True)  # the carry: dL/dh_{t-1} through step t
-        dh_buf = _ws.get("gru.dh", (N, H), gy.dtype)
-        tmp_buf = _ws.get("gru.tmp", (N, H), gy.dtype)
-        dsig_buf = _ws.get("gru.dsig", (N, 2 * H), gy.dtype)
-        for t in reversed(plan.order):
-            rows = plan.ns[t]
-            h_prev = plan.saved_prev(h_seq, h_prev_seq, t)
-            gates, n_hid = gates_seq[t, :rows], n_hid_seq[t, :rows]
-            r, z, _ = _blocks(gates, H, 3)
-            dgates_x, dgates_h = dgates_x_seq[t, :rows], dgates_h_seq[t, :rows]
-            dr, _, dn = _blocks(dgates_x, H, 3)
-            dh, tmp, dsig = dh_buf[:rows], tmp_buf[:rows], dsig_buf[:rows]
-            # dh = dy + dh_prev
-            np.add(gy[t, :rows], dh_prev[:rows], out=dh)
-            _gru_back_n_z(dgates_x, dh, gates, h_prev, H, tmp, dsig)
-            # dr~ = dn~ (W_hn h_prev + b_hn) sigma'(r); dz~ *= sigma'(z)
-            np.multiply(dn, n_hid, out=dr)
-            dgates_x[:, :2 * H] *= dsig
-            # dgates_h = [dr~, dz~, r dn~]; dh_prev = dgates_h W_hh + dh z
-            dgates_h[:, :2 * H] = dgates_x[:, :2 * H]
-            np.multiply(dn, r, out=dgates_h[:, 2 * H:])
-            np.matmul(dgates_h, w_hh, out=dh_prev[:rows])
-            np.multiply(dh, z, out=tmp)
-            dh_prev[:rows] += tmp
+        kern = _kernels(gy, ghn, gates_seq)
+        if kern is not None:
+            dh_prev = _gru_backward_fused(kern, plan, gy, ghn, w_hh, gates_seq, h_seq, h_prev_seq,
+                                          n_hid_seq, dgates_x_seq, dgates_h_seq)
+        else:
+            dh_prev = ghn.astype(gy.dtype, copy=True)  # the carry: dL/dh_{t-1} through step t
+            dh_buf = _ws.get("gru.dh", (N, H), gy.dtype)
+            tmp_buf = _ws.get("gru.tmp", (N, H), gy.dtype)
+            dsig_buf = _ws.get("gru.dsig", (N, 2 * H), gy.dtype)
+            for t in reversed(plan.order):
+                rows = plan.ns[t]
+                h_prev = plan.saved_prev(h_seq, h_prev_seq, t)
+                gates, n_hid = gates_seq[t, :rows], n_hid_seq[t, :rows]
+                r, z, _ = _blocks(gates, H, 3)
+                dgates_x, dgates_h = dgates_x_seq[t, :rows], dgates_h_seq[t, :rows]
+                dr, _, dn = _blocks(dgates_x, H, 3)
+                dh, tmp, dsig = dh_buf[:rows], tmp_buf[:rows], dsig_buf[:rows]
+                # dh = dy + dh_prev
+                np.add(gy[t, :rows], dh_prev[:rows], out=dh)
+                _gru_back_n_z(dgates_x, dh, gates, h_prev, H, tmp, dsig)
+                # dr~ = dn~ (W_hn h_prev + b_hn) sigma'(r); dz~ *= sigma'(z)
+                np.multiply(dn, n_hid, out=dr)
+                dgates_x[:, :2 * H] *= dsig
+                # dgates_h = [dr~, dz~, r dn~]; dh_prev = dgates_h W_hh + dh z
+                dgates_h[:, :2 * H] = dgates_x[:, :2 * H]
+                np.multiply(dn, r, out=dgates_h[:, 2 * H:])
+                np.matmul(dgates_h, w_hh, out=dh_prev[:rows])
+                np.multiply(dh, z, out=tmp)
+                dh_prev[:rows] += tmp
         need = ctx.needs_input_grad
         h_prev_seq = h_prev_seq if h_prev_seq is not None else plan.prevs(h_seq)
         dx, dW_ih, _, db_ih = _weight_grads(dgates_x_seq, x, w_ih, None, need[0], need[2],
@@ -488,6 +566,41 @@ class GRULayer(ArrayFunction):
         _, _, dW_hh, db_hh = _weight_grads(dgates_h_seq, x, None, h_prev_seq, False, False,
                                            need[3], need[5])
         return dx, dh_prev, dW_ih, dW_hh, db_ih, db_hh
+
+
+def _gru_forward_fused(kern, plan, h0, w_hh, b_hn, gates_seq, h_seq, h_prev_seq, n_hid_seq,
+                       hidden_buf) -> None:
+    """GRULayer's forward loop with one fused kernel per step (the same arrays written)."""
+    H = h0.shape[-1]
+    b_hn = np.zeros(H, h0.dtype) if b_hn is None else np.ascontiguousarray(b_hn)
+    w_hh_T = w_hh.T
+    for t in plan.order:
+        rows = plan.ns[t]
+        h_prev = plan.prev(h_seq, h_prev_seq, h0, t)
+        hidden = hidden_buf[:rows]
+        np.matmul(h_prev, w_hh_T, out=hidden)
+        kern.gru_forward_step(gates_seq[t, :rows], hidden, b_hn, h_prev, n_hid_seq[t, :rows],
+                              h_seq[plan.out_slot(t), :rows])
+
+
+def _gru_backward_fused(kern, plan, gy, ghn, w_hh, gates_seq, h_seq, h_prev_seq, n_hid_seq,
+                        dgates_x_seq, dgates_h_seq) -> np.ndarray:
+    """GRULayer's backward loop with one fused kernel per step: fills dgates_x_seq and
+    dgates_h_seq, returns dh_0. The direct path dh_t z_t to h_{t-1} is carried in ``dhz``
+    and added by the next step's kernel (and to dh_0 after the loop) instead of after each
+    step's GEMM."""
+    gy = np.ascontiguousarray(gy)
+    dh_prev = _c_copy(ghn, gy.dtype)  # the carry through W_hh: dL/dh_{t-1} minus dh_t z_t
+    dhz = np.zeros_like(dh_prev)
+    for t in reversed(plan.order):
+        rows = plan.ns[t]
+        dgates_h = dgates_h_seq[t, :rows]
+        kern.gru_backward_step(gy[t, :rows], dh_prev[:rows], dhz[:rows], gates_seq[t, :rows],
+                               plan.saved_prev(h_seq, h_prev_seq, t), n_hid_seq[t, :rows],
+                               dgates_x_seq[t, :rows], dgates_h)
+        np.matmul(dgates_h, w_hh, out=dh_prev[:rows])
+    dh_prev += dhz
+    return dh_prev
 
 
 class GRUChoLayer(ArrayFunction):
