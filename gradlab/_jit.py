@@ -12,6 +12,12 @@ kernels. :func:`use` switches for a block (tests). numba itself is imported on t
 kernel call, not with gradlab, and each kernel is compiled on its first call (then cached on
 disk: ``NUMBA_CACHE_DIR``, else next to the source or in the user's cache folder), so a
 program that never runs a recurrent layer imports no numba.
+
+What that costs, measured on a 2-core machine: a process's first LSTM or GRU step took 2.0-2.3 s
+with an empty numba cache (numba's import and set-up, then compiling the two kernels), 0.8-1.2 s
+with a warm one, 0.03-0.06 s with ``GRADLAB_JIT=0``; numba and LLVM add about 130 MiB to the
+process's resident memory. In return the training step of an LSTM (hidden 128, 50 steps, batch
+32, one thread) took 17-19 ms instead of 23-25 ms.
 """
 
 from __future__ import annotations
