@@ -51,7 +51,7 @@ def render(doc: dict) -> str:
         f"Measured on {env['cpu']} ({env['cpu_count']} logical CPUs, {env['machine']}), "
         f"{env['threads']} threads per library; {_blas(env)} under NumPy "
         f"{env['numpy']}; gradlab {env['gradlab']}, torch {env['torch']}, Python "
-        f"{env['python']}; {env.get('date', '')} UTC"
+        f"{env['python']}; {env.get('date', '').replace('T', ' ').replace('+00:00', ' UTC')}"
         + (f"; note: {doc['note']}" if doc.get("note") else "") + ".",
         f"Each library in its own process, {proto['rounds']} rounds alternating, per round the "
         f"median of {proto['steps']} steps after {proto['warmup']} warm-up steps"

@@ -13,7 +13,7 @@ ROOT = pathlib.Path(gradlab.__file__).parent
 #: top-level module or package of gradlab -> its floor (the README's list, bottom up)
 FLOORS = {
     "backend": 0, "_format": 0, "_workspace": 0, "_device": 0, "cuda": 0, "accelerator": 0,
-    "backends": 0, "_shared_memory": 0, "_png": 0, "_jit": 0, "_threads": 0,
+    "backends": 0, "_shared_memory": 0, "_png": 0, "_jit": 0,
     "autograd": 1,
     "ops": 2,
     "tensor": 3,

@@ -32,7 +32,7 @@ def test_the_kept_record_is_a_full_protocol_run_that_names_its_machine():
     assert {"mlp", "lenet", "lstm", "resnet20"} <= set(doc["workloads"])
     block = _script().render(doc)
     core = env["gradlab_blas_pools"][0]["architecture"]
-    assert core in block and env["cpu"] in block and env["date"] in block
+    assert core in block and env["cpu"] in block and env["date"][:10] in block
     for w in doc["workloads"].values():
         assert f"{w['summary']['libraries']['gradlab']['ratio']:.2f}" in block
 

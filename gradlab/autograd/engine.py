@@ -21,7 +21,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .. import _threads
 from .anomaly_mode import _anomaly, _check_anomaly
 from .array_function import Context, _tensor
 
@@ -102,12 +101,12 @@ class _PendingGrads:
         if idx < 0:
             key = id(target)
             prev = self.leaves.get(key)
-            self.leaves[key] = (target, g) if prev is None else (target, _threads.add(prev[1], g))
+            self.leaves[key] = (target, g) if prev is None else (target, prev[1] + g)
         else:
             lst = self.nodes.get(target)
             if lst is None:
                 lst = self.nodes[target] = [None] * len(target.out_meta)
-            lst[idx] = g if lst[idx] is None else _threads.add(lst[idx], g)
+            lst[idx] = g if lst[idx] is None else lst[idx] + g
 
     def seed(self, roots) -> list:
         """Send each root's gradient; the nodes to start the walk from."""

@@ -8,17 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _threads
 from ..autograd import ArrayFunction
-
-
-def _split_rows(fn, out: np.ndarray) -> None:
-    """``fn(rows)`` over slices of ``out``'s first axis, split over the threads when ``out``
-    is large (``gradlab._threads``); ``fn(...)`` once for a 0-d array."""
-    if out.ndim == 0:
-        fn(...)
-        return
-    _threads.split(lambda lo, hi: fn(slice(lo, hi)), out.shape[0], out.nbytes)
 
 
 class Sigmoid(ArrayFunction):
@@ -56,17 +46,14 @@ class ReLU(ArrayFunction):
     # d max(x, 0)/dx = 1 where x > 0 (out > 0), else 0
     @staticmethod
     def forward(ctx, x):
-        out = np.empty(x.shape, np.result_type(x.dtype, 0))
-        _split_rows(lambda r: np.maximum(x[r], 0, out=out[r]), out)
+        out = np.maximum(x, 0)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        gx = np.empty(out.shape, g.dtype)
-        _split_rows(lambda r: np.multiply(g[r], out[r] > 0, out=gx[r]), gx)
-        return gx
+        return g * (out > 0)
 
 
 def _log_softmax(x: np.ndarray, axis: int) -> np.ndarray:

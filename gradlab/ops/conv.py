@@ -43,7 +43,6 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .. import _threads
 from .._workspace import Workspace
 from ..autograd import ArrayFunction
 
@@ -125,12 +124,7 @@ def geometry(x_shape: tuple, w_shape: tuple, stride: tuple, pad: tuple, dilation
 def channel_major(x: np.ndarray) -> np.ndarray:
     """(N, C, H, W) -> the same values as a (C, N, H, W) array, contiguous (a free view when
     ``x`` is itself a view of channel-major memory, as conv outputs are)."""
-    xt = x.transpose(1, 0, 2, 3)
-    if xt.flags.c_contiguous:
-        return xt
-    out = np.empty(xt.shape, x.dtype)
-    _threads.copyto(out, xt)
-    return out
+    return np.ascontiguousarray(x.transpose(1, 0, 2, 3))
 
 
 def input_grid(x: np.ndarray, geo: Geometry) -> np.ndarray:
@@ -142,7 +136,7 @@ def input_grid(x: np.ndarray, geo: Geometry) -> np.ndarray:
         return channel_major(x).reshape(geo.c, geo.grid)
     buf = np.zeros((geo.c, geo.grid + tail), dtype=x.dtype)
     grid = buf[:, :geo.grid].reshape(geo.c, geo.n, geo.hp, geo.wp)
-    _threads.copyto(grid[:, :, t:t + geo.h, l:l + geo.w], x.transpose(1, 0, 2, 3))
+    grid[:, :, t:t + geo.h, l:l + geo.w] = x.transpose(1, 0, 2, 3)
     return buf
 
 
@@ -152,12 +146,8 @@ def _shifted(buf: np.ndarray, starts: list, length: int) -> np.ndarray:
     if len(starts) == 1 and starts[0] == 0 and buf.shape[1] == length:
         return buf
     cols = _ws.get("cols", (c, len(starts), length), buf.dtype)
-
-    def part(lo: int, hi: int) -> None:
-        for k, s in enumerate(starts):
-            cols[lo:hi, k] = buf[lo:hi, s:s + length]
-
-    _threads.split(part, c, cols.nbytes)
+    for k, s in enumerate(starts):
+        cols[:, k] = buf[:, s:s + length]
     return cols.reshape(c * len(starts), length)
 
 
@@ -172,7 +162,7 @@ def _windows(xbuf: np.ndarray, geo: Geometry, keep: bool = False) -> np.ndarray:
                      (s_c, s_h * dh, s_w * dw, s_n, s_h * sh, s_w * sw), writeable=False)
     shape = (c, kh, kw, n, ho, wo)
     cols = np.empty(shape, xbuf.dtype) if keep else _ws.get("cols", shape, xbuf.dtype)
-    _threads.copyto(cols, win, axis=0 if c > 1 else 3)
+    np.copyto(cols, win)
     return cols.reshape(c * kh * kw, n * ho * wo)
 
 
@@ -200,14 +190,10 @@ def conv_forward(xbuf: np.ndarray, w: np.ndarray, bias, geo: Geometry,
     if cols is None:
         cols = _windows(xbuf, geo)
     y = grouped_matmul(w.reshape(geo.o, -1), cols, geo.groups)
-    view = y.reshape(geo.o, geo.n, geo.ho, geo.wo).transpose(1, 0, 2, 3)
-    out = np.empty(view.shape, y.dtype)
+    out = y.reshape(geo.o, geo.n, geo.ho, geo.wo).transpose(1, 0, 2, 3)
     if bias is None:
-        _threads.copyto(out, view)
-        return out
-    b = bias.reshape(-1, 1, 1).astype(y.dtype, copy=False)
-    _threads.split(lambda lo, hi: np.add(view[lo:hi], b, out=out[lo:hi]), geo.n, out.nbytes)
-    return out
+        return np.ascontiguousarray(out)
+    return np.add(out, bias.reshape(-1, 1, 1).astype(y.dtype, copy=False), order="C")
 
 
 def _grad_on_grid(g: np.ndarray, geo: Geometry, front: int) -> np.ndarray:
@@ -216,8 +202,7 @@ def _grad_on_grid(g: np.ndarray, geo: Geometry, front: int) -> np.ndarray:
     (sh, sw), (ho, wo) = geo.stride, g.shape[2:]
     buf = np.zeros((geo.o, front + geo.grid), dtype=g.dtype)
     grid = buf[:, front:].reshape(geo.o, geo.n, geo.hp, geo.wp)
-    _threads.copyto(grid[:, :, :(ho - 1) * sh + 1:sh, :(wo - 1) * sw + 1:sw],
-                    g.transpose(1, 0, 2, 3))
+    grid[:, :, :(ho - 1) * sh + 1:sh, :(wo - 1) * sw + 1:sw] = g.transpose(1, 0, 2, 3)
     return buf
 
 
@@ -270,10 +255,7 @@ def conv_input_grad(g: np.ndarray, w: np.ndarray, geo: Geometry,
 def crop_padding(grid: np.ndarray, geo: Geometry) -> np.ndarray:
     """(C, N, Hp, Wp) grid -> its unpadded part as a contiguous (N, C, H, W) array."""
     t, _, l, _ = geo.pad
-    view = grid[:, :, t:t + geo.h, l:l + geo.w].transpose(1, 0, 2, 3)
-    out = np.empty(view.shape, grid.dtype)
-    _threads.copyto(out, view)
-    return out
+    return np.ascontiguousarray(grid[:, :, t:t + geo.h, l:l + geo.w].transpose(1, 0, 2, 3))
 
 
 def _bias_grad(g: np.ndarray) -> np.ndarray:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _threads
 from ..autograd import ArrayFunction
 from ._util import broadcast_error
 
@@ -17,7 +16,7 @@ class Add(ArrayFunction):
     # d(a+b)/da = 1 ; d(a+b)/db = 1
     @staticmethod
     def forward(ctx, a, b):
-        return _threads.add(a, b)
+        return a + b
 
     @staticmethod
     def backward(ctx, g):

@@ -14,7 +14,6 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .. import _threads
 from ..autograd import ArrayFunction
 
 
@@ -80,32 +79,26 @@ def _tiled(k, s, p, d, shape, ho, wo) -> bool:
 
 
 def _tile_max(x: np.ndarray, k, ho: int, wo: int) -> tuple:
-    """Max and arg-max (tap index i kw + j) of each tile, a few output-sized passes per tap,
-    the images split over the threads (``gradlab._threads``).
+    """Max and arg-max (tap index i kw + j) of each tile, a few output-sized passes per tap.
 
     Ties go to the first tap and a NaN wins (later NaNs replace earlier ones), as PyTorch's
     CPU kernel (``val > max || isnan(val)``) does. Taps only move forward, so the arg-max is
     the largest tap that updated: ``arg = max(arg, tap * updated)``, no masked copies (NumPy's
     ``copyto(where=)`` measured 7x slower than a comparison here)."""
+    t = _tiles(x, k, ho, wo)
+    best = np.array(t[:, :, :, 0, :, 0])
     itype = np.int8 if k[0] * k[1] < 128 else np.int64
-    best = np.empty(x.shape[:2] + (ho, wo), dtype=x.dtype)
     arg = np.zeros(best.shape, dtype=itype)
-
-    def part(lo: int, hi: int) -> None:
-        t, b, a = _tiles(x[lo:hi], k, ho, wo), best[lo:hi], arg[lo:hi]
-        b[...] = t[:, :, :, 0, :, 0]
-        upd = np.empty(b.shape, dtype=bool)
-        nan = np.empty(b.shape, dtype=bool)
-        step = np.empty(b.shape, dtype=itype)
-        for tap in range(1, k[0] * k[1]):
-            v = t[:, :, :, tap // k[1], :, tap % k[1]]
-            np.greater(v, b, out=upd)
-            upd |= np.not_equal(v, v, out=nan)
-            np.multiply(upd, itype(tap), out=step)
-            np.maximum(a, step, out=a)
-            np.maximum(b, v, out=b)  # NaN propagates, as the kernel's output does
-
-    _threads.split(part, x.shape[0], x.nbytes)
+    upd = np.empty(best.shape, dtype=bool)
+    nan = np.empty(best.shape, dtype=bool)
+    step = np.empty(best.shape, dtype=itype)
+    for tap in range(1, k[0] * k[1]):
+        v = t[:, :, :, tap // k[1], :, tap % k[1]]
+        np.greater(v, best, out=upd)
+        upd |= np.not_equal(v, v, out=nan)
+        np.multiply(upd, itype(tap), out=step)
+        np.maximum(arg, step, out=arg)
+        np.maximum(best, v, out=best)  # NaN propagates, as the kernel's output does
     return best, arg
 
 
@@ -160,15 +153,11 @@ class MaxPool2d(ArrayFunction):
             n, c, ho, wo = g.shape
             tiled = (ho * k[0], wo * k[1]) == tuple(x_shape[2:])
             gx = (np.empty if tiled else np.zeros)(x_shape, dtype=g.dtype)
-
-            def part(lo: int, hi: int) -> None:
-                t, gs, a = _tiles(gx[lo:hi], k, ho, wo), g[lo:hi], arg[lo:hi]
-                hit = np.empty(a.shape, dtype=bool)
-                for tap in range(k[0] * k[1]):  # every tap of every tile is written once
-                    np.multiply(gs, np.equal(a, tap, out=hit),
-                                out=t[:, :, :, tap // k[1], :, tap % k[1]])
-
-            _threads.split(part, n, gx.nbytes)
+            t = _tiles(gx, k, ho, wo)
+            hit = np.empty(arg.shape, dtype=bool)
+            for tap in range(k[0] * k[1]):  # every tap of every tile is written once
+                np.multiply(g, np.equal(arg, tap, out=hit), out=t[:, :, :, tap // k[1], :,
+                                                                   tap % k[1]])
             return gx, None, None, None, None, None, None
         (pos,) = ctx.saved_tensors
         p = ctx.padding
