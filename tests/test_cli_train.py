@@ -107,9 +107,13 @@ def test_interrupted_run_resumes_bit_identical(tmp_path, capsys, monkeypatch):
 
 def test_sigint_stops_cleanly_with_a_resume_hint(tmp_path):
     out_dir = tmp_path / "run"
-    proc = subprocess.Popen(CLI + ["train", "--model", "mlp", "--epochs", "500", "--no-plot",
-                                   "--out", str(out_dir)], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    # Ctrl-C at a terminal: Python's KeyboardInterrupt handler, installed explicitly because a
+    # process started in the background inherits SIGINT ignored and Python then keeps it so
+    ctrl_c = ("import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler);"
+              " sys.argv[0] = 'gradlab'; runpy.run_module('gradlab.cli', run_name='__main__')")
+    proc = subprocess.Popen([sys.executable, "-c", ctrl_c, "train", "--model", "mlp", "--epochs",
+                             "500", "--no-plot", "--out", str(out_dir)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     last = out_dir / "last.safetensors"
     deadline = time.monotonic() + 120
     while not last.exists() and time.monotonic() < deadline and proc.poll() is None:
