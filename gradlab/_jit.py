@@ -13,7 +13,7 @@ kernel call, not with gradlab, and each kernel is compiled on its first call (th
 disk: ``NUMBA_CACHE_DIR``, else next to the source or in the user's cache folder), so a
 program that never runs a recurrent layer imports no numba.
 
-What that costs, measured on a 2-core machine: a process's first LSTM or GRU step took 2.0-2.3 s
+What that costs, measured on a 2-core machine: a process's first LSTM or GRU step took 1.9-2.3 s
 with an empty numba cache (numba's import and set-up, then compiling the two kernels), 0.8-1.2 s
 with a warm one, 0.03-0.06 s with ``GRADLAB_JIT=0``; numba and LLVM add about 130 MiB to the
 process's resident memory. In return the training step of an LSTM (hidden 128, 50 steps, batch
