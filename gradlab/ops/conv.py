@@ -183,13 +183,9 @@ def grouped_matmul(w2: np.ndarray, cols: np.ndarray, groups: int) -> np.ndarray:
                      cols.reshape(groups, ckg, -1)).reshape(o, -1)
 
 
-def conv_forward(xbuf: np.ndarray, w: np.ndarray, bias, geo: Geometry,
-                 cols: np.ndarray | None = None) -> np.ndarray:
-    """out = x ⋆ w (+ b), from the padded grid of x (or its window columns, when given):
-    (N, O, Ho, Wo), contiguous."""
-    if cols is None:
-        cols = _windows(xbuf, geo)
-    y = grouped_matmul(w.reshape(geo.o, -1), cols, geo.groups)
+def conv_forward(xbuf: np.ndarray, w: np.ndarray, bias, geo: Geometry) -> np.ndarray:
+    """out = x ⋆ w (+ b), from the padded grid of x: (N, O, Ho, Wo), contiguous."""
+    y = grouped_matmul(w.reshape(geo.o, -1), _windows(xbuf, geo), geo.groups)
     out = y.reshape(geo.o, geo.n, geo.ho, geo.wo).transpose(1, 0, 2, 3)
     if bias is None:
         return np.ascontiguousarray(out)
