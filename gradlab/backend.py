@@ -320,17 +320,25 @@ def _threadpool_blas() -> dict | None:
 
 
 def _openblas_fn(kind: str):
-    """The loaded OpenBLAS's ``*openblas_{kind}_num_threads*`` function, or None (looked up
-    once: reading the process's maps and loading the library took 1.5 ms a call)."""
-    if kind not in _OPENBLAS_FNS:
-        _OPENBLAS_FNS[kind] = _find_openblas_fn(kind)
-    return _OPENBLAS_FNS[kind]
+    """The loaded OpenBLAS's ``openblas_{kind}_num_threads`` function, or None."""
+    found = _openblas_symbol(f"openblas_{kind}_num_threads")
+    return None if found is None else found[0]
 
 
-_OPENBLAS_FNS: dict = {}
+def _openblas_symbol(name: str):
+    """``(function, ilp64)`` for the C function ``name`` (``"cblas_saxpy"``, say) of the
+    OpenBLAS NumPy loaded, under the names its builds give it (``scipy_`` prefix, ``64_``
+    suffix for 64-bit integer arguments), or None where it cannot be reached. Looked up once:
+    reading the process's maps and loading the library took 1.5 ms a call."""
+    if name not in _OPENBLAS_SYMBOLS:
+        _OPENBLAS_SYMBOLS[name] = _find_openblas_symbol(name)
+    return _OPENBLAS_SYMBOLS[name]
 
 
-def _find_openblas_fn(kind: str):
+_OPENBLAS_SYMBOLS: dict = {}
+
+
+def _find_openblas_symbol(name: str):
     import ctypes
 
     try:
@@ -344,11 +352,11 @@ def _find_openblas_fn(kind: str):
             lib = ctypes.CDLL(path)
         except OSError:
             continue
-        for prefix in ("scipy_openblas", "openblas"):
+        for prefix in ("scipy_", ""):
             for suffix in ("64_", ""):
-                fn = getattr(lib, f"{prefix}_{kind}_num_threads{suffix}", None)
+                fn = getattr(lib, f"{prefix}{name}{suffix}", None)
                 if fn is not None:
-                    return fn
+                    return fn, suffix == "64_"
     return None
 
 
@@ -360,6 +368,50 @@ def _openblas_threads() -> int | None:
         return None
     fn.restype = ctypes.c_int
     return int(fn())
+
+
+# --------------------------------------------------------------------------- axpy
+
+_AXPY = {np.dtype(np.float32): "cblas_saxpy", np.dtype(np.float64): "cblas_daxpy"}
+
+
+def _axpy_fn(dt: np.dtype):
+    """The loaded OpenBLAS's ``cblas_?axpy`` for ``dt`` with its argument types set, or None."""
+    name = _AXPY.get(dt)
+    found = None if name is None else _openblas_symbol(name)
+    if found is None:
+        return None
+    import ctypes
+
+    fn, ilp64 = found
+    if fn.argtypes is None:
+        i, real = (ctypes.c_int64 if ilp64 else ctypes.c_int), (
+            ctypes.c_float if dt == np.float32 else ctypes.c_double)
+        fn.argtypes = (i, real, ctypes.c_void_p, i, ctypes.c_void_p, i)
+        fn.restype = None
+        fn.ilp64 = ilp64
+    return fn
+
+
+def axpy_(y: np.ndarray, alpha: float, x: np.ndarray) -> bool:
+    """``y += alpha * x`` in one pass over memory, with BLAS's ``?axpy`` (one rounding per
+    element: ``y + alpha x`` fused, as PyTorch's ``y.add_(x, alpha=alpha)``), where that
+    applies: both C-contiguous float32 or float64 arrays of one dtype and size, not sharing
+    memory, ``y`` writeable, and NumPy's OpenBLAS reachable. Returns whether it did; the
+    caller then does its own NumPy update (two passes: ``alpha x`` into scratch, then add).
+
+    The plain SGD step is this update per parameter; done as two NumPy passes it took 0.8 ms
+    of an 11.5 ms MLP training step (one thread, cProfile)."""
+    dt = y.dtype
+    if (x.dtype != dt or x.size != y.size or not y.flags.c_contiguous
+            or not x.flags.c_contiguous or not y.flags.writeable
+            or np.may_share_memory(x, y)):
+        return False
+    fn = _axpy_fn(dt)
+    if fn is None or (not fn.ilp64 and y.size >= 2 ** 31):
+        return False
+    fn(y.size, alpha, x.ctypes.data, 1, y.ctypes.data, 1)
+    return True
 
 
 # --------------------------------------------------------------------------- threads

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ..backend import axpy_
 from ..tensor import Tensor, from_numpy
 from .optimizer import Optimizer, ParamsT
 
@@ -90,7 +91,9 @@ class SGD(Optimizer):
                 g = t
             else:  # g_t = b_t
                 g = b
-        # θ_t = θ_{t-1} - γ g_t
+        # θ_t = θ_{t-1} - γ g_t: one fused pass where BLAS can (as PyTorch's add_ with alpha)
+        if axpy_(theta, -lr, g):
+            return
         t = self._scratch(theta, 1)
         np.multiply(g, lr, out=t)
         theta -= t
