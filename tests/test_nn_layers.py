@@ -441,3 +441,44 @@ def test_max_pool_nan_and_ties_as_torch():
     out, idx = gradlab.nn.functional.max_pool2d(gradlab.tensor(x), 3, 1, 1, return_indices=True)
     np.testing.assert_array_equal(out.numpy(), want_out.numpy())
     np.testing.assert_array_equal(idx.numpy(), want_idx.numpy())
+
+
+@pytest.mark.parametrize("cfg", [
+    # (in, out, k, stride, padding, dilation, groups)
+    (6, 16, 5, 1, 0, 1, 1),        # LeNet-5's second layer
+    (2, 8, 3, 2, 1, 1, 2),         # grouped, strided
+    (3, 5, (2, 3), (2, 1), (2, 1), 2, 1),
+    (4, 4, 3, 1, 1, 1, 1),         # C = O: the full correlation
+])
+def test_conv_input_grad_scatter_and_full_correlation_agree(cfg, monkeypatch):
+    """The two input-gradient paths of ``ops.conv.conv_input_grad`` give the same gradient
+    (float64) on the same geometry, and the choice follows ``Geometry.scatters_input_grad``
+    (fewer input than output channels); the conv oracle grid covers both."""
+    from gradlab.ops import conv as conv_ops
+
+    c, o, k, s, p, d, groups = cfg
+    pair = (lambda v: v if isinstance(v, tuple) else (v, v))
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, c, 9, 8))
+    w = rng.standard_normal((o, c // groups, *pair(k)))
+    (ph, pw) = pair(p)
+    geo = conv_ops.geometry(x.shape, w.shape, pair(s), (ph, ph, pw, pw), pair(d), groups)
+    assert geo.scatters_input_grad == (c < o)
+    g = rng.standard_normal((2, o, geo.ho, geo.wo))
+    got = {}
+    for scatter in (False, True):
+        monkeypatch.setattr(conv_ops.Geometry, "scatters_input_grad", scatter)
+        got[scatter] = conv_ops.crop_padding(conv_ops.conv_input_grad(g, w, geo), geo)
+    np.testing.assert_allclose(got[True], got[False], rtol=1e-12, atol=1e-12)
+    ref = torch.nn.grad.conv2d_input(x.shape, torch.tensor(w), torch.tensor(g), stride=pair(s),
+                                     padding=pair(p), dilation=pair(d), groups=groups)
+    np.testing.assert_allclose(got[True], ref.numpy(), rtol=1e-10, atol=1e-10)
+
+
+def test_conv_oracle_grid_covers_both_input_grad_paths():
+    from gradlab.ops import conv as conv_ops
+
+    kinds = {conv_ops.geometry((n, c, h, w), (o, c // g, *(k if isinstance(k, tuple) else (k, k))),
+                               (1, 1), (0, 0, 0, 0), (1, 1), g).scatters_input_grad
+             for c, o, k, s, p, d, g, b, h, w, n in CONV_GRID}
+    assert kinds == {True, False}
