@@ -337,6 +337,18 @@ def test_extra_step_refuses_unwritten_workloads():
         fn.make_numpy_step("resnet20", {}, np.zeros(1), np.zeros(1))
 
 
+@pytest.mark.parametrize("tune", [True, False])
+def test_numpy_child_gets_gradlab_allocator_settings(tune):
+    """The hand-written NumPy design's child tunes glibc's allocator as gradlab's child does
+    (``--no-tune-malloc``: neither), and never imports gradlab."""
+    r = run_child("numpy", "lenet", threads=1, steps=1, warmup=1, size="tiny",
+                  tune_malloc=tune, timeout=120)
+    assert r["ok"], r.get("error")
+    assert r["tuned_allocator"] is tune
+    assert r["other_libraries_loaded"] == []
+    assert math.isfinite(r["first_loss"]) and r["second_loss"] != r["first_loss"]
+
+
 @pytest.mark.parametrize("installed", [True, False])
 def test_run_with_extras(monkeypatch, capsys, tmp_path, installed):
     real = fair.importlib.util.find_spec
