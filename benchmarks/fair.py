@@ -31,13 +31,16 @@ ends up with; the parent flags any pool that is not at ``--threads``.
 
 ``--extras mygrad,numpy`` adds other designs of the same step on the workloads they are written
 for (``fair_workloads.EXTRAS``), where they are installed: MyGrad (autograd on NumPy) and a
-hand-written NumPy forward/backward (MLPs). Their children alternate with gradlab's and torch's,
-get the same thread settings (environment and threadpoolctl) and the same loss check; their
-ratio is to torch.
+hand-written NumPy forward/backward (``benchmarks/fair_numpy.py``: MLPs, LeNet-5, LSTM,
+ResNet-ish). Their children alternate with gradlab's and torch's, get the same thread settings
+(environment and threadpoolctl) and the same loss check; their ratio is to torch.
 
 gradlab's child tunes the C allocator (``gradlab.backend.use_tuned_allocator()``) as gradlab's
-command line, ``Trainer.fit`` and the other benchmarks do (``--no-tune-malloc``: leave it);
-torch's child runs torch as shipped.
+command line, ``Trainer.fit`` and the other benchmarks do, and the hand-written NumPy design's
+child gets the same glibc ``mallopt`` settings (``fair_numpy.tune_allocator``, without importing
+gradlab), so that the two NumPy designs run on the same allocator (``--no-tune-malloc``: leave
+it in both); the record's ``tuned_allocator`` says which child had it. torch's and MyGrad's
+children run as shipped.
 """
 
 from __future__ import annotations
@@ -120,6 +123,10 @@ def worker(library: str, workload: str, threads: int, steps: int, warmup: int,
         info["tuned_allocator"] = False
         info["torch_parallel_info"] = lib.__config__.parallel_info().strip().splitlines()
         info["torch_cpu_capability"] = lib.backends.cpu.get_cpu_capability()
+    elif library == "numpy":   # the same allocator as gradlab's child, without gradlab
+        from fair_numpy import tune_allocator
+
+        info["tuned_allocator"] = tune_allocator() if tune_malloc else False
     else:
         info["tuned_allocator"] = False
     # the library's own thread count (None: another design, whose BLAS pool is in "pools")
@@ -411,7 +418,7 @@ def parser() -> argparse.ArgumentParser:
                    help="also measure other designs where written and installed: "
                         f"{','.join(EXTRAS)} (comma-separated; default none)")
     p.add_argument("--no-tune-malloc", action="store_true",
-                   help="do not tune the C allocator in gradlab's child")
+                   help="do not tune the C allocator in gradlab's and the numpy design's children")
     p.add_argument("--json", default="fair_results.json",
                    help="where to write the JSON record (default ./fair_results.json)")
     p.add_argument("--note", default="",

@@ -86,7 +86,7 @@ WORKLOADS: dict[str, Workload] = {w.name: w for w in [
 LIBRARIES = ("gradlab", "torch")
 #: optional other designs, measured only when asked for and installed, on the workloads listed
 EXTRAS = {"mygrad": ("mlp", "mlp_raw", "lenet", "lstm", "resnet_ish", "gru_lm"),
-          "numpy": ("mlp", "mlp_raw")}
+          "numpy": ("mlp", "mlp_raw", "lenet", "lstm", "resnet_ish")}
 
 
 # ----------------------------------------------------------------------------- models
@@ -404,7 +404,8 @@ def make_extra_step(library: str, workload: str, size: str = "full", seed: int =
                     ) -> Callable[[], float]:
     """The same training step in another design, for comparison: ``"mygrad"`` (MyGrad's
     autograd on NumPy, memory guarding off) or ``"numpy"`` (a hand-written forward and
-    backward in NumPy; MLPs only). Same weights, batch, loss and SGD as :func:`make_step`."""
+    backward in NumPy, ``benchmarks/fair_numpy.py``). Same weights, batch, loss and SGD as
+    :func:`make_step`. The workloads each design is written for: ``EXTRAS``."""
     if workload not in EXTRAS.get(library, ()):
         raise ValueError(f"make_extra_step: no {library!r} version of workload {workload!r}; "
                          f"written: {EXTRAS.get(library, ())}")
@@ -414,51 +415,10 @@ def make_extra_step(library: str, workload: str, size: str = "full", seed: int =
                                                                                    sizes)
     P = init_arrays(specs, seed)
     if library == "numpy":
-        return _numpy_mlp_step(P, x, y, raw=workload == "mlp_raw")
+        from fair_numpy import make_numpy_step
+
+        return make_numpy_step(workload, P, x, y)
     return _mygrad_step(workload, sizes, P, x, y)
-
-
-def _numpy_mlp_step(P: dict, x: np.ndarray, y: np.ndarray, raw: bool) -> Callable[[], float]:
-    """MLP step with a hand-written backward: ReLU layers, softmax cross-entropy (mean)."""
-    if raw:   # w (in, out): use as is
-        Ws = [P["w1"], P["w2"], P["w3"]]
-        bs = [P["b1"], P["b2"], P["b3"]]
-    else:     # nn.Linear layout (out, in): keep the arrays, multiply by their transposes
-        Ws = [P["fc1.weight"], P["fc2.weight"], P["fc3.weight"]]
-        bs = [P["fc1.bias"], P["fc2.bias"], P["fc3.bias"]]
-    rows = np.arange(len(y))
-
-    def mm(a, w):                                 # a @ W in the math's (in, out) layout
-        return a @ (w if raw else w.T)
-
-    def step() -> float:
-        acts = [x]
-        for i in range(3):
-            z = mm(acts[-1], Ws[i])
-            z += bs[i]
-            if i < 2:
-                np.maximum(z, 0, out=z)
-            acts.append(z)
-        logits = acts[-1]
-        shifted = logits - logits.max(axis=1, keepdims=True)
-        e = np.exp(shifted)
-        total = e.sum(axis=1, keepdims=True)
-        loss = float(np.mean(np.log(total[:, 0]) - shifted[rows, y]))
-        g = e / total                             # d loss / d logits = (softmax - onehot) / B
-        g[rows, y] -= 1
-        g /= len(y)
-        for i in (2, 1, 0):
-            a = acts[i]
-            gw = a.T @ g if raw else g.T @ a
-            gb = g.sum(axis=0)
-            if i:
-                g = g @ (Ws[i].T if raw else Ws[i])
-                g *= acts[i] > 0
-            Ws[i] -= LR * gw
-            bs[i] -= LR * gb
-        return loss
-
-    return step
 
 
 def _mygrad_step(workload: str, sizes: dict, P: dict, x: np.ndarray, y: np.ndarray

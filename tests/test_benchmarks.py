@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pytest
 import torch  # the oracle: these tests fail, not skip, without it
+from threadpoolctl import threadpool_limits
 
 from benchmarks import fair
 from benchmarks.fair import (
@@ -213,10 +214,12 @@ def test_run_refuses_unknown_workloads():
 
 @pytest.fixture(scope="module")
 def one_thread():
-    """In-process checks on one thread (two OpenMP threads crawl on a busy 2-core machine)."""
+    """In-process checks on one thread, torch's and NumPy's BLAS alike (two OpenMP or OpenBLAS
+    threads crawl on a busy 2-core machine)."""
     before = torch.get_num_threads()
     torch.set_num_threads(1)
-    yield
+    with threadpool_limits(1):
+        yield
     torch.set_num_threads(before)
 
 
@@ -274,17 +277,76 @@ def test_other_designs_get_the_same_parameters(wl):
             == sorted(fw.param_specs(fw.build_model("torch", wl, sizes))))
 
 
+NUMPY_RTOL = 1e-5   # the hand-written design against torch at tiny sizes (seen: ~1e-7)
+
+
 @pytest.mark.parametrize("wl", fair.EXTRAS["numpy"])
 def test_hand_written_numpy_step_agrees_with_torch(wl, one_thread):
     n, t = fw.make_extra_step("numpy", wl, "tiny"), make_step("torch", wl, "tiny")
     n_losses, t_losses = [n(), n(), n()], [t(), t(), t()]
-    for a, b in zip(n_losses, t_losses):   # the third loss: the backward and update are right
+    # the second and third losses: the backward and the update are right, not only the forward
+    for a, b in zip(n_losses, t_losses):
+        assert losses_agree(a, b, NUMPY_RTOL), (n_losses, t_losses)
+    assert n_losses[0] != n_losses[1]
+
+
+@pytest.mark.parametrize("wl", ["lenet", "lstm", "resnet_ish"])
+def test_hand_written_numpy_step_agrees_with_torch_at_full_size(wl, one_thread):
+    """The benchmark's own check, at the benchmark's sizes: first two losses to LOSS_RTOL."""
+    n, t = fw.make_extra_step("numpy", wl, "full"), make_step("torch", wl, "full")
+    n_losses, t_losses = [n(), n()], [t(), t()]
+    for a, b in zip(n_losses, t_losses):
         assert losses_agree(a, b, LOSS_RTOL), (n_losses, t_losses)
+    assert n_losses[0] != n_losses[1]
+
+
+def test_hand_written_batchnorm_running_statistics_follow_torch(one_thread):
+    """ResNet-ish: the running statistics after two training steps, as torch's BatchNorm2d
+    updates them (momentum 0.1, unbiased variance), though they do not enter the loss."""
+    sizes = WORKLOADS["resnet_ish"].size("tiny")
+    n = fw.make_extra_step("numpy", "resnet_ish", "tiny")
+    model = fw.build_model("torch", "resnet_ish", sizes)
+    state = model.state_dict()
+    for name, a in fw.init_arrays(fw.param_specs(model), 0).items():
+        state[name] = torch.from_numpy(a.copy())
+    model.load_state_dict(state)
+    model.train()
+    opt = torch.optim.SGD(model.parameters(), lr=fw.LR)
+    x, y = (torch.from_numpy(a) for a in fw.make_batch("resnet_ish", sizes, 0))
+    for _ in range(2):
+        n()
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+    buffers = dict(model.named_buffers())
+    assert sorted(n.running) == sorted(k[:-len(".running_mean")] for k in buffers
+                                       if k.endswith(".running_mean"))
+    for name, (mean, var) in n.running.items():
+        np.testing.assert_allclose(mean, buffers[name + ".running_mean"].numpy(),
+                                   rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(var, buffers[name + ".running_var"].numpy(),
+                                   rtol=1e-4, atol=1e-6)
+        assert not np.array_equal(var, np.ones_like(var))   # they did move
 
 
 def test_extra_step_refuses_unwritten_workloads():
-    with pytest.raises(ValueError, match="no 'numpy' version of workload 'lenet'"):
-        fw.make_extra_step("numpy", "lenet", "tiny")
+    with pytest.raises(ValueError, match="no 'numpy' version of workload 'gru_lm'"):
+        fw.make_extra_step("numpy", "gru_lm", "tiny")
+    fn = __import__("fair_numpy")
+    with pytest.raises(ValueError, match="no hand-written NumPy step for workload 'resnet20'"):
+        fn.make_numpy_step("resnet20", {}, np.zeros(1), np.zeros(1))
+
+
+@pytest.mark.parametrize("tune", [True, False])
+def test_numpy_child_gets_gradlab_allocator_settings(tune):
+    """The hand-written NumPy design's child tunes glibc's allocator as gradlab's child does
+    (``--no-tune-malloc``: neither), and never imports gradlab."""
+    r = run_child("numpy", "lenet", threads=1, steps=1, warmup=1, size="tiny",
+                  tune_malloc=tune, timeout=120)
+    assert r["ok"], r.get("error")
+    assert r["tuned_allocator"] is tune
+    assert r["other_libraries_loaded"] == []
+    assert math.isfinite(r["first_loss"]) and r["second_loss"] != r["first_loss"]
 
 
 @pytest.mark.parametrize("installed", [True, False])
