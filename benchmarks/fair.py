@@ -15,8 +15,13 @@ and its thread pools. The parent reports per workload
 * the median step time of each library: the median over rounds of each round's median,
 * the ratio gradlab / torch of those medians and its spread: the min-max of the per-round
   ratios (round i's gradlab median / round i's torch median),
-* the peak RSS growth of each library: ``ru_maxrss`` after the timed steps minus before the
-  first step, in the child (median over rounds),
+* the peak RSS growth of each library: the peak RSS (:func:`peak_rss_kib`) after the timed
+  steps minus before the first step, in the child (median over rounds). Before that
+  baseline the child runs one step of the workload at its toy size (``size="tiny"``), so
+  that what a library loads on first use rather than at import (gradlab's numba kernels with
+  LLVM: about 130 MiB; torch's lazily initialised parts) counts as loading, as an import
+  does, not as the step's memory; that load's RSS growth and time are recorded apart
+  (``load_rss_kib``, ``load_s``),
 * a correctness guard: the first-step loss (from the initial weights) and the second-step
   loss (after one SGD update, so gradients and update count too) of every child must agree
   with torch's to ``--loss-rtol``; a mismatch is flagged in the table and in the JSON.
@@ -95,6 +100,21 @@ def _pools() -> list[dict]:
     return out
 
 
+def peak_rss_kib() -> int:
+    """This process's peak resident memory in KiB: ``VmHWM`` of ``/proc/self/status`` (Linux),
+    else ``ru_maxrss``. Not ``ru_maxrss`` on Linux: it carries over an ``exec``, so a child
+    started from a large process (a test run with torch loaded) reports the parent's peak
+    until it grows past it, and growth under that mark reads as 0."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def worker(library: str, workload: str, threads: int, steps: int, warmup: int,
            size: str = "full", seed: int = 0, tune_malloc: bool = True) -> dict:
     """Measure ``workload`` in ``library`` in THIS process: set the threads, build the step,
@@ -133,16 +153,29 @@ def worker(library: str, workload: str, threads: int, steps: int, warmup: int,
     info["lib_num_threads"] = lib.get_num_threads() if library in LIBRARIES else None
     info["env"] = {k: os.environ.get(k) for k in THREAD_ENV + INHERITED_BLAS_ENV}
 
+    def build(which: str):
+        if library in LIBRARIES:
+            return make_step(library, workload, which, seed)
+        return make_extra_step(library, workload, which, seed)
+
+    # the library's one-time loads, before the memory baseline: one step of the workload at
+    # its toy size runs the same code paths, so whatever a library loads on first use (torch's
+    # lazily initialised kernels, gradlab's numba kernels and LLVM) is loaded here, as an
+    # import would; its time and RSS growth are recorded apart (load_s, load_rss_kib)
+    rss_load0 = peak_rss_kib()
     t0 = time.perf_counter()
-    if library in LIBRARIES:
-        step = make_step(library, workload, size, seed)
-    else:
-        step = make_extra_step(library, workload, size, seed)
+    build("tiny")()
+    info["load_s"] = time.perf_counter() - t0
+    info["load_rss_kib"] = peak_rss_kib() - rss_load0
+    info["numba_before_baseline"] = "numba" in sys.modules
+
+    t0 = time.perf_counter()
+    step = build(size)
     info["setup_s"] = time.perf_counter() - t0
     info["pools"] = _pools()   # after the model is built: every library the step uses is loaded
 
     ru0 = resource.getrusage(resource.RUSAGE_SELF)
-    rss_before = ru0.ru_maxrss                     # KiB on Linux
+    rss_before = peak_rss_kib()
     losses, warm_ms = [], []
     for _ in range(warmup):
         t = time.perf_counter()
@@ -157,14 +190,15 @@ def worker(library: str, workload: str, threads: int, steps: int, warmup: int,
         if len(losses) < 2:
             losses.append(loss)
     ru2 = resource.getrusage(resource.RUSAGE_SELF)
+    rss_after = peak_rss_kib()
     other = [x for x in LIBRARIES + tuple(EXTRAS) if x not in (library, "numpy")]
     info["other_libraries_loaded"] = [x for x in other if x in sys.modules]
     info.update({
         "times_ms": times, "warmup_ms": warm_ms, "median_ms": statistics.median(times),
         "first_loss": losses[0], "second_loss": losses[1] if len(losses) > 1 else None,
         "last_loss": loss,
-        "rss_before_kib": rss_before, "rss_after_kib": ru2.ru_maxrss,
-        "rss_growth_kib": ru2.ru_maxrss - rss_before,
+        "rss_before_kib": rss_before, "rss_after_kib": rss_after,
+        "rss_growth_kib": rss_after - rss_before,
         "user_ms_per_step": (ru2.ru_utime - ru1.ru_utime) * 1e3 / steps,
         "sys_ms_per_step": (ru2.ru_stime - ru1.ru_stime) * 1e3 / steps,
         "minflt_per_step": (ru2.ru_minflt - ru1.ru_minflt) / steps,
@@ -243,7 +277,8 @@ def aggregate(runs: dict[str, list[dict]], ref: str = "torch", rtol: float = LOS
     """Summarise one workload's child records (``runs[library]``: one record per round).
 
     Per library: ``round_medians_ms`` (median of each round's step times), ``median_ms``
-    (median of those), ``rss_growth_mib`` (median over rounds) and its per-round values.
+    (median of those), ``rss_growth_mib`` (median over rounds) and its per-round values,
+    ``load_rss_mib`` (median RSS growth of the toy-size step run before the baseline).
     Per library other than ``ref``: ``ratio`` = median_ms / ref's median_ms, ``round_ratios``
     (round i's median over ref's round i median), ``ratio_min``/``ratio_max``. ``loss_check``:
     every record's first- and second-step loss against ref's first record (``rtol``);
@@ -260,10 +295,12 @@ def aggregate(runs: dict[str, list[dict]], ref: str = "torch", rtol: float = LOS
             continue
         meds = [statistics.median(r["times_ms"]) for r in recs]
         growth = [r["rss_growth_kib"] / 1024 for r in recs]
+        load = [r["load_rss_kib"] / 1024 for r in recs if "load_rss_kib" in r]
         out["libraries"][lib] = {"ok": True, "round_medians_ms": meds,
                                  "median_ms": statistics.median(meds),
                                  "rss_growth_mib": statistics.median(growth),
                                  "round_rss_growth_mib": growth,
+                                 "load_rss_mib": statistics.median(load) if load else None,
                                  "first_loss": recs[0]["first_loss"],
                                  "second_loss": recs[0].get("second_loss")}
     refs = out["libraries"].get(ref, {})
@@ -502,7 +539,9 @@ def run(args: argparse.Namespace, runner: Callable[..., dict] = run_child) -> di
     print()
     print("ms: median over rounds of each round's median step time. gradlab/torch: ratio of "
           "those medians (> 1: gradlab slower); min-max: the per-round ratios. RSS +MiB: peak "
-          "RSS growth from before the first step to after the timed steps (median over rounds). "
+          "RSS growth from before the first step to after the timed steps (median over rounds), "
+          "after one toy-size step that loads what each library loads on first use (gradlab's "
+          "numba kernels: the record's load_rss_kib). "
           f"Loss check: first- and second-step losses agree with torch's to rtol "
           f"{args.loss_rtol:g}.")
     print(f"load average start {load0}, end {load1}; CPU steal during the run: "
