@@ -482,3 +482,42 @@ def test_conv_oracle_grid_covers_both_input_grad_paths():
                                (1, 1), (0, 0, 0, 0), (1, 1), g).scatters_input_grad
              for c, o, k, s, p, d, g, b, h, w, n in CONV_GRID}
     assert kinds == {True, False}
+
+
+@pytest.mark.parametrize("cfg", [
+    # (in, out, k, stride, padding, dilation, groups): every path of the conv backward
+    (6, 16, 5, 1, 0, 1, 1),        # scattered input grad, column weight grad
+    (4, 4, 3, 1, 1, 1, 1),         # full-correlation input grad, per-tap weight grad
+    (4, 6, 3, 2, 1, 1, 2),         # strided, grouped
+    (3, 5, (2, 3), 1, (2, 1), 2, 1),
+])
+@pytest.mark.parametrize("chunk_bytes", [1, 5000])
+def test_conv_in_runs_of_images_matches_torch(cfg, chunk_bytes, monkeypatch):
+    """With a small ``CHUNK_BYTES`` the forward, both gradients and the transposed conv run
+    over the batch in several runs of images (one image a run with 1 byte); each result
+    matches torch's (float64), as with the whole batch at once."""
+    from gradlab.ops import conv as conv_ops
+
+    monkeypatch.setattr(conv_ops, "CHUNK_BYTES", chunk_bytes)
+    c, o, k, s, p, d, groups = cfg
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((5, c, 9, 8))
+    w = rng.standard_normal((o, c // groups) + (k if isinstance(k, tuple) else (k, k)))
+    b = rng.standard_normal(o)
+    kw = dict(stride=s, padding=p, dilation=d, groups=groups)
+    gx, gw, gb = (gradlab.tensor(a, requires_grad=True) for a in (x, w, b))
+    tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    out, ref = F.conv2d(gx, gw, gb, **kw), torch.nn.functional.conv2d(tx, tw, tb, **kw)
+    up = rng.standard_normal(tuple(ref.shape))
+    out.backward(gradlab.tensor(up))
+    ref.backward(torch.tensor(up))
+    for mine, theirs in ((out, ref), (gx.grad, tx.grad), (gw.grad, tw.grad), (gb.grad, tb.grad)):
+        np.testing.assert_allclose(mine.detach().numpy(), theirs.detach().numpy(), rtol=1e-10,
+                                   atol=1e-10)
+    # the transposed convolution's forward is the input-gradient map
+    wt = rng.standard_normal((o, c // groups) + tuple(w.shape[2:]))
+    yt = F.conv_transpose2d(gradlab.tensor(up), gradlab.tensor(wt), stride=s, padding=p,
+                            dilation=d, groups=groups)
+    rt = torch.nn.functional.conv_transpose2d(torch.tensor(up), torch.tensor(wt), stride=s,
+                                              padding=p, dilation=d, groups=groups)
+    np.testing.assert_allclose(yt.numpy(), rt.numpy(), rtol=1e-10, atol=1e-10)

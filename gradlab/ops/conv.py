@@ -31,7 +31,8 @@ Results are contiguous (N, O, Ho, Wo) arrays, as PyTorch's, so ``out.view(n, -1)
 returning views of the channel-major GEMM result instead saved one copy per layer (5-10% of a
 ResNet-20 step, measured) but broke that common line of PyTorch code. Column matrices live
 in this module's workspace (``gradlab/_workspace.py``: fresh 10-20 MiB arrays cost page faults
-on every step, DESIGN.md "Speed").
+on every step, DESIGN.md "Speed"), and each GEMM takes the columns of a run of images of at
+most ``CHUNK_BYTES``, not of the whole batch.
 
 Shapes: x (N, C, H, W); w (O, C / groups, kh, kw); out (N, O, Ho, Wo) with
 Ho = floor((H + pad_top + pad_bottom - d_h (kh - 1) - 1) / s_h) + 1.
@@ -50,6 +51,13 @@ from ..autograd import ArrayFunction
 
 #: column matrices: scratch owned by this module (see gradlab/_workspace.py)
 _ws = Workspace("ops.conv")
+
+#: the largest column matrix one GEMM takes: a convolution runs over its batch in runs of whole
+#: images whose columns fit (``_image_chunks``). That bounds the scratch memory: ResNet-20's
+#: first stage needs 19-21 MiB of columns for a batch of 32, and its training step's peak RSS
+#: growth went from 106 to 62 MiB (PyTorch's: 79), at the same speed (median ratio 0.97 over
+#: 16 steps alternating with the whole-batch code in one process).
+CHUNK_BYTES = 4 << 20
 
 
 @dataclass(frozen=True)
@@ -160,11 +168,15 @@ def _shifted(buf: np.ndarray, starts: list, length: int) -> np.ndarray:
     return cols.reshape(c * len(starts), length)
 
 
-def _windows(xbuf: np.ndarray, geo: Geometry, keep: bool = False) -> np.ndarray:
-    """im2col: the columns (C K, N Ho Wo), gathered from the grid by a window view (into the
-    workspace, or a fresh array when ``keep``: columns kept past this call)."""
-    c, n, kh, kw, ho, wo = geo.c, geo.n, geo.kh, geo.kw, geo.ho, geo.wo
-    grid = xbuf[:, :geo.grid].reshape(c, n, geo.hp, geo.wp)
+def _windows(xbuf: np.ndarray, geo: Geometry, keep: bool = False,
+             images: tuple | None = None) -> np.ndarray:
+    """im2col: the columns (C K, n Ho Wo) of images ``images = (n0, n1)`` (default all N),
+    gathered from the grid by a window view (into the workspace, or a fresh array when
+    ``keep``: columns kept past this call)."""
+    c, kh, kw, ho, wo = geo.c, geo.kh, geo.kw, geo.ho, geo.wo
+    n0, n1 = images if images is not None else (0, geo.n)
+    grid = xbuf[:, :geo.grid].reshape(c, geo.n, geo.hp, geo.wp)[:, n0:n1]
+    n = n1 - n0
     s_c, s_n, s_h, s_w = grid.strides
     (sh, sw), (dh, dw) = geo.stride, geo.dilation
     win = as_strided(grid, (c, kh, kw, n, ho, wo),
@@ -173,6 +185,13 @@ def _windows(xbuf: np.ndarray, geo: Geometry, keep: bool = False) -> np.ndarray:
     cols = np.empty(shape, xbuf.dtype) if keep else _ws.get("cols", shape, xbuf.dtype)
     np.copyto(cols, win)
     return cols.reshape(c * kh * kw, n * ho * wo)
+
+
+def _image_chunks(n: int, bytes_per_image: int) -> list:
+    """``[(n0, n1), ...]``: the N images in runs whose column matrix is at most
+    ``CHUNK_BYTES`` (at least one image a run)."""
+    per = max(1, min(n, CHUNK_BYTES // max(1, bytes_per_image)))
+    return [(n0, min(n, n0 + per)) for n0 in range(0, n, per)]
 
 
 def columns(x: np.ndarray, geo: Geometry) -> np.ndarray:
@@ -193,12 +212,22 @@ def grouped_matmul(w2: np.ndarray, cols: np.ndarray, groups: int) -> np.ndarray:
 
 
 def conv_forward(xbuf: np.ndarray, w: np.ndarray, bias, geo: Geometry) -> np.ndarray:
-    """out = x ⋆ w (+ b), from the padded grid of x: (N, O, Ho, Wo), contiguous."""
-    y = grouped_matmul(w.reshape(geo.o, -1), _windows(xbuf, geo), geo.groups)
-    out = y.reshape(geo.o, geo.n, geo.ho, geo.wo).transpose(1, 0, 2, 3)
-    if bias is None:
-        return np.ascontiguousarray(out)
-    return np.add(out, bias.reshape(-1, 1, 1).astype(y.dtype, copy=False), order="C")
+    """out = x ⋆ w (+ b), from the padded grid of x: (N, O, Ho, Wo), contiguous. One GEMM per
+    run of images (``_image_chunks``), each written (with the bias) into its rows of out."""
+    o, k = geo.o, geo.kh * geo.kw
+    w2 = w.reshape(o, -1)
+    dtype = np.result_type(w2.dtype, xbuf.dtype)
+    b = None if bias is None else bias.reshape(-1, 1, 1).astype(dtype, copy=False)
+    out = np.empty((geo.n, o, geo.ho, geo.wo), dtype=dtype)
+    per_image = geo.c * k * geo.ho * geo.wo * xbuf.itemsize
+    for n0, n1 in _image_chunks(geo.n, per_image):
+        y = grouped_matmul(w2, _windows(xbuf, geo, images=(n0, n1)), geo.groups)
+        y = y.reshape(o, n1 - n0, geo.ho, geo.wo).transpose(1, 0, 2, 3)
+        if b is None:
+            np.copyto(out[n0:n1], y)
+        else:
+            np.add(y, b, out=out[n0:n1])
+    return out
 
 
 def _grad_on_grid(g: np.ndarray, geo: Geometry, front: int) -> np.ndarray:
@@ -230,12 +259,20 @@ def conv_weight_grad(xbuf: np.ndarray, g: np.ndarray, w_shape: tuple, geo: Geome
             np.matmul(xbuf[:, s:s + geo.grid].reshape(groups, cg, -1), gt, out=dw[tap])
         # (K, groups, Cg, Og) -> (groups, Og, Cg, K)
         return np.ascontiguousarray(dw.transpose(1, 3, 2, 0)).reshape(w_shape)
-    cols = _windows(xbuf, geo)
-    g2 = channel_major(g).reshape(o, -1)
     # computed as (cols g2^T)^T: OpenBLAS took 8-300x longer for g2 cols^T on these shapes
-    # (a small O against a long shared dimension), measured on ResNet-20's layers
-    dw = np.matmul(cols.reshape(groups, cg * k, -1),
-                   g2.reshape(groups, og, -1).transpose(0, 2, 1))  # (groups, Cg K, Og)
+    # (a small O against a long shared dimension), measured on ResNet-20's layers; summed
+    # over runs of images, so that the columns of only one run exist at a time
+    dw = None
+    per_image = c * k * geo.ho * geo.wo * xbuf.itemsize
+    for n0, n1 in _image_chunks(geo.n, per_image):
+        cols = _windows(xbuf, geo, images=(n0, n1))
+        g2 = channel_major(g[n0:n1]).reshape(o, -1)
+        part = np.matmul(cols.reshape(groups, cg * k, -1),
+                         g2.reshape(groups, og, -1).transpose(0, 2, 1))  # (groups, Cg K, Og)
+        if dw is None:
+            dw = part
+        else:
+            dw += part
     return np.ascontiguousarray(dw.transpose(0, 2, 1)).reshape(w_shape)
 
 
@@ -250,27 +287,44 @@ def conv_input_grad(g: np.ndarray, w: np.ndarray, geo: Geometry,
       with the channel-transposed kernel;
     - scatter (col2im): one GEMM of the kernel's (K C, O) transpose with g on the grid gives
       each tap's contribution (K C rows), added at the tap's shift. For fewer input than
-      output channels that is fewer rows: LeNet-5's second layer (6 -> 16) took 2.6 ms
-      against 4.8 ms, one thread; for C = O both took the same (16 -> 16, 3x3).
+      output channels that is fewer rows: with it for LeNet-5's second layer (6 -> 16), a
+      LeNet-5 training step (batch 64) took 0.81 times as long (median of 150 pairs, the old
+      and new code alternating in one process, 1 and 2 threads alike); for C = O both ways
+      took the same time (16 -> 16, 3x3).
+
+    Both run over the batch in runs of images (``CHUNK_BYTES``).
     """
     reach = geo.reach
     if g_ext is None:
         g_ext = _grad_on_grid(g, geo, reach)
     groups, o, c = geo.groups, geo.o, geo.c
     og, cg, k = o // groups, c // groups, geo.kh * geo.kw
+    plane = geo.hp * geo.wp
+    dtype = np.result_type(w.dtype, g_ext.dtype)
+    dx = np.empty((c, geo.grid), dtype=dtype)
     if geo.scatters_input_grad:
-        # (groups, K Cg, Og) @ (groups, Og, G): row (k, c) = tap k's term for channel c
+        # (groups, K Cg, Og) @ (groups, Og, L): row (k, c) = tap k's term for channel c, at
+        # the grid positions a - reach .. b of a run of images; dx[q] = sum_k term_k[q - s_k]
         wk = w.reshape(groups, og, cg, k).transpose(0, 3, 2, 1).reshape(groups, k * cg, og)
-        terms = np.matmul(wk, g_ext[:, reach:].reshape(groups, og, geo.grid))
-        terms = terms.reshape(groups, k, cg, geo.grid).transpose(1, 0, 2, 3)
-        dx = np.zeros((c, geo.grid + reach), dtype=terms.dtype)
-        for tap, s in enumerate(geo.shifts):
-            dx[:, s:s + geo.grid] += terms[tap].reshape(c, geo.grid)
-        return dx[:, :geo.grid].reshape(c, geo.n, geo.hp, geo.wp)
+        dxg = dx.reshape(groups, cg, geo.grid)
+        for n0, n1 in _image_chunks(geo.n, k * c * plane * dx.itemsize):
+            a, b = n0 * plane, n1 * plane
+            span = b - a + reach
+            terms = np.matmul(wk, g_ext[:, a:b + reach].reshape(groups, og, span))
+            terms = terms.reshape(groups, k, cg, span)
+            for tap, s in enumerate(geo.shifts):
+                part = terms[:, tap, :, reach - s:reach - s + (b - a)]
+                if tap == 0:
+                    np.copyto(dxg[:, :, a:b], part)
+                else:
+                    dxg[:, :, a:b] += part
+        return dx.reshape(c, geo.n, geo.hp, geo.wp)
     # row (c, (o, k)) of the channel-transposed kernel, per group
     wt = w.reshape(groups, og, cg, k).transpose(0, 2, 1, 3).reshape(c, og * k)
-    cols = _shifted(g_ext, [reach - s for s in geo.shifts], geo.grid)
-    dx = grouped_matmul(wt, cols, groups)
+    for n0, n1 in _image_chunks(geo.n, o * k * plane * g_ext.itemsize):
+        a, b = n0 * plane, n1 * plane
+        cols = _shifted(g_ext, [reach - s + a for s in geo.shifts], b - a)
+        dx[:, a:b] = grouped_matmul(wt, cols, groups)
     return dx.reshape(c, geo.n, geo.hp, geo.wp)
 
 
