@@ -55,8 +55,11 @@ _ws = Workspace("ops.conv")
 #: the largest column matrix one GEMM takes: a convolution runs over its batch in runs of whole
 #: images whose columns fit (``_image_chunks``). That bounds the scratch memory: ResNet-20's
 #: first stage needs 19-21 MiB of columns for a batch of 32, and its training step's peak RSS
-#: growth went from 106 to 62 MiB (PyTorch's: 79), at the same speed (median ratio 0.97 over
-#: 16 steps alternating with the whole-batch code in one process).
+#: growth went from 106 to 62 MiB (PyTorch's: 79), LeNet-5's from 15.6 to 9.5 MiB (with the
+#: scattered input gradient's terms in the same scratch). Steps did not get slower: the median
+#: ratio to the whole-batch code, alternating step by step in one process at 2 threads, was
+#: 0.95-0.97 (ResNet-20), 0.89-0.91 in three runs and 1.07 in one (ResNet-ish), 0.96-1.01
+#: (LeNet-5).
 CHUNK_BYTES = 4 << 20
 
 
@@ -188,9 +191,11 @@ def _windows(xbuf: np.ndarray, geo: Geometry, keep: bool = False,
 
 
 def _image_chunks(n: int, bytes_per_image: int) -> list:
-    """``[(n0, n1), ...]``: the N images in runs whose column matrix is at most
-    ``CHUNK_BYTES`` (at least one image a run)."""
-    per = max(1, min(n, CHUNK_BYTES // max(1, bytes_per_image)))
+    """``[(n0, n1), ...]``: the N images in the fewest runs of (nearly) equal length whose
+    column matrices are at most ``CHUNK_BYTES`` (at least one image a run)."""
+    most = max(1, min(n, CHUNK_BYTES // max(1, bytes_per_image)))
+    runs = -(-n // most)
+    per = -(-n // runs)
     return [(n0, min(n, n0 + per)) for n0 in range(0, n, per)]
 
 
@@ -310,7 +315,8 @@ def conv_input_grad(g: np.ndarray, w: np.ndarray, geo: Geometry,
         for n0, n1 in _image_chunks(geo.n, k * c * plane * dx.itemsize):
             a, b = n0 * plane, n1 * plane
             span = b - a + reach
-            terms = np.matmul(wk, g_ext[:, a:b + reach].reshape(groups, og, span))
+            terms = _ws.get("cols", (groups, k * cg, span), dtype)  # the columns' scratch
+            np.matmul(wk, g_ext[:, a:b + reach].reshape(groups, og, span), out=terms)
             terms = terms.reshape(groups, k, cg, span)
             for tap, s in enumerate(geo.shifts):
                 part = terms[:, tap, :, reach - s:reach - s + (b - a)]
