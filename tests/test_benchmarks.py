@@ -391,3 +391,18 @@ def test_run_with_extras(monkeypatch, capsys, tmp_path, installed):
         assert all(lib != "mygrad" for lib, _ in calls)
         assert "mygrad is not installed" in out.err
         assert record["protocol"]["extras"] == []
+
+
+def test_paired_designs_times_both_in_turn_on_the_same_start(one_thread):
+    """benchmarks/paired_designs.py: one step of each design in turn; both start from the same
+    weights and batch (equal first losses), and the ratios are the pairs' own."""
+    pd = __import__("paired_designs")
+    r = pd.pair("lenet", pairs=4, warmup=0, size="tiny")
+    assert losses_agree(r["first_losses"]["gradlab"], r["first_losses"]["numpy"], 1e-5)
+    assert len(r["ratios"]) == 4 and all(x > 0 for x in r["ratios"])
+    assert r["ratio"] == pytest.approx(float(np.median(r["ratios"])))
+    assert 0 <= r["gradlab_slower"] <= 4
+    with pytest.raises(ValueError, match="pairs >= 2"):
+        pd.pair("lenet", pairs=1)
+    with pytest.raises(SystemExit):
+        pd.main(["--workloads", "resnet20"])
