@@ -521,3 +521,19 @@ def test_conv_in_runs_of_images_matches_torch(cfg, chunk_bytes, monkeypatch):
     rt = torch.nn.functional.conv_transpose2d(torch.tensor(up), torch.tensor(wt), stride=s,
                                               padding=p, dilation=d, groups=groups)
     np.testing.assert_allclose(yt.numpy(), rt.numpy(), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("cfg", [(3, 4, 3, 1), (6, 16, 5, 0)])  # per-tap / column weight grads
+def test_conv_on_an_empty_batch_matches_torch(cfg):
+    c, o, k, p = cfg
+    w = np.random.default_rng(0).standard_normal((o, c, k, k))
+    gx, gw = gradlab.zeros(0, c, 14, 14, dtype=gradlab.float64, requires_grad=True), \
+        gradlab.tensor(w, requires_grad=True)
+    tx, tw = torch.zeros(0, c, 14, 14, dtype=torch.float64, requires_grad=True), \
+        torch.tensor(w, requires_grad=True)
+    out, ref = F.conv2d(gx, gw, padding=p), torch.nn.functional.conv2d(tx, tw, padding=p)
+    assert tuple(out.shape) == tuple(ref.shape)
+    out.sum().backward()
+    ref.sum().backward()
+    assert tuple(gx.grad.shape) == tuple(tx.grad.shape)
+    np.testing.assert_array_equal(gw.grad.numpy(), tw.grad.numpy())

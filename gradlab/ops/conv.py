@@ -193,6 +193,8 @@ def _windows(xbuf: np.ndarray, geo: Geometry, keep: bool = False,
 def _image_chunks(n: int, bytes_per_image: int) -> list:
     """``[(n0, n1), ...]``: the N images in the fewest runs of (nearly) equal length whose
     column matrices are at most ``CHUNK_BYTES`` (at least one image a run)."""
+    if n <= 0:
+        return []
     most = max(1, min(n, CHUNK_BYTES // max(1, bytes_per_image)))
     runs = -(-n // most)
     per = -(-n // runs)
@@ -278,6 +280,8 @@ def conv_weight_grad(xbuf: np.ndarray, g: np.ndarray, w_shape: tuple, geo: Geome
             dw = part
         else:
             dw += part
+    if dw is None:  # an empty batch
+        dw = np.zeros((groups, cg * k, og), dtype=np.result_type(xbuf.dtype, g.dtype))
     return np.ascontiguousarray(dw.transpose(0, 2, 1)).reshape(w_shape)
 
 
