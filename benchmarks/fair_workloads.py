@@ -34,6 +34,7 @@ statistics and updates its running statistics in both libraries).
 from __future__ import annotations
 
 import importlib
+import sys
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -415,6 +416,9 @@ def make_extra_step(library: str, workload: str, size: str = "full", seed: int =
                                                                                    sizes)
     P = init_arrays(specs, seed)
     if library == "numpy":
+        here = str(Path(__file__).resolve().parent)
+        if here not in sys.path:  # imported as benchmarks.fair_workloads: fair_numpy is a sibling
+            sys.path.insert(0, here)
         from fair_numpy import make_numpy_step
 
         return make_numpy_step(workload, P, x, y)
