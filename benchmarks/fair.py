@@ -174,7 +174,6 @@ def worker(library: str, workload: str, threads: int, steps: int, warmup: int,
     info["setup_s"] = time.perf_counter() - t0
     info["pools"] = _pools()   # after the model is built: every library the step uses is loaded
 
-    ru0 = resource.getrusage(resource.RUSAGE_SELF)
     rss_before = peak_rss_kib()
     losses, warm_ms = [], []
     for _ in range(warmup):

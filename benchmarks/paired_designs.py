@@ -69,8 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [w for w in workloads if w not in EXTRAS["numpy"]]
     if unknown:
         p.error(f"no hand-written NumPy design of {unknown}; written: {EXTRAS['numpy']}")
-    import gradlab
     from threadpoolctl import threadpool_limits
+
+    import gradlab
 
     threadpool_limits(args.threads)
     gradlab.set_num_threads(args.threads)

@@ -104,7 +104,8 @@ def _rec(lib, times, growth_kib=1024, first=2.0, second=1.9, threads=2, ok=True)
     if not ok:
         return {"ok": False, "library": lib, "error": "exit code 1: boom"}
     return {"ok": True, "library": lib, "times_ms": times, "median_ms": float(np.median(times)),
-            "rss_growth_kib": growth_kib, "load_rss_kib": 4 * growth_kib, "first_loss": first, "second_loss": second,
+            "rss_growth_kib": growth_kib, "load_rss_kib": 4 * growth_kib, "first_loss": first,
+            "second_loss": second,
             "lib_num_threads": threads, "other_libraries_loaded": [],
             "pools": [{"user_api": "blas", "internal_api": "openblas", "num_threads": threads,
                        "version": "0.3", "architecture": "Haswell"}],

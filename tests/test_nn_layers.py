@@ -457,7 +457,10 @@ def test_conv_input_grad_scatter_and_full_correlation_agree(cfg, monkeypatch):
     from gradlab.ops import conv as conv_ops
 
     c, o, k, s, p, d, groups = cfg
-    pair = (lambda v: v if isinstance(v, tuple) else (v, v))
+
+    def pair(v):
+        return v if isinstance(v, tuple) else (v, v)
+
     rng = np.random.default_rng(1)
     x = rng.standard_normal((2, c, 9, 8))
     w = rng.standard_normal((o, c // groups, *pair(k)))
