@@ -390,6 +390,29 @@ def _ms(x: float) -> str:
     return f"{x:.1f}" if x >= 100 else f"{x:.2f}"
 
 
+def format_designs(results: dict, extras: list[str]) -> str:
+    """The markdown table of gradlab against each other design that ran: the ratio of the
+    medians gradlab / design (< 1: gradlab faster) and the min-max of the per-round ratios
+    (round i's gradlab median over round i's design median: two processes run one after the
+    other in the same round). Empty when no other design ran."""
+    lines = []
+    for name, w in results.items():
+        libs = w["summary"]["libraries"]
+        g = libs.get("gradlab", {})
+        for e in extras:
+            x = libs.get(e, {})
+            if not (g.get("ok") and x.get("ok")):
+                continue
+            rounds = [a / b for a, b in zip(g["round_medians_ms"], x["round_medians_ms"])]
+            lines.append(f"| {w.get('title', WORKLOADS[name].title)} | {e} | "
+                         f"{g['median_ms'] / x['median_ms']:.2f} | "
+                         f"{min(rounds):.2f}-{max(rounds):.2f} |")
+    if not lines:
+        return ""
+    head = ["| workload | design | gradlab / design | min-max (rounds) |", "|---|---|---|---|"]
+    return "\n".join(head + lines)
+
+
 def format_table(results: dict, extras: list[str]) -> str:
     """The markdown table of every workload's summary."""
     head = ["workload", "gradlab ms", "torch ms", "gradlab/torch", "ratio min-max (rounds)",
@@ -535,6 +558,10 @@ def run(args: argparse.Namespace, runner: Callable[..., dict] = run_child) -> di
         print(f"note: {args.note}")
     print()
     print(table)
+    designs = format_designs(results, extras)
+    if designs:
+        print()
+        print(designs)
     print()
     print("ms: median over rounds of each round's median step time. gradlab/torch: ratio of "
           "those medians (> 1: gradlab slower); min-max: the per-round ratios. RSS +MiB: peak "

@@ -45,6 +45,7 @@ def render(doc: dict) -> str:
     env, proto = doc["environment"], doc["protocol"]
     fair = _fair()
     table = fair.format_table(doc["workloads"], proto.get("extras") or [])
+    designs = fair.format_designs(doc["workloads"], proto.get("extras") or [])
     load = env.get("loadavg_start"), env.get("loadavg_end")
     lines = [
         BEGIN,
@@ -66,8 +67,11 @@ def render(doc: dict) -> str:
         "those medians (> 1: gradlab slower); min-max: the per-round ratios; RSS +MiB: peak "
         "RSS growth over the steps. Written by `scripts/readme_speed.py` from "
         "`docs/speed-results.json`.",
-        END,
     ]
+    if designs:
+        lines += ["", "gradlab against the other designs, from the same run (each in its own "
+                  "process):", "", designs]
+    lines.append(END)
     return "\n".join(lines)
 
 
