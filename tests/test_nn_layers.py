@@ -540,3 +540,14 @@ def test_conv_on_an_empty_batch_matches_torch(cfg):
     ref.sum().backward()
     assert tuple(gx.grad.shape) == tuple(tx.grad.shape)
     np.testing.assert_array_equal(gw.grad.numpy(), tw.grad.numpy())
+
+
+@pytest.mark.parametrize("c, o", [(2, 4), (3, 3)])  # scattered / full-correlation input grad
+def test_conv_in_runs_of_one_image_passes_gradcheck(c, o, monkeypatch):
+    from gradlab.ops import conv as conv_ops
+
+    monkeypatch.setattr(conv_ops, "CHUNK_BYTES", 1)
+    x = gradlab.randn(3, c, 5, 4, dtype=gradlab.float64, requires_grad=True)
+    w = gradlab.randn(o, c, 3, 3, dtype=gradlab.float64, requires_grad=True)
+    b = gradlab.randn(o, dtype=gradlab.float64, requires_grad=True)
+    assert gradcheck(lambda x, w, b: F.conv2d(x, w, b, 1, 1), (x, w, b))
