@@ -294,12 +294,12 @@ def aggregate(runs: dict[str, list[dict]], ref: str = "torch", rtol: float = LOS
             continue
         meds = [statistics.median(r["times_ms"]) for r in recs]
         growth = [r["rss_growth_kib"] / 1024 for r in recs]
-        load = [r["load_rss_kib"] / 1024 for r in recs if "load_rss_kib" in r]
+        load = [r["load_rss_kib"] / 1024 for r in recs]
         out["libraries"][lib] = {"ok": True, "round_medians_ms": meds,
                                  "median_ms": statistics.median(meds),
                                  "rss_growth_mib": statistics.median(growth),
                                  "round_rss_growth_mib": growth,
-                                 "load_rss_mib": statistics.median(load) if load else None,
+                                 "load_rss_mib": statistics.median(load),
                                  "first_loss": recs[0]["first_loss"],
                                  "second_loss": recs[0].get("second_loss")}
     refs = out["libraries"].get(ref, {})
